@@ -1,0 +1,765 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (C) 2026 The dsb authors */
+#ifndef _DSB_DRM_H_
+#define _DSB_DRM_H_
+
+#include "drm.h"
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+/**
+ * DOC: Introduction
+ *
+ * dsb is a kernel-side direct-submit broker: a render-node driver whose
+ * queues have a ring that the *kernel* writes. Userspace submits jobs
+ * through an ioctl (or a shared submission ring, or io_uring); the kernel
+ * allocates everything a job needs, creates its dma_fence, writes WAIT /
+ * EXEC / SIGNAL packets into the queue's ring and rings the doorbell.
+ *
+ * Rules for the data passed to the dsb ioctls (after panthor_drm.h):
+ *
+ * - Structures are aligned on 8 bytes; padding is explicit and named
+ *   ``pad``; padding must be zero (MBZ) or the ioctl fails with -EINVAL.
+ * - Unknown flags are rejected with -EINVAL.
+ * - Pointers are passed as __u64.
+ * - Arrays are passed as &struct drm_dsb_obj_array, whose stride lets
+ *   either side grow the element structure: fields the kernel does not
+ *   know must be zero, fields userspace does not know read as zero.
+ * - Every addition bumps %DSB_UAPI_VERSION (and the DRM minor version).
+ * - Ioctls are never removed or renumbered.
+ */
+
+/**
+ * define DSB_UAPI_VERSION - version of this interface, see
+ * %DRM_DSB_PARAM_UAPI_VERSION.
+ */
+#define DSB_UAPI_VERSION	3
+
+/**
+ * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
+ *
+ * Place new ioctls at the end; never reorder or remove entries.
+ */
+enum drm_dsb_ioctl_id {
+	/** @DRM_DSB_GET_PARAM: query a device parameter. */
+	DRM_DSB_GET_PARAM = 0,
+	/** @DRM_DSB_BO_CREATE: create a buffer object. */
+	DRM_DSB_BO_CREATE,
+	/** @DRM_DSB_BO_INFO: GPU VA and mmap offset of a (possibly imported) BO. */
+	DRM_DSB_BO_INFO,
+	/** @DRM_DSB_QUEUE_CREATE: create a queue. */
+	DRM_DSB_QUEUE_CREATE,
+	/** @DRM_DSB_QUEUE_DESTROY: destroy a queue. */
+	DRM_DSB_QUEUE_DESTROY,
+	/** @DRM_DSB_SUBMIT: submit an array of jobs. */
+	DRM_DSB_SUBMIT,
+	/** @DRM_DSB_WAIT: wait for a job of a queue. */
+	DRM_DSB_WAIT,
+	/** @DRM_DSB_QUEUE_STATUS: state and fault information of a queue. */
+	DRM_DSB_QUEUE_STATUS,
+	/** @DRM_DSB_QUEUE_SUBMIT_SQ: consume entries of a queue's SQ. */
+	DRM_DSB_QUEUE_SUBMIT_SQ,
+};
+
+/**
+ * DRM_IOCTL_DSB() - build a dsb ioctl number
+ * @__access: DRM_IO, DRM_IOR, DRM_IOW or DRM_IOWR
+ * @__id: ioctl name without the DRM_DSB_ prefix
+ * @__type: structure name without the drm_dsb_ prefix
+ */
+#define DRM_IOCTL_DSB(__access, __id, __type) \
+	DRM_##__access(DRM_COMMAND_BASE + DRM_DSB_##__id, \
+		       struct drm_dsb_##__type)
+
+#define DRM_IOCTL_DSB_GET_PARAM		DRM_IOCTL_DSB(IOWR, GET_PARAM, get_param)
+#define DRM_IOCTL_DSB_BO_CREATE		DRM_IOCTL_DSB(IOWR, BO_CREATE, bo_create)
+#define DRM_IOCTL_DSB_BO_INFO		DRM_IOCTL_DSB(IOWR, BO_INFO, bo_info)
+#define DRM_IOCTL_DSB_QUEUE_CREATE	DRM_IOCTL_DSB(IOWR, QUEUE_CREATE, queue_create)
+#define DRM_IOCTL_DSB_QUEUE_DESTROY	DRM_IOCTL_DSB(IOW, QUEUE_DESTROY, queue_destroy)
+#define DRM_IOCTL_DSB_SUBMIT		DRM_IOCTL_DSB(IOWR, SUBMIT, submit)
+#define DRM_IOCTL_DSB_WAIT		DRM_IOCTL_DSB(IOWR, WAIT, wait)
+#define DRM_IOCTL_DSB_QUEUE_STATUS	DRM_IOCTL_DSB(IOWR, QUEUE_STATUS, queue_status)
+#define DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ	DRM_IOCTL_DSB(IOWR, QUEUE_SUBMIT_SQ, queue_submit_sq)
+
+/**
+ * struct drm_dsb_obj_array - an array of objects passed to the kernel
+ */
+struct drm_dsb_obj_array {
+	/** @stride: size of one element as userspace knows it, in bytes. */
+	__u32 stride;
+	/** @count: number of elements. */
+	__u32 count;
+	/** @array: user pointer to the first element. */
+	__u64 array;
+};
+
+/**
+ * enum drm_dsb_param - parameters for %DRM_IOCTL_DSB_GET_PARAM
+ */
+enum drm_dsb_param {
+	/** @DRM_DSB_PARAM_UAPI_VERSION: %DSB_UAPI_VERSION of the driver. */
+	DRM_DSB_PARAM_UAPI_VERSION = 0,
+	/** @DRM_DSB_PARAM_NUM_ENGINES: number of simulated engines. */
+	DRM_DSB_PARAM_NUM_ENGINES,
+	/** @DRM_DSB_PARAM_HW_SLOTS: hardware queue slots per engine. */
+	DRM_DSB_PARAM_HW_SLOTS,
+	/** @DRM_DSB_PARAM_MAX_BO_SIZE: largest buffer object, in bytes. */
+	DRM_DSB_PARAM_MAX_BO_SIZE,
+	/** @DRM_DSB_PARAM_VA_START: first GPU virtual address handed out. */
+	DRM_DSB_PARAM_VA_START,
+	/** @DRM_DSB_PARAM_VA_SIZE: size of the GPU virtual address space. */
+	DRM_DSB_PARAM_VA_SIZE,
+	/** @DRM_DSB_PARAM_MAX_QUEUES: queues per file. */
+	DRM_DSB_PARAM_MAX_QUEUES,
+	/** @DRM_DSB_PARAM_MAX_RING_PACKETS: largest ring, in packets. */
+	DRM_DSB_PARAM_MAX_RING_PACKETS,
+	/** @DRM_DSB_PARAM_MAX_FENCE_SLOTS: most fence slots per queue. */
+	DRM_DSB_PARAM_MAX_FENCE_SLOTS,
+	/** @DRM_DSB_PARAM_MAX_CMD_LEN: longest command buffer, in bytes. */
+	DRM_DSB_PARAM_MAX_CMD_LEN,
+	/** @DRM_DSB_PARAM_MAX_JOB_DEPS: wait operations per job. */
+	DRM_DSB_PARAM_MAX_JOB_DEPS,
+	/** @DRM_DSB_PARAM_DEVICE_INDEX: index of this dsb device (0, 1, ...). */
+	DRM_DSB_PARAM_DEVICE_INDEX,
+	/** @DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS: default queue watchdog timeout. */
+	DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS,
+};
+
+/**
+ * struct drm_dsb_get_param - argument of %DRM_IOCTL_DSB_GET_PARAM
+ *
+ * An unknown @param fails with -EINVAL.
+ */
+struct drm_dsb_get_param {
+	/** @param: one of &enum drm_dsb_param. */
+	__u32 param;
+	/** @pad: MBZ. */
+	__u32 pad;
+	/** @value: out, the value. */
+	__u64 value;
+};
+
+/**
+ * DOC: Buffer objects and the GPU virtual address space
+ *
+ * Buffer objects are pinned and kernel-mapped when created, so the engine
+ * never allocates to reach them. Each open file has its own GPU virtual
+ * address space; a BO gets a GPU VA in the file that created it, and in a
+ * file that imported it (PRIME) on %DRM_IOCTL_DSB_BO_INFO. Mappings are
+ * separated by an unmapped guard page. The mapping goes away when the file's
+ * last handle to the BO is closed; jobs already submitted keep running on
+ * memory that stays alive until the queue is gone.
+ *
+ * Errors of %DRM_IOCTL_DSB_BO_CREATE: -EINVAL for a zero size, nonzero pad
+ * or unknown flags; -E2BIG for a size above %DRM_DSB_PARAM_MAX_BO_SIZE;
+ * -ENOMEM when memory or GPU VA space runs out.
+ */
+
+/**
+ * struct drm_dsb_bo_create - argument of %DRM_IOCTL_DSB_BO_CREATE
+ */
+struct drm_dsb_bo_create {
+	/** @size: in, size in bytes (rounded up to pages); out, actual size. */
+	__u64 size;
+	/** @flags: in, MBZ (no flags are defined yet). */
+	__u32 flags;
+	/** @handle: out, GEM handle. */
+	__u32 handle;
+	/** @va: out, GPU virtual address in this file's address space. */
+	__u64 va;
+	/** @mmap_offset: out, offset to pass to mmap() on the DRM fd. */
+	__u64 mmap_offset;
+};
+
+/**
+ * struct drm_dsb_bo_info - argument of %DRM_IOCTL_DSB_BO_INFO
+ *
+ * Maps the BO into this file's GPU VA space if it is not mapped yet (an
+ * imported BO). -ENOENT for an unknown handle.
+ */
+struct drm_dsb_bo_info {
+	/** @handle: in, GEM handle. */
+	__u32 handle;
+	/** @pad: MBZ. */
+	__u32 pad;
+	/** @size: out, size in bytes. */
+	__u64 size;
+	/** @va: out, GPU virtual address in this file's address space. */
+	__u64 va;
+	/** @mmap_offset: out, offset to pass to mmap() on the DRM fd. */
+	__u64 mmap_offset;
+};
+
+/**
+ * DOC: Queues
+ *
+ * A queue owns four regions, each mappable with mmap() on the DRM fd at the
+ * offset returned by %DRM_IOCTL_DSB_QUEUE_CREATE:
+ *
+ * - the **ring**: @ring_packets packets of &struct dsb_packet, written only
+ *   by the kernel. It is mapped read-write by default (user-queue hardware
+ *   puts it in the process's reach) or read-only with
+ *   %DRM_DSB_QUEUE_RING_READONLY. It also lives in the file's GPU VA space,
+ *   so command buffers can reach it; an engine write to it faults the queue.
+ * - the **control page** (&struct dsb_queue_ctrl): doorbell and engine read
+ *   pointer, read-write.
+ * - the **fence memory** (&struct dsb_fence_mem_header followed by
+ *   @fence_slots &struct dsb_fence_slot): read-only. A job's completion is
+ *   visible without a syscall: its slot's @seqno reaches the job's seqno.
+ * - the **submission/completion rings** (&struct dsb_sq_cq_header, SQEs at
+ *   @sqes_offset, CQEs at @cqes_offset inside the region), read-write.
+ *
+ * Nothing the process writes into these regions can make the kernel
+ * misbehave: the engine verifies a keyed MAC on every packet and faults the
+ * queue on any mismatch.
+ */
+
+/** define DSB_PACKET_SIZE - size of one ring packet in bytes. */
+#define DSB_PACKET_SIZE		64
+/** define DSB_INSTR_SIZE - size of one command-buffer instruction in bytes. */
+#define DSB_INSTR_SIZE		32
+
+/**
+ * enum drm_dsb_queue_flags - flags of &struct drm_dsb_queue_create
+ */
+enum drm_dsb_queue_flags {
+	/** @DRM_DSB_QUEUE_RING_READONLY: map the ring read-only. */
+	DRM_DSB_QUEUE_RING_READONLY = 1 << 0,
+};
+
+/** define DRM_DSB_QUEUE_PRIORITY_MAX - highest queue priority. */
+#define DRM_DSB_QUEUE_PRIORITY_MAX	3
+
+/**
+ * struct drm_dsb_queue_create - argument of %DRM_IOCTL_DSB_QUEUE_CREATE
+ *
+ * Errors: -EINVAL for unknown flags, nonzero pad, a size that is not a
+ * power of two or out of range, a priority above
+ * %DRM_DSB_QUEUE_PRIORITY_MAX; -EMFILE when the file has
+ * %DRM_DSB_PARAM_MAX_QUEUES queues; -ENOMEM.
+ */
+struct drm_dsb_queue_create {
+	/** @flags: in, &enum drm_dsb_queue_flags. */
+	__u32 flags;
+	/** @priority: in, 0 (lowest) to %DRM_DSB_QUEUE_PRIORITY_MAX. */
+	__u32 priority;
+	/** @ring_packets: in, ring size in packets, power of two, 0: 256. */
+	__u32 ring_packets;
+	/** @fence_slots: in, number of fence slots, power of two, 0: 64. */
+	__u32 fence_slots;
+	/** @timeout_ms: in, watchdog timeout, 0: module default. */
+	__u32 timeout_ms;
+	/** @queue_id: out, queue id, unique within the file, nonzero. */
+	__u32 queue_id;
+	/** @ring_va: out, GPU VA of the ring. */
+	__u64 ring_va;
+	/** @ring_offset: out, mmap offset of the ring. */
+	__u64 ring_offset;
+	/** @ctrl_offset: out, mmap offset of the control page. */
+	__u64 ctrl_offset;
+	/** @fences_offset: out, mmap offset of the fence memory. */
+	__u64 fences_offset;
+	/** @sq_cq_offset: out, mmap offset of the SQ/CQ region. */
+	__u64 sq_cq_offset;
+	/** @sq_cq_size: out, size of the SQ/CQ region in bytes. */
+	__u64 sq_cq_size;
+	/** @sq_entries: out, SQ entries (power of two, = fence_slots). */
+	__u32 sq_entries;
+	/** @cq_entries: out, CQ entries (power of two, 2 * fence_slots). */
+	__u32 cq_entries;
+};
+
+/**
+ * struct drm_dsb_queue_destroy - argument of %DRM_IOCTL_DSB_QUEUE_DESTROY
+ *
+ * Jobs still pending are cancelled: their fences signal with -ECANCELED.
+ * -ENOENT for an unknown queue.
+ */
+struct drm_dsb_queue_destroy {
+	/** @queue_id: in, queue to destroy. */
+	__u32 queue_id;
+	/** @pad: MBZ. */
+	__u32 pad;
+};
+
+/**
+ * struct dsb_queue_ctrl - the queue's control page (mapped read-write)
+ *
+ * The kernel writes @doorbell after writing packets; the engine reads it
+ * and publishes how far it got in @rptr. A process may write anything
+ * here: a doorbell beyond what the kernel wrote makes the engine read
+ * packets the kernel did not write, which fails their MAC and faults the
+ * queue; a lowered doorbell stalls the queue until the watchdog bans it.
+ */
+struct dsb_queue_ctrl {
+	/** @doorbell: write pointer, in packets since creation. */
+	__u64 doorbell;
+	/** @pad0: keeps @rptr on its own cache line. */
+	__u64 pad0[7];
+	/** @rptr: engine read pointer, in packets since creation. */
+	__u64 rptr;
+	/** @pad1: reserved. */
+	__u64 pad1[7];
+};
+
+/**
+ * struct dsb_fence_slot - one fence slot in fence memory
+ *
+ * When the job with seqno S on this slot completes, the engine writes
+ * @error, then (release) @seqno = S. Seqnos of a queue only grow, so
+ * "@seqno >= S" (acquire) means job S is done.
+ */
+struct dsb_fence_slot {
+	/** @seqno: seqno of the last job completed on this slot. */
+	__u64 seqno;
+	/** @error: 0 or the negative errno of that job. */
+	__s32 error;
+	/** @pad: reserved. */
+	__u32 pad;
+};
+
+/**
+ * struct dsb_fence_mem_header - start of a queue's fence memory
+ *
+ * Slot i is at byte offset ``sizeof(header) + i * sizeof(dsb_fence_slot)``.
+ */
+struct dsb_fence_mem_header {
+	/** @completed: seqno of the last completed job of the queue. */
+	__u64 completed;
+	/** @state: &enum drm_dsb_queue_state. */
+	__u32 state;
+	/** @fault: &enum drm_dsb_fault_kind. */
+	__u32 fault;
+	/** @pad: reserved. */
+	__u64 pad[6];
+};
+
+/**
+ * DOC: Ring packets
+ *
+ * Each packet is 64 bytes. @mac is SipHash-2-4 under a per-queue key that is
+ * never mapped to userspace, over words 0..6 of the packet and the ring
+ * position. The engine checks that @seq equals its read pointer and that
+ * the MAC matches before executing; otherwise the queue faults with
+ * %DRM_DSB_FAULT_TAMPER. A job is: zero or more WAIT, one EXEC, one SIGNAL.
+ *
+ * - %DSB_PKT_WAIT: arg[0] = dependency index in the queue's kernel-only
+ *   dependency table, arg[1] = value to reach (>=), arg[2] = job seqno. The
+ *   entry points at another dsb queue's fence slot (a GPU-side wait) or at
+ *   a kernel proxy word set by a fence callback (foreign fences). A
+ *   dependency that completed with an error makes the job skip its EXEC
+ *   and complete with that error.
+ * - %DSB_PKT_EXEC: arg[0] = command buffer GPU VA, arg[1] = length in
+ *   bytes, arg[2] = job seqno.
+ * - %DSB_PKT_SIGNAL: arg[0] = fence slot, arg[1] = seqno to write.
+ */
+
+/** enum dsb_packet_op - ring packet opcodes */
+enum dsb_packet_op {
+	/** @DSB_PKT_NOP: does nothing (unused by the kernel). */
+	DSB_PKT_NOP = 0,
+	/** @DSB_PKT_WAIT: wait for a dependency. */
+	DSB_PKT_WAIT = 1,
+	/** @DSB_PKT_EXEC: execute a command buffer. */
+	DSB_PKT_EXEC = 2,
+	/** @DSB_PKT_SIGNAL: write a fence slot and interrupt. */
+	DSB_PKT_SIGNAL = 3,
+};
+
+/**
+ * struct dsb_packet - one ring packet
+ */
+struct dsb_packet {
+	/** @op: &enum dsb_packet_op. */
+	__u32 op;
+	/** @flags: MBZ. */
+	__u32 flags;
+	/** @seq: packet sequence number (ring write pointer). */
+	__u64 seq;
+	/** @arg: operands, see the packet descriptions. */
+	__u64 arg[5];
+	/** @mac: SipHash-2-4 of words 0..6 and the ring position. */
+	__u64 mac;
+};
+
+/**
+ * DOC: Command-buffer ISA
+ *
+ * A command buffer is an array of 32-byte &struct dsb_instr in a BO,
+ * referenced by GPU VA and length (a multiple of 32, at most
+ * %DRM_DSB_PARAM_MAX_CMD_LEN). Memory operands are GPU VAs of the file's
+ * address space; every access must lie inside one mapping. 64-bit accesses
+ * must be 8-byte aligned; @len of COPY and FILL is at most 1 MiB, FILL's a
+ * multiple of 4. A bad opcode, nonzero @flags where not allowed, an
+ * unmapped or misaligned VA, an overlong length or a write into a ring
+ * faults the queue (%DRM_DSB_FAULT_*), and the job completes with -EIO.
+ *
+ * - %DSB_OP_NOP.
+ * - %DSB_OP_WRITE: ``*(u64 *)a = b``.
+ * - %DSB_OP_COPY: copy c bytes from b to a (memmove).
+ * - %DSB_OP_FILL: fill c bytes at a with the 32-bit pattern b.
+ * - %DSB_OP_ATOMIC_ADD: ``*(u64 *)a += b``, atomically.
+ * - %DSB_OP_TIMESTAMP: ``*(u64 *)a = CLOCK_MONOTONIC ns``.
+ * - %DSB_OP_MEMWAIT: wait until ``*(u64 *)a >= b`` (flags
+ *   %DSB_MEMWAIT_EQ: ``== b``); a user-level GPU semaphore, polled.
+ * - %DSB_OP_DELAY: model a ns of execution without burning a CPU
+ *   (a <= 1 s).
+ */
+
+/** enum dsb_instr_op - command-buffer opcodes */
+enum dsb_instr_op {
+	/** @DSB_OP_NOP: no operation. */
+	DSB_OP_NOP = 0,
+	/** @DSB_OP_WRITE: write a 64-bit immediate. */
+	DSB_OP_WRITE = 1,
+	/** @DSB_OP_COPY: copy bytes. */
+	DSB_OP_COPY = 2,
+	/** @DSB_OP_FILL: fill with a 32-bit pattern. */
+	DSB_OP_FILL = 3,
+	/** @DSB_OP_ATOMIC_ADD: atomic 64-bit add. */
+	DSB_OP_ATOMIC_ADD = 4,
+	/** @DSB_OP_TIMESTAMP: write a timestamp. */
+	DSB_OP_TIMESTAMP = 5,
+	/** @DSB_OP_MEMWAIT: wait on a memory word. */
+	DSB_OP_MEMWAIT = 6,
+	/** @DSB_OP_DELAY: model execution time. */
+	DSB_OP_DELAY = 7,
+};
+
+/** define DSB_MEMWAIT_EQ - MEMWAIT flag: wait for equality, not >=. */
+#define DSB_MEMWAIT_EQ		(1u << 0)
+
+/**
+ * struct dsb_instr - one command-buffer instruction
+ */
+struct dsb_instr {
+	/** @op: &enum dsb_instr_op. */
+	__u32 op;
+	/** @flags: MBZ except %DSB_MEMWAIT_EQ on MEMWAIT. */
+	__u32 flags;
+	/** @a: first operand (usually the destination VA). */
+	__u64 a;
+	/** @b: second operand. */
+	__u64 b;
+	/** @c: third operand (a length). */
+	__u64 c;
+};
+
+/**
+ * DOC: Submission
+ *
+ * %DRM_IOCTL_DSB_SUBMIT takes an array of &struct drm_dsb_job. The whole
+ * array is copied and validated, and every allocation for every job is
+ * made, before the first fence is armed: either all jobs are submitted or
+ * none is (the ioctl then returns the error of the first bad job and
+ * @drm_dsb_submit.bad_job says which). Within a queue, jobs execute in
+ * order. Wait operations are resolved against the syncobj and sync_file
+ * state at entry to the ioctl: a job cannot wait on a fence that a job of
+ * the same batch signals.
+ *
+ * Errors: -EINVAL for malformed input (pad, flags, alignment, ranges);
+ * -ENOENT for an unknown queue or syncobj, or a syncobj without a fence at
+ * the requested point; -EBADF for a bad sync_file fd; -EBUSY when the
+ * fence slot is still in flight (or used twice in the batch); -ENOSPC when
+ * the ring has no room; -ECANCELED when the queue is banned (see
+ * %DRM_IOCTL_DSB_QUEUE_STATUS); -EFAULT for a bad user pointer; -ENOMEM.
+ */
+
+/** enum drm_dsb_sync_op_flags - flags of &struct drm_dsb_sync_op */
+enum drm_dsb_sync_op_flags {
+	/** @DRM_DSB_SYNC_OP_WAIT: wait on the fence (input dependency). */
+	DRM_DSB_SYNC_OP_WAIT = 0,
+	/** @DRM_DSB_SYNC_OP_SIGNAL: publish the job's fence. */
+	DRM_DSB_SYNC_OP_SIGNAL = 1 << 0,
+	/** @DRM_DSB_SYNC_OP_SYNCOBJ: @handle is a binary syncobj. */
+	DRM_DSB_SYNC_OP_SYNCOBJ = 0 << 1,
+	/** @DRM_DSB_SYNC_OP_TIMELINE: @handle is a timeline syncobj. */
+	DRM_DSB_SYNC_OP_TIMELINE = 1 << 1,
+	/** @DRM_DSB_SYNC_OP_SYNC_FILE: @handle is a sync_file fd (wait only). */
+	DRM_DSB_SYNC_OP_SYNC_FILE = 2 << 1,
+	/** @DRM_DSB_SYNC_OP_TYPE_MASK: mask of the handle type. */
+	DRM_DSB_SYNC_OP_TYPE_MASK = 3 << 1,
+};
+
+/**
+ * struct drm_dsb_sync_op - a wait or signal operation of a job
+ */
+struct drm_dsb_sync_op {
+	/** @flags: &enum drm_dsb_sync_op_flags. */
+	__u32 flags;
+	/** @handle: syncobj handle or sync_file fd. */
+	__u32 handle;
+	/** @point: timeline point (TIMELINE only, otherwise MBZ). */
+	__u64 point;
+};
+
+/** define DRM_DSB_MAX_SYNC_OPS - wait + signal operations per job. */
+#define DRM_DSB_MAX_SYNC_OPS	16
+
+/**
+ * struct drm_dsb_job - one job of %DRM_IOCTL_DSB_SUBMIT
+ */
+struct drm_dsb_job {
+	/** @queue_id: in, target queue. */
+	__u32 queue_id;
+	/** @slot: in, fence slot, must not be in flight. */
+	__u32 slot;
+	/** @cmd_va: in, GPU VA of the command buffer (32-byte aligned). */
+	__u64 cmd_va;
+	/** @cmd_len: in, command buffer length in bytes, multiple of 32. */
+	__u32 cmd_len;
+	/** @flags: in, MBZ. */
+	__u32 flags;
+	/** @syncs: in, array of &struct drm_dsb_sync_op. */
+	struct drm_dsb_obj_array syncs;
+	/** @user_data: in, opaque, echoed in the job's CQE if any. */
+	__u64 user_data;
+	/** @seqno: out, the job's seqno (its fence's seqno) in the queue. */
+	__u64 seqno;
+};
+
+/** define DRM_DSB_MAX_JOBS - jobs per %DRM_IOCTL_DSB_SUBMIT. */
+#define DRM_DSB_MAX_JOBS	256
+
+/**
+ * struct drm_dsb_submit - argument of %DRM_IOCTL_DSB_SUBMIT
+ */
+struct drm_dsb_submit {
+	/** @jobs: in, array of &struct drm_dsb_job. */
+	struct drm_dsb_obj_array jobs;
+	/** @flags: in, MBZ. */
+	__u32 flags;
+	/** @bad_job: out, on error, index of the job that failed. */
+	__u32 bad_job;
+};
+
+/** enum drm_dsb_wait_flags - flags of &struct drm_dsb_wait */
+enum drm_dsb_wait_flags {
+	/** @DRM_DSB_WAIT_RELATIVE: @timeout_ns is relative, not absolute. */
+	DRM_DSB_WAIT_RELATIVE = 1 << 0,
+};
+
+/**
+ * struct drm_dsb_wait - argument of %DRM_IOCTL_DSB_WAIT
+ *
+ * Waits, interruptibly, until job @seqno of the queue has completed.
+ * Returns 0 with @error set to the job's status (0 or a negative errno;
+ * for a job completed long ago whose slot was reused, 0), -ETIME when the
+ * timeout passes, -EINVAL for a seqno never submitted, -ERESTARTSYS on a
+ * signal.
+ */
+struct drm_dsb_wait {
+	/** @queue_id: in, queue. */
+	__u32 queue_id;
+	/** @flags: in, &enum drm_dsb_wait_flags. */
+	__u32 flags;
+	/** @seqno: in, job seqno. */
+	__u64 seqno;
+	/** @timeout_ns: in, CLOCK_MONOTONIC deadline (or relative). */
+	__s64 timeout_ns;
+	/** @error: out, status of the job. */
+	__s32 error;
+	/** @pad: MBZ. */
+	__u32 pad;
+};
+
+/** enum drm_dsb_queue_state - queue state */
+enum drm_dsb_queue_state {
+	/** @DRM_DSB_QUEUE_ACTIVE: accepting and running jobs. */
+	DRM_DSB_QUEUE_ACTIVE = 0,
+	/** @DRM_DSB_QUEUE_BANNED: faulted or hung; submits fail. */
+	DRM_DSB_QUEUE_BANNED = 1,
+};
+
+/**
+ * enum drm_dsb_fault_kind - why a queue was banned
+ *
+ * The job that caused the ban completes with the errno given here; jobs
+ * after it complete with -ECANCELED.
+ */
+enum drm_dsb_fault_kind {
+	/** @DRM_DSB_FAULT_NONE: no fault. */
+	DRM_DSB_FAULT_NONE = 0,
+	/** @DRM_DSB_FAULT_TIMEOUT: no progress within the timeout (-ETIMEDOUT). */
+	DRM_DSB_FAULT_TIMEOUT,
+	/** @DRM_DSB_FAULT_TAMPER: packet MAC or sequence mismatch (-EBADMSG). */
+	DRM_DSB_FAULT_TAMPER,
+	/** @DRM_DSB_FAULT_DOORBELL: doorbell beyond the ring (-EBADMSG). */
+	DRM_DSB_FAULT_DOORBELL,
+	/** @DRM_DSB_FAULT_BAD_OPCODE: invalid packet or instruction (-EIO). */
+	DRM_DSB_FAULT_BAD_OPCODE,
+	/** @DRM_DSB_FAULT_BAD_VA: unmapped or misaligned VA (-EIO). */
+	DRM_DSB_FAULT_BAD_VA,
+	/** @DRM_DSB_FAULT_BAD_LENGTH: length out of range (-EIO). */
+	DRM_DSB_FAULT_BAD_LENGTH,
+	/** @DRM_DSB_FAULT_RING_WRITE: command buffer wrote a ring (-EIO). */
+	DRM_DSB_FAULT_RING_WRITE,
+};
+
+/**
+ * struct drm_dsb_queue_status - argument of %DRM_IOCTL_DSB_QUEUE_STATUS
+ */
+struct drm_dsb_queue_status {
+	/** @queue_id: in, queue. */
+	__u32 queue_id;
+	/** @state: out, &enum drm_dsb_queue_state. */
+	__u32 state;
+	/** @fault: out, &enum drm_dsb_fault_kind. */
+	__u32 fault;
+	/** @pad: MBZ. */
+	__u32 pad;
+	/** @fault_seqno: out, seqno of the job being executed at the fault. */
+	__u64 fault_seqno;
+	/** @fault_va: out, faulting GPU VA, or 0. */
+	__u64 fault_va;
+	/** @submitted: out, seqno of the last submitted job. */
+	__u64 submitted;
+	/** @completed: out, seqno of the last completed job. */
+	__u64 completed;
+};
+
+/**
+ * DOC: Submission and completion rings
+ *
+ * Each queue has an io_uring-style SQ and CQ in one read-write region.
+ * Userspace fills &struct drm_dsb_sqe at ``sq_tail & sq_mask``, advances
+ * @sq_tail (release), and calls %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ (or the
+ * io_uring SUBMIT command). The kernel copies each entry once, validates
+ * it, submits the batch, advances @sq_head, and rings the doorbell once.
+ * When a job completes the kernel writes a &struct drm_dsb_cqe at
+ * ``cq_tail & cq_mask`` and advances @cq_tail (release); userspace reads
+ * CQEs up to @cq_tail (acquire) and advances @cq_head.
+ *
+ * The kernel accepts an SQE only when the CQ is sure to have room for its
+ * CQE, so the CQ never overflows and completion never allocates.
+ */
+
+/**
+ * struct dsb_sq_cq_header - start of the SQ/CQ region
+ */
+struct dsb_sq_cq_header {
+	/** @sq_head: entries consumed by the kernel. */
+	__u32 sq_head;
+	/** @pad0: reserved. */
+	__u32 pad0[15];
+	/** @sq_tail: entries written by userspace. */
+	__u32 sq_tail;
+	/** @pad1: reserved. */
+	__u32 pad1[15];
+	/** @cq_head: entries consumed by userspace. */
+	__u32 cq_head;
+	/** @pad2: reserved. */
+	__u32 pad2[15];
+	/** @cq_tail: entries written by the kernel. */
+	__u32 cq_tail;
+	/** @pad3: reserved. */
+	__u32 pad3[15];
+	/** @sq_entries: number of SQEs. */
+	__u32 sq_entries;
+	/** @cq_entries: number of CQEs. */
+	__u32 cq_entries;
+	/** @sqes_offset: offset of the SQE array in the region. */
+	__u32 sqes_offset;
+	/** @cqes_offset: offset of the CQE array in the region. */
+	__u32 cqes_offset;
+};
+
+/** define DRM_DSB_SQE_MAX_SYNCS - sync operations inline in one SQE. */
+#define DRM_DSB_SQE_MAX_SYNCS	4
+
+/**
+ * struct drm_dsb_sqe - submission queue entry (128 bytes)
+ */
+struct drm_dsb_sqe {
+	/** @user_data: echoed in the CQE. */
+	__u64 user_data;
+	/** @cmd_va: GPU VA of the command buffer. */
+	__u64 cmd_va;
+	/** @cmd_len: command buffer length in bytes. */
+	__u32 cmd_len;
+	/** @slot: fence slot. */
+	__u32 slot;
+	/** @flags: MBZ. */
+	__u32 flags;
+	/** @sync_count: number of valid @syncs. */
+	__u32 sync_count;
+	/** @syncs: wait/signal operations. */
+	struct drm_dsb_sync_op syncs[DRM_DSB_SQE_MAX_SYNCS];
+	/** @pad: MBZ. */
+	__u64 pad[4];
+};
+
+/**
+ * struct drm_dsb_cqe - completion queue entry (32 bytes)
+ */
+struct drm_dsb_cqe {
+	/** @user_data: from the SQE. */
+	__u64 user_data;
+	/** @seqno: the job's seqno. */
+	__u64 seqno;
+	/** @error: 0 or the job's negative errno. */
+	__s32 error;
+	/** @slot: the job's fence slot. */
+	__u32 slot;
+	/** @pad: reserved. */
+	__u64 pad;
+};
+
+/**
+ * struct drm_dsb_queue_submit_sq - argument of %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ
+ *
+ * Consumes up to @count entries between sq_head and sq_tail. Returns 0 and
+ * @submitted. Entries are submitted in order; an invalid entry stops the
+ * batch before it: entries before it are submitted, the bad one is
+ * consumed and completes with an error CQE (its errno), and the ioctl
+ * returns 0. -EBUSY when nothing could be submitted because the CQ or the
+ * fence slots are full.
+ */
+struct drm_dsb_queue_submit_sq {
+	/** @queue_id: in, queue. */
+	__u32 queue_id;
+	/** @count: in, most entries to consume. */
+	__u32 count;
+	/** @flags: in, MBZ. */
+	__u32 flags;
+	/** @submitted: out, entries consumed. */
+	__u32 submitted;
+};
+
+/**
+ * DOC: io_uring commands
+ *
+ * ``IORING_OP_URING_CMD`` on the DRM fd; @cmd_op is one of
+ * &enum drm_dsb_uring_cmd_op and the 16-byte command area of a standard
+ * 64-byte SQE holds &struct drm_dsb_uring_cmd.
+ */
+
+/** enum drm_dsb_uring_cmd_op - io_uring command opcodes */
+enum drm_dsb_uring_cmd_op {
+	/** @DRM_DSB_URING_SUBMIT: like %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ; res = count. */
+	DRM_DSB_URING_SUBMIT = 0x0d5b0001,
+	/** @DRM_DSB_URING_WAIT_SEQNO: complete when job @value of @id is done. */
+	DRM_DSB_URING_WAIT_SEQNO = 0x0d5b0002,
+	/** @DRM_DSB_URING_WAIT_SYNCOBJ: complete when syncobj @id point @value signals. */
+	DRM_DSB_URING_WAIT_SYNCOBJ = 0x0d5b0003,
+};
+
+/**
+ * struct drm_dsb_uring_cmd - payload of a dsb io_uring command (16 bytes)
+ */
+struct drm_dsb_uring_cmd {
+	/** @id: queue id or syncobj handle. */
+	__u32 id;
+	/** @arg: SUBMIT: most entries to consume; otherwise MBZ. */
+	__u32 arg;
+	/** @value: seqno or timeline point (0 for a binary syncobj). */
+	__u64 value;
+};
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* _DSB_DRM_H_ */
