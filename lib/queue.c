@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+/* Copyright (C) 2026 The dsb authors */
+/*
+ * Submission and completion slow paths: publishing the SQ, the ioctl
+ * backend, and waits that poll fence memory and the CQ before they block.
+ */
+#include <sched.h>
+#include <stdlib.h>
+
+#include "dsb_private.h"
+
+int dsb__slots_init(struct dsb_queue *q, uint32_t nr_slots)
+{
+	uint32_t i;
+
+	q->nr_slots = nr_slots;
+	q->slot_words = (nr_slots + 63) / 64;
+	q->slot_bitmap = calloc(q->slot_words, sizeof(uint64_t));
+	if (!q->slot_bitmap)
+		return -ENOMEM;
+	for (i = 0; i < nr_slots; i++)
+		q->slot_bitmap[i / 64] |= 1ull << (i % 64);
+	q->slots_free = nr_slots;
+	q->slot_hint = 0;
+	return 0;
+}
+
+int dsb__ioctl_submit(struct dsb_queue *q, unsigned int count, void *arg)
+{
+	struct drm_dsb_queue_submit_sq s = {
+		.queue_id = q->queue_id,
+		.count = count,
+	};
+	int ret;
+
+	(void)arg;
+	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, &s);
+	return ret ? ret : (int)s.submitted;
+}
+
+int dsb__ioctl_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
+		    int32_t *error, void *arg)
+{
+	struct drm_dsb_wait w = {
+		.queue_id = q->queue_id,
+		.seqno = seqno,
+		.timeout_ns = deadline_ns,
+	};
+	int ret;
+
+	(void)arg;
+	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_WAIT, &w);
+	if (!ret && error)
+		*error = w.error;
+	return ret;
+}
+
+/**
+ * dsb_submit() - publish the prepared SQEs and hand them to the kernel
+ *
+ * Returns the number of entries the kernel consumed (0 when there was
+ * nothing to submit) or -errno. Entries the kernel did not consume stay
+ * in the SQ and are offered again by the next dsb_submit().
+ */
+int dsb_submit(struct dsb_queue *q)
+{
+	uint32_t tail = q->sq.sqe_tail;
+	uint32_t head, pending;
+	int ret;
+
+	if (tail != q->sq.sqe_head) {
+		/* Pairs with the kernel's load-acquire of sq_tail before it
+		 * copies the entries: our SQE writes are visible first. */
+		dsb_store_release(q->sq.ktail, tail);
+		q->sq.sqe_head = tail;
+	}
+	/* Pairs with the kernel's store-release of sq_head. */
+	head = dsb_load_acquire(q->sq.khead);
+	pending = tail - head;
+	if (!pending)
+		return 0;
+	if (pending > q->sq.ring_entries)
+		return -EIO;	/* sq_head was overwritten */
+	if (!q->backend || !q->backend->submit)
+		return (int)pending;
+	ret = q->backend->submit(q, pending, q->backend->arg);
+	if (ret > 0)
+		q->seqno_hint += (uint64_t)ret;
+	return ret;
+}
+
+/* CQEs still to come or unread: entries the kernel consumed, minus seen. */
+static uint32_t dsb_cqes_owed(const struct dsb_queue *q)
+{
+	/* Pairs with the kernel's store-release of sq_head. */
+	return dsb_load_acquire(q->sq.khead) - *q->cq.khead;
+}
+
+/* Poll @done(q, arg) until it holds or @spin_ns pass. */
+static bool dsb_spin(struct dsb_queue *q, unsigned int wait_nr)
+{
+	int64_t end;
+	unsigned int i = 0;
+
+	if ((q->flags & DSB_QUEUE_NO_SPIN) || !q->spin_ns)
+		return dsb_cq_ready(q) >= wait_nr;
+	end = dsb_now_ns() + q->spin_ns;
+	for (;;) {
+		if (dsb_cq_ready(q) >= wait_nr)
+			return true;
+		if (++i % 64 == 0 && dsb_now_ns() >= end)
+			return false;
+		__builtin_ia32_pause();
+	}
+}
+
+/*
+ * Wait until @wait_nr CQEs are ready or @deadline passes.
+ *
+ * Completion is in seqno order within a queue, so the oldest job in
+ * flight is one past the highest seqno known done (fence memory header,
+ * or an earlier blocking wait). The kernel posts the CQE shortly after it
+ * signals the fence; between the two the fence says "done" while the CQ
+ * is still empty, which we ride out by spinning and yielding.
+ */
+static int dsb_wait_ready(struct dsb_queue *q, unsigned int wait_nr,
+			  int64_t deadline)
+{
+	uint64_t done = 0;
+	bool spun = false;
+	int resynced = 0;
+
+	for (;;) {
+		uint64_t target;
+		int32_t err;
+		int ret;
+
+		if (dsb_cq_ready(q) >= wait_nr)
+			return 0;
+		if (dsb_cqes_owed(q) < wait_nr)
+			return -EAGAIN;	/* would wait forever */
+		if (!spun) {
+			spun = true;
+			if (dsb_spin(q, wait_nr))
+				return 0;
+		}
+		if (deadline != DSB_TIMEOUT_INFINITE && dsb_now_ns() >= deadline)
+			return -ETIME;
+
+		target = dsb_queue_completed(q);
+		if (done > target)
+			target = done;
+		target++;
+		if (!q->backend || !q->backend->wait || target > q->seqno_hint) {
+			/* Done per fence memory, CQE not posted yet. */
+			sched_yield();
+			continue;
+		}
+		ret = q->backend->wait(q, target, deadline, &err, q->backend->arg);
+		if (ret == 0) {
+			done = target;
+			spun = false;
+			resynced = 0;
+			continue;
+		}
+		if (ret == -EINVAL && q->fd >= 0 && !resynced) {
+			struct drm_dsb_queue_status st;
+
+			/* Our seqno estimate ran ahead of the kernel's. */
+			resynced = 1;
+			ret = dsb_queue_status(q, &st);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (ret == -ETIME && dsb_cq_ready(q) >= wait_nr)
+			return 0;
+		return ret;
+	}
+}
+
+/**
+ * dsb_wait_cqe_timeout() - wait up to @timeout_ns for a CQE
+ *
+ * Returns 0 and the head CQE in *cqe_ptr; -ETIME when the timeout passed;
+ * -EAGAIN when no job is in flight, so no CQE can ever arrive.
+ */
+int dsb_wait_cqe_timeout(struct dsb_queue *q, struct drm_dsb_cqe **cqe_ptr,
+			 int64_t timeout_ns)
+{
+	int ret;
+
+	*cqe_ptr = NULL;
+	if (dsb_peek_cqe(q, cqe_ptr) == 0)
+		return 0;
+	ret = dsb_wait_ready(q, 1, dsb_deadline(timeout_ns));
+	if (ret)
+		return ret;
+	return dsb_peek_cqe(q, cqe_ptr);
+}
+
+int dsb_wait_cqe(struct dsb_queue *q, struct drm_dsb_cqe **cqe_ptr)
+{
+	return dsb_wait_cqe_timeout(q, cqe_ptr, DSB_TIMEOUT_INFINITE);
+}
+
+/**
+ * dsb_submit_and_wait() - submit, then wait until @wait_nr CQEs are ready
+ *
+ * Returns the number of entries submitted, or -errno.
+ */
+int dsb_submit_and_wait(struct dsb_queue *q, unsigned int wait_nr)
+{
+	int ret, w;
+
+	ret = dsb_submit(q);
+	if (ret < 0 || !wait_nr)
+		return ret;
+	w = dsb_wait_ready(q, wait_nr, DSB_TIMEOUT_INFINITE);
+	return w ? w : ret;
+}
+
+/* Error of a completed job from fence memory; false if its slot moved on. */
+static bool dsb_seqno_error(const struct dsb_queue *q, uint64_t seqno,
+			    int32_t *error)
+{
+	uint32_t i;
+
+	for (i = 0; i < q->nr_slots; i++) {
+		/* Pairs with the engine's store-release of the slot seqno
+		 * after the slot error. */
+		if (dsb_load_acquire(&q->fence_slots[i].seqno) == seqno) {
+			*error = dsb_load_relaxed(&q->fence_slots[i].error);
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * dsb_wait_seqno() - wait for job @seqno of the queue
+ *
+ * Polls the fence memory, then blocks. Returns 0 with the job's status
+ * (0 or a negative errno) in *job_error if not NULL; -ETIME on timeout;
+ * -EINVAL for seqno 0 or (from the kernel) a seqno never submitted.
+ */
+int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
+		   int32_t *job_error)
+{
+	int64_t deadline = dsb_deadline(timeout_ns);
+	int32_t err = 0;
+	int ret;
+
+	if (!seqno)
+		return -EINVAL;
+	if (!(q->flags & DSB_QUEUE_NO_SPIN) && q->spin_ns) {
+		int64_t end = dsb_now_ns() + q->spin_ns;
+		unsigned int i = 0;
+
+		while (dsb_queue_completed(q) < seqno) {
+			if (++i % 64 == 0 && dsb_now_ns() >= end)
+				break;
+			__builtin_ia32_pause();
+		}
+	}
+	if (dsb_queue_completed(q) >= seqno && dsb_seqno_error(q, seqno, &err))
+		goto out;
+
+	if (!q->backend || !q->backend->wait) {
+		while (dsb_queue_completed(q) < seqno) {
+			if (deadline != DSB_TIMEOUT_INFINITE &&
+			    dsb_now_ns() >= deadline)
+				return -ETIME;
+			sched_yield();
+		}
+		if (!dsb_seqno_error(q, seqno, &err))
+			err = 0;
+		goto out;
+	}
+	ret = q->backend->wait(q, seqno, deadline, &err, q->backend->arg);
+	if (ret)
+		return ret;
+out:
+	if (job_error)
+		*job_error = err;
+	return 0;
+}
