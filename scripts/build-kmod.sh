@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Build dsb.ko out of tree for one kernel, in its own output copy.
+#
+#   scripts/build-kmod.sh 6.1|6.12|debug|<kernel release>
+#   KDIR=/path/to/build scripts/build-kmod.sh custom
+#
+# The sources of kmod/ and uapi/ are copied to build/<name>/{kmod,uapi}
+# (the Kbuild includes $(src)/../uapi) and built there with W=1. The build
+# fails when the compiler or modpost prints any warning. The module ends up
+# in build/<name>/kmod/dsb.ko; the name is the kernel release, or "debug".
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+target=${1:?usage: build-kmod.sh 6.1|6.12|debug|RELEASE}
+
+if [ -n "${KDIR:-}" ]; then
+	kdir=$KDIR
+	[ -f "$kdir/Makefile" ] || dsb_die "KDIR=$kdir has no Makefile"
+	name=$target
+elif [ "$target" = debug ]; then
+	dbg=$(dsb_debug_kernel) || dsb_die "no debug kernel (see scripts/build-debug-kernel.sh)"
+	kdir=$dbg/build
+	name=debug
+else
+	case $target in
+	6.1|6.12) rel=$(dsb_resolve_kver "$target") ||
+		dsb_die "no installed Debian $target kernel with headers (run scripts/deps.sh)" ;;
+	*) rel=$target ;;
+	esac
+	kdir=$(dsb_kdir "$rel")
+	[ -f "$kdir/Makefile" ] || dsb_die "no build tree for $rel at $kdir"
+	name=$rel
+fi
+
+[ -f "$DSB_ROOT/kmod/Kbuild" ] || dsb_die "kmod/Kbuild missing"
+out=$DSB_BUILD/$name
+mkdir -p "$out/kmod" "$out/uapi"
+
+# Copy sources preserving mtimes so Kbuild rebuilds only what changed.
+# Build products a developer may have left in kmod/ are not copied.
+sync_tree() {
+	local src=$1 dst=$2 f
+	(cd "$src" && find . -type f \
+		! -name '*.o' ! -name '*.ko' ! -name '*.mod' ! -name '*.mod.c' \
+		! -name '*.cmd' ! -name 'Module.symvers' ! -name 'modules.order' \
+		! -name '*.a' ! -name '*.dwo' -print0) |
+	while IFS= read -r -d '' f; do
+		if ! cmp -s "$src/$f" "$dst/$f"; then
+			mkdir -p "$(dirname "$dst/$f")"
+			cp -p "$src/$f" "$dst/$f"
+		fi
+	done
+	# Sources deleted upstream must not linger in the copy.
+	(cd "$dst" && find . -type f \( -name '*.c' -o -name '*.h' \) -print0) |
+	while IFS= read -r -d '' f; do
+		[ -e "$src/$f" ] || rm -f "$dst/$f"
+	done
+}
+sync_tree "$DSB_ROOT/kmod" "$out/kmod"
+sync_tree "$DSB_ROOT/uapi" "$out/uapi"
+
+log=$out/kmod-build.log
+echo "  KMOD    $name (KDIR=$kdir)"
+set +e
+make -C "$kdir" M="$out/kmod" W=1 modules >"$log" 2>&1
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+	cat "$log" >&2
+	dsb_die "kmod build for $name failed (log: $log)"
+fi
+if grep -n 'warning:' "$log" >&2; then
+	# Objects that compiled with warnings must be rebuilt next time, or
+	# the next incremental build would pass silently.
+	make -C "$kdir" M="$out/kmod" clean >/dev/null 2>&1 || true
+	dsb_die "kmod build for $name has warnings (W=1 must be clean; log: $log)"
+fi
+[ -f "$out/kmod/dsb.ko" ] || dsb_die "kmod build for $name produced no dsb.ko"
+echo "  LD [M]  $out/kmod/dsb.ko"
