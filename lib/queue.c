@@ -16,8 +16,14 @@ int dsb__slots_init(struct dsb_queue *q, uint32_t nr_slots)
 	q->nr_slots = nr_slots;
 	q->slot_words = (nr_slots + 63) / 64;
 	q->slot_bitmap = calloc(q->slot_words, sizeof(uint64_t));
-	if (!q->slot_bitmap)
+	q->sqe_slots = calloc(q->sq.ring_entries, sizeof(uint32_t));
+	if (!q->slot_bitmap || !q->sqe_slots) {
+		free(q->slot_bitmap);
+		free(q->sqe_slots);
+		q->slot_bitmap = NULL;
+		q->sqe_slots = NULL;
 		return -ENOMEM;
+	}
 	for (i = 0; i < nr_slots; i++)
 		q->slot_bitmap[i / 64] |= 1ull << (i % 64);
 	q->slots_free = nr_slots;
@@ -60,15 +66,22 @@ int dsb__ioctl_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
  *
  * Returns the number of entries the kernel consumed (0 when there was
  * nothing to submit) or -errno. Entries the kernel did not consume stay
- * in the SQ and are offered again by the next dsb_submit().
+ * in the SQ and are offered again by the next dsb_submit(). -EINVAL,
+ * with nothing published, when an SQE's @slot is not the one
+ * dsb_get_sqe() gave it (the kernel would reject it, and its CQE would
+ * free a slot that another job holds).
  */
 int dsb_submit(struct dsb_queue *q)
 {
 	uint32_t tail = q->sq.sqe_tail;
-	uint32_t head, pending;
+	uint32_t head, pending, i;
 	int ret;
 
 	if (tail != q->sq.sqe_head) {
+		for (i = q->sq.sqe_head; i != tail; i++)
+			if (q->sq.sqes[i & q->sq.ring_mask].slot !=
+			    q->sqe_slots[i & q->sq.ring_mask])
+				return -EINVAL;
 		/* Pairs with the kernel's load-acquire of sq_tail before it
 		 * copies the entries: our SQE writes are visible first. */
 		dsb_store_release(q->sq.ktail, tail);

@@ -465,7 +465,9 @@ int dsb_queue_init(struct dsb_device *dev, struct dsb_queue *q,
 
 err_slots:
 	free(q->slot_bitmap);
+	free(q->sqe_slots);
 	q->slot_bitmap = NULL;
+	q->sqe_slots = NULL;
 err_unmap:
 	dsb_queue_unmap(q);
 	d.queue_id = c.queue_id;
@@ -488,6 +490,7 @@ void dsb_queue_exit(struct dsb_queue *q)
 		dsb_ioctl(q->fd, DRM_IOCTL_DSB_QUEUE_DESTROY, &d);
 	}
 	free(q->slot_bitmap);
+	free(q->sqe_slots);
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
 }

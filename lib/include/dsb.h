@@ -188,6 +188,7 @@ struct dsb_queue {
 	uint32_t slot_words;
 	uint32_t slot_hint;
 	uint64_t *slot_bitmap;
+	uint32_t *sqe_slots;		/* slot given to each SQ entry */
 
 	uint32_t flags;			/* DSB_QUEUE_* */
 	uint32_t queue_id;
@@ -319,6 +320,7 @@ static inline struct drm_dsb_sqe *dsb_get_sqe(struct dsb_queue *q)
 	if (slot < 0)
 		return NULL;
 	sqe = &q->sq.sqes[q->sq.sqe_tail & q->sq.ring_mask];
+	q->sqe_slots[q->sq.sqe_tail & q->sq.ring_mask] = (uint32_t)slot;
 	q->sq.sqe_tail++;
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->slot = (uint32_t)slot;
