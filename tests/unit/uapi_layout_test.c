@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+/* Copyright (C) 2026 The dsb authors */
+/*
+ * ABI of uapi/drm/dsb_drm.h: sizes and offsets that userspace binaries
+ * depend on. A change here breaks every compiled client, so it must be
+ * deliberate (and then this test is updated with a DSB_UAPI_VERSION bump).
+ */
+#include <check.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "dsb_drm.h"
+
+#define ck_assert_size(type, n) ck_assert_uint_eq(sizeof(type), (n))
+#define ck_assert_off(type, field, n) ck_assert_uint_eq(offsetof(type, field), (n))
+
+START_TEST(test_ioctl_args)
+{
+	ck_assert_size(struct drm_dsb_obj_array, 16);
+	ck_assert_size(struct drm_dsb_get_param, 16);
+	ck_assert_size(struct drm_dsb_bo_create, 32);
+	ck_assert_off(struct drm_dsb_bo_create, handle, 12);
+	ck_assert_off(struct drm_dsb_bo_create, mmap_offset, 24);
+	ck_assert_size(struct drm_dsb_bo_info, 32);
+	ck_assert_size(struct drm_dsb_queue_create, 80);
+	ck_assert_off(struct drm_dsb_queue_create, ring_va, 24);
+	ck_assert_size(struct drm_dsb_queue_destroy, 8);
+	ck_assert_size(struct drm_dsb_sync_op, 16);
+	ck_assert_size(struct drm_dsb_job, 56);
+	ck_assert_off(struct drm_dsb_job, syncs, 24);
+	ck_assert_off(struct drm_dsb_job, seqno, 48);
+	ck_assert_size(struct drm_dsb_submit, 24);
+	ck_assert_size(struct drm_dsb_wait, 32);
+	ck_assert_size(struct drm_dsb_queue_status, 48);
+	ck_assert_size(struct drm_dsb_queue_submit_sq, 16);
+	ck_assert_size(struct drm_dsb_uring_cmd, 16);
+}
+END_TEST
+
+START_TEST(test_shared_memory)
+{
+	ck_assert_size(struct dsb_packet, DSB_PACKET_SIZE);
+	ck_assert_uint_eq(DSB_PACKET_SIZE, 64);
+	ck_assert_off(struct dsb_packet, mac, 56);
+	ck_assert_size(struct dsb_instr, DSB_INSTR_SIZE);
+	ck_assert_uint_eq(DSB_INSTR_SIZE, 32);
+	ck_assert_size(struct dsb_queue_ctrl, 128);
+	ck_assert_off(struct dsb_queue_ctrl, rptr, 64);
+	ck_assert_size(struct dsb_fence_slot, 16);
+	ck_assert_size(struct dsb_fence_mem_header, 64);
+	ck_assert_size(struct dsb_sq_cq_header, 272);
+	ck_assert_off(struct dsb_sq_cq_header, sq_tail, 64);
+	ck_assert_off(struct dsb_sq_cq_header, cq_head, 128);
+	ck_assert_off(struct dsb_sq_cq_header, cq_tail, 192);
+	ck_assert_size(struct drm_dsb_sqe, 128);
+	ck_assert_size(struct drm_dsb_cqe, 32);
+}
+END_TEST
+
+START_TEST(test_ioctl_numbers)
+{
+	const unsigned long nr[] = {
+		DRM_IOCTL_DSB_GET_PARAM, DRM_IOCTL_DSB_BO_CREATE,
+		DRM_IOCTL_DSB_BO_INFO, DRM_IOCTL_DSB_QUEUE_CREATE,
+		DRM_IOCTL_DSB_QUEUE_DESTROY, DRM_IOCTL_DSB_SUBMIT,
+		DRM_IOCTL_DSB_WAIT, DRM_IOCTL_DSB_QUEUE_STATUS,
+		DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ,
+	};
+
+	/* Numbered in order from DRM_COMMAND_BASE, never reused. */
+	for (unsigned int i = 0; i < sizeof(nr) / sizeof(nr[0]); i++)
+		ck_assert_uint_eq(_IOC_NR(nr[i]), DRM_COMMAND_BASE + i);
+	ck_assert_uint_eq(_IOC_DIR(DRM_IOCTL_DSB_QUEUE_DESTROY), _IOC_WRITE);
+	ck_assert_uint_eq(_IOC_DIR(DRM_IOCTL_DSB_SUBMIT), _IOC_READ | _IOC_WRITE);
+	ck_assert_uint_eq(_IOC_SIZE(DRM_IOCTL_DSB_SUBMIT), sizeof(struct drm_dsb_submit));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("uapi_layout");
+	TCase *tc = tcase_create("abi");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_test(tc, test_ioctl_args);
+	tcase_add_test(tc, test_shared_memory);
+	tcase_add_test(tc, test_ioctl_numbers);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
