@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: Buffer objects
+ *
+ * A dsb BO is vmalloc memory, allocated zeroed, kernel-mapped and pinned for
+ * its whole life: the engine reads and writes it through that mapping
+ * without ever allocating. Userspace maps it through the DRM fake offset;
+ * queue regions (ring, control page, fence memory, SQ/CQ) are dsb BOs too,
+ * some mapped read-only. PRIME export goes through the DRM core; import of
+ * a dsb BO into the same device returns the same object, any other dma-buf
+ * is wrapped and kernel-mapped with dma_buf_vmap() at import time.
+ */
+#include <linux/dma-buf.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_vma_manager.h>
+
+#include "dsb_compat.h"
+#include "dsb_drv.h"
+#include "dsb_bo.h"
+#include "dsb_vm.h"
+
+static void dsb_bo_free(struct drm_gem_object *obj)
+{
+	struct dsb_bo *bo = to_dsb_bo(obj);
+	struct dsb_device *ddev = to_dsb_device(obj->dev);
+
+	if (bo->import_buf) {
+		dsb_dma_buf_vunmap(bo->import_buf, &bo->import_map);
+		dma_buf_put(bo->import_buf);
+	} else {
+		vfree(bo->vaddr);
+	}
+	drm_gem_object_release(obj);
+	kfree(bo);
+	atomic_dec(&ddev->stats.live_bos);
+}
+
+/* The file's last handle to the BO is gone: so is its GPU mapping there. */
+static void dsb_bo_close(struct drm_gem_object *obj, struct drm_file *file)
+{
+	struct dsb_file *df = file->driver_priv;
+
+	if (df && df->vm)
+		dsb_vm_unmap(df->vm, to_dsb_bo(obj));
+}
+
+static int dsb_bo_vmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	iosys_map_set_vaddr(map, to_dsb_bo(obj)->vaddr);
+	return 0;
+}
+
+static void dsb_bo_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	/* The kernel mapping lives as long as the BO. */
+}
+
+static struct sg_table *dsb_bo_get_sg_table(struct drm_gem_object *obj)
+{
+	struct dsb_bo *bo = to_dsb_bo(obj);
+	unsigned int i, n = obj->size >> PAGE_SHIFT;
+	struct sg_table *sgt;
+	struct page **pages;
+
+	if (bo->import_buf)
+		return ERR_PTR(-EOPNOTSUPP);
+	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < n; i++)
+		pages[i] = vmalloc_to_page((u8 *)bo->vaddr + ((size_t)i << PAGE_SHIFT));
+	sgt = drm_prime_pages_to_sg(obj->dev, pages, n);
+	kvfree(pages);
+	return sgt;
+}
+
+static int dsb_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
+{
+	struct dsb_bo *bo = to_dsb_bo(obj);
+	int ret;
+
+	vma->vm_pgoff -= drm_vma_node_start(&obj->vma_node);
+	if (bo->import_buf) {
+		/* Hand the mapping to the exporter, as the shmem helpers do. */
+		vma->vm_private_data = NULL;
+		vma->vm_ops = NULL;
+		ret = dma_buf_mmap(bo->import_buf, vma, 0);
+		if (!ret)
+			drm_gem_object_put(obj);
+		return ret;
+	}
+	if (bo->user_readonly) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EACCES;
+		dsb_vma_clear_maywrite(vma);
+	}
+	return remap_vmalloc_range(vma, bo->vaddr, vma->vm_pgoff);
+}
+
+static const struct vm_operations_struct dsb_bo_vm_ops = {
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+static const struct drm_gem_object_funcs dsb_bo_funcs = {
+	.free = dsb_bo_free,
+	.close = dsb_bo_close,
+	.get_sg_table = dsb_bo_get_sg_table,
+	.vmap = dsb_bo_vmap,
+	.vunmap = dsb_bo_vunmap,
+	.mmap = dsb_bo_mmap,
+	.vm_ops = &dsb_bo_vm_ops,
+};
+
+static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, size_t size)
+{
+	struct dsb_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+
+	if (!bo)
+		return NULL;
+	drm_gem_private_object_init(&ddev->drm, &bo->base, size);
+	bo->base.funcs = &dsb_bo_funcs;
+	atomic_inc(&ddev->stats.live_bos);
+	return bo;
+}
+
+/**
+ * dsb_bo_create() - allocate a pinned, kernel-mapped, zeroed BO
+ * @ddev: the device
+ * @size: size in bytes, rounded up to pages
+ *
+ * Return: the BO with one reference, or an ERR_PTR.
+ */
+struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, size_t size)
+{
+	struct dsb_bo *bo;
+	int ret;
+
+	size = PAGE_ALIGN(size);
+	bo = dsb_bo_alloc(ddev, size);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->vaddr = vmalloc_user(size);
+	if (!bo->vaddr) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	ret = drm_gem_create_mmap_offset(&bo->base);
+	if (ret)
+		goto err_put;
+	return bo;
+
+err_put:
+	drm_gem_object_put(&bo->base);
+	return ERR_PTR(ret);
+}
+
+/**
+ * dsb_bo_put() - drop a reference to a BO
+ * @bo: the BO, may be NULL
+ *
+ * May free the BO: process context, no spinlock held.
+ */
+void dsb_bo_put(struct dsb_bo *bo)
+{
+	if (bo)
+		drm_gem_object_put(&bo->base);
+}
+
+/**
+ * dsb_bo_allow_mmap() - let a file mmap a BO it has no handle for
+ * @bo: the BO (a queue region)
+ * @file: the file
+ * @offset: out, the mmap offset
+ *
+ * Undo with drm_vma_node_revoke().
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int dsb_bo_allow_mmap(struct dsb_bo *bo, struct drm_file *file, u64 *offset)
+{
+	int ret = drm_vma_node_allow(&bo->base.vma_node, file);
+
+	if (!ret)
+		*offset = drm_vma_node_offset_addr(&bo->base.vma_node);
+	return ret;
+}
+
+/**
+ * dsb_gem_prime_import() - import a dma-buf
+ * @dev: the importing device
+ * @buf: the dma-buf
+ *
+ * A BO exported by this very device comes back as itself. Anything else,
+ * including a BO of another dsb device, is kernel-mapped once here, so the
+ * engine can reach it without allocating.
+ *
+ * Return: the GEM object or an ERR_PTR.
+ */
+struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
+					    struct dma_buf *buf)
+{
+	struct dsb_bo *bo;
+	int ret;
+
+	if (buf->owner == THIS_MODULE) {
+		struct drm_gem_object *obj = buf->priv;
+
+		if (obj->dev == dev) {
+			drm_gem_object_get(obj);
+			return obj;
+		}
+	}
+	if (!PAGE_ALIGNED(buf->size) || buf->size > DSB_MAX_BO_SIZE)
+		return ERR_PTR(-EINVAL);
+
+	bo = dsb_bo_alloc(to_dsb_device(dev), buf->size);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	get_dma_buf(buf);
+	ret = dsb_dma_buf_vmap(buf, &bo->import_map);
+	if (ret)
+		goto err_put_buf;
+	if (bo->import_map.is_iomem) {
+		dsb_dma_buf_vunmap(buf, &bo->import_map);
+		ret = -EOPNOTSUPP;
+		goto err_put_buf;
+	}
+	bo->import_buf = buf;
+	bo->vaddr = bo->import_map.vaddr;
+	ret = drm_gem_create_mmap_offset(&bo->base);
+	if (ret)
+		goto err_put;
+	return &bo->base;
+
+err_put_buf:
+	dma_buf_put(buf);
+err_put:
+	drm_gem_object_put(&bo->base);
+	return ERR_PTR(ret);
+}
+
+/**
+ * dsb_ioctl_bo_create() - DRM_IOCTL_DSB_BO_CREATE
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_bo_create
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_bo_create *args = data;
+	struct dsb_file *df = file->driver_priv;
+	struct dsb_bo *bo;
+	u32 handle;
+	u64 va;
+	int ret;
+
+	if (args->flags || !args->size)
+		return -EINVAL;
+	if (args->size > DSB_MAX_BO_SIZE)
+		return -E2BIG;
+
+	bo = dsb_bo_create(to_dsb_device(dev), args->size);
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+	ret = dsb_vm_map(df->vm, bo, &va);
+	if (ret)
+		goto out_put;
+	ret = drm_gem_handle_create(file, &bo->base, &handle);
+	if (ret) {
+		dsb_vm_unmap(df->vm, bo);
+		goto out_put;
+	}
+	args->handle = handle;
+	args->size = bo->base.size;
+	args->va = va;
+	args->mmap_offset = drm_vma_node_offset_addr(&bo->base.vma_node);
+out_put:
+	/* The handle (if any) holds the BO now. */
+	dsb_bo_put(bo);
+	return ret;
+}
+
+/**
+ * dsb_ioctl_bo_info() - DRM_IOCTL_DSB_BO_INFO
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_bo_info
+ * @file: the caller's file
+ *
+ * Return: 0, -EINVAL for a nonzero pad, -ENOENT for a bad handle, -ENOMEM.
+ */
+int dsb_ioctl_bo_info(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_bo_info *args = data;
+	struct dsb_file *df = file->driver_priv;
+	struct drm_gem_object *obj;
+	u64 va;
+	int ret;
+
+	if (args->pad)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	ret = dsb_vm_map(df->vm, to_dsb_bo(obj), &va);
+	if (!ret) {
+		args->size = obj->size;
+		args->va = va;
+		args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
+	}
+	drm_gem_object_put(obj);
+	return ret;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Copyright (C) 2026 The dsb authors */
+#ifndef __DSB_BO_H__
+#define __DSB_BO_H__
+
+#include <linux/iosys-map.h>
+#include <drm/drm_gem.h>
+
+struct dsb_device;
+
+/**
+ * struct dsb_bo - a dsb buffer object
+ * @base: the GEM object
+ * @vaddr: kernel mapping, valid for the whole life of the object
+ * @import_buf: for an imported dma-buf, the buffer (we hold a reference)
+ * @import_map: for an imported dma-buf, its kernel mapping
+ * @user_readonly: userspace may only map it read-only
+ * @is_ring: a queue ring: engine writes to it fault the queue
+ */
+struct dsb_bo {
+	struct drm_gem_object base;
+	void *vaddr;
+	struct dma_buf *import_buf;
+	struct iosys_map import_map;
+	bool user_readonly;
+	bool is_ring;
+};
+
+static inline struct dsb_bo *to_dsb_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct dsb_bo, base);
+}
+
+struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, size_t size);
+void dsb_bo_put(struct dsb_bo *bo);
+int dsb_bo_allow_mmap(struct dsb_bo *bo, struct drm_file *file, u64 *offset);
+struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
+					    struct dma_buf *buf);
+
+int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_bo_info(struct drm_device *dev, void *data, struct drm_file *file);
+
+#endif /* __DSB_BO_H__ */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Copyright (C) 2026 The dsb authors */
+/*
+ * The one place where differences between the kernels dsb builds against
+ * (Debian 6.1 and 6.12) are handled.
+ */
+#ifndef __DSB_COMPAT_H__
+#define __DSB_COMPAT_H__
+
+#include <linux/version.h>
+#include <linux/dma-buf.h>
+#include <linux/mm.h>
+#include <drm/drm_prime.h>
+
+/*
+ * Before 6.6 a driver had to name the PRIME helpers itself; later kernels
+ * use them by default and dropped the hooks.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#define DSB_DRIVER_PRIME_HOOKS \
+	.prime_handle_to_fd = drm_gem_prime_handle_to_fd, \
+	.prime_fd_to_handle = drm_gem_prime_fd_to_handle, \
+	.gem_prime_mmap = drm_gem_prime_mmap,
+#else
+#define DSB_DRIVER_PRIME_HOOKS
+#endif
+
+/* vm_flags became write-protected in 6.3. */
+static inline void dsb_vma_clear_maywrite(struct vm_area_struct *vma)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	vma->vm_flags &= ~VM_MAYWRITE;
+#else
+	vm_flags_clear(vma, VM_MAYWRITE);
+#endif
+}
+
+/* dma_buf_vmap() wants the reservation lock held since 6.2. */
+static inline int dsb_dma_buf_vmap(struct dma_buf *buf, struct iosys_map *map)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	return dma_buf_vmap(buf, map);
+#else
+	return dma_buf_vmap_unlocked(buf, map);
+#endif
+}
+
+static inline void dsb_dma_buf_vunmap(struct dma_buf *buf, struct iosys_map *map)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+	dma_buf_vunmap(buf, map);
+#else
+	dma_buf_vunmap_unlocked(buf, map);
+#endif
+}
+
+/* Filled in by later features (io_uring commands, fdinfo). */
+#define DSB_FOPS_EXTRA
+#define DSB_DRIVER_FDINFO
+
+#endif /* __DSB_COMPAT_H__ */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: dsb, a kernel-side direct-submit broker
+ *
+ * dsb is a render-node driver for a simulated user-queue GPU. Its queues
+ * have a ring and doorbell mapped into the process, as user-queue hardware
+ * requires, but the process never writes them: it submits through the
+ * kernel, and the kernel, after allocating everything a job needs, creates
+ * the job's fence, writes WAIT / EXEC / SIGNAL packets into the ring and
+ * rings the doorbell. This file holds the device skeleton: module
+ * parameters, the virtual devices, the ioctl table and per-file state.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_prime.h>
+
+#include "dsb_compat.h"
+#include "dsb_drv.h"
+#include "dsb_bo.h"
+#include "dsb_debugfs.h"
+#include "dsb_engine.h"
+#include "dsb_fence.h"
+#include "dsb_queue.h"
+#include "dsb_submit.h"
+#include "dsb_vm.h"
+
+#define DRIVER_NAME	"dsb"
+#define DRIVER_DESC	"Kernel-side direct-submit broker"
+#define DRIVER_DATE	"20261124"
+#define DRIVER_MAJOR	1
+#define DRIVER_MINOR	DSB_UAPI_VERSION
+
+static unsigned int dsb_num_devices = 1;
+module_param_named(num_devices, dsb_num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "Number of dsb devices to create (1-4)");
+
+static unsigned int dsb_num_engines = 2;
+module_param_named(engines, dsb_num_engines, uint, 0444);
+MODULE_PARM_DESC(engines, "Engines per device (1-8)");
+
+static unsigned int dsb_hw_slots = 4;
+module_param_named(hw_slots, dsb_hw_slots, uint, 0444);
+MODULE_PARM_DESC(hw_slots, "Hardware queue slots per engine (1-16)");
+
+unsigned int dsb_timeout_ms = 2000;
+module_param_named(timeout_ms, dsb_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(timeout_ms, "Default queue watchdog timeout in ms");
+
+bool dsb_test_alloc_in_signalling;
+module_param_named(test_alloc_in_signalling, dsb_test_alloc_in_signalling, bool, 0644);
+MODULE_PARM_DESC(test_alloc_in_signalling,
+		 "TEST ONLY, default off: allocate inside the fence-signalling section of submit, so the debug lane can prove it catches it");
+
+static struct platform_device *dsb_pdevs[4];
+
+static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct dsb_device *ddev = to_dsb_device(dev);
+	struct drm_dsb_get_param *args = data;
+
+	if (args->pad)
+		return -EINVAL;
+	switch (args->param) {
+	case DRM_DSB_PARAM_UAPI_VERSION:
+		args->value = DSB_UAPI_VERSION;
+		break;
+	case DRM_DSB_PARAM_NUM_ENGINES:
+		args->value = ddev->num_engines;
+		break;
+	case DRM_DSB_PARAM_HW_SLOTS:
+		args->value = ddev->hw_slots;
+		break;
+	case DRM_DSB_PARAM_MAX_BO_SIZE:
+		args->value = DSB_MAX_BO_SIZE;
+		break;
+	case DRM_DSB_PARAM_VA_START:
+		args->value = DSB_VA_START;
+		break;
+	case DRM_DSB_PARAM_VA_SIZE:
+		args->value = DSB_VA_SIZE;
+		break;
+	case DRM_DSB_PARAM_MAX_QUEUES:
+		args->value = DSB_MAX_QUEUES;
+		break;
+	case DRM_DSB_PARAM_MAX_RING_PACKETS:
+		args->value = DSB_MAX_RING_PACKETS;
+		break;
+	case DRM_DSB_PARAM_MAX_FENCE_SLOTS:
+		args->value = DSB_MAX_FENCE_SLOTS;
+		break;
+	case DRM_DSB_PARAM_MAX_CMD_LEN:
+		args->value = DSB_MAX_CMD_LEN;
+		break;
+	case DRM_DSB_PARAM_MAX_JOB_DEPS:
+		args->value = DSB_MAX_JOB_DEPS;
+		break;
+	case DRM_DSB_PARAM_DEVICE_INDEX:
+		args->value = ddev->index;
+		break;
+	case DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS:
+		args->value = READ_ONCE(dsb_timeout_ms);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int dsb_open(struct drm_device *dev, struct drm_file *file)
+{
+	struct dsb_file *df = kzalloc(sizeof(*df), GFP_KERNEL);
+
+	if (!df)
+		return -ENOMEM;
+	df->ddev = to_dsb_device(dev);
+	df->vm = dsb_vm_create(df->ddev);
+	if (!df->vm) {
+		kfree(df);
+		return -ENOMEM;
+	}
+	xa_init_flags(&df->queues, XA_FLAGS_ALLOC1);
+	file->driver_priv = df;
+	return 0;
+}
+
+static void dsb_postclose(struct drm_device *dev, struct drm_file *file)
+{
+	struct dsb_file *df = file->driver_priv;
+
+	dsb_file_destroy_queues(file);
+	xa_destroy(&df->queues);
+	dsb_vm_put(df->vm);
+	kfree(df);
+	file->driver_priv = NULL;
+}
+
+#define DSB_IOCTL(n, func) \
+	DRM_IOCTL_DEF_DRV(DSB_##n, dsb_ioctl_##func, DRM_RENDER_ALLOW)
+
+static const struct drm_ioctl_desc dsb_ioctls[] = {
+	DSB_IOCTL(GET_PARAM, get_param),
+	DSB_IOCTL(BO_CREATE, bo_create),
+	DSB_IOCTL(BO_INFO, bo_info),
+	DSB_IOCTL(QUEUE_CREATE, queue_create),
+	DSB_IOCTL(QUEUE_DESTROY, queue_destroy),
+	DSB_IOCTL(SUBMIT, submit),
+	DSB_IOCTL(WAIT, wait),
+	DSB_IOCTL(QUEUE_STATUS, queue_status),
+	DSB_IOCTL(QUEUE_SUBMIT_SQ, queue_submit_sq),
+};
+
+static const struct file_operations dsb_fops = {
+	.owner = THIS_MODULE,
+	.open = drm_open,
+	.release = drm_release,
+	.unlocked_ioctl = drm_ioctl,
+	.compat_ioctl = drm_compat_ioctl,
+	.poll = drm_poll,
+	.read = drm_read,
+	.llseek = noop_llseek,
+	.mmap = drm_gem_mmap,
+	DSB_FOPS_EXTRA
+};
+
+static const struct drm_driver dsb_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER | DRIVER_SYNCOBJ |
+			   DRIVER_SYNCOBJ_TIMELINE,
+	.open = dsb_open,
+	.postclose = dsb_postclose,
+	.gem_prime_import = dsb_gem_prime_import,
+	DSB_DRIVER_PRIME_HOOKS
+	DSB_DRIVER_FDINFO
+	.debugfs_init = dsb_debugfs_init,
+	.ioctls = dsb_ioctls,
+	.num_ioctls = ARRAY_SIZE(dsb_ioctls),
+	.fops = &dsb_fops,
+	.name = DRIVER_NAME,
+	.desc = DRIVER_DESC,
+	.date = DRIVER_DATE,
+	.major = DRIVER_MAJOR,
+	.minor = DRIVER_MINOR,
+};
+
+static int dsb_device_create(unsigned int index)
+{
+	struct platform_device *pdev;
+	struct dsb_device *ddev;
+	int ret;
+
+	pdev = platform_device_register_simple(DRIVER_NAME, index, NULL, 0);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto err_unregister;
+	}
+	ddev = devm_drm_dev_alloc(&pdev->dev, &dsb_driver, struct dsb_device, drm);
+	if (IS_ERR(ddev)) {
+		ret = PTR_ERR(ddev);
+		goto err_release;
+	}
+	ddev->index = index;
+	ddev->num_engines = clamp(dsb_num_engines, 1U, (unsigned int)DSB_MAX_ENGINES);
+	ddev->hw_slots = clamp(dsb_hw_slots, 1U, (unsigned int)DSB_MAX_HW_SLOTS);
+	mutex_init(&ddev->queues_lock);
+	INIT_LIST_HEAD(&ddev->queues);
+	/* A virtual device: let PRIME importers map our pages. */
+	dma_coerce_mask_and_coherent(ddev->drm.dev, DMA_BIT_MASK(64));
+
+	ret = dsb_engines_init(ddev);
+	if (ret)
+		goto err_release;
+	ret = drm_dev_register(&ddev->drm, 0);
+	if (ret)
+		goto err_engines;
+	platform_set_drvdata(pdev, ddev);
+	dsb_pdevs[index] = pdev;
+	return 0;
+
+err_engines:
+	dsb_engines_fini(ddev);
+err_release:
+	devres_release_group(&pdev->dev, NULL);
+err_unregister:
+	platform_device_unregister(pdev);
+	return ret;
+}
+
+static void dsb_device_destroy(unsigned int index)
+{
+	struct platform_device *pdev = dsb_pdevs[index];
+	struct dsb_device *ddev;
+
+	if (!pdev)
+		return;
+	ddev = platform_get_drvdata(pdev);
+	drm_dev_unregister(&ddev->drm);
+	dsb_engines_fini(ddev);
+	mutex_destroy(&ddev->queues_lock);
+	devres_release_group(&pdev->dev, NULL);
+	platform_device_unregister(pdev);
+	dsb_pdevs[index] = NULL;
+}
+
+static void dsb_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dsb_pdevs); i++)
+		dsb_device_destroy(i);
+	dsb_fence_module_exit();
+}
+
+static int __init dsb_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (!dsb_num_devices || dsb_num_devices > ARRAY_SIZE(dsb_pdevs)) {
+		pr_err("dsb: num_devices must be 1 to %zu\n", ARRAY_SIZE(dsb_pdevs));
+		return -EINVAL;
+	}
+	ret = dsb_fence_module_init();
+	if (ret)
+		return ret;
+	for (i = 0; i < dsb_num_devices; i++) {
+		ret = dsb_device_create(i);
+		if (ret) {
+			dsb_exit();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void __exit dsb_module_exit(void)
+{
+	dsb_exit();
+}
+
+module_init(dsb_init);
+module_exit(dsb_module_exit);
+
+MODULE_AUTHOR("The dsb authors");
+MODULE_DESCRIPTION(DRIVER_DESC);
+MODULE_LICENSE("Dual MIT/GPL");

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Copyright (C) 2026 The dsb authors */
+#ifndef __DSB_DRV_H__
+#define __DSB_DRV_H__
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <drm/drm_device.h>
+#include <drm/drm_file.h>
+
+#include "dsb_drm.h"
+
+#define DSB_VA_START		(1ULL << 20)
+#define DSB_VA_SIZE		(1ULL << 40)
+#define DSB_MAX_BO_SIZE		(256ULL << 20)
+#define DSB_MAX_QUEUES		64
+#define DSB_MAX_RING_PACKETS	4096
+#define DSB_MIN_RING_PACKETS	16
+#define DSB_MAX_FENCE_SLOTS	1024
+#define DSB_MAX_CMD_LEN		(1U << 20)
+#define DSB_MAX_JOB_DEPS	8
+#define DSB_MAX_BATCH_QUEUES	8
+#define DSB_MAX_ENGINES		8
+#define DSB_MAX_HW_SLOTS	16
+
+struct dsb_engine;
+struct dsb_vm;
+
+/**
+ * struct dsb_stats - device counters, shown in debugfs
+ */
+struct dsb_stats {
+	atomic64_t submits;
+	atomic64_t packets;
+	atomic64_t completions;
+	atomic64_t timeouts;
+	atomic64_t faults;
+	atomic64_t tampers;
+	atomic64_t cancels;
+	atomic_t live_bos;
+	atomic_t live_queues;
+	atomic_t live_jobs;
+	atomic_t live_fences;
+	atomic_t live_vms;
+};
+
+/**
+ * struct dsb_device - one dsb device (a render node and its engines)
+ * @drm: the DRM device
+ * @index: device index (0, 1, ...)
+ * @num_engines: number of engines
+ * @hw_slots: hardware queue slots per engine
+ * @engines: the engines
+ * @queues_lock: protects @queues
+ * @queues: every queue of the device, for debugfs
+ * @stats: counters
+ */
+struct dsb_device {
+	struct drm_device drm;
+	unsigned int index;
+	unsigned int num_engines;
+	unsigned int hw_slots;
+	struct dsb_engine *engines;
+	struct mutex queues_lock;
+	struct list_head queues;
+	struct dsb_stats stats;
+};
+
+/**
+ * struct dsb_file - per-open-file state
+ * @ddev: the device
+ * @vm: the file's GPU virtual address space
+ * @queues: queue id -> &struct dsb_queue
+ * @busy_ns: engine time used by this file's queues, per engine (fdinfo)
+ */
+struct dsb_file {
+	struct dsb_device *ddev;
+	struct dsb_vm *vm;
+	struct xarray queues;
+	atomic64_t busy_ns[DSB_MAX_ENGINES];
+};
+
+static inline struct dsb_device *to_dsb_device(struct drm_device *drm)
+{
+	return container_of(drm, struct dsb_device, drm);
+}
+
+/* module parameters */
+extern unsigned int dsb_timeout_ms;
+extern bool dsb_test_alloc_in_signalling;
+
+#endif /* __DSB_DRV_H__ */

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: The simulated engine
+ *
+ * This is where the "GPU" runs. Each engine is a kthread standing for
+ * hardware plus its firmware scheduler. It sees only memory: the queue's
+ * ring and control page (both writable by the process), the queue's
+ * kernel-only dependency table, fence memory, and buffer objects through
+ * the file's GPU VA space (dsb_vm_translate()). It never reads driver
+ * bookkeeping to decide what to execute.
+ *
+ * Scheduling: an engine has a fixed number of hardware queue slots. A
+ * queue with work is mapped into a free slot, or evicts the least recently
+ * run resident queue, as firmware schedulers multiplex more software
+ * queues than they have slots. Each round, every resident queue runs for a
+ * budget of packets and instructions that doubles with its priority.
+ *
+ * Execution: the engine reads the doorbell, copies one packet out of the
+ * ring (each word of hostile memory is read once), checks its sequence
+ * number and MAC, and executes it. Anything malformed bans the queue
+ * through dsb_queue_ban(), which signals every pending fence with an
+ * error. A SIGNAL packet writes the fence slot and "raises an interrupt":
+ * dsb_queue_retire() signals the job's dma_fence from preallocated state.
+ *
+ * The whole loop is a dma-fence signalling section: lockdep checks that
+ * nothing here allocates or takes a lock that is held around allocation.
+ */
+#include <linux/dma-fence.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "dsb_engine.h"
+#include "dsb_queue.h"
+#include "dsb_ring.h"
+#include "dsb_vm.h"
+
+#define DSB_ENGINE_POLL_NS	(10 * NSEC_PER_MSEC)
+#define DSB_MEMWAIT_POLL_NS	(200 * NSEC_PER_USEC)
+#define DSB_MAX_DELAY_NS	NSEC_PER_SEC
+#define DSB_MAX_XFER		(1ULL << 20)
+#define DSB_BASE_BUDGET		64
+
+enum dsb_step {
+	DSB_STEP_DONE,		/* executed something, go on */
+	DSB_STEP_IDLE,		/* nothing to do */
+	DSB_STEP_BLOCKED,	/* waiting on memory or time */
+	DSB_STEP_FAULT,		/* the queue was banned */
+};
+
+/**
+ * dsb_engine_kick() - wake an engine, from any context
+ * @eng: the engine
+ */
+void dsb_engine_kick(struct dsb_engine *eng)
+{
+	atomic_set(&eng->kicked, 1);
+	wake_up(&eng->wq);
+}
+
+/**
+ * dsb_device_kick_all() - wake every engine of a device
+ * @ddev: the device
+ */
+void dsb_device_kick_all(struct dsb_device *ddev)
+{
+	unsigned int i;
+
+	for (i = 0; i < ddev->num_engines; i++)
+		dsb_engine_kick(&ddev->engines[i]);
+}
+
+static enum dsb_step dsb_engine_fault(struct dsb_queue *q, u32 fault, u64 va)
+{
+	dsb_queue_ban(q, fault, va);
+	return DSB_STEP_FAULT;
+}
+
+static u32 dsb_vm_fault_kind(enum dsb_vm_fault f)
+{
+	return f == DSB_VM_RING_WRITE ? DRM_DSB_FAULT_RING_WRITE : DRM_DSB_FAULT_BAD_VA;
+}
+
+/*
+ * Execute one command-buffer instruction with the VM lock held. Returns
+ * the step result; on a fault *fault and *fva are set and the caller bans.
+ */
+static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb_instr *in,
+					   u64 now, u64 *next, u32 *fault, u64 *fva)
+{
+	struct dsb_vm *vm = q->vm;
+	enum dsb_vm_fault vf;
+	u8 *dst, *src;
+	u64 v;
+	u32 i;
+
+#define XLATE(ptr, va, len, wr) do {					\
+		(ptr) = dsb_vm_translate(vm, (va), (len), (wr), &vf);	\
+		if (!(ptr)) {						\
+			*fault = dsb_vm_fault_kind(vf);			\
+			*fva = (va);					\
+			return DSB_STEP_FAULT;				\
+		}							\
+	} while (0)
+
+	if (in->flags && !(in->op == DSB_OP_MEMWAIT && in->flags == DSB_MEMWAIT_EQ)) {
+		*fault = DRM_DSB_FAULT_BAD_OPCODE;
+		return DSB_STEP_FAULT;
+	}
+	switch (in->op) {
+	case DSB_OP_NOP:
+		return DSB_STEP_DONE;
+	case DSB_OP_WRITE:
+	case DSB_OP_ATOMIC_ADD:
+	case DSB_OP_TIMESTAMP:
+		if (!IS_ALIGNED(in->a, 8)) {
+			*fault = DRM_DSB_FAULT_BAD_VA;
+			*fva = in->a;
+			return DSB_STEP_FAULT;
+		}
+		XLATE(dst, in->a, 8, true);
+		if (in->op == DSB_OP_WRITE)
+			WRITE_ONCE(*(u64 *)dst, in->b);
+		else if (in->op == DSB_OP_ATOMIC_ADD)
+			atomic64_add(in->b, (atomic64_t *)dst);
+		else
+			WRITE_ONCE(*(u64 *)dst, now);
+		return DSB_STEP_DONE;
+	case DSB_OP_COPY:
+		if (!in->c || in->c > DSB_MAX_XFER) {
+			*fault = DRM_DSB_FAULT_BAD_LENGTH;
+			return DSB_STEP_FAULT;
+		}
+		XLATE(src, in->b, in->c, false);
+		XLATE(dst, in->a, in->c, true);
+		memmove(dst, src, in->c);
+		return DSB_STEP_DONE;
+	case DSB_OP_FILL:
+		if (!in->c || in->c > DSB_MAX_XFER || !IS_ALIGNED(in->c, 4)) {
+			*fault = DRM_DSB_FAULT_BAD_LENGTH;
+			return DSB_STEP_FAULT;
+		}
+		XLATE(dst, in->a, in->c, true);
+		for (i = 0; i < in->c / 4; i++)
+			((u32 *)dst)[i] = (u32)in->b;
+		return DSB_STEP_DONE;
+	case DSB_OP_MEMWAIT:
+		if (!IS_ALIGNED(in->a, 8)) {
+			*fault = DRM_DSB_FAULT_BAD_VA;
+			*fva = in->a;
+			return DSB_STEP_FAULT;
+		}
+		XLATE(src, in->a, 8, false);
+		v = READ_ONCE(*(u64 *)src);
+		if (in->flags & DSB_MEMWAIT_EQ ? v == in->b : v >= in->b)
+			return DSB_STEP_DONE;
+		/* A user semaphore: nobody kicks us when it changes, poll. */
+		*next = min(*next, now + DSB_MEMWAIT_POLL_NS);
+		return DSB_STEP_BLOCKED;
+	case DSB_OP_DELAY:
+		if (in->a > DSB_MAX_DELAY_NS) {
+			*fault = DRM_DSB_FAULT_BAD_LENGTH;
+			return DSB_STEP_FAULT;
+		}
+		q->ctx.blocked_until = now + in->a;
+		*next = min(*next, q->ctx.blocked_until);
+		return DSB_STEP_DONE;
+	default:
+		*fault = DRM_DSB_FAULT_BAD_OPCODE;
+		return DSB_STEP_FAULT;
+	}
+#undef XLATE
+}
+
+/* Fetch and execute the next instruction of the current command buffer. */
+static enum dsb_step dsb_engine_exec_instr(struct dsb_queue *q, u64 now, u64 *next)
+{
+	struct dsb_qctx *c = &q->ctx;
+	enum dsb_step r = DSB_STEP_FAULT;
+	struct dsb_instr in;
+	enum dsb_vm_fault vf;
+	u32 fault = 0;
+	u64 fva = 0;
+	void *p;
+
+	if (c->ip >= c->end) {
+		c->in_exec = false;
+		return DSB_STEP_DONE;
+	}
+	spin_lock(&q->vm->lock);
+	p = dsb_vm_translate(q->vm, c->ip, sizeof(in), false, &vf);
+	if (p) {
+		memcpy(&in, p, sizeof(in));
+		r = dsb_exec_instr_locked(q, &in, now, next, &fault, &fva);
+	} else {
+		fault = DRM_DSB_FAULT_BAD_VA;
+		fva = c->ip;
+	}
+	spin_unlock(&q->vm->lock);
+
+	if (r == DSB_STEP_FAULT)
+		return dsb_engine_fault(q, fault, fva);
+	if (r == DSB_STEP_DONE)
+		c->ip += sizeof(in);
+	return r;
+}
+
+/* Publish the read pointer: the process may read it, and so does submit. */
+static void dsb_engine_consume(struct dsb_queue *q)
+{
+	WRITE_ONCE(q->ctx.rptr, q->ctx.rptr + 1);
+	WRITE_ONCE(q->ctrl->rptr, q->ctx.rptr);
+	atomic64_inc(&q->ddev->stats.packets);
+}
+
+/* Execute one packet or one instruction of @q. */
+static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q,
+				     u64 now, u64 *next)
+{
+	struct dsb_qctx *c = &q->ctx;
+	struct dsb_fence_slot *fs;
+	struct dsb_dep_entry *e;
+	struct dsb_packet pkt;
+	const u64 *word;
+	u64 wptr, pos, v;
+
+	if (c->in_exec)
+		return dsb_engine_exec_instr(q, now, next);
+
+	wptr = READ_ONCE(q->ctrl->doorbell);
+	if (wptr == c->rptr)
+		return DSB_STEP_IDLE;
+	/* Pairs with the smp_wmb() before the doorbell write in dsb_submit(). */
+	smp_rmb();
+	if (wptr - c->rptr > q->ring_packets)
+		return dsb_engine_fault(q, DRM_DSB_FAULT_DOORBELL, 0);
+
+	pos = c->rptr & (q->ring_packets - 1);
+	memcpy(&pkt, &q->ring[pos], sizeof(pkt));
+	if (pkt.seq != c->rptr || pkt.mac != dsb_packet_mac(q, &pkt, pos)) {
+		atomic64_inc(&q->ddev->stats.tampers);
+		return dsb_engine_fault(q, DRM_DSB_FAULT_TAMPER, 0);
+	}
+	eng->current_op = pkt.op;
+
+	switch (pkt.op) {
+	case DSB_PKT_WAIT:
+		if (pkt.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
+			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
+		e = &q->deps[pkt.arg[0]];
+		word = READ_ONCE(e->word);
+		if (!word)
+			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
+		c->cur_seqno = pkt.arg[2];
+		/*
+		 * Pairs with the smp_store_release() of a fence slot seqno
+		 * (SIGNAL below, or dsb_queue_ban()) or of a proxy word
+		 * (dsb_dep_proxy_cb()): the error word is valid once seen.
+		 */
+		v = smp_load_acquire(word);
+		if (v < pkt.arg[1])
+			return DSB_STEP_BLOCKED;
+		if (v == pkt.arg[1] && READ_ONCE(*e->error) && !c->job_err)
+			c->job_err = READ_ONCE(*e->error);
+		break;
+	case DSB_PKT_EXEC:
+		c->cur_seqno = pkt.arg[2];
+		if (c->job_err)
+			break;	/* a dependency failed: skip the work */
+		if (!pkt.arg[1] || pkt.arg[1] > DSB_MAX_CMD_LEN ||
+		    !IS_ALIGNED(pkt.arg[1], DSB_INSTR_SIZE) ||
+		    !IS_ALIGNED(pkt.arg[0], DSB_INSTR_SIZE))
+			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_LENGTH, pkt.arg[0]);
+		c->in_exec = true;
+		c->ip = pkt.arg[0];
+		c->end = pkt.arg[0] + pkt.arg[1];
+		break;
+	case DSB_PKT_SIGNAL:
+		if (pkt.arg[0] >= q->nslots)
+			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
+		fs = &q->slots[pkt.arg[0]];
+		WRITE_ONCE(fs->error, c->job_err);
+		/* Pairs with userspace's and WAIT's load-acquire of the seqno. */
+		smp_store_release(&fs->seqno, pkt.arg[1]);
+		WRITE_ONCE(q->fhdr->completed, pkt.arg[1]);
+		c->job_err = 0;
+		dsb_engine_consume(q);
+		/* The completion interrupt. */
+		dsb_queue_retire(q, pkt.arg[1]);
+		/* Jobs on any engine may be waiting for this slot. */
+		dsb_device_kick_all(q->ddev);
+		return DSB_STEP_DONE;
+	default:
+		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
+	}
+	dsb_engine_consume(q);
+	return DSB_STEP_DONE;
+}
+
+static bool dsb_queue_has_work(struct dsb_queue *q)
+{
+	return q->ctx.in_exec || READ_ONCE(q->ctrl->doorbell) != q->ctx.rptr;
+}
+
+/* Map @q into a hardware slot, evicting the least recently run queue. */
+static void dsb_engine_make_resident(struct dsb_engine *eng, struct dsb_queue *q)
+{
+	unsigned int i, victim = 0;
+
+	if (q->ctx.slot >= 0)
+		return;
+	for (i = 0; i < eng->ddev->hw_slots; i++) {
+		if (!eng->slots[i]) {
+			victim = i;
+			goto map;
+		}
+		if (time_before(eng->slots[i]->ctx.last_run,
+				eng->slots[victim]->ctx.last_run))
+			victim = i;
+	}
+	eng->slots[victim]->ctx.slot = -1;
+	eng->evictions++;
+map:
+	eng->slots[victim] = q;
+	q->ctx.slot = victim;
+	eng->maps++;
+}
+
+static void dsb_engine_watchdog(struct dsb_queue *q)
+{
+	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
+	    READ_ONCE(q->submitted) == READ_ONCE(q->completed))
+		return;
+	if (time_after(jiffies, READ_ONCE(q->ctx.last_progress) +
+		       msecs_to_jiffies(q->timeout_ms))) {
+		atomic64_inc(&q->ddev->stats.timeouts);
+		dsb_queue_ban(q, DRM_DSB_FAULT_TIMEOUT, 0);
+	}
+}
+
+/* Give @q its time slice. Returns true when it made progress. */
+static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_queue *q, u64 *next)
+{
+	struct dsb_qctx *c = &q->ctx;
+	int budget = DSB_BASE_BUDGET << q->priority;
+	bool progress = false;
+	u64 now = ktime_get_ns();
+	u64 start = now;
+	enum dsb_step r;
+
+	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE)
+		return false;
+	if (c->blocked_until > now) {
+		*next = min(*next, c->blocked_until);
+		goto out;
+	}
+	c->blocked_until = 0;
+	if (!dsb_queue_has_work(q))
+		goto out;
+
+	dsb_engine_make_resident(eng, q);
+	eng->current_q = q;
+	while (budget-- > 0) {
+		r = dsb_engine_step(eng, q, now, next);
+		if (r != DSB_STEP_DONE)
+			break;
+		progress = true;
+		WRITE_ONCE(c->last_progress, jiffies);
+		if (c->blocked_until)
+			break;
+	}
+	eng->current_q = NULL;
+	c->last_run = ++eng->tick;
+	now = ktime_get_ns();
+	atomic64_add(now - start, &eng->busy_ns);
+	if (q->busy_ns)
+		atomic64_add(now - start, &q->busy_ns[eng->idx]);
+out:
+	dsb_engine_watchdog(q);
+	return progress;
+}
+
+static int dsb_engine_thread(void *data)
+{
+	struct dsb_engine *eng = data;
+
+	while (!kthread_should_stop()) {
+		u64 now = ktime_get_ns();
+		u64 next = now + DSB_ENGINE_POLL_NS;
+		bool progress = false;
+		struct dsb_queue *q;
+		bool cookie;
+
+		atomic_set(&eng->kicked, 0);
+		cookie = dma_fence_begin_signalling();
+		mutex_lock(&eng->lock);
+		list_for_each_entry(q, &eng->queues, engine_node)
+			progress |= dsb_engine_service(eng, q, &next);
+		mutex_unlock(&eng->lock);
+		dma_fence_end_signalling(cookie);
+
+		if (progress) {
+			cond_resched();
+			continue;
+		}
+		now = ktime_get_ns();
+		if (next > now)
+			wait_event_interruptible_hrtimeout(eng->wq,
+							   atomic_read(&eng->kicked) ||
+							   kthread_should_stop(),
+							   ns_to_ktime(next - now));
+	}
+	return 0;
+}
+
+/**
+ * dsb_engine_pick() - choose the engine for a new queue
+ * @ddev: the device
+ *
+ * Return: the engine with the fewest queues.
+ */
+struct dsb_engine *dsb_engine_pick(struct dsb_device *ddev)
+{
+	struct dsb_engine *best = &ddev->engines[0];
+	unsigned int i;
+
+	for (i = 1; i < ddev->num_engines; i++)
+		if (READ_ONCE(ddev->engines[i].nqueues) < READ_ONCE(best->nqueues))
+			best = &ddev->engines[i];
+	return best;
+}
+
+/**
+ * dsb_engine_add_queue() - start running a queue on an engine
+ * @eng: the engine
+ * @q: the queue; the engine takes a reference
+ */
+void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_queue *q)
+{
+	dsb_queue_get(q);
+	q->engine = eng;
+	q->ctx.slot = -1;
+	mutex_lock(&eng->lock);
+	list_add_tail(&q->engine_node, &eng->queues);
+	WRITE_ONCE(eng->nqueues, eng->nqueues + 1);
+	mutex_unlock(&eng->lock);
+}
+
+/**
+ * dsb_engine_remove_queue() - stop running a queue
+ * @eng: the engine
+ * @q: the queue; the engine's reference is dropped
+ *
+ * When this returns the engine no longer touches @q.
+ */
+void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_queue *q)
+{
+	mutex_lock(&eng->lock);
+	list_del(&q->engine_node);
+	if (q->ctx.slot >= 0)
+		eng->slots[q->ctx.slot] = NULL;
+	q->ctx.slot = -1;
+	WRITE_ONCE(eng->nqueues, eng->nqueues - 1);
+	mutex_unlock(&eng->lock);
+	dsb_queue_put(q);
+}
+
+/**
+ * dsb_engines_init() - create and start a device's engines
+ * @ddev: the device, with @num_engines and @hw_slots set
+ *
+ * Return: 0 or a negative errno; nothing is left behind on failure.
+ */
+int dsb_engines_init(struct dsb_device *ddev)
+{
+	unsigned int i;
+	int ret;
+
+	ddev->engines = kcalloc(ddev->num_engines, sizeof(*ddev->engines), GFP_KERNEL);
+	if (!ddev->engines)
+		return -ENOMEM;
+	for (i = 0; i < ddev->num_engines; i++) {
+		struct dsb_engine *eng = &ddev->engines[i];
+
+		eng->ddev = ddev;
+		eng->idx = i;
+		init_waitqueue_head(&eng->wq);
+		mutex_init(&eng->lock);
+		INIT_LIST_HEAD(&eng->queues);
+		eng->thread = kthread_run(dsb_engine_thread, eng, "dsb%u-eng%u",
+					  ddev->index, i);
+		if (IS_ERR(eng->thread)) {
+			ret = PTR_ERR(eng->thread);
+			eng->thread = NULL;
+			goto err_stop;
+		}
+	}
+	return 0;
+
+err_stop:
+	dsb_engines_fini(ddev);
+	return ret;
+}
+
+/**
+ * dsb_engines_fini() - stop a device's engines
+ * @ddev: the device; no queue may be left
+ */
+void dsb_engines_fini(struct dsb_device *ddev)
+{
+	unsigned int i;
+
+	if (!ddev->engines)
+		return;
+	for (i = 0; i < ddev->num_engines; i++) {
+		if (ddev->engines[i].thread)
+			kthread_stop(ddev->engines[i].thread);
+		WARN_ON(!list_empty(&ddev->engines[i].queues));
+		mutex_destroy(&ddev->engines[i].lock);
+	}
+	kfree(ddev->engines);
+	ddev->engines = NULL;
+}

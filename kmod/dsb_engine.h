@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Copyright (C) 2026 The dsb authors */
+#ifndef __DSB_ENGINE_H__
+#define __DSB_ENGINE_H__
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+
+#include "dsb_drv.h"
+
+struct dsb_queue;
+struct task_struct;
+
+/**
+ * struct dsb_engine - one simulated engine with its firmware scheduler
+ * @ddev: the device
+ * @idx: engine index
+ * @thread: the kthread that executes packets
+ * @wq: where the thread sleeps
+ * @kicked: set by dsb_engine_kick() before waking the thread
+ * @lock: protects @queues and @slots; held while executing a queue, so a
+ *        queue removed under it is no longer touched. Never held while
+ *        allocating: the thread holds it inside a fence-signalling section.
+ * @queues: queues assigned to this engine
+ * @nqueues: number of them
+ * @slots: hardware queue slots: the queues resident on the engine
+ * @current_q: queue being executed, or NULL (debugfs)
+ * @current_op: last packet opcode executed (debugfs)
+ * @tick: scheduling rounds, for slot eviction
+ * @maps: queues mapped into a hardware slot
+ * @evictions: resident queues evicted for another one
+ * @busy_ns: time spent executing
+ */
+struct dsb_engine {
+	struct dsb_device *ddev;
+	unsigned int idx;
+	struct task_struct *thread;
+	wait_queue_head_t wq;
+	atomic_t kicked;
+	struct mutex lock;
+	struct list_head queues;
+	unsigned int nqueues;
+	struct dsb_queue *slots[DSB_MAX_HW_SLOTS];
+	struct dsb_queue *current_q;
+	u32 current_op;
+	unsigned long tick;
+	u64 maps;
+	u64 evictions;
+	atomic64_t busy_ns;
+};
+
+int dsb_engines_init(struct dsb_device *ddev);
+void dsb_engines_fini(struct dsb_device *ddev);
+void dsb_engine_kick(struct dsb_engine *eng);
+void dsb_device_kick_all(struct dsb_device *ddev);
+struct dsb_engine *dsb_engine_pick(struct dsb_device *ddev);
+void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_queue *q);
+void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_queue *q);
+
+#endif /* __DSB_ENGINE_H__ */

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: Queues
+ *
+ * A queue is a ring the kernel writes, a control page, fence memory with
+ * a fixed number of fence slots, and an SQ/CQ region, all preallocated at
+ * creation so that completing a job never allocates. The queue runs on one
+ * engine. When it faults, hangs or is destroyed it is banned: every job in
+ * flight is retired at once, the first with the fault's errno and the
+ * others with -ECANCELED, their fence slots written so GPU-side waiters
+ * move on, and later submits fail with -ECANCELED.
+ */
+#include <linux/dma-fence.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <drm/drm_utils.h>
+#include <drm/drm_vma_manager.h>
+
+#include "dsb_bo.h"
+#include "dsb_engine.h"
+#include "dsb_fence.h"
+#include "dsb_queue.h"
+#include "dsb_vm.h"
+
+#define DSB_SQCQ_HDR_SIZE	512
+
+/**
+ * dsb_fault_errno() - errno the faulting job of a banned queue gets
+ * @fault: &enum drm_dsb_fault_kind
+ *
+ * Return: the negative errno.
+ */
+int dsb_fault_errno(u32 fault)
+{
+	switch (fault) {
+	case DRM_DSB_FAULT_NONE:
+		return -ECANCELED;
+	case DRM_DSB_FAULT_TIMEOUT:
+		return -ETIMEDOUT;
+	case DRM_DSB_FAULT_TAMPER:
+	case DRM_DSB_FAULT_DOORBELL:
+		return -EBADMSG;
+	default:
+		return -EIO;
+	}
+}
+
+static void dsb_queue_release(struct kref *ref)
+{
+	struct dsb_queue *q = container_of(ref, struct dsb_queue, ref);
+	struct dsb_device *ddev = q->ddev;
+
+	if (q->vm) {
+		if (q->ring_bo)
+			dsb_vm_unmap(q->vm, q->ring_bo);
+		dsb_vm_put(q->vm);
+	}
+	dsb_bo_put(q->ring_bo);
+	dsb_bo_put(q->ctrl_bo);
+	dsb_bo_put(q->fence_bo);
+	dsb_bo_put(q->sqcq_bo);
+	kfree(q->slot_job);
+	kvfree(q->deps);
+	mutex_destroy(&q->sq_lock);
+	mutex_destroy(&q->submit_lock);
+	kfree(q);
+	atomic_dec(&ddev->stats.live_queues);
+}
+
+/**
+ * dsb_queue_put() - drop a queue reference
+ * @q: the queue, may be NULL
+ */
+void dsb_queue_put(struct dsb_queue *q)
+{
+	if (q)
+		kref_put(&q->ref, dsb_queue_release);
+}
+
+/**
+ * dsb_queue_lookup() - find a queue of a file
+ * @df: the file
+ * @id: the queue id
+ *
+ * Return: the queue with a reference, or NULL.
+ */
+struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id)
+{
+	struct dsb_queue *q;
+
+	xa_lock(&df->queues);
+	q = xa_load(&df->queues, id);
+	if (q && !kref_get_unless_zero(&q->ref))
+		q = NULL;
+	xa_unlock(&df->queues);
+	return q;
+}
+
+/**
+ * dsb_queue_post_cqe() - write a CQE (no allocation)
+ * @q: the queue
+ * @user_data: from the SQE
+ * @seqno: job seqno, 0 for an entry that was never submitted
+ * @error: the job's status
+ * @slot: the job's fence slot
+ * @owed: the CQE was reserved when the job was submitted
+ */
+void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
+			s32 error, u32 slot, bool owed)
+{
+	struct drm_dsb_cqe *cqe;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	cqe = &q->cqes[q->cq_tail & (q->sqcq->cq_entries - 1)];
+	cqe->user_data = user_data;
+	cqe->seqno = seqno;
+	cqe->error = error;
+	cqe->slot = slot;
+	cqe->pad = 0;
+	q->cq_tail++;
+	/* Pairs with the library's load-acquire of cq_tail. */
+	smp_store_release(&q->sqcq->cq_tail, q->cq_tail);
+	if (owed)
+		q->cq_owed--;
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/**
+ * dsb_queue_retire() - the completion interrupt: retire jobs up to @seqno
+ * @q: the queue
+ * @seqno: last seqno the engine signalled
+ *
+ * Runs in the engine's signalling section: signals fences from
+ * preallocated state, posts CQEs into preallocated memory, frees jobs.
+ */
+void dsb_queue_retire(struct dsb_queue *q, u64 seqno)
+{
+	struct dsb_job *job, *tmp;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
+		if (job->seqno > seqno)
+			break;
+		list_move_tail(&job->node, &done);
+		q->slot_job[job->slot] = NULL;
+		q->completed = job->seqno;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	list_for_each_entry_safe(job, tmp, &done, node) {
+		list_del(&job->node);
+		dsb_job_complete(job, READ_ONCE(q->slots[job->slot].error));
+	}
+}
+
+/**
+ * dsb_queue_ban() - ban a queue and retire everything in flight
+ * @q: the queue
+ * @fault: &enum drm_dsb_fault_kind, %DRM_DSB_FAULT_NONE for a destroy
+ * @va: faulting VA or 0
+ *
+ * The first job in flight gets dsb_fault_errno(@fault), the others
+ * -ECANCELED. Nothing here allocates; a second ban is a no-op.
+ */
+void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
+{
+	struct dsb_job *job, *tmp;
+	unsigned long flags;
+	LIST_HEAD(cancel);
+	int err;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->state != DRM_DSB_QUEUE_ACTIVE) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		return;
+	}
+	WRITE_ONCE(q->state, DRM_DSB_QUEUE_BANNED);
+	q->fault = fault;
+	q->fault_va = va;
+	job = list_first_entry_or_null(&q->inflight, struct dsb_job, node);
+	q->fault_seqno = job ? job->seqno : 0;
+	list_splice_init(&q->inflight, &cancel);
+	list_for_each_entry(job, &cancel, node) {
+		q->slot_job[job->slot] = NULL;
+		q->completed = job->seqno;
+	}
+	WRITE_ONCE(q->fhdr->fault, fault);
+	WRITE_ONCE(q->fhdr->state, DRM_DSB_QUEUE_BANNED);
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	if (fault != DRM_DSB_FAULT_NONE)
+		atomic64_inc(&q->ddev->stats.faults);
+	err = dsb_fault_errno(fault);
+	list_for_each_entry_safe(job, tmp, &cancel, node) {
+		struct dsb_fence_slot *fs = &q->slots[job->slot];
+
+		list_del(&job->node);
+		dsb_job_disarm_deps(job);
+		WRITE_ONCE(fs->error, err);
+		/* Pairs with the load-acquire of GPU-side and user waiters. */
+		smp_store_release(&fs->seqno, job->seqno);
+		WRITE_ONCE(q->fhdr->completed, job->seqno);
+		atomic64_inc(&q->ddev->stats.cancels);
+		dsb_job_complete(job, err);
+		err = -ECANCELED;
+	}
+	dsb_device_kick_all(q->ddev);
+}
+
+static void dsb_queue_revoke_mmap(struct dsb_queue *q, struct drm_file *file)
+{
+	struct dsb_bo *bos[] = { q->ring_bo, q->ctrl_bo, q->fence_bo, q->sqcq_bo };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bos); i++)
+		if (bos[i])
+			drm_vma_node_revoke(&bos[i]->base.vma_node, file);
+}
+
+/*
+ * Stop a queue: no submit is running or will run, the engine lets go of
+ * it, everything in flight is cancelled. Called with the queue out of the
+ * file's table.
+ */
+static void dsb_queue_destroy(struct dsb_queue *q, struct drm_file *file)
+{
+	struct dsb_device *ddev = q->ddev;
+	bool cookie;
+
+	mutex_lock(&q->sq_lock);
+	mutex_lock(&q->submit_lock);
+	dsb_engine_remove_queue(q->engine, q);
+	cookie = dma_fence_begin_signalling();
+	dsb_queue_ban(q, DRM_DSB_FAULT_NONE, 0);
+	dma_fence_end_signalling(cookie);
+	mutex_unlock(&q->submit_lock);
+	mutex_unlock(&q->sq_lock);
+
+	mutex_lock(&ddev->queues_lock);
+	list_del(&q->dev_node);
+	mutex_unlock(&ddev->queues_lock);
+	dsb_queue_revoke_mmap(q, file);
+	dsb_queue_put(q);
+}
+
+/**
+ * dsb_file_destroy_queues() - destroy every queue of a closing file
+ * @file: the file
+ */
+void dsb_file_destroy_queues(struct drm_file *file)
+{
+	struct dsb_file *df = file->driver_priv;
+	struct dsb_queue *q;
+	unsigned long id;
+
+	xa_for_each(&df->queues, id, q) {
+		xa_erase(&df->queues, id);
+		dsb_queue_destroy(q, file);
+	}
+}
+
+static int dsb_queue_create_bo(struct dsb_queue *q, size_t size, bool ro,
+			       struct dsb_bo **out, void **vaddr)
+{
+	struct dsb_bo *bo = dsb_bo_create(q->ddev, size);
+
+	if (IS_ERR(bo))
+		return PTR_ERR(bo);
+	bo->user_readonly = ro;
+	*out = bo;
+	*vaddr = bo->vaddr;
+	return 0;
+}
+
+static bool dsb_size_ok(u32 v, u32 min, u32 max)
+{
+	return is_power_of_2(v) && v >= min && v <= max;
+}
+
+/**
+ * dsb_ioctl_queue_create() - DRM_IOCTL_DSB_QUEUE_CREATE
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_queue_create
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct dsb_device *ddev = to_dsb_device(dev);
+	struct drm_dsb_queue_create *args = data;
+	struct dsb_file *df = file->driver_priv;
+	u32 ring = args->ring_packets ?: 256;
+	u32 nslots = args->fence_slots ?: 64;
+	size_t sq_size, cq_size;
+	struct dsb_queue *q;
+	void *vaddr;
+	u32 id;
+	int ret;
+
+	if (args->flags & ~DRM_DSB_QUEUE_RING_READONLY ||
+	    args->priority > DRM_DSB_QUEUE_PRIORITY_MAX ||
+	    !dsb_size_ok(ring, DSB_MIN_RING_PACKETS, DSB_MAX_RING_PACKETS) ||
+	    !dsb_size_ok(nslots, 1, DSB_MAX_FENCE_SLOTS) ||
+	    args->timeout_ms > 600000)
+		return -EINVAL;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return -ENOMEM;
+	atomic_inc(&ddev->stats.live_queues);
+	kref_init(&q->ref);
+	q->ddev = ddev;
+	q->flags = args->flags;
+	q->priority = args->priority;
+	q->ring_packets = ring;
+	q->nslots = nslots;
+	q->timeout_ms = args->timeout_ms ?: dsb_timeout_ms;
+	q->fence_context = dma_fence_context_alloc(1);
+	get_random_bytes(&q->key, sizeof(q->key));
+	mutex_init(&q->sq_lock);
+	mutex_init(&q->submit_lock);
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->inflight);
+	INIT_LIST_HEAD(&q->dev_node);
+	q->owner = file;
+	q->busy_ns = df->busy_ns;
+	q->ctx.slot = -1;
+	q->vm = dsb_vm_get(df->vm);
+
+	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL);
+	q->deps = kvcalloc((size_t)nslots * DSB_MAX_JOB_DEPS, sizeof(*q->deps), GFP_KERNEL);
+	if (!q->slot_job || !q->deps) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+
+	ret = dsb_queue_create_bo(q, (size_t)ring * DSB_PACKET_SIZE,
+				  args->flags & DRM_DSB_QUEUE_RING_READONLY,
+				  &q->ring_bo, &vaddr);
+	if (ret)
+		goto err_put;
+	q->ring_bo->is_ring = true;
+	q->ring = vaddr;
+	ret = dsb_queue_create_bo(q, sizeof(*q->ctrl), false, &q->ctrl_bo, &vaddr);
+	if (ret)
+		goto err_put;
+	q->ctrl = vaddr;
+	ret = dsb_queue_create_bo(q, sizeof(*q->fhdr) + nslots * sizeof(*q->slots),
+				  true, &q->fence_bo, &vaddr);
+	if (ret)
+		goto err_put;
+	q->fhdr = vaddr;
+	q->slots = vaddr + sizeof(*q->fhdr);
+
+	BUILD_BUG_ON(sizeof(struct dsb_sq_cq_header) > DSB_SQCQ_HDR_SIZE);
+	sq_size = (size_t)nslots * sizeof(struct drm_dsb_sqe);
+	cq_size = (size_t)2 * nslots * sizeof(struct drm_dsb_cqe);
+	ret = dsb_queue_create_bo(q, DSB_SQCQ_HDR_SIZE + sq_size + cq_size, false,
+				  &q->sqcq_bo, &vaddr);
+	if (ret)
+		goto err_put;
+	q->sqcq = vaddr;
+	q->sqcq->sq_entries = nslots;
+	q->sqcq->cq_entries = 2 * nslots;
+	q->sqcq->sqes_offset = DSB_SQCQ_HDR_SIZE;
+	q->sqcq->cqes_offset = DSB_SQCQ_HDR_SIZE + sq_size;
+	q->sqes = vaddr + DSB_SQCQ_HDR_SIZE;
+	q->cqes = vaddr + DSB_SQCQ_HDR_SIZE + sq_size;
+
+	ret = dsb_vm_map(q->vm, q->ring_bo, &q->ring_va);
+	if (ret)
+		goto err_put;
+	ret = dsb_bo_allow_mmap(q->ring_bo, file, &args->ring_offset);
+	if (!ret)
+		ret = dsb_bo_allow_mmap(q->ctrl_bo, file, &args->ctrl_offset);
+	if (!ret)
+		ret = dsb_bo_allow_mmap(q->fence_bo, file, &args->fences_offset);
+	if (!ret)
+		ret = dsb_bo_allow_mmap(q->sqcq_bo, file, &args->sq_cq_offset);
+	if (ret)
+		goto err_revoke;
+
+	ret = xa_alloc(&df->queues, &id, q, XA_LIMIT(1, DSB_MAX_QUEUES), GFP_KERNEL);
+	if (ret) {
+		ret = ret == -EBUSY ? -EMFILE : ret;
+		goto err_revoke;
+	}
+	q->id = id;
+
+	mutex_lock(&ddev->queues_lock);
+	list_add_tail(&q->dev_node, &ddev->queues);
+	mutex_unlock(&ddev->queues_lock);
+	dsb_engine_add_queue(dsb_engine_pick(ddev), q);
+
+	args->queue_id = id;
+	args->ring_va = q->ring_va;
+	args->sq_cq_size = q->sqcq_bo->base.size;
+	args->sq_entries = q->sqcq->sq_entries;
+	args->cq_entries = q->sqcq->cq_entries;
+	return 0;
+
+err_revoke:
+	dsb_queue_revoke_mmap(q, file);
+err_put:
+	dsb_queue_put(q);
+	return ret;
+}
+
+/**
+ * dsb_ioctl_queue_destroy() - DRM_IOCTL_DSB_QUEUE_DESTROY
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_queue_destroy
+ * @file: the caller's file
+ *
+ * Return: 0, -EINVAL for a nonzero pad, -ENOENT for an unknown queue.
+ */
+int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_queue_destroy *args = data;
+	struct dsb_file *df = file->driver_priv;
+	struct dsb_queue *q;
+
+	if (args->pad)
+		return -EINVAL;
+	q = xa_erase(&df->queues, args->queue_id);
+	if (!q)
+		return -ENOENT;
+	dsb_queue_destroy(q, file);
+	return 0;
+}
+
+/**
+ * dsb_ioctl_queue_status() - DRM_IOCTL_DSB_QUEUE_STATUS
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_queue_status
+ * @file: the caller's file
+ *
+ * Return: 0, -EINVAL for a nonzero pad, -ENOENT for an unknown queue.
+ */
+int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_queue_status *args = data;
+	struct dsb_queue *q;
+	unsigned long flags;
+
+	if (args->pad)
+		return -EINVAL;
+	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
+	if (!q)
+		return -ENOENT;
+	spin_lock_irqsave(&q->lock, flags);
+	args->state = q->state;
+	args->fault = q->fault;
+	args->fault_seqno = q->fault_seqno;
+	args->fault_va = q->fault_va;
+	args->completed = q->completed;
+	spin_unlock_irqrestore(&q->lock, flags);
+	args->submitted = READ_ONCE(q->submitted);
+	dsb_queue_put(q);
+	return 0;
+}

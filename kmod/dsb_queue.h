@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Copyright (C) 2026 The dsb authors */
+#ifndef __DSB_QUEUE_H__
+#define __DSB_QUEUE_H__
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/siphash.h>
+#include <linux/spinlock.h>
+
+#include "dsb_drv.h"
+
+struct dsb_bo;
+struct dsb_job;
+struct dsb_engine;
+
+/**
+ * struct dsb_dep_entry - one entry of a queue's dependency table
+ * @word: the 64-bit word a WAIT packet compares against its value: a fence
+ *        slot's seqno in another dsb queue's fence memory, or @proxy_value
+ * @error: the error word that goes with @word
+ * @proxy_value: proxy word, set to 1 by a fence callback
+ * @proxy_error: proxy error, set before @proxy_value
+ *
+ * The table is kernel-only memory, written at arm time and read by the
+ * engine, like a hardware descriptor table: WAIT packets name an entry by
+ * index, never by address.
+ */
+struct dsb_dep_entry {
+	const u64 *word;
+	const s32 *error;
+	u64 proxy_value;
+	s32 proxy_error;
+};
+
+/**
+ * struct dsb_qctx - engine-owned execution state of a queue (its "MQD")
+ * @rptr: packets consumed
+ * @in_exec: executing a command buffer
+ * @ip: next instruction GPU VA
+ * @end: end of the command buffer
+ * @job_err: error carried from a failed dependency to the SIGNAL
+ * @cur_seqno: seqno of the job being executed
+ * @blocked_until: DELAY in progress until this time (ns)
+ * @last_progress: jiffies of the last packet or instruction executed
+ * @slot: hardware slot held on the engine, or -1
+ * @last_run: jiffies when it last ran, for slot eviction
+ */
+struct dsb_qctx {
+	u64 rptr;
+	bool in_exec;
+	u64 ip;
+	u64 end;
+	s32 job_err;
+	u64 cur_seqno;
+	u64 blocked_until;
+	unsigned long last_progress;
+	int slot;
+	unsigned long last_run;
+};
+
+/**
+ * struct dsb_queue - a queue: kernel-written ring, fence memory, SQ/CQ
+ * @ref: reference count
+ * @ddev: the device
+ * @vm: the owner file's VM (reference)
+ * @id: queue id in the owner file
+ * @flags: &enum drm_dsb_queue_flags
+ * @priority: 0..%DRM_DSB_QUEUE_PRIORITY_MAX
+ * @ring_packets: ring size in packets (power of two)
+ * @nslots: fence slots (power of two)
+ * @timeout_ms: watchdog timeout
+ * @fence_context: dma_fence context of the queue
+ * @key: SipHash key of the packet MACs; never leaves the kernel
+ * @ring_bo: the ring
+ * @ctrl_bo: the control page
+ * @fence_bo: the fence memory
+ * @sqcq_bo: the SQ/CQ region
+ * @ring: kernel mapping of @ring_bo
+ * @ctrl: kernel mapping of @ctrl_bo
+ * @fhdr: fence memory header
+ * @slots: fence slots
+ * @sqcq: SQ/CQ header
+ * @sqes: SQ entries
+ * @cqes: CQ entries
+ * @ring_va: GPU VA of the ring
+ * @sq_lock: serializes consumers of the SQ (taken before @submit_lock)
+ * @sq_head: SQ entries consumed, under @sq_lock
+ * @submit_lock: serializes submitters; never held while allocating
+ * @wptr: packets written, under @submit_lock
+ * @submitted: seqno of the last submitted job, under @submit_lock
+ * @lock: protects the fields below; taken from fence callbacks (irqsave)
+ * @inflight: jobs submitted and not retired, by seqno
+ * @slot_job: job in flight per fence slot
+ * @cq_tail: CQEs written
+ * @cq_owed: CQEs owed to jobs in flight
+ * @completed: seqno of the last retired job
+ * @state: &enum drm_dsb_queue_state
+ * @fault: &enum drm_dsb_fault_kind
+ * @fault_seqno: job executing at the fault
+ * @fault_va: faulting VA
+ * @deps: dependency table, @nslots * %DSB_MAX_JOB_DEPS entries
+ * @engine: the engine the queue runs on
+ * @engine_node: link in the engine's queue list
+ * @dev_node: link in the device's queue list
+ * @ctx: engine execution state
+ * @owner: the drm_file that created it, for debugfs only
+ * @busy_ns: engine time (fdinfo), points into the owner's dsb_file
+ */
+struct dsb_queue {
+	struct kref ref;
+	struct dsb_device *ddev;
+	struct dsb_vm *vm;
+	u32 id;
+	u32 flags;
+	u32 priority;
+	u32 ring_packets;
+	u32 nslots;
+	u32 timeout_ms;
+	u64 fence_context;
+	siphash_key_t key;
+
+	struct dsb_bo *ring_bo;
+	struct dsb_bo *ctrl_bo;
+	struct dsb_bo *fence_bo;
+	struct dsb_bo *sqcq_bo;
+	struct dsb_packet *ring;
+	struct dsb_queue_ctrl *ctrl;
+	struct dsb_fence_mem_header *fhdr;
+	struct dsb_fence_slot *slots;
+	struct dsb_sq_cq_header *sqcq;
+	struct drm_dsb_sqe *sqes;
+	struct drm_dsb_cqe *cqes;
+	u64 ring_va;
+
+	struct mutex sq_lock;
+	u32 sq_head;
+
+	struct mutex submit_lock;
+	u64 wptr;
+	u64 submitted;
+
+	spinlock_t lock;
+	struct list_head inflight;
+	struct dsb_job **slot_job;
+	u32 cq_tail;
+	u32 cq_owed;
+	u64 completed;
+	u32 state;
+	u32 fault;
+	u64 fault_seqno;
+	u64 fault_va;
+
+	struct dsb_dep_entry *deps;
+
+	struct dsb_engine *engine;
+	struct list_head engine_node;
+	struct list_head dev_node;
+	struct dsb_qctx ctx;
+	struct drm_file *owner;
+	atomic64_t *busy_ns;
+};
+
+static inline struct dsb_queue *dsb_queue_get(struct dsb_queue *q)
+{
+	kref_get(&q->ref);
+	return q;
+}
+
+void dsb_queue_put(struct dsb_queue *q);
+struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
+void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va);
+void dsb_queue_retire(struct dsb_queue *q, u64 seqno);
+void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
+			s32 error, u32 slot, bool owed);
+void dsb_file_destroy_queues(struct drm_file *file);
+int dsb_fault_errno(u32 fault);
+
+int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *file);
+
+#endif /* __DSB_QUEUE_H__ */

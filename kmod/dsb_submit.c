@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: Submission
+ *
+ * Every submission path (the SUBMIT ioctl, the SQ, io_uring) ends in
+ * dsb_submit(), which runs the phases of a kernel-brokered direct submit:
+ *
+ * 1. copy and validate: each user word was read once into a
+ *    &struct dsb_submit_desc by the caller, and checked by
+ *    dsb_submit_desc_check();
+ * 2. prepare: every allocation of every job of the batch (job, fence,
+ *    dependency callbacks, syncobj chain nodes), resolving wait fences;
+ * 3. lock the queues (at most %DSB_MAX_BATCH_QUEUES, in id order) and
+ *    reserve: queue state, fence slots, ring space, CQ room. Any failure
+ *    up to here undoes everything: a batch is all or nothing;
+ * 4. arm: dma_fence_begin_signalling(); fences initialised, dependency
+ *    table filled, packets written with their MACs, jobs put in flight,
+ *    fences published to syncobjs, doorbells rung once per queue;
+ *    dma_fence_end_signalling(). Nothing in this phase allocates or can
+ *    fail.
+ */
+#include <linux/dma-fence-chain.h>
+#include <linux/dma-fence-unwrap.h>
+#include <linux/sort.h>
+#include <linux/slab.h>
+#include <linux/sync_file.h>
+#include <linux/uaccess.h>
+#include <drm/drm_syncobj.h>
+#include <drm/drm_utils.h>
+
+#include "dsb_engine.h"
+#include "dsb_fence.h"
+#include "dsb_queue.h"
+#include "dsb_ring.h"
+#include "dsb_submit.h"
+
+#define DSB_SYNC_OP_KNOWN (DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TYPE_MASK)
+
+static int dsb_submit_desc_check(const struct dsb_submit_desc *d)
+{
+	u64 end;
+	u32 i;
+
+	if (!d->cmd_len || d->cmd_len > DSB_MAX_CMD_LEN ||
+	    !IS_ALIGNED(d->cmd_len, DSB_INSTR_SIZE) ||
+	    !IS_ALIGNED(d->cmd_va, DSB_INSTR_SIZE) ||
+	    check_add_overflow(d->cmd_va, (u64)d->cmd_len, &end) ||
+	    d->slot >= d->q->nslots || d->nsyncs > DRM_DSB_MAX_SYNC_OPS)
+		return -EINVAL;
+	for (i = 0; i < d->nsyncs; i++) {
+		const struct drm_dsb_sync_op *op = &d->syncs[i];
+		u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
+
+		if (op->flags & ~DSB_SYNC_OP_KNOWN || type == DRM_DSB_SYNC_OP_TYPE_MASK)
+			return -EINVAL;
+		if (type != DRM_DSB_SYNC_OP_TIMELINE && op->point)
+			return -EINVAL;
+		if (type == DRM_DSB_SYNC_OP_SYNC_FILE && op->flags & DRM_DSB_SYNC_OP_SIGNAL)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Add the leaves of @fence as dependencies of @job. */
+static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
+{
+	struct dma_fence_unwrap iter;
+	struct dma_fence *f;
+
+	dma_fence_unwrap_for_each(f, &iter, fence) {
+		struct dsb_fence *df = to_dsb_fence(f);
+		struct dsb_dep *dep;
+
+		if (dma_fence_is_signaled(f) && !f->error)
+			continue;
+		if (job->ndeps == DSB_MAX_JOB_DEPS)
+			return -E2BIG;
+		dep = &job->deps[job->ndeps++];
+		dep->fence = dma_fence_get(f);
+		dep->proxy = !df || df->ddev != job->q->ddev;
+	}
+	return 0;
+}
+
+static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc *d)
+{
+	struct dsb_device *ddev = d->q->ddev;
+	struct dsb_job *job;
+	u32 i;
+	int ret;
+
+	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	if (!job)
+		return -ENOMEM;
+	atomic_inc(&ddev->stats.live_jobs);
+	job->q = d->q;
+	d->job = job;
+	job->slot = d->slot;
+	job->cmd_va = d->cmd_va;
+	job->cmd_len = d->cmd_len;
+	job->user_data = d->user_data;
+	job->post_cqe = d->post_cqe;
+	job->fence = dsb_fence_alloc(ddev);
+	if (!job->fence)
+		return -ENOMEM;
+
+	for (i = 0; i < d->nsyncs; i++) {
+		const struct drm_dsb_sync_op *op = &d->syncs[i];
+		u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
+		struct dsb_signal *sig;
+		struct dma_fence *fence;
+
+		if (op->flags & DRM_DSB_SYNC_OP_SIGNAL) {
+			sig = &d->signals[d->nsignals];
+			sig->syncobj = drm_syncobj_find(file, op->handle);
+			if (!sig->syncobj)
+				return -ENOENT;
+			d->nsignals++;
+			if (type == DRM_DSB_SYNC_OP_TIMELINE) {
+				sig->chain = dma_fence_chain_alloc();
+				if (!sig->chain)
+					return -ENOMEM;
+				sig->point = op->point;
+			}
+			continue;
+		}
+		if (type == DRM_DSB_SYNC_OP_SYNC_FILE) {
+			fence = sync_file_get_fence(op->handle);
+			if (!fence)
+				return -EBADF;
+		} else {
+			ret = drm_syncobj_find_fence(file, op->handle, op->point, 0, &fence);
+			if (ret)
+				return -ENOENT;
+		}
+		ret = dsb_job_add_deps(job, fence);
+		dma_fence_put(fence);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
+{
+	u32 i;
+
+	for (i = 0; i < d->nsignals; i++) {
+		dma_fence_chain_free(d->signals[i].chain);
+		drm_syncobj_put(d->signals[i].syncobj);
+	}
+	d->nsignals = 0;
+	if (d->job)
+		dsb_job_free(d->job);
+	d->job = NULL;
+}
+
+static int dsb_queue_cmp(const void *a, const void *b)
+{
+	const struct dsb_queue *qa = *(struct dsb_queue * const *)a;
+	const struct dsb_queue *qb = *(struct dsb_queue * const *)b;
+
+	return qa->id < qb->id ? -1 : qa->id > qb->id;
+}
+
+/*
+ * Reserve what job @i needs on its queue, submit locks held. Returns 0 or
+ * the errno that rejects the batch.
+ */
+static int dsb_submit_reserve(struct dsb_submit_desc *descs, u32 i, u32 *ring_need)
+{
+	struct dsb_submit_desc *d = &descs[i];
+	struct dsb_queue *q = d->q;
+	unsigned long flags;
+	u32 j, cq_need = 0;
+	int ret = 0;
+
+	for (j = 0; j < i; j++) {
+		if (descs[j].q != q)
+			continue;
+		if (descs[j].slot == d->slot)
+			return -EBUSY;
+		cq_need += descs[j].post_cqe;
+	}
+	*ring_need += d->job->ndeps + 2;
+	if (*ring_need > dsb_ring_space(q))
+		return -ENOSPC;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (q->state != DRM_DSB_QUEUE_ACTIVE) {
+		ret = -ECANCELED;
+	} else if (q->slot_job[d->slot]) {
+		ret = -EBUSY;
+	} else if (d->post_cqe) {
+		u32 used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
+
+		if (used > q->sqcq->cq_entries ||
+		    used + q->cq_owed + cq_need + 1 > q->sqcq->cq_entries)
+			ret = -EBUSY;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ret;
+}
+
+/* Arm job @d: runs inside the signalling section, cannot fail. */
+static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *cancel)
+{
+	struct dsb_job *job = d->job;
+	struct dsb_queue *q = d->q;
+	unsigned long flags;
+	u64 seqno = q->submitted + 1;
+	u32 i;
+
+	if (dsb_test_alloc_in_signalling)
+		kfree(kmalloc(64, GFP_KERNEL));	/* negative control, test only */
+
+	job->seqno = seqno;
+	dsb_fence_init(job->fence, q, job->slot, seqno);
+	dsb_job_arm_deps(job);
+	for (i = 0; i < job->ndeps; i++)
+		dsb_ring_emit(q, DSB_PKT_WAIT, job->slot * DSB_MAX_JOB_DEPS + i,
+			      dsb_dep_wait_value(&job->deps[i]), seqno);
+	dsb_ring_emit(q, DSB_PKT_EXEC, job->cmd_va, job->cmd_len, seqno);
+	dsb_ring_emit(q, DSB_PKT_SIGNAL, job->slot, seqno, 0);
+
+	for (i = 0; i < d->nsignals; i++) {
+		struct dsb_signal *sig = &d->signals[i];
+
+		if (sig->chain) {
+			drm_syncobj_add_point(sig->syncobj, sig->chain,
+					      &job->fence->base, sig->point);
+			sig->chain = NULL;
+		} else {
+			drm_syncobj_replace_fence(sig->syncobj, &job->fence->base);
+		}
+	}
+
+	spin_lock_irqsave(&q->lock, flags);
+	WRITE_ONCE(q->submitted, seqno);
+	if (q->state == DRM_DSB_QUEUE_ACTIVE) {
+		list_add_tail(&job->node, &q->inflight);
+		q->slot_job[job->slot] = job;
+		if (job->post_cqe)
+			q->cq_owed++;
+	} else {
+		/* Banned since we reserved: the fence still signals, with an error. */
+		list_add_tail(&job->node, cancel);
+		q->completed = seqno;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	d->seqno = seqno;
+	d->job = NULL;	/* owned by the queue now */
+	atomic64_inc(&q->ddev->stats.submits);
+}
+
+/**
+ * dsb_submit() - submit a batch of validated jobs, all or nothing
+ * @file: the submitting file
+ * @descs: the jobs, with queue references, as copied from userspace
+ * @count: number of jobs, at least 1
+ * @bad: out, on failure, index of the job that failed
+ *
+ * Return: 0 with every &dsb_submit_desc.seqno set, or a negative errno
+ * with nothing submitted.
+ */
+int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, u32 *bad)
+{
+	struct dsb_queue *qs[DSB_MAX_BATCH_QUEUES];
+	u32 ring_need[DSB_MAX_BATCH_QUEUES] = { 0 };
+	u64 prev_submitted[DSB_MAX_BATCH_QUEUES];
+	struct dsb_job *job, *tmp;
+	u32 i, j, nq = 0;
+	LIST_HEAD(cancel);
+	bool cookie;
+	int ret = 0;
+
+	/* Phase 1: validate. */
+	for (i = 0; i < count; i++) {
+		ret = dsb_submit_desc_check(&descs[i]);
+		if (ret)
+			goto out_bad;
+		for (j = 0; j < nq && qs[j] != descs[i].q; j++)
+			;
+		if (j == nq) {
+			if (nq == DSB_MAX_BATCH_QUEUES) {
+				ret = -EINVAL;
+				goto out_bad;
+			}
+			qs[nq++] = descs[i].q;
+		}
+	}
+
+	/* Phase 2: prepare, every allocation of the batch. */
+	for (i = 0; i < count; i++) {
+		ret = dsb_submit_prepare_one(file, &descs[i]);
+		if (ret)
+			goto out_cleanup;
+	}
+
+	/* Phase 3: lock the queues in id order, reserve. */
+	sort(qs, nq, sizeof(qs[0]), dsb_queue_cmp, NULL);
+	for (j = 0; j < nq; j++)
+		mutex_lock_nested(&qs[j]->submit_lock, j);
+	for (i = 0; i < count; i++) {
+		for (j = 0; qs[j] != descs[i].q; j++)
+			;
+		ret = dsb_submit_reserve(descs, i, &ring_need[j]);
+		if (ret)
+			goto out_unlock;
+	}
+
+	/* Phase 4: arm, write, publish, ring. No allocation, no failure. */
+	cookie = dma_fence_begin_signalling();
+	for (j = 0; j < nq; j++)
+		prev_submitted[j] = qs[j]->submitted;
+	for (i = 0; i < count; i++)
+		dsb_submit_arm_one(&descs[i], &cancel);
+	for (j = 0; j < nq; j++) {
+		struct dsb_queue *q = qs[j];
+
+		/* The watchdog measures progress from the first job of a busy spell. */
+		if (READ_ONCE(q->completed) == prev_submitted[j])
+			WRITE_ONCE(q->ctx.last_progress, jiffies);
+		/* Packets before doorbell; pairs with smp_rmb() in dsb_engine_step(). */
+		smp_wmb();
+		WRITE_ONCE(q->ctrl->doorbell, q->wptr);
+		dsb_engine_kick(q->engine);
+	}
+	list_for_each_entry_safe(job, tmp, &cancel, node) {
+		list_del(&job->node);
+		WRITE_ONCE(job->q->slots[job->slot].error, -ECANCELED);
+		smp_store_release(&job->q->slots[job->slot].seqno, job->seqno);
+		dsb_job_complete(job, -ECANCELED);
+	}
+	dma_fence_end_signalling(cookie);
+	i = count;
+
+out_unlock:
+	for (j = nq; j-- > 0;)
+		mutex_unlock(&qs[j]->submit_lock);
+out_cleanup:
+	if (ret)
+		*bad = i;
+	for (i = 0; i < count; i++)
+		dsb_submit_desc_cleanup(&descs[i]);
+	return ret;
+out_bad:
+	*bad = i;
+	return ret;
+}
+
+/* Copy one array element of user size @ustride into @dst of size @ksize. */
+static int dsb_copy_elem(void *dst, size_t ksize, u64 uptr, u32 ustride, u32 idx,
+			 size_t min_size)
+{
+	void __user *src = u64_to_user_ptr(uptr + (u64)idx * ustride);
+
+	if (ustride < min_size)
+		return -EINVAL;
+	return copy_struct_from_user(dst, ksize, src, ustride);
+}
+
+/**
+ * dsb_ioctl_submit() - DRM_IOCTL_DSB_SUBMIT
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_submit
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_submit *args = data;
+	struct dsb_file *df = file->driver_priv;
+	struct dsb_submit_desc *descs;
+	struct drm_dsb_job uj;
+	u32 i, k, n = args->jobs.count;
+	int ret = 0;
+
+	args->bad_job = 0;
+	if (args->flags || n > DRM_DSB_MAX_JOBS)
+		return -EINVAL;
+	if (!n)
+		return 0;
+	descs = kvcalloc(n, sizeof(*descs), GFP_KERNEL);
+	if (!descs)
+		return -ENOMEM;
+
+	for (i = 0; i < n; i++) {
+		struct dsb_submit_desc *d = &descs[i];
+
+		ret = dsb_copy_elem(&uj, sizeof(uj), args->jobs.array, args->jobs.stride,
+				    i, offsetofend(struct drm_dsb_job, user_data));
+		if (ret)
+			goto out_put;
+		if (uj.flags || uj.syncs.count > DRM_DSB_MAX_SYNC_OPS) {
+			ret = -EINVAL;
+			goto out_put;
+		}
+		d->q = dsb_queue_lookup(df, uj.queue_id);
+		if (!d->q) {
+			ret = -ENOENT;
+			goto out_put;
+		}
+		d->slot = uj.slot;
+		d->cmd_va = uj.cmd_va;
+		d->cmd_len = uj.cmd_len;
+		d->user_data = uj.user_data;
+		d->nsyncs = uj.syncs.count;
+		for (k = 0; k < d->nsyncs; k++) {
+			ret = dsb_copy_elem(&d->syncs[k], sizeof(d->syncs[k]),
+					    uj.syncs.array, uj.syncs.stride, k,
+					    sizeof(struct drm_dsb_sync_op));
+			if (ret)
+				goto out_put;
+		}
+	}
+
+	ret = dsb_submit(file, descs, n, &i);
+	if (ret)
+		goto out_put;
+
+	/* Outside the signalling section: copy_to_user() may fault. */
+	if (args->jobs.stride >= offsetofend(struct drm_dsb_job, seqno)) {
+		for (k = 0; k < n; k++) {
+			u64 __user *p = u64_to_user_ptr(args->jobs.array +
+							(u64)k * args->jobs.stride +
+							offsetof(struct drm_dsb_job, seqno));
+
+			if (put_user(descs[k].seqno, p))
+				ret = -EFAULT;
+		}
+	}
+	i = n;
+out_put:
+	if (ret)
+		args->bad_job = i;
+	for (k = 0; k < n; k++)
+		dsb_queue_put(descs[k].q);
+	kvfree(descs);
+	return ret;
+}
+
+/* Copy SQE @idx out of shared memory once and turn it into a descriptor. */
+static int dsb_sqe_to_desc(struct dsb_queue *q, u32 idx, struct dsb_submit_desc *d)
+{
+	struct drm_dsb_sqe sqe;
+	u32 i;
+
+	memcpy(&sqe, &q->sqes[idx & (q->sqcq->sq_entries - 1)], sizeof(sqe));
+	d->q = q;
+	d->user_data = sqe.user_data;
+	d->slot = sqe.slot;
+	d->post_cqe = true;
+	if (sqe.flags || sqe.sync_count > DRM_DSB_SQE_MAX_SYNCS ||
+	    sqe.pad[0] || sqe.pad[1] || sqe.pad[2] || sqe.pad[3])
+		return -EINVAL;
+	d->cmd_va = sqe.cmd_va;
+	d->cmd_len = sqe.cmd_len;
+	d->nsyncs = sqe.sync_count;
+	for (i = 0; i < d->nsyncs; i++)
+		d->syncs[i] = sqe.syncs[i];
+	return dsb_submit_desc_check(d);
+}
+
+static bool dsb_errno_transient(int err)
+{
+	return err == -EBUSY || err == -ENOSPC || err == -ECANCELED || err == -ENOMEM;
+}
+
+static bool dsb_queue_cq_room(struct dsb_queue *q)
+{
+	unsigned long flags;
+	u32 used;
+	bool ok;
+
+	spin_lock_irqsave(&q->lock, flags);
+	used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
+	ok = used < q->sqcq->cq_entries && used + q->cq_owed < q->sqcq->cq_entries;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ok;
+}
+
+/**
+ * dsb_queue_submit_sq() - consume entries of a queue's SQ
+ * @file: the submitting file
+ * @q: the queue
+ * @count: most entries to consume
+ * @submitted: out, entries consumed
+ *
+ * Entries are submitted in batches through dsb_submit(). An entry that is
+ * invalid by itself (bad field, unknown syncobj, ...) is consumed and
+ * completed with an error CQE whose seqno is 0; a lack of fence slots,
+ * ring space, CQ room or memory, or a banned queue, stops consumption and
+ * leaves the entry in the SQ.
+ *
+ * Return: 0, or the reason nothing at all could be consumed.
+ */
+int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
+			u32 *submitted)
+{
+	struct dsb_submit_desc *descs;
+	u32 n, i, ok, bad, done = 0;
+	int ret = 0, err = 0;
+
+	descs = kvcalloc(min_t(u32, count, DRM_DSB_MAX_JOBS), sizeof(*descs), GFP_KERNEL);
+	if (!descs)
+		return -ENOMEM;
+
+	mutex_lock(&q->sq_lock);
+	while (done < count) {
+		/* Pairs with the library's store-release of sq_tail. */
+		u32 avail = smp_load_acquire(&q->sqcq->sq_tail) - q->sq_head;
+
+		n = min3(avail, count - done, (u32)DRM_DSB_MAX_JOBS);
+		if (!n || avail > q->sqcq->sq_entries)
+			break;
+		for (i = 0; i < n; i++) {
+			err = dsb_sqe_to_desc(q, q->sq_head + i, &descs[i]);
+			if (err)
+				break;
+		}
+		/* descs[0..ok) are valid by themselves; descs[ok] is bad (err). */
+		ok = i;
+		while (ok) {
+			ret = dsb_submit(file, descs, ok, &bad);
+			if (!ret)
+				break;
+			if (dsb_errno_transient(ret))
+				goto out;
+			err = ret;
+			ok = bad;
+		}
+		q->sq_head += ok;
+		done += ok;
+		if (ok == n)
+			continue;
+		if (!dsb_queue_cq_room(q)) {
+			ret = -EBUSY;
+			break;
+		}
+		dsb_queue_post_cqe(q, descs[ok].user_data, 0, err, descs[ok].slot, false);
+		q->sq_head++;
+		done++;
+	}
+out:
+	/* Tell userspace how far we got; pairs with its load-acquire of sq_head. */
+	smp_store_release(&q->sqcq->sq_head, q->sq_head);
+	mutex_unlock(&q->sq_lock);
+	kvfree(descs);
+	*submitted = done;
+	return done ? 0 : ret;
+}
+
+/**
+ * dsb_ioctl_queue_submit_sq() - DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_queue_submit_sq
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_queue_submit_sq *args = data;
+	struct dsb_queue *q;
+	int ret;
+
+	args->submitted = 0;
+	if (args->flags)
+		return -EINVAL;
+	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
+	if (!q)
+		return -ENOENT;
+	ret = args->count ? dsb_queue_submit_sq(file, q, args->count, &args->submitted) : 0;
+	dsb_queue_put(q);
+	return ret;
+}
+
+/**
+ * dsb_ioctl_wait() - DRM_IOCTL_DSB_WAIT
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_wait
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_wait *args = data;
+	struct dma_fence *fence = NULL;
+	struct dsb_queue *q;
+	unsigned long flags;
+	struct dsb_job *job;
+	long timeout, r;
+	int ret = 0;
+
+	if (args->pad || args->flags & ~DRM_DSB_WAIT_RELATIVE)
+		return -EINVAL;
+	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
+	if (!q)
+		return -ENOENT;
+	if (!args->seqno || args->seqno > READ_ONCE(q->submitted)) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	args->error = 0;
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry(job, &q->inflight, node) {
+		if (job->seqno == args->seqno) {
+			fence = dma_fence_get(&job->fence->base);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	if (!fence) {
+		/* Retired: its slot tells the status until the slot is reused. */
+		u32 k;
+
+		for (k = 0; k < q->nslots; k++)
+			if (READ_ONCE(q->slots[k].seqno) == args->seqno)
+				args->error = READ_ONCE(q->slots[k].error);
+		goto out;
+	}
+
+	if (args->flags & DRM_DSB_WAIT_RELATIVE)
+		timeout = args->timeout_ns <= 0 ? 0 :
+			  nsecs_to_jiffies(args->timeout_ns) + 1;
+	else
+		timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
+	r = dma_fence_wait_timeout(fence, true, timeout);
+	if (r < 0)
+		ret = r;
+	else if (!r && !dma_fence_is_signaled(fence))
+		ret = -ETIME;
+	else
+		args->error = fence->error;
+	dma_fence_put(fence);
+out:
+	dsb_queue_put(q);
+	return ret;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Copyright (C) 2026 The dsb authors */
+#ifndef __DSB_SUBMIT_H__
+#define __DSB_SUBMIT_H__
+
+#include "dsb_drv.h"
+#include "dsb_fence.h"
+
+struct dsb_queue;
+
+/**
+ * struct dsb_submit_desc - one job, copied in and validated
+ * @q: the queue (a reference)
+ * @slot: fence slot
+ * @cmd_va: command buffer VA
+ * @cmd_len: command buffer length
+ * @user_data: opaque value for the CQE
+ * @post_cqe: the job comes from the SQ and owes a CQE
+ * @nsyncs: number of @syncs
+ * @syncs: wait and signal operations
+ * @seqno: out, the job's seqno
+ * @job: the job being prepared (prepare phase only)
+ * @nsignals: number of @signals
+ * @signals: resolved signal operations (prepare to publish)
+ */
+struct dsb_submit_desc {
+	struct dsb_queue *q;
+	u32 slot;
+	u64 cmd_va;
+	u32 cmd_len;
+	u64 user_data;
+	bool post_cqe;
+	u32 nsyncs;
+	struct drm_dsb_sync_op syncs[DRM_DSB_MAX_SYNC_OPS];
+	u64 seqno;
+	struct dsb_job *job;
+	u32 nsignals;
+	struct dsb_signal signals[DRM_DSB_MAX_SYNC_OPS];
+};
+
+int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
+	       u32 *bad);
+int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
+			u32 *submitted);
+int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data,
+			      struct drm_file *file);
+
+#endif /* __DSB_SUBMIT_H__ */
