@@ -291,3 +291,4 @@ module_exit(dsb_module_exit);
 MODULE_AUTHOR("The dsb authors");
 MODULE_DESCRIPTION(DRIVER_DESC);
 MODULE_LICENSE("Dual MIT/GPL");
+MODULE_IMPORT_NS(DMA_BUF);
