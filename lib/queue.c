@@ -62,20 +62,19 @@ int dsb__ioctl_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
 }
 
 /**
- * dsb_submit() - publish the prepared SQEs and hand them to the kernel
+ * dsb_sq_flush() - publish the prepared SQEs without submitting them
  *
- * Returns the number of entries the kernel consumed (0 when there was
- * nothing to submit) or -errno. Entries the kernel did not consume stay
- * in the SQ and are offered again by the next dsb_submit(). -EINVAL,
- * with nothing published, when an SQE's @slot is not the one
- * dsb_get_sqe() gave it (the kernel would reject it, and its CQE would
- * free a slot that another job holds).
+ * Makes the SQEs handed out so far visible to the kernel (sq_tail) and
+ * returns how many published entries the kernel has not consumed yet:
+ * the count to pass to dsb_uring_prep_submit(). -EINVAL, with nothing
+ * published, when an SQE's @slot is not the one dsb_get_sqe() gave it
+ * (the kernel would reject it, and its CQE would free a slot that another
+ * job holds); -EIO when sq_head in shared memory is corrupt.
  */
-int dsb_submit(struct dsb_queue *q)
+int dsb_sq_flush(struct dsb_queue *q)
 {
 	uint32_t tail = q->sq.sqe_tail;
 	uint32_t head, pending, i;
-	int ret;
 
 	if (tail != q->sq.sqe_head) {
 		for (i = q->sq.sqe_head; i != tail; i++)
@@ -90,13 +89,29 @@ int dsb_submit(struct dsb_queue *q)
 	/* Pairs with the kernel's store-release of sq_head. */
 	head = dsb_load_acquire(q->sq.khead);
 	pending = tail - head;
-	if (!pending)
-		return 0;
 	if (pending > q->sq.ring_entries)
-		return -EIO;	/* sq_head was overwritten */
+		return -EIO;
+	return (int)pending;
+}
+
+/**
+ * dsb_submit() - publish the prepared SQEs and hand them to the kernel
+ *
+ * Returns the number of entries the kernel consumed (0 when there was
+ * nothing to submit) or -errno (see dsb_sq_flush() for -EINVAL). Entries
+ * the kernel did not consume stay in the SQ and are offered again by the
+ * next dsb_submit().
+ */
+int dsb_submit(struct dsb_queue *q)
+{
+	int ret, pending;
+
+	pending = dsb_sq_flush(q);
+	if (pending <= 0)
+		return pending;
 	if (!q->backend || !q->backend->submit)
-		return (int)pending;
-	ret = q->backend->submit(q, pending, q->backend->arg);
+		return pending;
+	ret = q->backend->submit(q, (unsigned int)pending, q->backend->arg);
 	if (ret > 0)
 		q->seqno_hint += (uint64_t)ret;
 	return ret;
@@ -164,6 +179,16 @@ static int dsb_wait_ready(struct dsb_queue *q, unsigned int wait_nr,
 		if (done > target)
 			target = done;
 		target++;
+		if (target > q->seqno_hint && q->fd >= 0 && !resynced) {
+			struct drm_dsb_queue_status st;
+
+			/* Jobs may have been submitted behind our back
+			 * (dsb_uring_prep_submit() on the caller's ring). */
+			resynced = 1;
+			ret = dsb_queue_status(q, &st);
+			if (ret)
+				return ret;
+		}
 		if (!q->backend || !q->backend->wait || target > q->seqno_hint) {
 			/* Done per fence memory, CQE not posted yet. */
 			sched_yield();

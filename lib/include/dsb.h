@@ -232,6 +232,7 @@ int dsb_queue_init_mem(struct dsb_queue *q, const struct dsb_queue_mem *mem,
 void dsb_queue_exit(struct dsb_queue *q);
 int dsb_queue_status(struct dsb_queue *q, struct drm_dsb_queue_status *st);
 
+int dsb_sq_flush(struct dsb_queue *q);
 int dsb_submit(struct dsb_queue *q);
 int dsb_submit_and_wait(struct dsb_queue *q, unsigned int wait_nr);
 int dsb_wait_cqe(struct dsb_queue *q, struct drm_dsb_cqe **cqe_ptr);
