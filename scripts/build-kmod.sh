@@ -35,6 +35,10 @@ fi
 [ -f "$DSB_ROOT/kmod/Kbuild" ] || dsb_die "kmod/Kbuild missing"
 out=$DSB_BUILD/$name
 mkdir -p "$out/kmod" "$out/uapi"
+# Concurrent runs (make check while a developer runs vm.sh) share the
+# output copy: one build at a time.
+exec 9>"$out/.lock"
+flock 9
 
 # Copy sources preserving mtimes so Kbuild rebuilds only what changed.
 # Build products a developer may have left in kmod/ are not copied.

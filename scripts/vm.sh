@@ -35,8 +35,9 @@
 #   DSB_VM_EXPECT_DIRTY=1 invert the kernel-log verdict: succeed only when
 #                   the log has a report (matching DSB_VM_EXPECT_PATTERN, an
 #                   extended regex, when set); used by negative controls
-#   DSB_VM_LOG      where to keep the full serial log
-#                   (default build/vm/<KVER>-last.log)
+#   DSB_VM_LOG      where to keep the full serial log (default
+#                   build/vm/<KVER>-<time>-<pid>.log, linked from
+#                   build/vm/<KVER>-last.log)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -274,8 +275,18 @@ append="console=ttyS0 panic=-1 printk.time=1 oops=panic"
 [ "${DSB_VM_VERBOSE:-0}" = 1 ] || append="$append loglevel=4"
 [ $debug = 1 ] && append="$append kmemleak=on"
 
-log=${DSB_VM_LOG:-$DSB_BUILD/vm/$KVER-last.log}
-mkdir -p "$(dirname "$log")"
+# One log per run (several runs may go on at once), and a -last link.
+logdir=$DSB_BUILD/vm
+mkdir -p "$logdir"
+if [ -n "${DSB_VM_LOG:-}" ]; then
+	log=$DSB_VM_LOG
+	mkdir -p "$(dirname "$log")"
+else
+	log=$logdir/$KVER-$(date +%Y%m%d-%H%M%S)-$$.log
+	ln -sfn "$(basename "$log")" "$logdir/$KVER-last.log"
+	# Keep the 20 newest logs of this kernel.
+	ls -1t "$logdir/$KVER"-2*.log 2>/dev/null | tail -n +21 | xargs -r rm -f || true
+fi
 echo "vm.sh: booting $rel (${accel[*]}, $mem, timeout ${timeout_s}s), log $log" >&2
 start=$(date +%s)
 set +e
@@ -285,6 +296,7 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 2 \
 	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | tee "$log" |
 	awk -v verbose="${DSB_VM_VERBOSE:-0}" '
 		/^DSB-VM-DMESG-BEGIN/ { skip = 1 }
+		/^DSB-KLOG: / { if (verbose == 1) { print; fflush() }; next }
 		{ if (!skip || verbose == 1) { print; fflush() } }
 		/^DSB-VM-DMESG-END/ { skip = 0 }'
 qemu_rc=${PIPESTATUS[0]}

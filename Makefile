@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MIT
+# dsb: kernel module (kmod/), library (lib/), tests (tests/).
+#
+#   make                 build dsb.ko for every Debian test kernel (W=1, no
+#                        warnings allowed), lib/ and tests/
+#   make check           the test command: deps, build, unit tests (plain and
+#                        ASan/UBSan), harness self-test, VM tests on 6.1 and
+#                        6.12, and the debug-kernel lane when a debug kernel
+#                        is available (DSB_REQUIRE_DEBUG=1: mandatory)
+#   make demo            deps, build, boot the VM ($(DEMO_KVER)), load dsb and
+#                        run $(DEMO_PROGS)
+#   make vm CMD='...'    run a command in the VM: KVER=6.1|6.12|debug,
+#                        ADD='file...' to copy static programs to /bin
+#   make check-unit | check-vm | check-harness | check-debug
+#   make install         install the library (PREFIX, DESTDIR)
+#   make KDIR=/path kmod build dsb.ko against one kernel tree only
+#                        (output in build/custom/kmod/dsb.ko)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# Debian kernels the module is built for and tested on.
+DSB_KVERS ?= 6.1 6.12
+# Static programs `make demo` runs in the VM, in order; append to it.
+DEMO_PROGS := tests/build/demo/demo
+DEMO_KVER ?= 6.1
+# VM tests that are also run under fault injection in the debug lane.
+FI_TESTS := bo_test
+# Test run with test_alloc_in_signalling=1 as the debug lane's negative
+# control: it must submit jobs, and the lane must catch the allocation.
+NEGCTL_TEST := submit_smoke_test
+
+export FI_TESTS NEGCTL_TEST
+
+all: kmod lib tests
+
+kmod:
+ifdef KDIR
+	KDIR="$(KDIR)" scripts/build-kmod.sh custom
+else
+	@set -e; for k in $(DSB_KVERS); do scripts/build-kmod.sh $$k; done
+endif
+
+lib:
+	@if [ -f lib/Makefile ]; then $(MAKE) -C lib; \
+	else echo "lib: no lib/Makefile yet, skipped"; fi
+
+tests: lib
+	$(MAKE) -C tests
+
+deps:
+	bash scripts/deps.sh
+
+check:
+	scripts/check.sh
+
+check-unit: tests
+	$(MAKE) -C tests run-unit
+
+check-vm: all
+	@set -e; for k in $(DSB_KVERS); do \
+		KVER=$$k DSB_VM_NO_BUILD=1 scripts/vm.sh -- dsb-run-tests; done
+
+check-harness:
+	scripts/check-harness.sh
+
+check-debug: lib tests
+	scripts/check-debug.sh
+
+demo: deps all
+	KVER=$(DEMO_KVER) DSB_VM_NO_BUILD=$(if $(filter debug,$(DEMO_KVER)),0,1) \
+		scripts/vm.sh --no-tests $(foreach p,$(DEMO_PROGS),--add $(p)) -- \
+		sh -c 'set -e; $(foreach p,$(DEMO_PROGS),echo "== $(notdir $(p))"; /bin/$(notdir $(p));)'
+
+# make vm CMD='dsb-run-tests bo_test' [KVER=6.12] [ADD='./prog ./data']
+vm: all
+	@test -n "$(CMD)" || { echo "usage: make vm CMD='command' [KVER=6.1|6.12|debug] [ADD='files']"; exit 2; }
+	KVER=$(or $(KVER),6.1) scripts/vm.sh $(foreach f,$(ADD),--add $(f)) -- sh -c '$(CMD)'
+
+install:
+	@test -f lib/Makefile || { echo "install: no lib/ yet"; exit 1; }
+	$(MAKE) -C lib install
+
+clean:
+	rm -rf build
+	$(MAKE) -C tests clean
+	@if [ -f lib/Makefile ]; then $(MAKE) -C lib clean; fi
+
+.PHONY: all kmod lib tests deps check check-unit check-vm check-harness \
+	check-debug demo vm install clean

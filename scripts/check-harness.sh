@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Self-test of the VM harness: a run must fail when the kernel WARNs, when
+# the guest crashes, and must pass the command's exit status through.
+# Uses the 6.1 kernel (about 5 s per boot under TCG) and does not need dsb.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+rel=$(dsb_resolve_kver 6.1) || dsb_die "no 6.1 kernel installed (run scripts/deps.sh)"
+out=$DSB_BUILD/harness/$rel
+mkdir -p "$out"
+cp -p tests/harness/dsb_warn_probe.c "$out/"
+echo 'obj-m += dsb_warn_probe.o' >"$out/Kbuild"
+make -s -C "$(dsb_kdir "$rel")" M="$out" modules >"$out/build.log" 2>&1 ||
+	{ cat "$out/build.log"; dsb_die "cannot build the WARN probe module"; }
+
+pass=0 fail=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+expect() { # expect DESCRIPTION RC-TEST GREP-PATTERN -- vm.sh args...
+	local what=$1 want=$2 pat=$3 rc
+	shift 4
+	DSB_VM_NO_DSB=1 KVER=6.1 scripts/vm.sh --no-tests --timeout 120 "$@" >"$log" 2>&1
+	rc=$?
+	if eval "[ $rc $want ]" && grep -q -e "$pat" "$log"; then
+		echo "harness: PASS: $what (exit $rc)"
+		pass=$((pass + 1))
+	else
+		echo "harness: FAIL: $what (exit $rc, wanted $want and '$pat'); log:"
+		sed 's/^/    /' "$log" | tail -n 30
+		fail=$((fail + 1))
+	fi
+}
+
+expect "a kernel WARN fails the run" "-ne 0" "kernel log matches 'WARNING:'" -- \
+	--add "$out/dsb_warn_probe.ko:/dsb_warn_probe.ko" -- insmod /dsb_warn_probe.ko
+expect "a guest crash fails the run" "-ne 0" "without printing its exit marker" -- \
+	-- sh -c 'echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger'
+expect "the command's exit status is returned" "-eq 3" "command exited with status 3" -- \
+	-- sh -c 'exit 3'
+echo "harness: $pass passed, $fail failed, 0 skipped"
+[ $fail = 0 ]
