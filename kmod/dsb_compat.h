@@ -9,6 +9,7 @@
 
 #include <linux/version.h>
 #include <linux/dma-buf.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <drm/drm_prime.h>
 
@@ -54,8 +55,18 @@ static inline void dsb_dma_buf_vunmap(struct dma_buf *buf, struct iosys_map *map
 #endif
 }
 
+/*
+ * 6.12 wants DRM files to declare unsigned mmap offsets (the flag moved
+ * from f_mode to fop_flags); earlier kernels set it in drm_open_helper().
+ */
+#ifdef FOP_UNSIGNED_OFFSET
+#define DSB_FOPS_FLAGS	.fop_flags = FOP_UNSIGNED_OFFSET,
+#else
+#define DSB_FOPS_FLAGS
+#endif
+
 /* Filled in by later features (io_uring commands, fdinfo). */
-#define DSB_FOPS_EXTRA
+#define DSB_FOPS_EXTRA	DSB_FOPS_FLAGS
 #define DSB_DRIVER_FDINFO
 
 #endif /* __DSB_COMPAT_H__ */
