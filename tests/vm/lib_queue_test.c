@@ -225,7 +225,7 @@ START_TEST(test_wraparound_laps)
 	ctx_init(&c, &p);
 	while (expect < total) {
 		struct drm_dsb_cqe *cqe;
-		unsigned int batch = 1 + (unsigned int)(next % 7);
+		unsigned int batch = 1 + (unsigned int)(next % 8);
 
 		while (batch-- && next < total &&
 		       prep_write(&c, next % 1024, val(next), next))
