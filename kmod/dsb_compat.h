@@ -69,4 +69,46 @@ static inline void dsb_dma_buf_vunmap(struct dma_buf *buf, struct iosys_map *map
 #define DSB_FOPS_EXTRA	DSB_FOPS_FLAGS
 #define DSB_DRIVER_FDINFO
 
+/*
+ * io_uring commands: the header moved to linux/io_uring/cmd.h (6.6), the
+ * command area is reached through the SQE (6.6), and commands can be made
+ * cancelable on ring teardown (6.7). Detect each feature, not a version.
+ */
+#if __has_include(<linux/io_uring/cmd.h>)
+#include <linux/io_uring/cmd.h>
+static inline const void *dsb_uring_cmd_payload(struct io_uring_cmd *cmd)
+{
+	return io_uring_sqe_cmd(cmd->sqe);
+}
+#else
+#include <linux/io_uring.h>
+static inline const void *dsb_uring_cmd_payload(struct io_uring_cmd *cmd)
+{
+	return cmd->cmd;
+}
+#endif
+
+#ifdef IORING_URING_CMD_CANCELABLE
+static inline void dsb_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
+						 unsigned int issue_flags)
+{
+	io_uring_cmd_mark_cancelable(cmd, issue_flags);
+}
+
+static inline bool dsb_uring_is_cancel(unsigned int issue_flags)
+{
+	return issue_flags & IO_URING_F_CANCEL;
+}
+#else
+static inline void dsb_uring_cmd_mark_cancelable(struct io_uring_cmd *cmd,
+						 unsigned int issue_flags)
+{
+}
+
+static inline bool dsb_uring_is_cancel(unsigned int issue_flags)
+{
+	return false;
+}
+#endif
+
 #endif /* __DSB_COMPAT_H__ */

@@ -29,6 +29,7 @@
 #include "dsb_fence.h"
 #include "dsb_queue.h"
 #include "dsb_submit.h"
+#include "dsb_uring.h"
 #include "dsb_vm.h"
 
 #define DRIVER_NAME	"dsb"
@@ -166,6 +167,7 @@ static const struct file_operations dsb_fops = {
 	.read = drm_read,
 	.llseek = noop_llseek,
 	.mmap = drm_gem_mmap,
+	.uring_cmd = dsb_uring_cmd,
 	DSB_FOPS_EXTRA
 };
 

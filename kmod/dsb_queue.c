@@ -211,6 +211,43 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
 	dsb_device_kick_all(q->ddev);
 }
 
+/**
+ * dsb_queue_seqno_fence() - the fence of job @seqno, or its final status
+ * @q: the queue
+ * @seqno: a job seqno
+ * @fence: out, a reference to the job's fence while it is in flight, else NULL
+ * @error: out, when retired: the status its fence slot still holds, else 0
+ *
+ * Return: 0, or -EINVAL for a seqno that was never submitted.
+ */
+int dsb_queue_seqno_fence(struct dsb_queue *q, u64 seqno, struct dma_fence **fence,
+			  s32 *error)
+{
+	unsigned long flags;
+	struct dsb_job *job;
+	u32 k;
+
+	*fence = NULL;
+	*error = 0;
+	if (!seqno || seqno > READ_ONCE(q->submitted))
+		return -EINVAL;
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry(job, &q->inflight, node) {
+		if (job->seqno == seqno) {
+			*fence = dma_fence_get(&job->fence->base);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (*fence)
+		return 0;
+	/* Retired: its slot tells the status until the slot is reused. */
+	for (k = 0; k < q->nslots; k++)
+		if (READ_ONCE(q->slots[k].seqno) == seqno)
+			*error = READ_ONCE(q->slots[k].error);
+	return 0;
+}
+
 static void dsb_queue_revoke_mmap(struct dsb_queue *q, struct drm_file *file)
 {
 	struct dsb_bo *bos[] = { q->ring_bo, q->ctrl_bo, q->fence_bo, q->sqcq_bo };

@@ -14,6 +14,7 @@
 struct dsb_bo;
 struct dsb_job;
 struct dsb_engine;
+struct dma_fence;
 
 /**
  * struct dsb_dep_entry - one entry of a queue's dependency table
@@ -176,6 +177,8 @@ void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
 			s32 error, u32 slot, bool owed);
 void dsb_file_destroy_queues(struct drm_file *file);
 int dsb_fault_errno(u32 fault);
+int dsb_queue_seqno_fence(struct dsb_queue *q, u64 seqno, struct dma_fence **fence,
+			  s32 *error);
 
 int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file);

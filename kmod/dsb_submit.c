@@ -589,42 +589,19 @@ int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data, struct drm_fil
 int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct drm_dsb_wait *args = data;
-	struct dma_fence *fence = NULL;
+	struct dma_fence *fence;
 	struct dsb_queue *q;
-	unsigned long flags;
-	struct dsb_job *job;
 	long timeout, r;
-	int ret = 0;
+	int ret;
 
 	if (args->pad || args->flags & ~DRM_DSB_WAIT_RELATIVE)
 		return -EINVAL;
 	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
 	if (!q)
 		return -ENOENT;
-	if (!args->seqno || args->seqno > READ_ONCE(q->submitted)) {
-		ret = -EINVAL;
+	ret = dsb_queue_seqno_fence(q, args->seqno, &fence, &args->error);
+	if (ret || !fence)
 		goto out;
-	}
-
-	args->error = 0;
-	spin_lock_irqsave(&q->lock, flags);
-	list_for_each_entry(job, &q->inflight, node) {
-		if (job->seqno == args->seqno) {
-			fence = dma_fence_get(&job->fence->base);
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&q->lock, flags);
-
-	if (!fence) {
-		/* Retired: its slot tells the status until the slot is reused. */
-		u32 k;
-
-		for (k = 0; k < q->nslots; k++)
-			if (READ_ONCE(q->slots[k].seqno) == args->seqno)
-				args->error = READ_ONCE(q->slots[k].error);
-		goto out;
-	}
 
 	if (args->flags & DRM_DSB_WAIT_RELATIVE)
 		timeout = args->timeout_ns <= 0 ? 0 :
