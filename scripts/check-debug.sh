@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The debug-kernel lane (lockdep, KASAN, UBSAN, kmemleak, fault injection).
+#
+#   scripts/check-debug.sh          (make check-debug)
+#
+# 1. dsb.ko is built against the debug kernel's build/ tree.
+# 2. One VM run: every VM test suite (dsb-run-tests), then the tests of
+#    $FI_TESTS again under fault injection (failslab + fail_page_alloc for
+#    the test task only; tests accept -ENOMEM), then, after the tests,
+#    kmemleak scans before and after `rmmod dsb`. Any lockdep, KASAN,
+#    UBSAN, WARN or BUG report fails the lane, and so does any kmemleak
+#    report: leaks found while dsb is loaded name their dsb call sites,
+#    leaks found after unload have no symbols left but appeared after boot
+#    (boot-time objects are cleared before dsb is loaded), so any leak at
+#    all is attributed to the run.
+# 3. Negative control: $NEGCTL_TEST runs with dsb.test_alloc_in_signalling=1,
+#    which allocates inside the submit path's fence-signalling section; the
+#    lane must catch it (lockdep "possible circular locking dependency"
+#    through dma_fence_map / fs_reclaim). A clean log there fails the lane.
+#
+# Without a debug kernel it prints how to get one and exits 77 (skipped),
+# or 1 when DSB_REQUIRE_DEBUG=1.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/common.sh
+FI_TESTS=${FI_TESTS:-bo_test}
+NEGCTL_TEST=${NEGCTL_TEST:-submit_smoke_test}
+
+if ! dbg=$(dsb_debug_kernel); then
+	echo "debug lane: SKIPPED: no debug kernel available."
+	echo "  To get one: put $DSB_DEBUG_TARBALL_NAME in ../shared/kernels/ (or in"
+	echo "  \$DSB_DEBUG_KERNEL_DIR), or build it from Debian's linux-source-6.12 with"
+	echo "  scripts/build-debug-kernel.sh (about 20 minutes on 2 cores)."
+	if [ "${DSB_REQUIRE_DEBUG:-0}" = 1 ]; then
+		echo "debug lane: FAILED: DSB_REQUIRE_DEBUG=1 and the lane cannot run"
+		exit 1
+	fi
+	exit 77
+fi
+echo "debug lane: kernel $dbg"
+scripts/build-kmod.sh debug || exit 1
+ko=$(dsb_kmod_dir debug)/dsb.ko
+
+p=0 f=0 s=0 fail=0
+count() { # add up the "N passed, N failed, N skipped" lines of a log
+	local line
+	while IFS= read -r line; do
+		p=$((p + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
+		f=$((f + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
+		s=$((s + $(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<<"$line")))
+	done < <(grep -E '^dsb-run-tests.*: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$1")
+}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+echo "debug lane: [1/2] test suites, fault injection ($FI_TESTS), kmemleak"
+# shellcheck disable=SC2016
+KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/vm.sh -- \
+	sh -c 'dsb-run-tests; a=$?; dsb-run-tests --fault-inject $0; b=$?; [ $a = 0 ] && [ $b = 0 ]' \
+	"$FI_TESTS" 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+count "$out"
+if [ "$rc" != 0 ]; then
+	fail=1
+	grep -q 'passed, [1-9][0-9]* failed' "$out" || f=$((f + 1))
+fi
+
+echo "debug lane: [2/2] negative control: $NEGCTL_TEST with test_alloc_in_signalling=1 must be caught"
+if ! modinfo -F parm "$ko" | grep -q '^test_alloc_in_signalling:'; then
+	echo "debug lane: FAIL: dsb.ko has no test_alloc_in_signalling parameter: the negative control cannot run"
+	f=$((f + 1)); fail=1
+elif [ ! -x "tests/build/vm/$NEGCTL_TEST" ]; then
+	echo "debug lane: FAIL: no test program tests/build/vm/$NEGCTL_TEST for the negative control"
+	f=$((f + 1)); fail=1
+elif KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
+	DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
+	DSB_MODPARAMS="test_alloc_in_signalling=1" \
+	scripts/vm.sh -- dsb-run-tests "$NEGCTL_TEST" >"$out" 2>&1; then
+	grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
+	echo "debug lane: negative control caught"
+	p=$((p + 1))
+else
+	tail -n 40 "$out"
+	echo "debug lane: FAIL: the negative control was NOT caught: the lane would not see an allocation in a signalling section"
+	f=$((f + 1)); fail=1
+fi
+
+echo "debug lane: $p passed, $f failed, $s skipped"
+exit $fail
