@@ -404,3 +404,67 @@ int64_t dsb_test_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+/* --- debugfs and sync_file (appended by the VM-suite author) ------------- */
+
+#include <limits.h>
+#include <sys/ioctl.h>
+#include <linux/sync_file.h>
+
+int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value)
+{
+	DIR *dir = opendir("/sys/kernel/debug/dri");
+	struct dirent *de;
+	int ret = -ENOENT;
+
+	if (!dir)
+		return -ENOENT;
+	while (ret == -ENOENT && (de = readdir(dir))) {
+		char path[300], line[256];
+		unsigned int idx;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/dsb_device",
+			 de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (!fgets(line, sizeof(line), f) ||
+		    sscanf(line, "device %u:", &idx) != 1 || (int)idx != dev_index) {
+			fclose(f);
+			continue;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			size_t n = strlen(name);
+			long long v;
+
+			if (strncmp(line, name, n) == 0 && line[n] == ' ' &&
+			    sscanf(line + n, "%lld", &v) == 1) {
+				*value = v;
+				ret = 0;
+				break;
+			}
+		}
+		fclose(f);
+		break;
+	}
+	closedir(dir);
+	return ret;
+}
+
+int dsb_test_sync_file_status(int sync_fd, int *ioctl_err)
+{
+	struct sync_file_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(sync_fd, SYNC_IOC_FILE_INFO, &info)) {
+		if (ioctl_err)
+			*ioctl_err = -errno;
+		return INT_MIN;
+	}
+	if (ioctl_err)
+		*ioctl_err = 0;
+	return info.status;
+}

@@ -250,4 +250,23 @@ int dsb_test_debug_kernel(void);
 /** dsb_test_now_ns() - CLOCK_MONOTONIC in nanoseconds. */
 int64_t dsb_test_now_ns(void);
 
+/* --- debugfs and sync_file (appended by the VM-suite author) ------------- */
+
+/**
+ * dsb_test_debugfs_counter() - read one counter line ("name value") of
+ * /sys/kernel/debug/dri/<minor>/dsb_device for dsb device @dev_index
+ * (found by its "device <index>:" header, whatever the minor).
+ * Returns 0 and *value, -ENOENT when the device or the counter is not
+ * found (debugfs not mounted, no such line).
+ */
+int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value);
+
+/**
+ * dsb_test_sync_file_status() - SYNC_IOC_FILE_INFO status of a sync_file:
+ * 1 signalled, 0 active, a negative errno when it signalled with an error;
+ * or the negative errno of the ioctl itself in *@ioctl_err (may be NULL),
+ * returning INT_MIN in that case.
+ */
+int dsb_test_sync_file_status(int sync_fd, int *ioctl_err);
+
 #endif /* DSB_TEST_HELPERS_H */
