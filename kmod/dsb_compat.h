@@ -7,17 +7,18 @@
 #ifndef __DSB_COMPAT_H__
 #define __DSB_COMPAT_H__
 
-#include <linux/version.h>
 #include <linux/dma-buf.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <drm/drm_file.h>
 #include <drm/drm_prime.h>
 
 /*
- * Before 6.6 a driver had to name the PRIME helpers itself; later kernels
- * use them by default and dropped the hooks.
+ * The DSB_HAVE_* feature macros come from probes of the kernel headers in
+ * Kbuild. Before 6.6 a driver had to name the PRIME helpers itself; later
+ * kernels use them by default and dropped the hooks.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+#ifdef DSB_HAVE_GEM_PRIME_MMAP
 #define DSB_DRIVER_PRIME_HOOKS \
 	.prime_handle_to_fd = drm_gem_prime_handle_to_fd, \
 	.prime_fd_to_handle = drm_gem_prime_fd_to_handle, \
@@ -29,29 +30,29 @@
 /* vm_flags became write-protected in 6.3. */
 static inline void dsb_vma_clear_maywrite(struct vm_area_struct *vma)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-	vma->vm_flags &= ~VM_MAYWRITE;
-#else
+#ifdef DSB_HAVE_VM_FLAGS_CLEAR
 	vm_flags_clear(vma, VM_MAYWRITE);
+#else
+	vma->vm_flags &= ~VM_MAYWRITE;
 #endif
 }
 
 /* dma_buf_vmap() wants the reservation lock held since 6.2. */
 static inline int dsb_dma_buf_vmap(struct dma_buf *buf, struct iosys_map *map)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-	return dma_buf_vmap(buf, map);
-#else
+#ifdef DSB_HAVE_DMA_BUF_VMAP_UNLOCKED
 	return dma_buf_vmap_unlocked(buf, map);
+#else
+	return dma_buf_vmap(buf, map);
 #endif
 }
 
 static inline void dsb_dma_buf_vunmap(struct dma_buf *buf, struct iosys_map *map)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-	dma_buf_vunmap(buf, map);
-#else
+#ifdef DSB_HAVE_DMA_BUF_VMAP_UNLOCKED
 	dma_buf_vunmap_unlocked(buf, map);
+#else
+	dma_buf_vunmap(buf, map);
 #endif
 }
 
@@ -65,16 +66,41 @@ static inline void dsb_dma_buf_vunmap(struct dma_buf *buf, struct iosys_map *map
 #define DSB_FOPS_FLAGS
 #endif
 
-/* Filled in by later features (io_uring commands, fdinfo). */
-#define DSB_FOPS_EXTRA	DSB_FOPS_FLAGS
+/*
+ * fdinfo (dsb_fdinfo.c): since 6.5 the core prints drm-driver and
+ * drm-client-id (drm_file.client_id) in drm_show_fdinfo(), calls
+ * drm_driver.show_fdinfo for the rest, and has drm_show_memory_stats().
+ * Before, the driver hooks file_operations.show_fdinfo and prints it all,
+ * numbering its clients itself.
+ */
+#include "dsb_fdinfo.h"
+
+#ifdef DSB_HAVE_DRM_SHOW_FDINFO
+#define DSB_SHOW_FDINFO		drm_show_fdinfo
+#define DSB_DRIVER_FDINFO	.show_fdinfo = dsb_fdinfo_print,
+#define dsb_show_memory_stats	drm_show_memory_stats
+static inline u64 dsb_file_client_id(struct drm_file *file)
+{
+	return file->client_id;
+}
+#else
+#define DSB_SHOW_FDINFO		dsb_fdinfo_show
 #define DSB_DRIVER_FDINFO
+#define dsb_show_memory_stats	dsb_fdinfo_memory_stats
+static inline u64 dsb_file_client_id(struct drm_file *file)
+{
+	return dsb_fdinfo_next_client_id();
+}
+#endif
+
+#define DSB_FOPS_EXTRA	.show_fdinfo = DSB_SHOW_FDINFO, DSB_FOPS_FLAGS
 
 /*
  * io_uring commands: the header moved to linux/io_uring/cmd.h (6.6), the
  * command area is reached through the SQE (6.6), and commands can be made
  * cancelable on ring teardown (6.7). Detect each feature, not a version.
  */
-#if __has_include(<linux/io_uring/cmd.h>)
+#ifdef DSB_HAVE_IO_URING_CMD_H
 #include <linux/io_uring/cmd.h>
 static inline const void *dsb_uring_cmd_payload(struct io_uring_cmd *cmd)
 {

@@ -3,48 +3,339 @@
 /**
  * DOC: debugfs
  *
- * Under the DRM minor's debugfs directory:
+ * Under the DRM minor's debugfs directory (/sys/kernel/debug/dri/<minor>/),
+ * what a developer needs to see why a queue is stuck, without a debugger:
  *
  * - ``dsb_device``: engines, their hardware slots and which queue holds
- *   each, and the device counters (including live objects, which return to
- *   zero once every client has gone);
- * - ``dsb_queues``: one block per queue: state, fault, ring pointers,
- *   seqnos, fence slots in flight.
+ *   each, the last packet each engine accepted, and the device counters
+ *   (one ``name value`` line each; live objects return to zero once every
+ *   client has gone);
+ * - ``dsb_queues``: one block per queue, named by its id and its owner's
+ *   drm-client-id (the one in the owner's fdinfo): state and last fault,
+ *   ring pointers, what the queue is blocked on (a WAIT packet's
+ *   dependency, or a MEMWAIT instruction: address, awaited and current
+ *   value), the decoded packets around the read pointer, and the fence
+ *   slots in use.
+ *
+ * Each packet shown gets a verdict computed the way the engine will: the
+ * MAC under the queue's key at its ring position, and its sequence number
+ * against its position since creation. ``ok``: written by the kernel for
+ * this position; ``old``: beyond the write pointer, left from the previous
+ * lap; ``empty``: never written; ``BAD``: anything else (a scribble); the
+ * engine faults the queue with %DRM_DSB_FAULT_TAMPER when it reaches it.
+ *
+ * The files take the engine lock of each queue, so the state they show is
+ * one the engine was in between two steps.
  */
 #include <linux/debugfs.h>
+#include <linux/ktime.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 
 #include "dsb_debugfs.h"
 #include "dsb_engine.h"
+#include "dsb_fence.h"
 #include "dsb_queue.h"
+#include "dsb_ring.h"
+#include "dsb_vm.h"
+
+/* Packets shown before the read pointer, after the write pointer, at most. */
+#define DSB_DEBUGFS_BEFORE	4
+#define DSB_DEBUGFS_AFTER	2
+#define DSB_DEBUGFS_MAX		24
+
+static const char *dsb_fault_name(u32 fault)
+{
+	static const char *const names[] = {
+		[DRM_DSB_FAULT_NONE] = "none",
+		[DRM_DSB_FAULT_TIMEOUT] = "timeout",
+		[DRM_DSB_FAULT_TAMPER] = "tamper",
+		[DRM_DSB_FAULT_DOORBELL] = "doorbell",
+		[DRM_DSB_FAULT_BAD_OPCODE] = "bad-opcode",
+		[DRM_DSB_FAULT_BAD_VA] = "bad-va",
+		[DRM_DSB_FAULT_BAD_LENGTH] = "bad-length",
+		[DRM_DSB_FAULT_RING_WRITE] = "ring-write",
+	};
+
+	return fault < ARRAY_SIZE(names) && names[fault] ? names[fault] : "unknown";
+}
+
+/*
+ * Print a packet's operation, in the words of the library's
+ * dsb_decode_packet() (without its sequence number and MAC).
+ */
+static void dsb_debugfs_decode(struct seq_file *m, const struct dsb_packet *p)
+{
+	switch (p->op) {
+	case DSB_PKT_NOP:
+		seq_puts(m, "NOP");
+		break;
+	case DSB_PKT_WAIT:
+		seq_printf(m, "WAIT dep %llu >= %llu job %llu",
+			   p->arg[0], p->arg[1], p->arg[2]);
+		break;
+	case DSB_PKT_EXEC:
+		seq_printf(m, "EXEC va 0x%llx len %llu job %llu",
+			   p->arg[0], p->arg[1], p->arg[2]);
+		break;
+	case DSB_PKT_SIGNAL:
+		seq_printf(m, "SIGNAL slot %llu seqno %llu", p->arg[0], p->arg[1]);
+		break;
+	default:
+		seq_printf(m, "INVALID op 0x%x", p->op);
+		break;
+	}
+	if (p->flags)
+		seq_printf(m, " flags 0x%x", p->flags);
+}
+
+/**
+ * dsb_debugfs_verdict() - what the engine will think of a ring packet
+ * @q: the queue
+ * @p: a copy of the packet
+ * @n: the position since creation it is read at (its expected seq)
+ * @wptr: the kernel's write pointer
+ *
+ * Return: "ok", "old", "empty" or "BAD", see the DOC above.
+ */
+static const char *dsb_debugfs_verdict(const struct dsb_queue *q,
+				       const struct dsb_packet *p, u64 n, u64 wptr)
+{
+	static const struct dsb_packet zero;
+	u64 pos = n & (q->ring_packets - 1);
+
+	if (p->mac == dsb_packet_mac(q, p, pos)) {
+		if (p->seq == n)
+			return "ok";
+		if (n >= wptr && p->seq + q->ring_packets == n)
+			return "old";
+		return "BAD";
+	}
+	if (n >= wptr && !memcmp(p, &zero, sizeof(zero)))
+		return "empty";
+	return "BAD";
+}
+
+static void dsb_debugfs_packets(struct seq_file *m, struct dsb_queue *q,
+				u64 rptr, u64 wptr, u64 doorbell)
+{
+	u64 start, end, n;
+
+	start = rptr > DSB_DEBUGFS_BEFORE ? rptr - DSB_DEBUGFS_BEFORE : 0;
+	if (wptr > q->ring_packets && start < wptr - q->ring_packets)
+		start = wptr - q->ring_packets;
+	end = max(rptr, wptr) + DSB_DEBUGFS_AFTER;
+	end = min3(end, start + q->ring_packets, start + DSB_DEBUGFS_MAX);
+
+	seq_puts(m, "  packets:\n");
+	for (n = start; n < end; n++) {
+		struct dsb_packet p;
+
+		memcpy(&p, &q->ring[n & (q->ring_packets - 1)], sizeof(p));
+		seq_printf(m, "    %-4s %6llu %-5s ",
+			   n == rptr ? "head" : n == wptr ? "tail" : "",
+			   n, dsb_debugfs_verdict(q, &p, n, wptr));
+		dsb_debugfs_decode(m, &p);
+		if (p.seq != n)
+			seq_printf(m, " (seq %llu)", p.seq);
+		if (n == doorbell && doorbell != wptr)
+			seq_puts(m, " <- doorbell");
+		seq_putc(m, '\n');
+	}
+	if (end < wptr)
+		seq_printf(m, "    ... %llu more up to tail %llu\n", wptr - end, wptr);
+}
+
+/*
+ * A MEMWAIT of the current command buffer the engine is blocked on, with
+ * the current value of the awaited word. Engine lock held (the context is
+ * the engine's), q->lock not held (the VM lock is not irq-safe).
+ */
+static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_queue *q)
+{
+	const struct dsb_qctx *c = &q->ctx;
+	const struct dsb_memwait *w = &c->memwait;
+	enum dsb_vm_fault vf;
+	u64 v = 0;
+	void *ptr;
+
+	if (!c->in_exec || w->in.op != DSB_OP_MEMWAIT || w->ip != c->ip ||
+	    w->seqno != c->cur_seqno)
+		return;
+	spin_lock(&q->vm->lock);
+	ptr = dsb_vm_translate(q->vm, w->in.a, sizeof(u64), false, &vf);
+	if (ptr)
+		v = READ_ONCE(*(u64 *)ptr);
+	spin_unlock(&q->vm->lock);
+	seq_printf(m, "  blocked MEMWAIT job %llu at 0x%llx: va 0x%llx %s %llu, current ",
+		   w->seqno, w->ip, w->in.a,
+		   w->in.flags & DSB_MEMWAIT_EQ ? "==" : ">=", w->in.b);
+	if (ptr)
+		seq_printf(m, "%llu\n", v);
+	else
+		seq_puts(m, "unmapped\n");
+}
+
+/*
+ * The WAIT packet at the read pointer, when its dependency is not met.
+ * Engine lock and q->lock held, queue active: the job is in flight and
+ * holds its dependency, so the awaited word cannot go away.
+ */
+static void dsb_debugfs_wait(struct seq_file *m, struct dsb_queue *q, u64 doorbell)
+{
+	const struct dsb_qctx *c = &q->ctx;
+	struct dsb_packet p;
+	const u64 *word;
+	u64 v, pos;
+
+	if (c->in_exec || doorbell == c->rptr)
+		return;
+	pos = c->rptr & (q->ring_packets - 1);
+	memcpy(&p, &q->ring[pos], sizeof(p));
+	if (p.op != DSB_PKT_WAIT || p.seq != c->rptr || p.mac != dsb_packet_mac(q, &p, pos) ||
+	    p.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
+		return;
+	word = READ_ONCE(q->deps[p.arg[0]].word);
+	if (!word)
+		return;
+	/* Pairs with the store-release of the word, as in the engine. */
+	v = smp_load_acquire(word);
+	if (v >= p.arg[1])
+		return;
+	seq_printf(m, "  blocked WAIT job %llu: dep %llu (%s) >= %llu, current %llu\n",
+		   p.arg[2], p.arg[0],
+		   word == &q->deps[p.arg[0]].proxy_value ? "foreign fence proxy" :
+		   "dsb fence slot", p.arg[1], v);
+}
+
+static void dsb_debugfs_owner(struct seq_file *m, struct dsb_queue *q)
+{
+	struct task_struct *task;
+	struct pid *pid;
+
+	rcu_read_lock();
+	pid = rcu_dereference(q->owner->pid);
+	task = pid_task(pid, PIDTYPE_TGID);
+	seq_printf(m, "pid %d (%s)", pid_vnr(pid), task ? task->comm : "?");
+	rcu_read_unlock();
+}
+
+static void dsb_debugfs_queue(struct seq_file *m, struct dsb_queue *q)
+{
+	struct dsb_engine *eng = q->engine;
+	u64 rptr, wptr, doorbell, now;
+	unsigned long flags;
+	u32 k, busy = 0;
+	bool active;
+
+	seq_printf(m, "queue %u client %llu ", q->id, q->client_id);
+	dsb_debugfs_owner(m, q);
+	if (!eng) {
+		seq_puts(m, ": being created\n");
+		return;
+	}
+	mutex_lock(&eng->lock);
+	rptr = q->ctx.rptr;
+	wptr = READ_ONCE(q->wptr);
+	doorbell = READ_ONCE(q->ctrl->doorbell);
+	seq_printf(m, ": engine %u hw slot %d prio %u timeout %u ms\n",
+		   eng->idx, q->ctx.slot, q->priority, q->timeout_ms);
+
+	spin_lock_irqsave(&q->lock, flags);
+	for (k = 0; k < q->nslots; k++)
+		busy += !!q->slot_job[k];
+	active = q->state == DRM_DSB_QUEUE_ACTIVE;
+	seq_printf(m, "  state %s fault %s fault_seqno %llu fault_va 0x%llx\n",
+		   active ? "active" : "banned",
+		   dsb_fault_name(q->fault), q->fault_seqno, q->fault_va);
+	seq_printf(m, "  ring %u packets va 0x%llx: head %llu tail %llu doorbell %llu\n",
+		   q->ring_packets, q->ring_va, rptr, wptr, doorbell);
+	seq_printf(m, "  jobs submitted %llu completed %llu, fence slots %u/%u in flight\n",
+		   READ_ONCE(q->submitted), q->completed, busy, q->nslots);
+	if (active)
+		dsb_debugfs_wait(m, q, doorbell);
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	now = ktime_get_ns();
+	if (active && q->ctx.blocked_until > now)
+		seq_printf(m, "  blocked DELAY job %llu for %llu ns more\n",
+			   q->ctx.cur_seqno, q->ctx.blocked_until - now);
+	else if (active)
+		dsb_debugfs_memwait(m, q);
+	dsb_debugfs_packets(m, q, rptr, wptr, doorbell);
+
+	seq_puts(m, "  fence slots:\n");
+	spin_lock_irqsave(&q->lock, flags);
+	for (k = 0; k < q->nslots; k++) {
+		const struct dsb_fence_slot *fs = &q->slots[k];
+		u64 seqno = READ_ONCE(fs->seqno);
+		s32 err = READ_ONCE(fs->error);
+
+		if (!seqno && !q->slot_job[k])
+			continue;
+		seq_printf(m, "    %4u: seqno %llu error %d", k, seqno, err);
+		if (q->slot_job[k])
+			seq_printf(m, ", in flight: job %llu", q->slot_job[k]->seqno);
+		seq_putc(m, '\n');
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	mutex_unlock(&eng->lock);
+}
+
+static int dsb_queues_show(struct seq_file *m, void *unused)
+{
+	struct dsb_device *ddev = m->private;
+	struct dsb_queue *q;
+
+	mutex_lock(&ddev->queues_lock);
+	list_for_each_entry(q, &ddev->queues, dev_node)
+		dsb_debugfs_queue(m, q);
+	mutex_unlock(&ddev->queues_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dsb_queues);
+
+static void dsb_debugfs_engine(struct seq_file *m, struct dsb_engine *eng)
+{
+	struct dsb_device *ddev = eng->ddev;
+	unsigned int k;
+
+	mutex_lock(&eng->lock);
+	seq_printf(m, "engine %u: queues %u maps %llu evictions %llu busy_ns %lld\n",
+		   eng->idx, eng->nqueues, eng->maps, eng->evictions,
+		   (long long)atomic64_read(&eng->busy_ns));
+	for (k = 0; k < ddev->hw_slots; k++) {
+		struct dsb_queue *q = eng->slots[k];
+
+		if (q)
+			seq_printf(m, "  slot %u: queue %u client %llu\n", k, q->id, q->client_id);
+		else
+			seq_printf(m, "  slot %u: -\n", k);
+	}
+	if (eng->last.queue) {
+		seq_printf(m, "  last packet: queue %u client %llu [%llu] ",
+			   eng->last.queue, eng->last.client, eng->last.pkt.seq);
+		dsb_debugfs_decode(m, &eng->last.pkt);
+		seq_putc(m, '\n');
+	} else {
+		seq_puts(m, "  last packet: -\n");
+	}
+	mutex_unlock(&eng->lock);
+}
 
 static int dsb_device_show(struct seq_file *m, void *unused)
 {
 	struct dsb_device *ddev = m->private;
 	struct dsb_stats *s = &ddev->stats;
-	unsigned int i, k;
+	unsigned int i;
 
 	seq_printf(m, "device %u: %u engines, %u hw slots per engine\n",
 		   ddev->index, ddev->num_engines, ddev->hw_slots);
-	for (i = 0; i < ddev->num_engines; i++) {
-		struct dsb_engine *eng = &ddev->engines[i];
-
-		mutex_lock(&eng->lock);
-		seq_printf(m, "engine %u: queues %u maps %llu evictions %llu busy_ns %lld\n",
-			   i, eng->nqueues, eng->maps, eng->evictions,
-			   (long long)atomic64_read(&eng->busy_ns));
-		for (k = 0; k < ddev->hw_slots; k++) {
-			struct dsb_queue *q = eng->slots[k];
-
-			if (q)
-				seq_printf(m, "  slot %u: queue %u\n", k, q->id);
-			else
-				seq_printf(m, "  slot %u: -\n", k);
-		}
-		mutex_unlock(&eng->lock);
-	}
+	for (i = 0; i < ddev->num_engines; i++)
+		dsb_debugfs_engine(m, &ddev->engines[i]);
 	seq_printf(m, "submits %lld\npackets %lld\ncompletions %lld\n",
 		   (long long)atomic64_read(&s->submits),
 		   (long long)atomic64_read(&s->packets),
@@ -61,35 +352,6 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_device);
-
-static int dsb_queues_show(struct seq_file *m, void *unused)
-{
-	struct dsb_device *ddev = m->private;
-	struct dsb_queue *q;
-
-	mutex_lock(&ddev->queues_lock);
-	list_for_each_entry(q, &ddev->queues, dev_node) {
-		unsigned long flags;
-		u32 k, busy = 0;
-
-		spin_lock_irqsave(&q->lock, flags);
-		for (k = 0; k < q->nslots; k++)
-			busy += !!q->slot_job[k];
-		seq_printf(m, "queue %u: engine %u prio %u state %s fault %u fault_seqno %llu fault_va 0x%llx\n",
-			   q->id, q->engine ? q->engine->idx : 0, q->priority,
-			   q->state == DRM_DSB_QUEUE_ACTIVE ? "active" : "banned",
-			   q->fault, q->fault_seqno, q->fault_va);
-		seq_printf(m, "  ring %u packets, head %llu tail %llu doorbell %llu\n",
-			   q->ring_packets, READ_ONCE(q->ctx.rptr), q->wptr,
-			   READ_ONCE(q->ctrl->doorbell));
-		seq_printf(m, "  submitted %llu completed %llu slots %u/%u in flight\n",
-			   READ_ONCE(q->submitted), q->completed, busy, q->nslots);
-		spin_unlock_irqrestore(&q->lock, flags);
-	}
-	mutex_unlock(&ddev->queues_lock);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(dsb_queues);
 
 /**
  * dsb_debugfs_init() - create the dsb debugfs files of a minor

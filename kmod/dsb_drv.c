@@ -121,6 +121,7 @@ static int dsb_open(struct drm_device *dev, struct drm_file *file)
 	if (!df)
 		return -ENOMEM;
 	df->ddev = to_dsb_device(dev);
+	df->client_id = dsb_file_client_id(file);
 	df->vm = dsb_vm_create(df->ddev);
 	if (!df->vm) {
 		kfree(df);

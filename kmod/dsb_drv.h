@@ -4,6 +4,7 @@
 #define __DSB_DRV_H__
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -14,14 +15,14 @@
 
 #include "dsb_drm.h"
 
-#define DSB_VA_START		(1ULL << 20)
-#define DSB_VA_SIZE		(1ULL << 40)
+#define DSB_VA_START		BIT_ULL(20)
+#define DSB_VA_SIZE		BIT_ULL(40)
 #define DSB_MAX_BO_SIZE		(256ULL << 20)
 #define DSB_MAX_QUEUES		64
 #define DSB_MAX_RING_PACKETS	4096
 #define DSB_MIN_RING_PACKETS	16
 #define DSB_MAX_FENCE_SLOTS	1024
-#define DSB_MAX_CMD_LEN		(1U << 20)
+#define DSB_MAX_CMD_LEN		BIT(20)
 #define DSB_MAX_JOB_DEPS	8
 #define DSB_MAX_BATCH_QUEUES	8
 #define DSB_MAX_ENGINES		8
@@ -65,7 +66,7 @@ struct dsb_device {
 	unsigned int num_engines;
 	unsigned int hw_slots;
 	struct dsb_engine *engines;
-	struct mutex queues_lock;
+	struct mutex queues_lock;	/* protects @queues */
 	struct list_head queues;
 	struct dsb_stats stats;
 };
@@ -76,12 +77,14 @@ struct dsb_device {
  * @vm: the file's GPU virtual address space
  * @queues: queue id -> &struct dsb_queue
  * @busy_ns: engine time used by this file's queues, per engine (fdinfo)
+ * @client_id: the file's drm-client-id (fdinfo, debugfs, tracepoints)
  */
 struct dsb_file {
 	struct dsb_device *ddev;
 	struct dsb_vm *vm;
 	struct xarray queues;
 	atomic64_t busy_ns[DSB_MAX_ENGINES];
+	u64 client_id;
 };
 
 static inline struct dsb_device *to_dsb_device(struct drm_device *drm)

@@ -36,12 +36,13 @@
 #include "dsb_engine.h"
 #include "dsb_queue.h"
 #include "dsb_ring.h"
+#include "dsb_trace.h"
 #include "dsb_vm.h"
 
 #define DSB_ENGINE_POLL_NS	(10 * NSEC_PER_MSEC)
 #define DSB_MEMWAIT_POLL_NS	(200 * NSEC_PER_USEC)
 #define DSB_MAX_DELAY_NS	NSEC_PER_SEC
-#define DSB_MAX_XFER		(1ULL << 20)
+#define DSB_MAX_XFER		BIT_ULL(20)
 #define DSB_BASE_BUDGET		64
 
 enum dsb_step {
@@ -84,6 +85,19 @@ static u32 dsb_vm_fault_kind(enum dsb_vm_fault f)
 	return f == DSB_VM_RING_WRITE ? DRM_DSB_FAULT_RING_WRITE : DRM_DSB_FAULT_BAD_VA;
 }
 
+/* Translate for the engine, recording the fault kind and VA on failure. */
+static void *dsb_xlate(struct dsb_vm *vm, u64 va, u64 len, bool write, u32 *fault, u64 *fva)
+{
+	enum dsb_vm_fault vf;
+	void *p = dsb_vm_translate(vm, va, len, write, &vf);
+
+	if (!p) {
+		*fault = dsb_vm_fault_kind(vf);
+		*fva = va;
+	}
+	return p;
+}
+
 /*
  * Execute one command-buffer instruction with the VM lock held. Returns
  * the step result; on a fault *fault and *fva are set and the caller bans.
@@ -92,19 +106,9 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 					   u64 now, u64 *next, u32 *fault, u64 *fva)
 {
 	struct dsb_vm *vm = q->vm;
-	enum dsb_vm_fault vf;
 	u8 *dst, *src;
 	u64 v;
 	u32 i;
-
-#define XLATE(ptr, va, len, wr) do {					\
-		(ptr) = dsb_vm_translate(vm, (va), (len), (wr), &vf);	\
-		if (!(ptr)) {						\
-			*fault = dsb_vm_fault_kind(vf);			\
-			*fva = (va);					\
-			return DSB_STEP_FAULT;				\
-		}							\
-	} while (0)
 
 	if (in->flags && !(in->op == DSB_OP_MEMWAIT && in->flags == DSB_MEMWAIT_EQ)) {
 		*fault = DRM_DSB_FAULT_BAD_OPCODE;
@@ -121,7 +125,9 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 			*fva = in->a;
 			return DSB_STEP_FAULT;
 		}
-		XLATE(dst, in->a, 8, true);
+		dst = dsb_xlate(vm, in->a, 8, true, fault, fva);
+		if (!dst)
+			return DSB_STEP_FAULT;
 		if (in->op == DSB_OP_WRITE)
 			WRITE_ONCE(*(u64 *)dst, in->b);
 		else if (in->op == DSB_OP_ATOMIC_ADD)
@@ -134,8 +140,12 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 			*fault = DRM_DSB_FAULT_BAD_LENGTH;
 			return DSB_STEP_FAULT;
 		}
-		XLATE(src, in->b, in->c, false);
-		XLATE(dst, in->a, in->c, true);
+		src = dsb_xlate(vm, in->b, in->c, false, fault, fva);
+		if (!src)
+			return DSB_STEP_FAULT;
+		dst = dsb_xlate(vm, in->a, in->c, true, fault, fva);
+		if (!dst)
+			return DSB_STEP_FAULT;
 		memmove(dst, src, in->c);
 		return DSB_STEP_DONE;
 	case DSB_OP_FILL:
@@ -143,7 +153,9 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 			*fault = DRM_DSB_FAULT_BAD_LENGTH;
 			return DSB_STEP_FAULT;
 		}
-		XLATE(dst, in->a, in->c, true);
+		dst = dsb_xlate(vm, in->a, in->c, true, fault, fva);
+		if (!dst)
+			return DSB_STEP_FAULT;
 		for (i = 0; i < in->c / 4; i++)
 			((u32 *)dst)[i] = (u32)in->b;
 		return DSB_STEP_DONE;
@@ -153,12 +165,15 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 			*fva = in->a;
 			return DSB_STEP_FAULT;
 		}
-		XLATE(src, in->a, 8, false);
+		src = dsb_xlate(vm, in->a, 8, false, fault, fva);
+		if (!src)
+			return DSB_STEP_FAULT;
 		v = READ_ONCE(*(u64 *)src);
 		if (in->flags & DSB_MEMWAIT_EQ ? v == in->b : v >= in->b)
 			return DSB_STEP_DONE;
 		/* A user semaphore: nobody kicks us when it changes, poll. */
 		*next = min(*next, now + DSB_MEMWAIT_POLL_NS);
+		q->ctx.memwait = (struct dsb_memwait){ q->ctx.cur_seqno, q->ctx.ip, *in };
 		return DSB_STEP_BLOCKED;
 	case DSB_OP_DELAY:
 		if (in->a > DSB_MAX_DELAY_NS) {
@@ -172,7 +187,6 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 		*fault = DRM_DSB_FAULT_BAD_OPCODE;
 		return DSB_STEP_FAULT;
 	}
-#undef XLATE
 }
 
 /* Fetch and execute the next instruction of the current command buffer. */
@@ -245,6 +259,7 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 		return dsb_engine_fault(q, DRM_DSB_FAULT_TAMPER, 0);
 	}
 	eng->current_op = pkt.op;
+	eng->last = (struct dsb_engine_last){ q->client_id, q->id, pkt };
 
 	switch (pkt.op) {
 	case DSB_PKT_WAIT:
@@ -274,6 +289,7 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 		    !IS_ALIGNED(pkt.arg[1], DSB_INSTR_SIZE) ||
 		    !IS_ALIGNED(pkt.arg[0], DSB_INSTR_SIZE))
 			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_LENGTH, pkt.arg[0]);
+		trace_dsb_job_start(q, pkt.arg[2], pkt.arg[0], pkt.arg[1]);
 		c->in_exec = true;
 		c->ip = pkt.arg[0];
 		c->end = pkt.arg[0] + pkt.arg[1];
@@ -283,9 +299,10 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
 		fs = &q->slots[pkt.arg[0]];
 		WRITE_ONCE(fs->error, c->job_err);
-		/* Pairs with userspace's and WAIT's load-acquire of the seqno. */
+		/* Error before seqno: pairs with the load-acquire of slot waiters. */
 		smp_store_release(&fs->seqno, pkt.arg[1]);
-		WRITE_ONCE(q->fhdr->completed, pkt.arg[1]);
+		/* Slot before header: pairs with userspace's load-acquire of it. */
+		smp_store_release(&q->fhdr->completed, pkt.arg[1]);
 		c->job_err = 0;
 		dsb_engine_consume(q);
 		/* The completion interrupt. */
@@ -337,6 +354,7 @@ static void dsb_engine_watchdog(struct dsb_queue *q)
 	if (time_after(jiffies, READ_ONCE(q->ctx.last_progress) +
 		       msecs_to_jiffies(q->timeout_ms))) {
 		atomic64_inc(&q->ddev->stats.timeouts);
+		trace_dsb_timeout(q, READ_ONCE(q->completed) + 1);
 		dsb_queue_ban(q, DRM_DSB_FAULT_TIMEOUT, 0);
 	}
 }

@@ -14,6 +14,18 @@ struct dsb_queue;
 struct task_struct;
 
 /**
+ * struct dsb_engine_last - the last packet an engine accepted (debugfs)
+ * @client: drm-client-id of its queue's owner
+ * @queue: its queue id
+ * @pkt: the packet as the engine read it
+ */
+struct dsb_engine_last {
+	u64 client;
+	u32 queue;
+	struct dsb_packet pkt;
+};
+
+/**
  * struct dsb_engine - one simulated engine with its firmware scheduler
  * @ddev: the device
  * @idx: engine index
@@ -28,6 +40,7 @@ struct task_struct;
  * @slots: hardware queue slots: the queues resident on the engine
  * @current_q: queue being executed, or NULL (debugfs)
  * @current_op: last packet opcode executed (debugfs)
+ * @last: last packet accepted and its queue (debugfs)
  * @tick: scheduling rounds, for slot eviction
  * @maps: queues mapped into a hardware slot
  * @evictions: resident queues evicted for another one
@@ -39,12 +52,13 @@ struct dsb_engine {
 	struct task_struct *thread;
 	wait_queue_head_t wq;
 	atomic_t kicked;
-	struct mutex lock;
+	struct mutex lock;	/* see above: never held while allocating */
 	struct list_head queues;
 	unsigned int nqueues;
 	struct dsb_queue *slots[DSB_MAX_HW_SLOTS];
 	struct dsb_queue *current_q;
 	u32 current_op;
+	struct dsb_engine_last last;
 	unsigned long tick;
 	u64 maps;
 	u64 evictions;

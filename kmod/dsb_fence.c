@@ -22,6 +22,7 @@
 #include "dsb_engine.h"
 #include "dsb_fence.h"
 #include "dsb_queue.h"
+#include "dsb_trace.h"
 
 static struct workqueue_struct *dsb_fence_wq;
 
@@ -258,6 +259,7 @@ void dsb_job_complete(struct dsb_job *job, s32 error)
 		error = job->deps[i].fence->error;
 	if (error)
 		dma_fence_set_error(&job->fence->base, error);
+	trace_dsb_job_done(q, job->seqno, error);
 	dma_fence_signal(&job->fence->base);
 	if (job->post_cqe)
 		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot, true);

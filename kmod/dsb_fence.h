@@ -24,7 +24,7 @@ struct dma_fence_chain;
  */
 struct dsb_fence {
 	struct dma_fence base;
-	spinlock_t lock;
+	spinlock_t lock;	/* the fence's own lock */
 	struct dsb_device *ddev;
 	struct dsb_bo *fence_bo;
 	struct dsb_fence_slot *slot;

@@ -21,6 +21,7 @@
 #include "dsb_engine.h"
 #include "dsb_fence.h"
 #include "dsb_queue.h"
+#include "dsb_trace.h"
 #include "dsb_vm.h"
 
 #define DSB_SQCQ_HDR_SIZE	512
@@ -158,6 +159,29 @@ void dsb_queue_retire(struct dsb_queue *q, u64 seqno)
 }
 
 /**
+ * dsb_queue_fail_job() - retire a job that will not run
+ * @q: the queue
+ * @job: the job, off the in-flight list
+ * @err: its error
+ *
+ * Writes the job's fence slot as the engine would have, so GPU-side and
+ * userspace waiters move on, then signals the fence with @err.
+ */
+void dsb_queue_fail_job(struct dsb_queue *q, struct dsb_job *job, int err)
+{
+	struct dsb_fence_slot *fs = &q->slots[job->slot];
+
+	dsb_job_disarm_deps(job);
+	WRITE_ONCE(fs->error, err);
+	/* Error before seqno: pairs with the load-acquire of slot waiters. */
+	smp_store_release(&fs->seqno, job->seqno);
+	/* Slot before header: pairs with userspace's load-acquire of it. */
+	smp_store_release(&q->fhdr->completed, job->seqno);
+	atomic64_inc(&q->ddev->stats.cancels);
+	dsb_job_complete(job, err);
+}
+
+/**
  * dsb_queue_ban() - ban a queue and retire everything in flight
  * @q: the queue
  * @fault: &enum drm_dsb_fault_kind, %DRM_DSB_FAULT_NONE for a destroy
@@ -183,6 +207,7 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
 	q->fault_va = va;
 	job = list_first_entry_or_null(&q->inflight, struct dsb_job, node);
 	q->fault_seqno = job ? job->seqno : 0;
+	trace_dsb_fault(q, fault, q->fault_seqno, va);
 	list_splice_init(&q->inflight, &cancel);
 	list_for_each_entry(job, &cancel, node) {
 		q->slot_job[job->slot] = NULL;
@@ -196,16 +221,8 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
 		atomic64_inc(&q->ddev->stats.faults);
 	err = dsb_fault_errno(fault);
 	list_for_each_entry_safe(job, tmp, &cancel, node) {
-		struct dsb_fence_slot *fs = &q->slots[job->slot];
-
 		list_del(&job->node);
-		dsb_job_disarm_deps(job);
-		WRITE_ONCE(fs->error, err);
-		/* Pairs with the load-acquire of GPU-side and user waiters. */
-		smp_store_release(&fs->seqno, job->seqno);
-		WRITE_ONCE(q->fhdr->completed, job->seqno);
-		atomic64_inc(&q->ddev->stats.cancels);
-		dsb_job_complete(job, err);
+		dsb_queue_fail_job(q, job, err);
 		err = -ECANCELED;
 	}
 	dsb_device_kick_all(q->ddev);
@@ -366,6 +383,7 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	INIT_LIST_HEAD(&q->dev_node);
 	q->owner = file;
 	q->busy_ns = df->busy_ns;
+	q->client_id = df->client_id;
 	q->ctx.slot = -1;
 	q->vm = dsb_vm_get(df->vm);
 
@@ -435,6 +453,9 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	dsb_engine_add_queue(dsb_engine_pick(ddev), q);
 
 	args->queue_id = id;
+	args->ring_packets = ring;
+	args->fence_slots = nslots;
+	args->timeout_ms = q->timeout_ms;
 	args->ring_va = q->ring_va;
 	args->sq_cq_size = q->sqcq_bo->base.size;
 	args->sq_entries = q->sqcq->sq_entries;

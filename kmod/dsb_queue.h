@@ -36,6 +36,18 @@ struct dsb_dep_entry {
 };
 
 /**
+ * struct dsb_memwait - a MEMWAIT instruction a queue blocked on (debugfs)
+ * @seqno: job executing it
+ * @ip: its GPU VA
+ * @in: the instruction as the engine read it
+ */
+struct dsb_memwait {
+	u64 seqno;
+	u64 ip;
+	struct dsb_instr in;
+};
+
+/**
  * struct dsb_qctx - engine-owned execution state of a queue (its "MQD")
  * @rptr: packets consumed
  * @in_exec: executing a command buffer
@@ -47,6 +59,8 @@ struct dsb_dep_entry {
  * @last_progress: jiffies of the last packet or instruction executed
  * @slot: hardware slot held on the engine, or -1
  * @last_run: jiffies when it last ran, for slot eviction
+ * @memwait: last MEMWAIT it blocked on; still blocked while @in_exec and
+ *           @ip and @cur_seqno match it (debugfs)
  */
 struct dsb_qctx {
 	u64 rptr;
@@ -59,6 +73,7 @@ struct dsb_qctx {
 	unsigned long last_progress;
 	int slot;
 	unsigned long last_run;
+	struct dsb_memwait memwait;
 };
 
 /**
@@ -108,6 +123,7 @@ struct dsb_qctx {
  * @ctx: engine execution state
  * @owner: the drm_file that created it, for debugfs only
  * @busy_ns: engine time (fdinfo), points into the owner's dsb_file
+ * @client_id: the owner's drm-client-id (debugfs, tracepoints)
  */
 struct dsb_queue {
 	struct kref ref;
@@ -135,14 +151,14 @@ struct dsb_queue {
 	struct drm_dsb_cqe *cqes;
 	u64 ring_va;
 
-	struct mutex sq_lock;
+	struct mutex sq_lock;	/* serializes SQ consumers */
 	u32 sq_head;
 
-	struct mutex submit_lock;
+	struct mutex submit_lock;	/* serializes submitters */
 	u64 wptr;
 	u64 submitted;
 
-	spinlock_t lock;
+	spinlock_t lock;	/* in-flight jobs, CQ, state */
 	struct list_head inflight;
 	struct dsb_job **slot_job;
 	u32 cq_tail;
@@ -161,6 +177,7 @@ struct dsb_queue {
 	struct dsb_qctx ctx;
 	struct drm_file *owner;
 	atomic64_t *busy_ns;
+	u64 client_id;
 };
 
 static inline struct dsb_queue *dsb_queue_get(struct dsb_queue *q)
@@ -173,6 +190,7 @@ void dsb_queue_put(struct dsb_queue *q);
 struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
 void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va);
 void dsb_queue_retire(struct dsb_queue *q, u64 seqno);
+void dsb_queue_fail_job(struct dsb_queue *q, struct dsb_job *job, int err);
 void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
 			s32 error, u32 slot, bool owed);
 void dsb_file_destroy_queues(struct drm_file *file);

@@ -34,6 +34,7 @@
 #include "dsb_queue.h"
 #include "dsb_ring.h"
 #include "dsb_submit.h"
+#include "dsb_trace.h"
 
 #define DSB_SYNC_OP_KNOWN (DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TYPE_MASK)
 
@@ -216,6 +217,7 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 		kfree(kmalloc(64, GFP_KERNEL));	/* negative control, test only */
 
 	job->seqno = seqno;
+	trace_dsb_submit(q, seqno, job->slot, job->ndeps);
 	dsb_fence_init(job->fence, q, job->slot, seqno);
 	dsb_job_arm_deps(job);
 	for (i = 0; i < job->ndeps; i++)
@@ -322,16 +324,17 @@ int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, 
 		/* The watchdog measures progress from the first job of a busy spell. */
 		if (READ_ONCE(q->completed) == prev_submitted[j])
 			WRITE_ONCE(q->ctx.last_progress, jiffies);
-		/* Packets before doorbell; pairs with smp_rmb() in dsb_engine_step(). */
+		/*
+		 * Packets before doorbell: pairs with the smp_rmb() after the
+		 * doorbell read in dsb_engine_step().
+		 */
 		smp_wmb();
 		WRITE_ONCE(q->ctrl->doorbell, q->wptr);
 		dsb_engine_kick(q->engine);
 	}
 	list_for_each_entry_safe(job, tmp, &cancel, node) {
 		list_del(&job->node);
-		WRITE_ONCE(job->q->slots[job->slot].error, -ECANCELED);
-		smp_store_release(&job->q->slots[job->slot].seqno, job->seqno);
-		dsb_job_complete(job, -ECANCELED);
+		dsb_queue_fail_job(job->q, job, -ECANCELED);
 	}
 	dma_fence_end_signalling(cookie);
 	i = count;
@@ -488,6 +491,7 @@ static bool dsb_queue_cq_room(struct dsb_queue *q)
  * @q: the queue
  * @count: most entries to consume
  * @submitted: out, entries consumed
+ * @last_seqno: out, seqno of the last job submitted, or 0
  *
  * Entries are submitted in batches through dsb_submit(). An entry that is
  * invalid by itself (bad field, unknown syncobj, ...) is consumed and
@@ -498,12 +502,13 @@ static bool dsb_queue_cq_room(struct dsb_queue *q)
  * Return: 0, or the reason nothing at all could be consumed.
  */
 int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
-			u32 *submitted)
+			u32 *submitted, u64 *last_seqno)
 {
 	struct dsb_submit_desc *descs;
 	u32 n, i, ok, bad, done = 0;
 	int ret = 0, err = 0;
 
+	*last_seqno = 0;
 	descs = kvcalloc(min_t(u32, count, DRM_DSB_MAX_JOBS), sizeof(*descs), GFP_KERNEL);
 	if (!descs)
 		return -ENOMEM;
@@ -525,8 +530,10 @@ int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
 		ok = i;
 		while (ok) {
 			ret = dsb_submit(file, descs, ok, &bad);
-			if (!ret)
+			if (!ret) {
+				*last_seqno = descs[ok - 1].seqno;
 				break;
+			}
 			if (dsb_errno_transient(ret))
 				goto out;
 			err = ret;
@@ -568,12 +575,14 @@ int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data, struct drm_fil
 	int ret;
 
 	args->submitted = 0;
+	args->last_seqno = 0;
 	if (args->flags)
 		return -EINVAL;
 	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
 	if (!q)
 		return -ENOENT;
-	ret = args->count ? dsb_queue_submit_sq(file, q, args->count, &args->submitted) : 0;
+	ret = args->count ? dsb_queue_submit_sq(file, q, args->count, &args->submitted,
+						 &args->last_seqno) : 0;
 	dsb_queue_put(q);
 	return ret;
 }

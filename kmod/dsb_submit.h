@@ -41,7 +41,7 @@ struct dsb_submit_desc {
 int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
 	       u32 *bad);
 int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
-			u32 *submitted);
+			u32 *submitted, u64 *last_seqno);
 int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data,

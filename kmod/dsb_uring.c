@@ -128,6 +128,7 @@ static int dsb_uring_submit(struct drm_file *file, const struct drm_dsb_uring_cm
 {
 	struct dsb_queue *q;
 	u32 submitted = 0;
+	u64 last;
 	int ret;
 
 	if (!c->arg || c->value)
@@ -135,7 +136,7 @@ static int dsb_uring_submit(struct drm_file *file, const struct drm_dsb_uring_cm
 	q = dsb_queue_lookup(file->driver_priv, c->id);
 	if (!q)
 		return -ENOENT;
-	ret = dsb_queue_submit_sq(file, q, c->arg, &submitted);
+	ret = dsb_queue_submit_sq(file, q, c->arg, &submitted, &last);
 	dsb_queue_put(q);
 	return ret ?: submitted;
 }

@@ -19,7 +19,7 @@ struct dsb_bo;
  */
 struct dsb_vm {
 	struct kref ref;
-	spinlock_t lock;
+	spinlock_t lock;	/* protects @mm, held around engine accesses */
 	struct drm_mm mm;
 	struct dsb_device *ddev;
 };

@@ -35,7 +35,7 @@ extern "C" {
  * define DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DSB_UAPI_VERSION	3
+#define DSB_UAPI_VERSION	4
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -245,11 +245,11 @@ struct drm_dsb_queue_create {
 	__u32 flags;
 	/** @priority: in, 0 (lowest) to %DRM_DSB_QUEUE_PRIORITY_MAX. */
 	__u32 priority;
-	/** @ring_packets: in, ring size in packets, power of two, 0: 256. */
+	/** @ring_packets: in/out, ring size in packets, power of two, 0: 256. */
 	__u32 ring_packets;
-	/** @fence_slots: in, number of fence slots, power of two, 0: 64. */
+	/** @fence_slots: in/out, number of fence slots, power of two, 0: 64. */
 	__u32 fence_slots;
-	/** @timeout_ms: in, watchdog timeout, 0: module default. */
+	/** @timeout_ms: in/out, watchdog timeout (at most 600000), 0: module default. */
 	__u32 timeout_ms;
 	/** @queue_id: out, queue id, unique within the file, nonzero. */
 	__u32 queue_id;
@@ -322,6 +322,9 @@ struct dsb_fence_slot {
 
 /**
  * struct dsb_fence_mem_header - start of a queue's fence memory
+ *
+ * @completed is written (release) after the completed job's slot, so an
+ * acquire load of it orders later reads of that slot.
  *
  * Slot i is at byte offset ``sizeof(header) + i * sizeof(dsb_fence_slot)``.
  */
@@ -429,7 +432,7 @@ enum dsb_instr_op {
 };
 
 /** define DSB_MEMWAIT_EQ - MEMWAIT flag: wait for equality, not >=. */
-#define DSB_MEMWAIT_EQ		(1u << 0)
+#define DSB_MEMWAIT_EQ		0x1u
 
 /**
  * struct dsb_instr - one command-buffer instruction
@@ -724,8 +727,13 @@ struct drm_dsb_queue_submit_sq {
 	__u32 count;
 	/** @flags: in, MBZ. */
 	__u32 flags;
-	/** @submitted: out, entries consumed. */
+	/** @submitted: out, entries consumed (including bad ones). */
 	__u32 submitted;
+	/**
+	 * @last_seqno: out, seqno of the last job submitted by this call, 0 if
+	 * none (since version 4).
+	 */
+	__u64 last_seqno;
 };
 
 /**

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: fdinfo
+ *
+ * /proc/<pid>/fdinfo/<fd> of a dsb file carries the DRM usage-stats keys
+ * (Documentation/gpu/drm-usage-stats.rst), so gputop, nvtop and friends
+ * account dsb like any GPU:
+ *
+ * - ``drm-driver: dsb`` and ``drm-client-id``, unique per open file (the
+ *   id the debugfs files and the tracepoints name a queue's owner by);
+ * - ``drm-engine-eng<N>: <ns> ns``: time engine N spent executing this
+ *   file's queues, accumulated by the engine after each time slice;
+ * - ``drm-total-memory`` and friends: the file's buffer objects.
+ *
+ * Where the DRM core prints fdinfo (drm_show_fdinfo(), 6.5 and later) it
+ * prints the first two keys and calls dsb_fdinfo_print(); before, the
+ * file_operations hook dsb_fdinfo_show() prints them all. dsb_compat.h
+ * picks one.
+ */
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_print.h>
+
+#include "dsb_compat.h"
+#include "dsb_drv.h"
+#include "dsb_fdinfo.h"
+
+static atomic64_t dsb_client_ids = ATOMIC64_INIT(0);
+
+/**
+ * dsb_fdinfo_next_client_id() - a fresh client id
+ *
+ * Used where &drm_file has no client_id of its own (before 6.5).
+ *
+ * Return: an id never returned before, nonzero.
+ */
+u64 dsb_fdinfo_next_client_id(void)
+{
+	return atomic64_inc_return(&dsb_client_ids);
+}
+
+/* The keys the core does not print: engine time. */
+static void dsb_fdinfo_print_engines(struct drm_printer *p, struct drm_file *file)
+{
+	struct dsb_file *df = file->driver_priv;
+	unsigned int i;
+
+	for (i = 0; i < df->ddev->num_engines; i++)
+		drm_printf(p, "drm-engine-eng%u:\t%lld ns\n", i,
+			   (long long)atomic64_read(&df->busy_ns[i]));
+}
+
+/**
+ * dsb_fdinfo_print() - the driver's part of a file's fdinfo
+ * @p: printer into the fdinfo seq_file
+ * @file: the DRM file
+ *
+ * Called by drm_show_fdinfo(), which has printed drm-driver and
+ * drm-client-id.
+ */
+void dsb_fdinfo_print(struct drm_printer *p, struct drm_file *file)
+{
+	dsb_fdinfo_print_engines(p, file);
+	dsb_show_memory_stats(p, file);
+}
+
+/**
+ * dsb_fdinfo_show() - a whole fdinfo, for kernels without drm_show_fdinfo()
+ * @m: the fdinfo seq_file
+ * @f: the file
+ */
+void dsb_fdinfo_show(struct seq_file *m, struct file *f)
+{
+	struct drm_file *file = f->private_data;
+	struct dsb_file *df = file->driver_priv;
+	struct drm_printer p = drm_seq_file_printer(m);
+
+	drm_printf(&p, "drm-driver:\t%s\n", file->minor->dev->driver->name);
+	drm_printf(&p, "drm-client-id:\t%llu\n", df->client_id);
+	dsb_fdinfo_print(&p, file);
+}
+
+/**
+ * dsb_fdinfo_memory_stats() - memory keys, where the core has no helper
+ * @p: printer
+ * @file: the DRM file
+ *
+ * Same keys and units as the core's drm_show_memory_stats(): every dsb BO
+ * is pinned, so all of it is resident.
+ */
+void dsb_fdinfo_memory_stats(struct drm_printer *p, struct drm_file *file)
+{
+	struct drm_gem_object *obj;
+	u64 total = 0, shared = 0;
+	int id;
+
+	spin_lock(&file->table_lock);
+	idr_for_each_entry(&file->object_idr, obj, id) {
+		total += obj->size;
+		if (obj->handle_count > 1 || obj->dma_buf || obj->import_attach)
+			shared += obj->size;
+	}
+	spin_unlock(&file->table_lock);
+	drm_printf(p, "drm-total-memory:\t%llu KiB\n", total >> 10);
+	drm_printf(p, "drm-shared-memory:\t%llu KiB\n", shared >> 10);
+	drm_printf(p, "drm-resident-memory:\t%llu KiB\n", total >> 10);
+}
