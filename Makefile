@@ -22,7 +22,8 @@ SHELL := /bin/bash
 # Debian kernels the module is built for and tested on.
 DSB_KVERS ?= 6.1 6.12
 # Static programs `make demo` runs in the VM, in order; append to it.
-DEMO_PROGS := tests/build/demo/demo
+DEMO_PROGS := tests/build/demo/demo $(addprefix lib/examples/,hello mesa_style \
+	throughput uring_fences)
 DEMO_KVER ?= 6.1
 # VM tests that are also run under fault injection in the debug lane.
 FI_TESTS := bo_test
@@ -68,6 +69,7 @@ check-debug: lib tests
 	scripts/check-debug.sh
 
 demo: deps all
+	$(MAKE) -C lib/examples
 	KVER=$(DEMO_KVER) DSB_VM_NO_BUILD=$(if $(filter debug,$(DEMO_KVER)),0,1) \
 		scripts/vm.sh --no-tests $(foreach p,$(DEMO_PROGS),--add $(p)) -- \
 		sh -c 'set -e; $(foreach p,$(DEMO_PROGS),echo "== $(notdir $(p))"; /bin/$(notdir $(p));)'
@@ -84,6 +86,7 @@ install:
 clean:
 	rm -rf build
 	$(MAKE) -C tests clean
+	$(MAKE) -C lib/examples clean
 	@if [ -f lib/Makefile ]; then $(MAKE) -C lib clean; fi
 
 .PHONY: all kmod lib tests deps check check-unit check-vm check-harness \
