@@ -19,10 +19,12 @@
  *
  * Each packet shown gets a verdict computed the way the engine will: the
  * MAC under the queue's key at its ring position, and its sequence number
- * against its position since creation. ``ok``: written by the kernel for
- * this position; ``old``: beyond the write pointer, left from the previous
- * lap; ``empty``: never written; ``BAD``: anything else (a scribble); the
- * engine faults the queue with %DRM_DSB_FAULT_TAMPER when it reaches it.
+ * against its position since creation (the read pointer is marked
+ * ``head``, the write pointer ``tail``, both ``h/t``). ``ok``: written by
+ * the kernel for this position; ``old``: beyond the write pointer, left
+ * from the previous lap; ``empty``: never written; ``BAD``: anything else
+ * (a scribble, a replayed packet); the engine faults the queue with
+ * %DRM_DSB_FAULT_TAMPER when it reaches it.
  *
  * The files take the engine lock of each queue, so the state they show is
  * one the engine was in between two steps.
@@ -132,15 +134,20 @@ static void dsb_debugfs_packets(struct seq_file *m, struct dsb_queue *q,
 
 	seq_puts(m, "  packets:\n");
 	for (n = start; n < end; n++) {
+		const char *verdict;
 		struct dsb_packet p;
 
 		memcpy(&p, &q->ring[n & (q->ring_packets - 1)], sizeof(p));
-		seq_printf(m, "    %-4s %6llu %-5s ",
-			   n == rptr ? "head" : n == wptr ? "tail" : "",
-			   n, dsb_debugfs_verdict(q, &p, n, wptr));
-		dsb_debugfs_decode(m, &p);
-		if (p.seq != n)
-			seq_printf(m, " (seq %llu)", p.seq);
+		verdict = dsb_debugfs_verdict(q, &p, n, wptr);
+		seq_printf(m, "    %-4s %6llu %-5s",
+			   n == rptr && n == wptr ? "h/t" : n == rptr ? "head" :
+			   n == wptr ? "tail" : "", n, verdict);
+		if (strcmp(verdict, "empty")) {
+			seq_putc(m, ' ');
+			dsb_debugfs_decode(m, &p);
+			if (p.seq != n)
+				seq_printf(m, " (seq %llu)", p.seq);
+		}
 		if (n == doorbell && doorbell != wptr)
 			seq_puts(m, " <- doorbell");
 		seq_putc(m, '\n');

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/* Copyright (C) 2026 The dsb authors */
+/*
+ * dsbctl - inspect dsb devices and decode dsb memory dumps.
+ *
+ *   dsbctl status            devices: engines, hardware slots, counters
+ *   dsbctl queues [-a]       queues: state, what a stuck queue waits for,
+ *                            packets around the read pointer (-a: the
+ *                            whole debugfs block of every queue)
+ *   dsbctl decode-ring FILE  decode a ring dump (packets of 64 bytes)
+ *   dsbctl decode-cmd FILE [VA]
+ *                            decode a command-buffer dump (instructions of
+ *                            32 bytes), optionally loaded at GPU VA VA
+ *
+ * status and queues read the driver's debugfs files (DOC: debugfs in
+ * kmod/dsb_debugfs.c) under $DSB_DEBUGFS or /sys/kernel/debug/dri; each
+ * dsb device appears once even when several of its minors have the files.
+ * The decoders are libdsb's dsb_decode_packet() and dsb_decode_instr(),
+ * the ones the tests use. FILE "-" is standard input.
+ *
+ * Exit status: 0, 1 on an error, 2 on a usage error; decode-* exit 3 when
+ * some packet or instruction is malformed.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsb.h"
+
+#define DSBCTL_MAX_DEVICES	16
+
+struct dsbctl_dev {
+	int index;
+	char dir[512];
+};
+
+static const char *debugfs_root(void)
+{
+	const char *r = getenv("DSB_DEBUGFS");
+
+	return r && *r ? r : "/sys/kernel/debug/dri";
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct dsbctl_dev *x = a, *y = b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The debugfs directories of the dsb devices, one per device index. */
+static int find_devices(struct dsbctl_dev *devs, int max)
+{
+	DIR *d = opendir(debugfs_root());
+	struct dirent *de;
+	int n = 0;
+
+	if (!d) {
+		fprintf(stderr, "dsbctl: %s: %s (is debugfs mounted, are you root?)\n",
+			debugfs_root(), strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(d)) && n < max) {
+		char path[700], line[128];
+		unsigned int idx;
+		int dup = 0;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/dsb_device", debugfs_root(), de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && sscanf(line, "device %u:", &idx) == 1) {
+			for (int i = 0; i < n; i++)
+				dup |= devs[i].index == (int)idx;
+			if (!dup) {
+				devs[n].index = idx;
+				snprintf(devs[n].dir, sizeof(devs[n].dir), "%s/%s",
+					 debugfs_root(), de->d_name);
+				n++;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	qsort(devs, n, sizeof(*devs), cmp_dev);
+	return n;
+}
+
+static FILE *open_dev_file(const struct dsbctl_dev *dev, const char *name)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dev->dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		fprintf(stderr, "dsbctl: %s: %s\n", path, strerror(errno));
+	return f;
+}
+
+static void print_ns(long long ns)
+{
+	if (ns >= 1000000000LL)
+		printf("%10.3f s ", ns / 1e9);
+	else if (ns >= 1000000)
+		printf("%10.3f ms", ns / 1e6);
+	else
+		printf("%10.3f us", ns / 1e3);
+}
+
+/* dsbctl status: one device. */
+static int status_one(const struct dsbctl_dev *dev)
+{
+	char line[512], counters[1024] = "", live[512] = "";
+	unsigned int neng = 0, nslots = 0;
+	FILE *f = open_dev_file(dev, "dsb_device");
+
+	if (!f)
+		return 1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned int e, q, s;
+		unsigned long long maps, ev;
+		long long busy, v;
+		char name[64], rest[400];
+
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "device %*u: %u engines, %u hw slots", &neng, &nslots) == 2) {
+			printf("dsb device %d (%s): %u engines, %u hardware queue slots each\n",
+			       dev->index, dev->dir, neng, nslots);
+			printf("  %-6s %6s %6s %9s %13s  %s\n", "engine", "queues", "maps",
+			       "evictions", "busy", "last packet");
+		} else if (sscanf(line, "engine %u: queues %u maps %llu evictions %llu busy_ns %lld",
+				  &e, &q, &maps, &ev, &busy) == 5) {
+			printf("  %-6u %6u %6llu %9llu ", e, q, maps, ev);
+			print_ns(busy);
+		} else if (sscanf(line, "  last packet: %399[^\n]", rest) == 1) {
+			printf("  %s\n", rest);
+		} else if (sscanf(line, "  slot %u: %399[^\n]", &s, rest) == 2) {
+			printf("         hw slot %u: %s\n", s, rest);
+		} else if (sscanf(line, "%63s %lld", name, &v) == 2) {
+			char *dst = strncmp(name, "live_", 5) ? counters : live;
+			size_t len = strlen(dst), cap = dst == counters ? sizeof(counters) :
+				sizeof(live);
+
+			snprintf(dst + len, cap - len, " %s %lld",
+				 dst == live ? name + 5 : name, v);
+		}
+	}
+	fclose(f);
+	printf("  counters:%s\n", counters);
+	printf("  live objects:%s\n", live);
+	return 0;
+}
+
+static int cmd_status(void)
+{
+	struct dsbctl_dev devs[DSBCTL_MAX_DEVICES];
+	int n = find_devices(devs, DSBCTL_MAX_DEVICES), ret = 0;
+
+	if (n < 0)
+		return 1;
+	if (!n) {
+		fprintf(stderr, "dsbctl: no dsb device in %s (is dsb.ko loaded?)\n",
+			debugfs_root());
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		ret |= status_one(&devs[i]);
+	return ret;
+}
+
+/*
+ * dsbctl queues: a summary line per queue, then what is wrong with it
+ * (banned, blocked, bad packets), then (-a, or when something is wrong)
+ * its packets and fence slots as debugfs shows them.
+ */
+struct qblock {
+	char head[512];
+	char lines[128][512];
+	int nlines;
+};
+
+static void queue_print(const struct qblock *b, int all)
+{
+	char state[32] = "?", fault[32] = "?", blocked[256] = "";
+	unsigned long long head = 0, tail = 0, sub = 0, done = 0;
+	unsigned int busy = 0, nslots = 0, bad = 0;
+
+	for (int i = 0; i < b->nlines; i++) {
+		const char *l = b->lines[i];
+		char verdict[16];
+
+		sscanf(l, "  state %31s fault %31s", state, fault);
+		sscanf(l, "  ring %*u packets va %*s head %llu tail %llu", &head, &tail);
+		sscanf(l, "  jobs submitted %llu completed %llu, fence slots %u/%u",
+		       &sub, &done, &busy, &nslots);
+		if (!strncmp(l, "  blocked ", 10))
+			snprintf(blocked, sizeof(blocked), "%s", l + 10);
+		if (sscanf(l, "    %*s %*u %15s", verdict) == 1 && !strcmp(verdict, "BAD"))
+			bad++;
+		else if (sscanf(l, "    %*u %15s", verdict) == 1 && !strcmp(verdict, "BAD"))
+			bad++;
+	}
+	printf("%s\n", b->head);
+	printf("  %s, jobs %llu submitted %llu completed (%llu pending), "
+	       "%u/%u fence slots busy, ring head %llu tail %llu\n",
+	       !strcmp(state, "active") ? "active" : "BANNED",
+	       sub, done, sub - done, busy, nslots, head, tail);
+	if (strcmp(state, "active"))
+		printf("  !! banned: fault %s\n", fault);
+	if (*blocked)
+		printf("  !! stuck: %s\n", blocked);
+	if (bad)
+		printf("  !! %u packet(s) fail the MAC or sequence check (the engine "
+		       "faults the queue when it reaches one)\n", bad);
+	if (!all && !*blocked && !bad && !strcmp(state, "active"))
+		return;
+	for (int i = 0; i < b->nlines; i++) {
+		const char *l = b->lines[i];
+
+		if (!strncmp(l, "  state ", 8) || !strncmp(l, "  ring ", 7) ||
+		    !strncmp(l, "  jobs ", 7) || !strncmp(l, "  blocked ", 10))
+			continue;
+		printf("%s\n", l);
+	}
+}
+
+static int queues_one(const struct dsbctl_dev *dev, int all)
+{
+	FILE *f = open_dev_file(dev, "dsb_queues");
+	struct qblock *b = calloc(1, sizeof(*b));
+	char line[512];
+	int n = 0;
+
+	if (!f || !b) {
+		free(b);
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	printf("dsb device %d:\n", dev->index);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "queue ", 6)) {
+			if (n++)
+				queue_print(b, all);
+			memset(b, 0, sizeof(*b));
+			snprintf(b->head, sizeof(b->head), "%s", line);
+		} else if (b->nlines < 128) {
+			snprintf(b->lines[b->nlines++], sizeof(b->lines[0]), "%s", line);
+		}
+	}
+	if (n)
+		queue_print(b, all);
+	else
+		printf("  no queues\n");
+	fclose(f);
+	free(b);
+	return 0;
+}
+
+static int cmd_queues(int all)
+{
+	struct dsbctl_dev devs[DSBCTL_MAX_DEVICES];
+	int n = find_devices(devs, DSBCTL_MAX_DEVICES), ret = 0;
+
+	if (n <= 0) {
+		if (!n)
+			fprintf(stderr, "dsbctl: no dsb device in %s\n", debugfs_root());
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		ret |= queues_one(&devs[i], all);
+	return ret;
+}
+
+/* Read a whole dump file ("-": stdin). */
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 1 << 16, n = 0, r;
+	char *buf = NULL, *nb;
+
+	if (!f) {
+		fprintf(stderr, "dsbctl: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		nb = realloc(buf, cap);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (n < cap)
+			break;
+		cap *= 2;
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+static int cmd_decode_ring(const char *path)
+{
+	size_t len, count;
+	struct dsb_packet *p = read_file(path, &len);
+	int bad = 0;
+
+	if (!p)
+		return 1;
+	count = len / sizeof(*p);
+	if (len % sizeof(*p))
+		fprintf(stderr, "dsbctl: %s: %zu trailing bytes ignored\n", path,
+			len % sizeof(*p));
+	printf("%zu packets\n", count);
+	for (size_t i = 0; i < count; i++) {
+		static const struct dsb_packet zero;
+		char text[256];
+		int r;
+
+		if (!memcmp(&p[i], &zero, sizeof(zero))) {
+			printf("%6zu: empty\n", i);
+			continue;
+		}
+		r = dsb_decode_packet(&p[i], text, sizeof(text));
+		/* The ring index a packet sits at is its seq modulo the ring size. */
+		if (r < 0 || p[i].seq % count != i) {
+			bad++;
+			printf("%6zu: %s%s\n", i, text,
+			       p[i].seq % count != i ? " <seq not at this position>" : "");
+		} else {
+			printf("%6zu: %s\n", i, text);
+		}
+	}
+	return bad ? 3 : 0;
+}
+
+static int cmd_decode_cmd(const char *path, uint64_t va)
+{
+	size_t len, count;
+	struct dsb_instr *in = read_file(path, &len);
+	int bad = 0;
+
+	if (!in)
+		return 1;
+	count = len / sizeof(*in);
+	if (len % sizeof(*in))
+		fprintf(stderr, "dsbctl: %s: %zu trailing bytes ignored\n", path,
+			len % sizeof(*in));
+	for (size_t i = 0; i < count; i++) {
+		char text[256];
+
+		if (dsb_decode_instr(&in[i], text, sizeof(text)) < 0)
+			bad++;
+		printf("0x%08" PRIx64 ": %s\n", va + i * sizeof(*in), text);
+	}
+	return bad ? 3 : 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: dsbctl status\n"
+		"       dsbctl queues [-a]\n"
+		"       dsbctl decode-ring FILE\n"
+		"       dsbctl decode-cmd FILE [VA]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	if (!strcmp(argv[1], "status") && argc == 2)
+		return cmd_status();
+	if (!strcmp(argv[1], "queues") && argc <= 3)
+		return argc == 3 && strcmp(argv[2], "-a") ? usage() : cmd_queues(argc == 3);
+	if (!strcmp(argv[1], "decode-ring") && argc == 3)
+		return cmd_decode_ring(argv[2]);
+	if (!strcmp(argv[1], "decode-cmd") && (argc == 3 || argc == 4))
+		return cmd_decode_cmd(argv[2], argc == 4 ? strtoull(argv[3], NULL, 0) : 0);
+	return usage();
+}
