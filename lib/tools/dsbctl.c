@@ -108,11 +108,11 @@ static FILE *open_dev_file(const struct dsbctl_dev *dev, const char *name)
 static void print_ns(long long ns)
 {
 	if (ns >= 1000000000LL)
-		printf("%10.3f s ", ns / 1e9);
+		printf("%.3f s", ns / 1e9);
 	else if (ns >= 1000000)
-		printf("%10.3f ms", ns / 1e6);
+		printf("%.3f ms", ns / 1e6);
 	else
-		printf("%10.3f us", ns / 1e3);
+		printf("%.3f us", ns / 1e3);
 }
 
 /* dsbctl status: one device. */
@@ -134,16 +134,16 @@ static int status_one(const struct dsbctl_dev *dev)
 		if (sscanf(line, "device %*u: %u engines, %u hw slots", &neng, &nslots) == 2) {
 			printf("dsb device %d (%s): %u engines, %u hardware queue slots each\n",
 			       dev->index, dev->dir, neng, nslots);
-			printf("  %-6s %6s %6s %9s %13s  %s\n", "engine", "queues", "maps",
-			       "evictions", "busy", "last packet");
 		} else if (sscanf(line, "engine %u: queues %u maps %llu evictions %llu busy_ns %lld",
 				  &e, &q, &maps, &ev, &busy) == 5) {
-			printf("  %-6u %6u %6llu %9llu ", e, q, maps, ev);
+			printf("  engine %u: %u queue(s), %llu map(s), %llu eviction(s), busy ",
+			       e, q, maps, ev);
 			print_ns(busy);
-		} else if (sscanf(line, "  last packet: %399[^\n]", rest) == 1) {
-			printf("  %s\n", rest);
+			printf("\n    hw slots:");
 		} else if (sscanf(line, "  slot %u: %399[^\n]", &s, rest) == 2) {
-			printf("         hw slot %u: %s\n", s, rest);
+			printf(" [%u] %s ", s, rest);
+		} else if (sscanf(line, "  last packet: %399[^\n]", rest) == 1) {
+			printf("\n    last packet: %s\n", rest);
 		} else if (sscanf(line, "%63s %lld", name, &v) == 2) {
 			char *dst = strncmp(name, "live_", 5) ? counters : live;
 			size_t len = strlen(dst), cap = dst == counters ? sizeof(counters) :
@@ -209,8 +209,8 @@ static void queue_print(const struct qblock *b, int all)
 			bad++;
 	}
 	printf("%s\n", b->head);
-	printf("  %s, jobs %llu submitted %llu completed (%llu pending), "
-	       "%u/%u fence slots busy, ring head %llu tail %llu\n",
+	printf("  %s: %llu job(s) submitted, %llu completed, %llu pending; "
+	       "%u/%u fence slots busy; ring head %llu tail %llu\n",
 	       !strcmp(state, "active") ? "active" : "BANNED",
 	       sub, done, sub - done, busy, nslots, head, tail);
 	if (strcmp(state, "active"))

@@ -615,7 +615,7 @@ START_TEST(test_dsbctl)
 		 "  !! stuck: MEMWAIT job 1 at 0x%llx: va 0x%llx == 9, current 0\n",
 		 (unsigned long long)cmd.va, (unsigned long long)data.va);
 	assert_has(out, want);
-	assert_has(out, "  active, jobs 1 submitted 0 completed (1 pending)");
+	assert_has(out, "  active: 1 job(s) submitted, 0 completed, 1 pending;");
 	free(out);
 
 	/* Dumps decode with the library's decoder. */
