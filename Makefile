@@ -23,7 +23,7 @@ SHELL := /bin/bash
 DSB_KVERS ?= 6.1 6.12
 # Static programs `make demo` runs in the VM, in order; append to it.
 DEMO_PROGS := tests/build/demo/demo $(addprefix lib/examples/,hello mesa_style \
-	throughput uring_fences)
+	throughput uring_fences) tests/build/demo/dsbctl_view
 DEMO_KVER ?= 6.1
 # VM tests that are also run under fault injection in the debug lane.
 FI_TESTS := bo_test
@@ -33,7 +33,7 @@ NEGCTL_TEST := submit_smoke_test
 
 export FI_TESTS NEGCTL_TEST
 
-all: kmod lib tests
+all: kmod lib tools tests
 
 kmod:
 ifdef KDIR
@@ -45,6 +45,9 @@ endif
 lib:
 	@if [ -f lib/Makefile ]; then $(MAKE) -C lib; \
 	else echo "lib: no lib/Makefile yet, skipped"; fi
+
+tools: lib
+	$(MAKE) -C lib/tools
 
 tests: lib
 	$(MAKE) -C tests
@@ -87,7 +90,8 @@ clean:
 	rm -rf build
 	$(MAKE) -C tests clean
 	$(MAKE) -C lib/examples clean
+	$(MAKE) -C lib/tools clean
 	@if [ -f lib/Makefile ]; then $(MAKE) -C lib clean; fi
 
-.PHONY: all kmod lib tests deps check check-unit check-vm check-harness \
+.PHONY: all kmod lib tools tests deps check check-unit check-vm check-harness \
 	check-debug demo vm install clean

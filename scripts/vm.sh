@@ -8,7 +8,8 @@
 # depend on (taken from /lib/modules/<release>, decompressed), dsb.ko built
 # for that kernel (scripts/build-kmod.sh), the static test binaries of
 # tests/build/vm/ in /tests (unless --no-tests), the guest helpers
-# (/bin/dsb-run-tests, /bin/dsb-fault-inject) and every file given with
+# (/bin/dsb-run-tests, /bin/dsb-fault-inject), dsbctl (lib/tools/dsbctl, when
+# built) and every file given with
 # --add (a file goes to /bin/<name> unless DEST is given; a directory to
 # /<name>). /init mounts proc, sysfs, devtmpfs, debugfs and tmpfs on /tmp,
 # loads the modules (dsb with num_devices=2 $DSB_MODPARAMS), runs COMMAND
@@ -178,6 +179,10 @@ done
 
 install -m 0755 "$DSB_ROOT/scripts/guest-run-tests.sh" "$stage/bin/dsb-run-tests"
 install -m 0755 "$DSB_ROOT/scripts/guest-fault-inject.sh" "$stage/bin/dsb-fault-inject"
+# The inspector, when built: tests and demos call it as /bin/dsbctl.
+if [ -x "$DSB_ROOT/lib/tools/dsbctl" ]; then
+	install -m 0755 "$DSB_ROOT/lib/tools/dsbctl" "$stage/bin/dsbctl"
+fi
 install -m 0644 "$DSB_ROOT/scripts/klog-patterns" "$stage/etc/dsb-klog-patterns"
 
 # The command, quoted for the guest shell.
