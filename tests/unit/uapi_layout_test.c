@@ -32,7 +32,8 @@ START_TEST(test_ioctl_args)
 	ck_assert_size(struct drm_dsb_submit, 24);
 	ck_assert_size(struct drm_dsb_wait, 32);
 	ck_assert_size(struct drm_dsb_queue_status, 48);
-	ck_assert_size(struct drm_dsb_queue_submit_sq, 16);
+	ck_assert_size(struct drm_dsb_queue_submit_sq, 24);
+	ck_assert_off(struct drm_dsb_queue_submit_sq, last_seqno, 16);	/* v4 */
 	ck_assert_size(struct drm_dsb_uring_cmd, 16);
 }
 END_TEST
