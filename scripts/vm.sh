@@ -258,8 +258,20 @@ echo "DSB-VM-CMD-END status=$rc"
 
 if [ "$DSB_LOAD_DSB" = 1 ]; then
 	kmemleak_report loaded
-	rmmod dsb
-	echo "DSB-VM-RMMOD=$?"
+	# Files can outlive their process briefly (io_uring releases its
+	# files from a workqueue after the ring is gone): give the module
+	# references 10 s to drop. A reference that never drops fails.
+	tries=0
+	until rmmod dsb 2>/tmp/rmmod.err; do
+		tries=$((tries + 1))
+		if [ $tries -ge 40 ]; then
+			cat /tmp/rmmod.err
+			break
+		fi
+		usleep 250000
+	done
+	[ $tries -gt 0 ] && [ $tries -lt 40 ] && echo "DSB-VM: rmmod dsb succeeded after $tries retries"
+	echo "DSB-VM-RMMOD=$([ $tries -lt 40 ] && echo 0 || echo 1)"
 fi
 kmemleak_report unloaded
 finish $rc
