@@ -554,6 +554,41 @@ START_TEST(test_other_device_fence)
 }
 END_TEST
 
+
+/*
+ * A consumer waiting on a slow but progressing producer is not hung: the
+ * watchdog must not ban the consumer's queue. The producer runs 4 jobs of
+ * 450 ms (each makes progress well within its own 1000 ms timeout); the
+ * consumer's queue (timeout 1000 ms) waits about 1.8 s on a dependency.
+ * KERNEL BUG (build/kernel-bugs.txt): the consumer's queue is banned with
+ * DRM_DSB_FAULT_TIMEOUT, its job fails with -ETIMEDOUT, although nothing
+ * hangs; the watchdog counts time spent blocked on a WAIT packet.
+ */
+START_TEST(test_slow_dependency_is_not_a_hang)
+{
+	struct dsb_test_queue qp = queue_new(fd, 0, 8, 1000), qc = queue_new(fd, 0, 8, 1000);
+	struct dsb_test_bo data;
+	struct arena a;
+	uint32_t so = syncobj_new(fd);
+	struct drm_dsb_sync_op sig = sync_signal(so), w = sync_wait(so);
+	uint64_t sc = 0;
+	int32_t err;
+
+	arena_init(fd, &a, 8);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &data), 0);
+	for (int i = 0; i < 4; i++)
+		producer(fd, &a, qp.id, i, data.va + 8 * i, 0x510 + i, 450, i == 3 ? &sig : NULL,
+			 i == 3);
+	sc = consumer(fd, &a, qc.id, 0, data.va + 64, data.va + 24, &w, 1);
+	err = wait_job(fd, qc.id, sc);
+	ck_assert_msg(err == 0, "consumer failed with %d; queue fault %u", err,
+		      status_of(fd, qc.id).fault);
+	ck_assert_uint_eq(((volatile uint64_t *)data.map)[8], 0x513);
+	ck_assert_uint_eq(status_of(fd, qc.id).state, DRM_DSB_QUEUE_ACTIVE);
+	ck_assert_uint_eq(status_of(fd, qp.id).state, DRM_DSB_QUEUE_ACTIVE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("deps");
@@ -569,5 +604,6 @@ int main(void)
 	tcase_add_test(tc, test_vgem_fence);
 	tcase_add_test(tc, test_errored_dependency);
 	tcase_add_test(tc, test_other_device_fence);
+	tcase_add_test(tc, test_slow_dependency_is_not_a_hang);
 	return run_suite(s);
 }

@@ -132,6 +132,18 @@ START_TEST(test_10000_jobs_16_queues)
 			s.jobs.count = n;
 			ret = dsb_test_ioctl(fd, DRM_IOCTL_DSB_SUBMIT, &s);
 			bad = s.bad_job;
+			if (ret)
+				for (int k = 0; k < NQ; k++) {
+					struct drm_dsb_queue_status st = status_of(fd, q[k].id);
+
+					printf("queue %d: state %u fault %u fault_seqno %llu fault_va %#llx "
+					       "submitted %llu completed %llu\n", k, st.state, st.fault,
+					       (unsigned long long)st.fault_seqno,
+					       (unsigned long long)st.fault_va,
+					       (unsigned long long)st.submitted,
+					       (unsigned long long)st.completed);
+					fflush(stdout);
+				}
 			ck_assert_msg(ret == 0, "submit of %u jobs: %s (bad_job %u)", n,
 				      strerror(-ret), bad);
 			ioctls++;
