@@ -13,6 +13,8 @@
 #                        ADD='file...' to copy static programs to /bin
 #   make check-unit | check-vm | check-harness | check-debug
 #   make install         install the library (PREFIX, DESTDIR)
+#   make bench           deps, build, run the benchmark in the VM (KVER=6.1
+#                        default): tests/bench/results/{results.txt,bench.png}
 #   make KDIR=/path kmod build dsb.ko against one kernel tree only
 #                        (output in build/custom/kmod/dsb.ko)
 
@@ -82,6 +84,10 @@ vm: all
 	@test -n "$(CMD)" || { echo "usage: make vm CMD='command' [KVER=6.1|6.12|debug] [ADD='files']"; exit 2; }
 	KVER=$(or $(KVER),6.1) scripts/vm.sh $(foreach f,$(ADD),--add $(f)) -- sh -c '$(CMD)'
 
+bench: deps lib
+	$(MAKE) -C tests/bench
+	KVER=$(or $(KVER),6.1) scripts/bench.sh $(BENCH_ARGS)
+
 install:
 	@test -f lib/Makefile || { echo "install: no lib/ yet"; exit 1; }
 	$(MAKE) -C lib install
@@ -94,4 +100,4 @@ clean:
 	@if [ -f lib/Makefile ]; then $(MAKE) -C lib clean; fi
 
 .PHONY: all kmod lib tools tests deps check check-unit check-vm check-harness \
-	check-debug demo vm install clean
+	check-debug demo vm bench install clean
