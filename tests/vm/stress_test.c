@@ -13,6 +13,9 @@
  * on the last submitted chunk of the neighbouring queue and snapshots that
  * queue's counter, which must be at least what the dependency implies.
  * With 2 engines x 4 hardware slots, the 16 queues are also multiplexed.
+ * Intermittent -ECANCELED from SUBMIT here (a queue banned with
+ * FAULT_TIMEOUT at seqno 1) is the kernel bug shown deterministically by
+ * test_idle_queues_big_batches_not_banned.
  */
 #define _GNU_SOURCE
 #include "vm_suite.h"
@@ -191,6 +194,90 @@ START_TEST(test_10000_jobs_16_queues)
 }
 END_TEST
 
+
+/*
+ * Big batches onto queues that were idle for longer than their watchdog
+ * timeout must not be banned.
+ * KERNEL BUG (build/kernel-bugs.txt): dsb_submit_arm_one() publishes
+ * q->submitted while arming, but last_progress is refreshed only after the
+ * whole batch is armed; an engine watchdog pass in between sees a busy
+ * queue whose last progress is older than the timeout (or 0 on a fresh
+ * queue, i.e. ~INITIAL_JIFFIES ago) and bans it with FAULT_TIMEOUT.
+ */
+START_TEST(test_idle_queues_big_batches_not_banned)
+{
+	int fd = dsb_test_open_or_skip();
+	struct dsb_test_queue q[8];
+	struct dsb_test_bo cmd, res;
+	static struct drm_dsb_job jobs[256];
+	int banned = 0;
+
+	struct dsb_test_queue spin[2];
+	struct dsb_test_cmdbuf sc;
+
+	ck_assert_int_eq(dsb_test_bo_create(fd, 256 * 64, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &res), 0);
+	/* Keep both engines looping (a MEMWAIT is polled every 200 us), so
+	 * that watchdog passes happen while a batch is being armed. */
+	dsb_test_cmd_init(&sc, (char *)res.map + 2048, 64);
+	dsb_test_cmd_memwait(&sc, res.va + 8, 1, 0);
+	for (int k = 0; k < 2; k++) {
+		spin[k] = queue_new(fd, 0, 8, 60000);
+		submit_ok(fd, spin[k].id, 0, res.va + 2048, &sc, NULL, 0);
+	}
+	for (int k = 0; k < 8; k++)
+		q[k] = queue_new(fd, 256, 32, 100);
+	for (int i = 0; i < 256; i++) {
+		struct dsb_test_cmdbuf cb;
+
+		dsb_test_cmd_init(&cb, (char *)cmd.map + 64 * i, 64);
+		dsb_test_cmd_atomic_add(&cb, res.va, 1);
+	}
+	for (int r = 0; r < 40 && !banned; r++) {
+		struct drm_dsb_submit s = {
+			.jobs = { .stride = sizeof(jobs[0]), .count = 256, .array = (uintptr_t)jobs },
+		};
+		int ret;
+
+		usleep(150 * 1000);	/* idle for longer than the timeout */
+		if (r % 2) {		/* and every other round, fresh queues */
+			for (int k = 0; k < 8; k++) {
+				ck_assert_int_eq(dsb_test_queue_destroy(fd, &q[k]), 0);
+				q[k] = queue_new(fd, 256, 32, 100);
+			}
+		}
+		memset(jobs, 0, sizeof(jobs));
+		for (int i = 0; i < 256; i++) {
+			jobs[i].queue_id = q[i / 32].id;
+			jobs[i].slot = i % 32;
+			jobs[i].cmd_va = cmd.va + 64 * i;
+			jobs[i].cmd_len = 32;
+		}
+		ret = dsb_test_ioctl(fd, DRM_IOCTL_DSB_SUBMIT, &s);
+		if (ret) {
+			printf("round %d: SUBMIT %s (bad_job %u)\n", r, strerror(-ret), s.bad_job);
+			banned++;
+			break;
+		}
+		for (int k = 0; k < 8; k++) {
+			int32_t e = wait_job(fd, q[k].id, jobs[32 * k + 31].seqno);
+
+			if (e) {
+				struct drm_dsb_queue_status st = status_of(fd, q[k].id);
+
+				printf("round %d: queue %d job error %d, fault %u fault_seqno %llu\n",
+				       r, k, e, st.fault, (unsigned long long)st.fault_seqno);
+				banned++;
+			}
+		}
+	}
+	fflush(stdout);
+	((volatile uint64_t *)res.map)[1] = 1;
+	ck_assert_msg(banned == 0, "%d idle queues banned by a big batch", banned);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stress");
@@ -198,5 +285,6 @@ int main(void)
 
 	close(dsb_test_open_or_skip());
 	tcase_add_test(tc, test_10000_jobs_16_queues);
+	tcase_add_test(tc, test_idle_queues_big_batches_not_banned);
 	return run_suite(s);
 }
