@@ -35,6 +35,8 @@ static void dsb_bo_free(struct drm_gem_object *obj)
 	} else {
 		vfree(bo->vaddr);
 	}
+	if (bo->charged)
+		atomic64_sub(obj->size, &ddev->pinned);
 	drm_gem_object_release(obj);
 	kfree(bo);
 	atomic_dec(&ddev->stats.live_bos);
@@ -142,9 +144,17 @@ struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, size_t size)
 	int ret;
 
 	size = PAGE_ALIGN(size);
-	bo = dsb_bo_alloc(ddev, size);
-	if (!bo)
+	/* Charged before allocating; dsb_bo_free() uncharges whatever happens. */
+	if (atomic64_add_return(size, &ddev->pinned) > ddev->pinned_limit) {
+		atomic64_sub(size, &ddev->pinned);
 		return ERR_PTR(-ENOMEM);
+	}
+	bo = dsb_bo_alloc(ddev, size);
+	if (!bo) {
+		atomic64_sub(size, &ddev->pinned);
+		return ERR_PTR(-ENOMEM);
+	}
+	bo->charged = true;
 	bo->vaddr = vmalloc_user(size);
 	if (!bo->vaddr) {
 		ret = -ENOMEM;

@@ -16,6 +16,7 @@ struct dsb_device;
  * @import_map: for an imported dma-buf, its kernel mapping
  * @user_readonly: userspace may only map it read-only
  * @is_ring: a queue ring: engine writes to it fault the queue
+ * @charged: counted in &dsb_device.pinned
  */
 struct dsb_bo {
 	struct drm_gem_object base;
@@ -24,6 +25,7 @@ struct dsb_bo {
 	struct iosys_map import_map;
 	bool user_readonly;
 	bool is_ring;
+	bool charged;
 };
 
 static inline struct dsb_bo *to_dsb_bo(struct drm_gem_object *obj)

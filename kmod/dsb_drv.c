@@ -12,6 +12,7 @@
  * parameters, the virtual devices, the ioctl table and per-file state.
  */
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -49,6 +50,11 @@ MODULE_PARM_DESC(engines, "Engines per device (1-8)");
 static unsigned int dsb_hw_slots = 4;
 module_param_named(hw_slots, dsb_hw_slots, uint, 0444);
 MODULE_PARM_DESC(hw_slots, "Hardware queue slots per engine (1-16)");
+
+unsigned int dsb_max_pinned_mb;
+module_param_named(max_pinned_mb, dsb_max_pinned_mb, uint, 0444);
+MODULE_PARM_DESC(max_pinned_mb,
+		 "Most BO memory a device pins, in MiB (0: half of system RAM)");
 
 unsigned int dsb_timeout_ms = 2000;
 module_param_named(timeout_ms, dsb_timeout_ms, uint, 0644);
@@ -212,6 +218,8 @@ static int dsb_device_create(unsigned int index)
 	ddev->index = index;
 	ddev->num_engines = clamp(dsb_num_engines, 1U, (unsigned int)DSB_MAX_ENGINES);
 	ddev->hw_slots = clamp(dsb_hw_slots, 1U, (unsigned int)DSB_MAX_HW_SLOTS);
+	ddev->pinned_limit = dsb_max_pinned_mb ? (u64)dsb_max_pinned_mb << 20 :
+			     ((u64)totalram_pages() << PAGE_SHIFT) / 2;
 	mutex_init(&ddev->queues_lock);
 	INIT_LIST_HEAD(&ddev->queues);
 	/* A virtual device: let PRIME importers map our pages. */

@@ -59,6 +59,8 @@ struct dsb_stats {
  * @queues_lock: protects @queues
  * @queues: every queue of the device, for debugfs
  * @stats: counters
+ * @pinned: bytes of BO memory allocated by the device (all pinned)
+ * @pinned_limit: cap on @pinned, so clients cannot exhaust system memory
  */
 struct dsb_device {
 	struct drm_device drm;
@@ -69,6 +71,8 @@ struct dsb_device {
 	struct mutex queues_lock;	/* protects @queues */
 	struct list_head queues;
 	struct dsb_stats stats;
+	atomic64_t pinned;
+	u64 pinned_limit;
 };
 
 /**
@@ -94,6 +98,7 @@ static inline struct dsb_device *to_dsb_device(struct drm_device *drm)
 
 /* module parameters */
 extern unsigned int dsb_timeout_ms;
+extern unsigned int dsb_max_pinned_mb;
 extern bool dsb_test_alloc_in_signalling;
 
 #endif /* __DSB_DRV_H__ */

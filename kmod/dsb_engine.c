@@ -63,6 +63,23 @@ void dsb_engine_kick(struct dsb_engine *eng)
 }
 
 /**
+ * dsb_device_kick_waiters() - wake the engines with a queue blocked on a WAIT
+ * @ddev: the device
+ *
+ * Called after a fence slot was written.
+ */
+void dsb_device_kick_waiters(struct dsb_device *ddev)
+{
+	unsigned int i;
+
+	/* Slot write before flag read: pairs with the smp_mb() in the WAIT packet. */
+	smp_mb();
+	for (i = 0; i < ddev->num_engines; i++)
+		if (READ_ONCE(ddev->engines[i].dep_waiters))
+			dsb_engine_kick(&ddev->engines[i]);
+}
+
+/**
  * dsb_device_kick_all() - wake every engine of a device
  * @ddev: the device
  */
@@ -276,8 +293,20 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 		 * (dsb_dep_proxy_cb()): the error word is valid once seen.
 		 */
 		v = smp_load_acquire(word);
-		if (v < pkt.arg[1])
+		if (v < pkt.arg[1]) {
+			/*
+			 * Ask completions to kick this engine, then look again:
+			 * pairs with the smp_mb() in dsb_device_kick_waiters().
+			 */
+			WRITE_ONCE(eng->dep_waiters, true);
+			smp_mb();
+			v = smp_load_acquire(word);
+		}
+		if (v < pkt.arg[1]) {
+			c->dep_wait = true;
 			return DSB_STEP_BLOCKED;
+		}
+		c->dep_wait = false;
 		if (v == pkt.arg[1] && READ_ONCE(*e->error) && !c->job_err)
 			c->job_err = READ_ONCE(*e->error);
 		break;
@@ -307,8 +336,8 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 		dsb_engine_consume(q);
 		/* The completion interrupt. */
 		dsb_queue_retire(q, pkt.arg[1]);
-		/* Jobs on any engine may be waiting for this slot. */
-		dsb_device_kick_all(q->ddev);
+		/* Jobs on other engines may be waiting for this slot. */
+		dsb_device_kick_waiters(q->ddev);
 		return DSB_STEP_DONE;
 	default:
 		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
@@ -346,11 +375,23 @@ map:
 	eng->maps++;
 }
 
+/*
+ * Ban a queue that has work and made no progress for its timeout. Time
+ * spent waiting for a dependency does not count, as drm_sched starts a
+ * job's timeout when its dependencies are met: dependencies are fences,
+ * which signal in finite time on their own.
+ */
 static void dsb_engine_watchdog(struct dsb_queue *q)
 {
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
 	    READ_ONCE(q->submitted) == READ_ONCE(q->completed))
 		return;
+	if (q->ctx.dep_wait) {
+		WRITE_ONCE(q->ctx.last_progress, jiffies);
+		return;
+	}
+	/* Pairs with the smp_wmb() after the last_progress refresh in dsb_submit(). */
+	smp_rmb();
 	if (time_after(jiffies, READ_ONCE(q->ctx.last_progress) +
 		       msecs_to_jiffies(q->timeout_ms))) {
 		atomic64_inc(&q->ddev->stats.timeouts);
@@ -413,6 +454,8 @@ static int dsb_engine_thread(void *data)
 		bool cookie;
 
 		atomic_set(&eng->kicked, 0);
+		/* Set again below by every queue still blocked on a WAIT. */
+		WRITE_ONCE(eng->dep_waiters, false);
 		cookie = dma_fence_begin_signalling();
 		mutex_lock(&eng->lock);
 		list_for_each_entry(q, &eng->queues, engine_node)

@@ -32,6 +32,7 @@ struct dsb_engine_last {
  * @thread: the kthread that executes packets
  * @wq: where the thread sleeps
  * @kicked: set by dsb_engine_kick() before waking the thread
+ * @dep_waiters: a queue of this engine is blocked on a WAIT packet
  * @lock: protects @queues and @slots; held while executing a queue, so a
  *        queue removed under it is no longer touched. Never held while
  *        allocating: the thread holds it inside a fence-signalling section.
@@ -52,6 +53,7 @@ struct dsb_engine {
 	struct task_struct *thread;
 	wait_queue_head_t wq;
 	atomic_t kicked;
+	bool dep_waiters;
 	struct mutex lock;	/* see above: never held while allocating */
 	struct list_head queues;
 	unsigned int nqueues;
@@ -69,6 +71,7 @@ int dsb_engines_init(struct dsb_device *ddev);
 void dsb_engines_fini(struct dsb_device *ddev);
 void dsb_engine_kick(struct dsb_engine *eng);
 void dsb_device_kick_all(struct dsb_device *ddev);
+void dsb_device_kick_waiters(struct dsb_device *ddev);
 struct dsb_engine *dsb_engine_pick(struct dsb_device *ddev);
 void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_queue *q);
 void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_queue *q);

@@ -159,24 +159,36 @@ void dsb_queue_retire(struct dsb_queue *q, u64 seqno)
 }
 
 /**
- * dsb_queue_fail_job() - retire a job that will not run
- * @q: the queue
- * @job: the job, off the in-flight list
+ * dsb_queue_write_slot() - complete a job's fence slot as the engine would
+ * @q: the queue, lock held
+ * @job: a job that will not run, just taken off the in-flight list
  * @err: its error
  *
- * Writes the job's fence slot as the engine would have, so GPU-side and
- * userspace waiters move on, then signals the fence with @err.
+ * Done under the queue lock, in the same critical section that takes the
+ * job off the in-flight list, so that a WAIT that no longer finds the job
+ * finds its status in the slot; GPU-side and userspace waiters move on.
  */
-void dsb_queue_fail_job(struct dsb_queue *q, struct dsb_job *job, int err)
+void dsb_queue_write_slot(struct dsb_queue *q, struct dsb_job *job, int err)
 {
 	struct dsb_fence_slot *fs = &q->slots[job->slot];
 
-	dsb_job_disarm_deps(job);
+	lockdep_assert_held(&q->lock);
 	WRITE_ONCE(fs->error, err);
 	/* Error before seqno: pairs with the load-acquire of slot waiters. */
 	smp_store_release(&fs->seqno, job->seqno);
 	/* Slot before header: pairs with userspace's load-acquire of it. */
 	smp_store_release(&q->fhdr->completed, job->seqno);
+}
+
+/**
+ * dsb_queue_fail_job() - signal a job that will not run
+ * @q: the queue
+ * @job: the job, off the in-flight list, slot written
+ * @err: its error
+ */
+void dsb_queue_fail_job(struct dsb_queue *q, struct dsb_job *job, int err)
+{
+	dsb_job_disarm_deps(job);
 	atomic64_inc(&q->ddev->stats.cancels);
 	dsb_job_complete(job, err);
 }
@@ -209,9 +221,12 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
 	q->fault_seqno = job ? job->seqno : 0;
 	trace_dsb_fault(q, fault, q->fault_seqno, va);
 	list_splice_init(&q->inflight, &cancel);
+	err = dsb_fault_errno(fault);
 	list_for_each_entry(job, &cancel, node) {
 		q->slot_job[job->slot] = NULL;
 		q->completed = job->seqno;
+		dsb_queue_write_slot(q, job, err);
+		err = -ECANCELED;
 	}
 	WRITE_ONCE(q->fhdr->fault, fault);
 	WRITE_ONCE(q->fhdr->state, DRM_DSB_QUEUE_BANNED);
@@ -385,6 +400,7 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	q->busy_ns = df->busy_ns;
 	q->client_id = df->client_id;
 	q->ctx.slot = -1;
+	q->ctx.last_progress = jiffies;
 	q->vm = dsb_vm_get(df->vm);
 
 	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL);

@@ -56,6 +56,7 @@ struct dsb_memwait {
  * @job_err: error carried from a failed dependency to the SIGNAL
  * @cur_seqno: seqno of the job being executed
  * @blocked_until: DELAY in progress until this time (ns)
+ * @dep_wait: blocked on a WAIT packet (the watchdog does not count it)
  * @last_progress: jiffies of the last packet or instruction executed
  * @slot: hardware slot held on the engine, or -1
  * @last_run: jiffies when it last ran, for slot eviction
@@ -70,6 +71,7 @@ struct dsb_qctx {
 	s32 job_err;
 	u64 cur_seqno;
 	u64 blocked_until;
+	bool dep_wait;
 	unsigned long last_progress;
 	int slot;
 	unsigned long last_run;
@@ -190,6 +192,7 @@ void dsb_queue_put(struct dsb_queue *q);
 struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
 void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va);
 void dsb_queue_retire(struct dsb_queue *q, u64 seqno);
+void dsb_queue_write_slot(struct dsb_queue *q, struct dsb_job *job, int err);
 void dsb_queue_fail_job(struct dsb_queue *q, struct dsb_job *job, int err);
 void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
 			s32 error, u32 slot, bool owed);

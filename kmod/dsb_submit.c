@@ -249,6 +249,7 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 		/* Banned since we reserved: the fence still signals, with an error. */
 		list_add_tail(&job->node, cancel);
 		q->completed = seqno;
+		dsb_queue_write_slot(q, job, -ECANCELED);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	d->seqno = seqno;
@@ -270,7 +271,6 @@ int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, 
 {
 	struct dsb_queue *qs[DSB_MAX_BATCH_QUEUES];
 	u32 ring_need[DSB_MAX_BATCH_QUEUES] = { 0 };
-	u64 prev_submitted[DSB_MAX_BATCH_QUEUES];
 	struct dsb_job *job, *tmp;
 	u32 i, j, nq = 0;
 	LIST_HEAD(cancel);
@@ -314,16 +314,18 @@ int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, 
 
 	/* Phase 4: arm, write, publish, ring. No allocation, no failure. */
 	cookie = dma_fence_begin_signalling();
-	for (j = 0; j < nq; j++)
-		prev_submitted[j] = qs[j]->submitted;
+	for (j = 0; j < nq; j++) {
+		/* The watchdog measures progress from the first job of a busy spell. */
+		if (READ_ONCE(qs[j]->completed) == qs[j]->submitted)
+			WRITE_ONCE(qs[j]->ctx.last_progress, jiffies);
+	}
+	/* last_progress before submitted: pairs with smp_rmb() in dsb_engine_watchdog(). */
+	smp_wmb();
 	for (i = 0; i < count; i++)
 		dsb_submit_arm_one(&descs[i], &cancel);
 	for (j = 0; j < nq; j++) {
 		struct dsb_queue *q = qs[j];
 
-		/* The watchdog measures progress from the first job of a busy spell. */
-		if (READ_ONCE(q->completed) == prev_submitted[j])
-			WRITE_ONCE(q->ctx.last_progress, jiffies);
 		/*
 		 * Packets before doorbell: pairs with the smp_rmb() after the
 		 * doorbell read in dsb_engine_step().

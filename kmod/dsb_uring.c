@@ -23,6 +23,7 @@
  * older kernels the teardown waits for the fence.
  */
 #include <linux/dma-fence.h>
+#include <linux/dma-fence-chain.h>
 #include <drm/drm_file.h>
 #include <drm/drm_syncobj.h>
 
@@ -69,13 +70,19 @@ static int dsb_uring_wait_fence(struct io_uring_cmd *cmd, struct dma_fence *fenc
 	int res;
 
 	w->fence = fence;
+	/*
+	 * Marked before the callback can run; a command marked cancelable must
+	 * then complete through io_uring_cmd_done(), never inline.
+	 */
 	dsb_uring_cmd_mark_cancelable(cmd, issue_flags);
 	if (!dma_fence_add_callback(fence, &w->cb, dsb_uring_wait_cb))
 		return -EIOCBQUEUED;
-	/* Already signalled: complete inline. */
+	/* Already signalled. */
 	res = fence->error;
+	w->fence = NULL;
 	dma_fence_put(fence);
-	return res;
+	io_uring_cmd_done(cmd, res, 0, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 /* Teardown of the io_uring: complete the wait now if its callback is still armed. */
@@ -115,12 +122,15 @@ static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_urin
 static int dsb_uring_wait_syncobj(struct drm_file *file, const struct drm_dsb_uring_cmd *c,
 				  struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	struct dma_fence *fence;
+	struct dma_fence *fence, *point;
 
 	if (c->arg)
 		return -EINVAL;
-	if (drm_syncobj_find_fence(file, c->id, c->value, 0, &fence))
+	if (drm_syncobj_find_fence(file, c->id, c->value, 0, &point))
 		return -ENOENT;
+	/* Wait on the job's fence, not the timeline's chain node: its status. */
+	fence = dma_fence_get(dma_fence_chain_contained(point));
+	dma_fence_put(point);
 	return dsb_uring_wait_fence(cmd, fence, issue_flags);
 }
 
@@ -155,6 +165,7 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct drm_file *file = cmd->file->private_data;
 	struct drm_dsb_uring_cmd c;
+	int ret;
 
 	if (dsb_uring_is_cancel(issue_flags))
 		return dsb_uring_cancel(cmd, issue_flags);
@@ -163,12 +174,25 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	dsb_uring_pdu(cmd)->fence = NULL;
 	switch (READ_ONCE(cmd->cmd_op)) {
 	case DRM_DSB_URING_SUBMIT:
-		return dsb_uring_submit(file, &c);
+		ret = dsb_uring_submit(file, &c);
+		break;
 	case DRM_DSB_URING_WAIT_SEQNO:
-		return dsb_uring_wait_seqno(file, &c, cmd, issue_flags);
+		ret = dsb_uring_wait_seqno(file, &c, cmd, issue_flags);
+		break;
 	case DRM_DSB_URING_WAIT_SYNCOBJ:
-		return dsb_uring_wait_syncobj(file, &c, cmd, issue_flags);
+		ret = dsb_uring_wait_syncobj(file, &c, cmd, issue_flags);
+		break;
 	default:
-		return -EINVAL;
+		ret = -EINVAL;
+		break;
 	}
+	if (ret == -EIOCBQUEUED)
+		return ret;
+	/*
+	 * Post every immediate result through io_uring_cmd_done(): some
+	 * kernels (Debian's 6.1) take a positive return value from
+	 * ->uring_cmd() for a failure and cancel the linked requests.
+	 */
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	return -EIOCBQUEUED;
 }

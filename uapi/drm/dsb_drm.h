@@ -154,7 +154,9 @@ struct drm_dsb_get_param {
  *
  * Errors of %DRM_IOCTL_DSB_BO_CREATE: -EINVAL for a zero size, nonzero pad
  * or unknown flags; -E2BIG for a size above %DRM_DSB_PARAM_MAX_BO_SIZE;
- * -ENOMEM when memory or GPU VA space runs out.
+ * -ENOMEM when memory or GPU VA space runs out, or when the device already
+ * pins its limit of BO memory (module parameter ``max_pinned_mb``, by
+ * default half of system RAM; queue memory counts too).
  */
 
 /**
