@@ -138,31 +138,6 @@ static int dsb_uring_reap(struct dsb_uring *u, uint64_t tag,
 	}
 }
 
-/* Reap until both @tag1 and @tag2 completed, in either order. */
-static int dsb_uring_reap2(struct dsb_uring *u, uint64_t tag1, int32_t *res1,
-			   uint64_t tag2, int32_t *res2)
-{
-	bool got1 = false, got2 = false;
-
-	while (!got1 || !got2) {
-		struct io_uring_cqe *cqe;
-		int ret = io_uring_wait_cqe(&u->ring, &cqe);
-
-		if (ret == -EINTR)
-			continue;
-		if (ret)
-			return ret;
-		if (cqe->user_data == tag1) {
-			*res1 = cqe->res;
-			got1 = true;
-		} else if (cqe->user_data == tag2) {
-			*res2 = cqe->res;
-			got2 = true;
-		}
-		io_uring_cqe_seen(&u->ring, cqe);
-	}
-	return 0;
-}
 
 int dsb__uring_submit(struct dsb_queue *q, unsigned int count, void *arg)
 {
@@ -227,24 +202,13 @@ int dsb__uring_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
 		tsp = &ts;
 	}
 	ret = dsb_uring_reap(u, tag, tsp, &res);
-	if (ret == -ETIME) {
-		uint64_t ctag = (u->gen << 8) | DSB_URING_TAG_CANCEL;
-		int32_t cres = 0;
-
-		/* Cancel the wait and reap it, so no stale command outlives
-		 * this call; it may have completed meanwhile. */
-		ret = dsb_uring_get_sqe(u, &sqe);
-		if (ret)
-			return ret;
-		io_uring_prep_cancel64(sqe, tag, 0);
-		sqe->user_data = ctag;
-		io_uring_submit(&u->ring);
-		ret = dsb_uring_reap2(u, tag, &res, ctag, &cres);
-		if (ret)
-			return ret;
-		if (res == -ECANCELED)
-			return -ETIME;
-	} else if (ret) {
+	if (ret) {
+		/*
+		 * On -ETIME the wait stays in flight: a uring_cmd cannot be
+		 * cancelled by IORING_OP_ASYNC_CANCEL. It completes in finite
+		 * time (its fence does), and dsb_uring_reap() drops its CQE
+		 * as stale when it comes.
+		 */
 		return ret;
 	}
 	if (res < 0 && dsb_uring_request_error(res))
