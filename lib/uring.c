@@ -27,7 +27,6 @@ _Static_assert(offsetof(struct io_uring_sqe, addr3) + 16 ==
 /* user_data of the private ring: low byte kind, upper bits generation. */
 #define DSB_URING_TAG_SUBMIT	1
 #define DSB_URING_TAG_WAIT	2
-#define DSB_URING_TAG_CANCEL	3
 
 static void dsb_uring_prep_cmd(struct io_uring_sqe *sqe, int fd,
 			       uint32_t op, uint32_t id, uint32_t arg,
