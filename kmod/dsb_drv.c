@@ -56,6 +56,11 @@ module_param_named(max_pinned_mb, dsb_max_pinned_mb, uint, 0444);
 MODULE_PARM_DESC(max_pinned_mb,
 		 "Most BO memory a device pins, in MiB (0: half of system RAM)");
 
+unsigned int dsb_engine_poll_us = 100;
+module_param_named(engine_poll_us, dsb_engine_poll_us, uint, 0644);
+MODULE_PARM_DESC(engine_poll_us,
+		 "How long an engine keeps polling its doorbells after its last work, in us (0: sleep at once)");
+
 unsigned int dsb_timeout_ms = 2000;
 module_param_named(timeout_ms, dsb_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "Default queue watchdog timeout in ms");

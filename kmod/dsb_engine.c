@@ -294,12 +294,11 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 		 */
 		v = smp_load_acquire(word);
 		if (v < pkt.arg[1]) {
-			/*
-			 * Ask completions to kick this engine, then look again:
-			 * pairs with the smp_mb() in dsb_device_kick_waiters().
-			 */
+			/* Ask completions to kick this engine, then look again. */
 			WRITE_ONCE(eng->dep_waiters, true);
+			/* Flag before re-read: pairs with dsb_device_kick_waiters(). */
 			smp_mb();
+			/* Pairs with the release store of the slot or proxy word. */
 			v = smp_load_acquire(word);
 		}
 		if (v < pkt.arg[1]) {
@@ -442,9 +441,16 @@ out:
 	return progress;
 }
 
+/*
+ * The engine thread. After it last made progress it keeps polling its
+ * doorbells for dsb_engine_poll_us before it sleeps, as hardware watches
+ * its doorbells: a job submitted right after another one then starts
+ * without a wake-up, which is most of the latency of a short job.
+ */
 static int dsb_engine_thread(void *data)
 {
 	struct dsb_engine *eng = data;
+	u64 last_active = 0;
 
 	while (!kthread_should_stop()) {
 		u64 now = ktime_get_ns();
@@ -463,11 +469,13 @@ static int dsb_engine_thread(void *data)
 		mutex_unlock(&eng->lock);
 		dma_fence_end_signalling(cookie);
 
-		if (progress) {
+		now = ktime_get_ns();
+		if (progress)
+			last_active = now;
+		if (progress || now - last_active < READ_ONCE(dsb_engine_poll_us) * NSEC_PER_USEC) {
 			cond_resched();
 			continue;
 		}
-		now = ktime_get_ns();
 		if (next > now)
 			wait_event_interruptible_hrtimeout(eng->wq,
 							   atomic_read(&eng->kicked) ||

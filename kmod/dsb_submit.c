@@ -403,7 +403,11 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 			ret = -EINVAL;
 			goto out_put;
 		}
-		d->q = dsb_queue_lookup(df, uj.queue_id);
+		/* Batches usually target one queue: look it up once. */
+		if (i && descs[i - 1].q->id == uj.queue_id)
+			d->q = dsb_queue_get(descs[i - 1].q);
+		else
+			d->q = dsb_queue_lookup(df, uj.queue_id);
 		if (!d->q) {
 			ret = -ENOENT;
 			goto out_put;

@@ -196,6 +196,12 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 	*fault = DSB_VM_UNMAPPED;
 	if (!len || check_add_overflow(va, len, &end))
 		return NULL;
+	/*
+	 * Outside the managed range the iterator below would hand back the
+	 * allocator's head node, which is not a mapping.
+	 */
+	if (va < DSB_VA_START || end > DSB_VA_START + DSB_VA_SIZE)
+		return NULL;
 
 	drm_mm_for_each_node_in_range(node, &vm->mm, va, va + 1) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);

@@ -75,7 +75,7 @@ elif [ ! -x "tests/build/vm/$NEGCTL_TEST" ]; then
 elif KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
 	DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
 	DSB_MODPARAMS="test_alloc_in_signalling=1" \
-	scripts/vm.sh -- dsb-run-tests "$NEGCTL_TEST" >"$out" 2>&1; then
+	scripts/vm.sh -- "/tests/$NEGCTL_TEST" >"$out" 2>&1; then
 	grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
 	echo "debug lane: negative control caught"
 	p=$((p + 1))

@@ -509,8 +509,12 @@ START_TEST(test_wait_during_ban_reports_cancel)
 
 	arena_init(fd, &a, 64);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &data), 0);
+	/* The 64 submits must all land before the watchdog fires; the debug
+	 * kernel (lockdep, KASAN) is about 10x slower. */
+	int tmo = dsb_test_debug_kernel() ? 1500 : 100;
+
 	for (int r = 0; r < rounds; r++) {
-		struct dsb_test_queue q = queue_new(fd, 256, 64, 100);
+		struct dsb_test_queue q = queue_new(fd, 256, 64, tmo);
 		struct dsb_test_cmdbuf cb;
 		uint64_t s[64], va;
 
