@@ -621,13 +621,14 @@ START_TEST(test_engine_fault_kinds)
 {
 	struct dsb_test_bo data;
 	struct arena a;
-	uint64_t va_start = 0;
+	uint64_t va_start = 0, va_size = 0;
 	int64_t t0 = dsb_test_now_ns();
 
 	arena_init(fd, &a, 32);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &data), 0);
 	ck_assert_int_eq(dsb_test_get_param(fd, DRM_DSB_PARAM_VA_START, &va_start), 0);
-	for (int c = 0; c < 11; c++) {
+	ck_assert_int_eq(dsb_test_get_param(fd, DRM_DSB_PARAM_VA_SIZE, &va_size), 0);
+	for (int c = 0; c < 13; c++) {
 		struct dsb_test_queue q = queue_new(fd, 0, 8, 0);
 		struct dsb_test_cmdbuf cb;
 		uint64_t va, s0, s, s2, cmd_va, want_va = 0;
@@ -680,6 +681,14 @@ START_TEST(test_engine_fault_kinds)
 			want_va = data.va + 12;
 			dsb_test_cmd_memwait(&cb, want_va, 1, 0);
 			kind = DRM_DSB_FAULT_BAD_VA; break;
+		case 10: what = "VA just beyond the address space";
+			want_va = va_start + va_size;
+			dsb_test_cmd_write(&cb, want_va, 1);
+			kind = DRM_DSB_FAULT_BAD_VA; break;
+		case 11: what = "VA far beyond the address space";
+			want_va = 0xffff800000001000ull;
+			dsb_test_cmd_write(&cb, want_va, 1);
+			kind = DRM_DSB_FAULT_BAD_VA; break;
 		default: what = "command buffer at an unmapped VA";
 			cmd_va = data.va + data.size;	/* guard page */
 			want_va = cmd_va;
@@ -719,7 +728,7 @@ START_TEST(test_engine_fault_kinds)
 		expect_refused(&q, va, 32, 3);
 		ck_assert_int_eq(dsb_test_queue_destroy(fd, &q), 0);
 	}
-	printf("11 engine fault kinds checked in %lld ms\n",
+	printf("13 engine fault kinds checked in %lld ms\n",
 	       (long long)(dsb_test_now_ns() - t0) / MS_NS);
 }
 END_TEST
