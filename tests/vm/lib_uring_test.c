@@ -532,7 +532,12 @@ START_TEST(test_10000_waits)
 	uint32_t so;
 	struct ctx c;
 
-	ctx_init(&c, 0);
+	/* The gate must outlast queueing 10,000 waits, ~10x slower on the
+	 * debug (lockdep, KASAN) kernel: a long watchdog there. */
+	struct dsb_queue_params p = { .fence_slots = 16,
+				      .timeout_ms = dsb_test_debug_kernel() ? 60000 : 0 };
+
+	ctx_init_params(&c, &p);
 	ring_init(&ring, batch, 16384);
 	ck_assert_int_eq(dsb_syncobj_create(&c.dev, 0, &so), 0);
 	for (i = 0; i < jobs; i++)
