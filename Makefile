@@ -28,7 +28,7 @@ DEMO_PROGS := tests/build/demo/demo $(addprefix lib/examples/,hello mesa_style \
 	throughput uring_fences) tests/build/demo/dsbctl_view
 DEMO_KVER ?= 6.1
 # VM tests that are also run under fault injection in the debug lane.
-FI_TESTS := bo_test
+FI_TESTS := bo_test fi_submit_test
 # Test run with test_alloc_in_signalling=1 as the debug lane's negative
 # control: it must submit jobs, and the lane must catch the allocation.
 NEGCTL_TEST := submit_smoke_test

@@ -362,15 +362,24 @@ int dsb_fault_injection_on(void)
 	return v && strcmp(v, "0") != 0 && *v;
 }
 
+/*
+ * The make-it-fail file of the calling thread, opened once while nothing
+ * fails: opening it with failures armed could itself fail, and leave them
+ * armed for the rest of the test.
+ */
+static __thread int fi_fd = -1;
+
 static void make_it_fail(const char *value)
 {
-	int fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
+	if (fi_fd < 0)
+		fi_fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+	if (fi_fd < 0)
 		return;
-	if (write(fd, value, 1) != 1)
-		fprintf(stderr, "dsb_fi: cannot write make-it-fail\n");
-	close(fd);
+	/* Retried: the write itself may meet an injected failure. */
+	for (int i = 0; i < 100; i++)
+		if (pwrite(fi_fd, value, 1, 0) == 1)
+			return;
+	fprintf(stderr, "dsb_fi: cannot write make-it-fail\n");
 }
 
 void dsb_fi_begin(void)
