@@ -66,7 +66,7 @@ if [ "$rc" != 0 ]; then
 fi
 
 echo "debug lane: [2/2] negative control: $NEGCTL_TEST with test_alloc_in_signalling=1 must be caught"
-if ! modinfo -F parm "$ko" | grep -q '^test_alloc_in_signalling:'; then
+if ! grep -q '^test_alloc_in_signalling:' <<<"$(modinfo -F parm "$ko")"; then
 	echo "debug lane: FAIL: dsb.ko has no test_alloc_in_signalling parameter: the negative control cannot run"
 	f=$((f + 1)); fail=1
 elif [ ! -x "tests/build/vm/$NEGCTL_TEST" ]; then

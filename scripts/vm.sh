@@ -382,7 +382,8 @@ while IFS= read -r pat; do
 done <"$DSB_ROOT/scripts/klog-patterns"
 if [ $dirty = 1 ]; then
 	echo "vm.sh: --- kernel log excerpt ---" >&2
-	grep -E -A25 -f "$DSB_ROOT/scripts/klog-patterns" "$klog" | head -n 80 >&2
+	# head may close the pipe early: not a failure (pipefail is on).
+	grep -E -A25 -f "$DSB_ROOT/scripts/klog-patterns" "$klog" | head -n 80 >&2 || true
 	echo "vm.sh: --- end of excerpt (full log: $log) ---" >&2
 fi
 
