@@ -11,6 +11,7 @@
  * others with -ECANCELED, their fence slots written so GPU-side waiters
  * move on, and later submits fail with -ECANCELED.
  */
+#include <linux/bitmap.h>
 #include <linux/dma-fence.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -63,6 +64,7 @@ static void dsb_queue_release(struct kref *ref)
 	dsb_bo_put(q->sqcq_bo);
 	kfree(q->slot_job);
 	kvfree(q->deps);
+	bitmap_free(q->resv_slots);
 	mutex_destroy(&q->sq_lock);
 	mutex_destroy(&q->submit_lock);
 	kfree(q);
@@ -405,7 +407,8 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 
 	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL);
 	q->deps = kvcalloc((size_t)nslots * DSB_MAX_JOB_DEPS, sizeof(*q->deps), GFP_KERNEL);
-	if (!q->slot_job || !q->deps) {
+	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL);
+	if (!q->slot_job || !q->deps || !q->resv_slots) {
 		ret = -ENOMEM;
 		goto err_put;
 	}

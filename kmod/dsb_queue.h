@@ -108,6 +108,9 @@ struct dsb_qctx {
  * @submit_lock: serializes submitters; never held while allocating
  * @wptr: packets written, under @submit_lock
  * @submitted: seqno of the last submitted job, under @submit_lock
+ * @resv_slots: fence slots reserved by the batch being submitted, under
+ *              @submit_lock, empty between batches
+ * @resv_cqes: CQEs reserved by that batch, under @submit_lock
  * @lock: protects the fields below; taken from fence callbacks (irqsave)
  * @inflight: jobs submitted and not retired, by seqno
  * @slot_job: job in flight per fence slot
@@ -159,6 +162,8 @@ struct dsb_queue {
 	struct mutex submit_lock;	/* serializes submitters */
 	u64 wptr;
 	u64 submitted;
+	unsigned long *resv_slots;
+	u32 resv_cqes;
 
 	spinlock_t lock;	/* in-flight jobs, CQ, state */
 	struct list_head inflight;

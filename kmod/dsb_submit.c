@@ -166,24 +166,21 @@ static int dsb_queue_cmp(const void *a, const void *b)
 }
 
 /*
- * Reserve what job @i needs on its queue, submit locks held. Returns 0 or
- * the errno that rejects the batch.
+ * Reserve what job @d needs on its queue, submit locks held: its fence slot
+ * in the queue's per-batch bitmap (a slot used twice in a batch is busy),
+ * its CQE, its ring space. Returns 0 or the errno that rejects the batch;
+ * dsb_submit_unreserve() undoes the bookkeeping either way.
  */
-static int dsb_submit_reserve(struct dsb_submit_desc *descs, u32 i, u32 *ring_need)
+static int dsb_submit_reserve(struct dsb_submit_desc *d, u32 *ring_need)
 {
-	struct dsb_submit_desc *d = &descs[i];
 	struct dsb_queue *q = d->q;
 	unsigned long flags;
-	u32 j, cq_need = 0;
 	int ret = 0;
 
-	for (j = 0; j < i; j++) {
-		if (descs[j].q != q)
-			continue;
-		if (descs[j].slot == d->slot)
-			return -EBUSY;
-		cq_need += descs[j].post_cqe;
-	}
+	if (__test_and_set_bit(d->slot, q->resv_slots))
+		return -EBUSY;
+	d->reserved = true;
+	q->resv_cqes += d->post_cqe;
 	*ring_need += d->job->ndeps + 2;
 	if (*ring_need > dsb_ring_space(q))
 		return -ENOSPC;
@@ -197,11 +194,25 @@ static int dsb_submit_reserve(struct dsb_submit_desc *descs, u32 i, u32 *ring_ne
 		u32 used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
 
 		if (used > q->sqcq->cq_entries ||
-		    used + q->cq_owed + cq_need + 1 > q->sqcq->cq_entries)
+		    used + q->cq_owed + q->resv_cqes > q->sqcq->cq_entries)
 			ret = -EBUSY;
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	return ret;
+}
+
+/* Clear the per-batch reservations of every queue, submit locks held. */
+static void dsb_submit_unreserve(struct dsb_submit_desc *descs, u32 count)
+{
+	u32 i;
+
+	for (i = 0; i < count; i++) {
+		if (!descs[i].reserved)
+			continue;
+		__clear_bit(descs[i].slot, descs[i].q->resv_slots);
+		descs[i].q->resv_cqes = 0;
+		descs[i].reserved = false;
+	}
 }
 
 /* Arm job @d: runs inside the signalling section, cannot fail. */
@@ -307,10 +318,13 @@ int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, 
 	for (i = 0; i < count; i++) {
 		for (j = 0; qs[j] != descs[i].q; j++)
 			;
-		ret = dsb_submit_reserve(descs, i, &ring_need[j]);
+		ret = dsb_submit_reserve(&descs[i], &ring_need[j]);
 		if (ret)
-			goto out_unlock;
+			break;
 	}
+	dsb_submit_unreserve(descs, count);
+	if (ret)
+		goto out_unlock;
 
 	/* Phase 4: arm, write, publish, ring. No allocation, no failure. */
 	cookie = dma_fence_begin_signalling();

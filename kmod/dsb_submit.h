@@ -16,6 +16,7 @@ struct dsb_queue;
  * @cmd_len: command buffer length
  * @user_data: opaque value for the CQE
  * @post_cqe: the job comes from the SQ and owes a CQE
+ * @reserved: its slot is marked in the queue's per-batch bitmap
  * @nsyncs: number of @syncs
  * @syncs: wait and signal operations
  * @seqno: out, the job's seqno
@@ -30,6 +31,7 @@ struct dsb_submit_desc {
 	u32 cmd_len;
 	u64 user_data;
 	bool post_cqe;
+	bool reserved;
 	u32 nsyncs;
 	struct drm_dsb_sync_op syncs[DRM_DSB_MAX_SYNC_OPS];
 	u64 seqno;
