@@ -25,6 +25,7 @@
 #include "dsb_trace.h"
 
 static struct workqueue_struct *dsb_fence_wq;
+static LLIST_HEAD(dsb_fence_free_list);
 
 static const char *dsb_fence_get_driver_name(struct dma_fence *fence)
 {
@@ -36,26 +37,32 @@ static const char *dsb_fence_get_timeline_name(struct dma_fence *fence)
 	return "dsb-queue";
 }
 
-static void dsb_fence_free_work(struct work_struct *work)
+static void dsb_fence_free_work_fn(struct work_struct *work)
 {
-	struct dsb_fence *f = container_of(work, struct dsb_fence, free_work);
+	struct llist_node *list = llist_del_all(&dsb_fence_free_list);
+	struct dsb_fence *f, *next;
 
-	atomic_dec(&f->ddev->stats.live_fences);
-	dsb_bo_put(f->fence_bo);
-	dma_fence_free(&f->base);
+	llist_for_each_entry_safe(f, next, list, free_node) {
+		atomic_dec(&f->ddev->stats.live_fences);
+		dsb_bo_put(f->fence_bo);
+		dma_fence_free(&f->base);
+	}
 }
+
+static DECLARE_WORK(dsb_fence_free_work, dsb_fence_free_work_fn);
 
 /*
  * The last reference may be dropped anywhere, including under spinlocks and
  * in interrupts; dropping the fence memory reference may free a BO, which
- * needs process context.
+ * needs process context. Fences are freed in batches by one work item.
  */
 static void dsb_fence_release(struct dma_fence *fence)
 {
 	struct dsb_fence *f = container_of(fence, struct dsb_fence, base);
 
-	INIT_WORK(&f->free_work, dsb_fence_free_work);
-	queue_work(dsb_fence_wq, &f->free_work);
+	/* The first fence on an empty list schedules the work. */
+	if (llist_add(&f->free_node, &dsb_fence_free_list))
+		queue_work(dsb_fence_wq, &dsb_fence_free_work);
 }
 
 static const struct dma_fence_ops dsb_fence_ops = {
@@ -80,6 +87,7 @@ int dsb_fence_module_init(void)
  */
 void dsb_fence_module_exit(void)
 {
+	/* Draining runs the work, which may be queued again until it is empty. */
 	destroy_workqueue(dsb_fence_wq);
 }
 
@@ -238,7 +246,7 @@ void dsb_job_free(struct dsb_job *job)
 			dsb_fence_free_unarmed(job->fence);
 	}
 	atomic_dec(&ddev->stats.live_jobs);
-	kfree(job);
+	dsb_queue_job_recycle(job->q, job);
 }
 
 /**

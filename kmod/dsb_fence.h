@@ -4,6 +4,7 @@
 #define __DSB_FENCE_H__
 
 #include <linux/dma-fence.h>
+#include <linux/llist.h>
 #include <linux/workqueue.h>
 
 #include "dsb_drv.h"
@@ -20,7 +21,7 @@ struct dma_fence_chain;
  * @ddev: the device that signals it
  * @fence_bo: reference on the producing queue's fence memory
  * @slot: the job's slot in that memory
- * @free_work: defers the final put of @fence_bo to process context
+ * @free_node: on the list of fences freed in process context
  */
 struct dsb_fence {
 	struct dma_fence base;
@@ -28,7 +29,7 @@ struct dsb_fence {
 	struct dsb_device *ddev;
 	struct dsb_bo *fence_bo;
 	struct dsb_fence_slot *slot;
-	struct work_struct free_work;
+	struct llist_node free_node;
 };
 
 /**
@@ -63,7 +64,7 @@ struct dsb_signal {
 
 /**
  * struct dsb_job - a submitted job, from prepare to retirement
- * @node: link in the queue's in-flight list
+ * @node: link in the queue's in-flight list, or in its cache of free jobs
  * @q: the queue
  * @fence: the job's fence (a reference)
  * @seqno: seqno in the queue

@@ -48,10 +48,58 @@ int dsb_fault_errno(u32 fault)
 	}
 }
 
+/**
+ * dsb_queue_job_alloc() - a zeroed job, from the queue's cache when it can
+ * @q: the queue
+ *
+ * Jobs retire into a per-queue cache (at most one per fence slot) instead
+ * of going back to the slab allocator, whose fast path is costly under
+ * emulation; the prepare phase takes them from there.
+ *
+ * Return: the job, or NULL when out of memory.
+ */
+struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
+{
+	struct dsb_job *job;
+
+	spin_lock(&q->job_cache_lock);
+	job = list_first_entry_or_null(&q->job_cache, struct dsb_job, node);
+	if (job) {
+		list_del(&job->node);
+		q->job_cache_count--;
+	}
+	spin_unlock(&q->job_cache_lock);
+	if (!job)
+		return kzalloc(sizeof(*job), GFP_KERNEL);
+	memset(job, 0, sizeof(*job));
+	return job;
+}
+
+/**
+ * dsb_queue_job_recycle() - give a finished job back (no allocation)
+ * @q: its queue
+ * @job: the job, with no reference left to anything
+ */
+void dsb_queue_job_recycle(struct dsb_queue *q, struct dsb_job *job)
+{
+	spin_lock(&q->job_cache_lock);
+	if (q->job_cache_count < q->nslots) {
+		list_add(&job->node, &q->job_cache);
+		q->job_cache_count++;
+		job = NULL;
+	}
+	spin_unlock(&q->job_cache_lock);
+	kfree(job);
+}
+
 static void dsb_queue_release(struct kref *ref)
 {
 	struct dsb_queue *q = container_of(ref, struct dsb_queue, ref);
 	struct dsb_device *ddev = q->ddev;
+	struct dsb_job *job, *tmp;
+
+	list_for_each_entry_safe(job, tmp, &q->job_cache, node)
+		kfree(job);
 
 	if (q->vm) {
 		if (q->ring_bo)
@@ -398,6 +446,8 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->inflight);
 	INIT_LIST_HEAD(&q->dev_node);
+	spin_lock_init(&q->job_cache_lock);
+	INIT_LIST_HEAD(&q->job_cache);
 	q->owner = file;
 	q->busy_ns = df->busy_ns;
 	q->client_id = df->client_id;

@@ -122,6 +122,9 @@ struct dsb_qctx {
  * @fault_seqno: job executing at the fault
  * @fault_va: faulting VA
  * @deps: dependency table, @nslots * %DSB_MAX_JOB_DEPS entries
+ * @job_cache_lock: protects @job_cache and @job_cache_count
+ * @job_cache: finished jobs kept for reuse (at most @nslots)
+ * @job_cache_count: number of them
  * @engine: the engine the queue runs on
  * @engine_node: link in the engine's queue list
  * @dev_node: link in the device's queue list
@@ -178,6 +181,10 @@ struct dsb_queue {
 
 	struct dsb_dep_entry *deps;
 
+	spinlock_t job_cache_lock;	/* protects @job_cache */
+	struct list_head job_cache;
+	u32 job_cache_count;
+
 	struct dsb_engine *engine;
 	struct list_head engine_node;
 	struct list_head dev_node;
@@ -194,6 +201,8 @@ static inline struct dsb_queue *dsb_queue_get(struct dsb_queue *q)
 }
 
 void dsb_queue_put(struct dsb_queue *q);
+struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q);
+void dsb_queue_job_recycle(struct dsb_queue *q, struct dsb_job *job);
 struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
 void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va);
 void dsb_queue_retire(struct dsb_queue *q, u64 seqno);

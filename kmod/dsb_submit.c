@@ -91,7 +91,7 @@ static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc 
 	u32 i;
 	int ret;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL);
+	job = dsb_queue_job_alloc(d->q);
 	if (!job)
 		return -ENOMEM;
 	atomic_inc(&ddev->stats.live_jobs);
