@@ -111,6 +111,7 @@ static void dsb_queue_release(struct kref *ref)
 	dsb_bo_put(q->fence_bo);
 	dsb_bo_put(q->sqcq_bo);
 	kfree(q->slot_job);
+	kvfree(q->sq_descs);
 	kvfree(q->deps);
 	bitmap_free(q->resv_slots);
 	mutex_destroy(&q->sq_lock);
@@ -164,7 +165,7 @@ void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->lock, flags);
-	cqe = &q->cqes[q->cq_tail & (q->sqcq->cq_entries - 1)];
+	cqe = &q->cqes[q->cq_tail & (q->cq_entries - 1)];
 	cqe->user_data = user_data;
 	cqe->seqno = seqno;
 	cqe->error = error;
@@ -489,8 +490,14 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	if (ret)
 		goto err_put;
 	q->sqcq = vaddr;
-	q->sqcq->sq_entries = nslots;
-	q->sqcq->cq_entries = 2 * nslots;
+	/*
+	 * The header is userspace's to scribble on: the kernel keeps its own
+	 * copy of every size it uses.
+	 */
+	q->sq_entries = nslots;
+	q->cq_entries = 2 * nslots;
+	q->sqcq->sq_entries = q->sq_entries;
+	q->sqcq->cq_entries = q->cq_entries;
 	q->sqcq->sqes_offset = DSB_SQCQ_HDR_SIZE;
 	q->sqcq->cqes_offset = DSB_SQCQ_HDR_SIZE + sq_size;
 	q->sqes = vaddr + DSB_SQCQ_HDR_SIZE;
@@ -527,8 +534,8 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	args->timeout_ms = q->timeout_ms;
 	args->ring_va = q->ring_va;
 	args->sq_cq_size = q->sqcq_bo->base.size;
-	args->sq_entries = q->sqcq->sq_entries;
-	args->cq_entries = q->sqcq->cq_entries;
+	args->sq_entries = q->sq_entries;
+	args->cq_entries = q->cq_entries;
 	return 0;
 
 err_revoke:

@@ -15,6 +15,7 @@ struct dsb_bo;
 struct dsb_job;
 struct dsb_engine;
 struct dma_fence;
+struct dsb_submit_desc;
 
 /**
  * struct dsb_dep_entry - one entry of a queue's dependency table
@@ -102,9 +103,12 @@ struct dsb_qctx {
  * @sqcq: SQ/CQ header
  * @sqes: SQ entries
  * @cqes: CQ entries
+ * @sq_entries: number of SQ entries (the kernel's copy, never read back)
+ * @cq_entries: number of CQ entries (likewise)
  * @ring_va: GPU VA of the ring
  * @sq_lock: serializes consumers of the SQ (taken before @submit_lock)
  * @sq_head: SQ entries consumed, under @sq_lock
+ * @sq_descs: descriptors for SQ batches, under @sq_lock, allocated on first use
  * @submit_lock: serializes submitters; never held while allocating
  * @wptr: packets written, under @submit_lock
  * @submitted: seqno of the last submitted job, under @submit_lock
@@ -157,10 +161,13 @@ struct dsb_queue {
 	struct dsb_sq_cq_header *sqcq;
 	struct drm_dsb_sqe *sqes;
 	struct drm_dsb_cqe *cqes;
+	u32 sq_entries;
+	u32 cq_entries;
 	u64 ring_va;
 
 	struct mutex sq_lock;	/* serializes SQ consumers */
 	u32 sq_head;
+	struct dsb_submit_desc *sq_descs;
 
 	struct mutex submit_lock;	/* serializes submitters */
 	u64 wptr;

@@ -113,7 +113,10 @@ static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc 
 		struct dma_fence *fence;
 
 		if (op->flags & DRM_DSB_SYNC_OP_SIGNAL) {
+			/* Descriptors are reused: every field is set here. */
 			sig = &d->signals[d->nsignals];
+			sig->chain = NULL;
+			sig->point = 0;
 			sig->syncobj = drm_syncobj_find(file, op->handle);
 			if (!sig->syncobj)
 				return -ENOENT;
@@ -149,6 +152,7 @@ static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
 
 	for (i = 0; i < d->nsignals; i++) {
 		dma_fence_chain_free(d->signals[i].chain);
+		d->signals[i].chain = NULL;
 		drm_syncobj_put(d->signals[i].syncobj);
 	}
 	d->nsignals = 0;
@@ -193,8 +197,8 @@ static int dsb_submit_reserve(struct dsb_submit_desc *d, u32 *ring_need)
 	} else if (d->post_cqe) {
 		u32 used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
 
-		if (used > q->sqcq->cq_entries ||
-		    used + q->cq_owed + q->resv_cqes > q->sqcq->cq_entries)
+		if (used > q->cq_entries ||
+		    used + q->cq_owed + q->resv_cqes > q->cq_entries)
 			ret = -EBUSY;
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -471,7 +475,7 @@ static int dsb_sqe_to_desc(struct dsb_queue *q, u32 idx, struct dsb_submit_desc 
 	struct drm_dsb_sqe sqe;
 	u32 i;
 
-	memcpy(&sqe, &q->sqes[idx & (q->sqcq->sq_entries - 1)], sizeof(sqe));
+	memcpy(&sqe, &q->sqes[idx & (q->sq_entries - 1)], sizeof(sqe));
 	d->q = q;
 	d->user_data = sqe.user_data;
 	d->slot = sqe.slot;
@@ -500,7 +504,7 @@ static bool dsb_queue_cq_room(struct dsb_queue *q)
 
 	spin_lock_irqsave(&q->lock, flags);
 	used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
-	ok = used < q->sqcq->cq_entries && used + q->cq_owed < q->sqcq->cq_entries;
+	ok = used < q->cq_entries && used + q->cq_owed < q->cq_entries;
 	spin_unlock_irqrestore(&q->lock, flags);
 	return ok;
 }
@@ -529,17 +533,23 @@ int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
 	int ret = 0, err = 0;
 
 	*last_seqno = 0;
-	descs = kvcalloc(min_t(u32, count, DRM_DSB_MAX_JOBS), sizeof(*descs), GFP_KERNEL);
-	if (!descs)
-		return -ENOMEM;
-
 	mutex_lock(&q->sq_lock);
+	/* Kept with the queue: a batch through the SQ allocates no array. */
+	if (!q->sq_descs) {
+		q->sq_descs = kvcalloc(min_t(u32, q->sq_entries, DRM_DSB_MAX_JOBS),
+				       sizeof(*q->sq_descs), GFP_KERNEL);
+		if (!q->sq_descs) {
+			mutex_unlock(&q->sq_lock);
+			return -ENOMEM;
+		}
+	}
+	descs = q->sq_descs;
 	while (done < count) {
 		/* Pairs with the library's store-release of sq_tail. */
 		u32 avail = smp_load_acquire(&q->sqcq->sq_tail) - q->sq_head;
 
 		n = min3(avail, count - done, (u32)DRM_DSB_MAX_JOBS);
-		if (!n || avail > q->sqcq->sq_entries)
+		if (!n || avail > q->sq_entries)
 			break;
 		for (i = 0; i < n; i++) {
 			err = dsb_sqe_to_desc(q, q->sq_head + i, &descs[i]);
@@ -575,7 +585,6 @@ out:
 	/* Tell userspace how far we got; pairs with its load-acquire of sq_head. */
 	smp_store_release(&q->sqcq->sq_head, q->sq_head);
 	mutex_unlock(&q->sq_lock);
-	kvfree(descs);
 	*submitted = done;
 	return done ? 0 : ret;
 }

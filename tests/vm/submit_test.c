@@ -526,6 +526,71 @@ START_TEST(test_sq_path)
 }
 END_TEST
 
+/*
+ * An entry the kernel could not take (its slot busy: -EBUSY, left in the SQ)
+ * that userspace then rewrites: the kernel must prepare the new contents
+ * from scratch. The first attempt allocated a timeline chain node for its
+ * signal; the rewritten entry signals a binary syncobj (regression: a stale
+ * chain node of the first attempt was used, a use-after-free under KASAN).
+ */
+START_TEST(test_sq_entry_rewritten_after_busy)
+{
+	struct dsb_test_queue q = queue_new(fd, 0, 8, 0);
+	uint32_t so_t = syncobj_new(fd), so_b = syncobj_new(fd);
+	struct dsb_test_bo data;
+	struct dsb_test_cmdbuf cb;
+	struct drm_dsb_sqe *e;
+	struct arena a;
+	volatile uint64_t *d;
+	uint64_t va, s0, point = 0;
+	uint32_t tail, sub;
+
+	arena_init(fd, &a, 8);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &data), 0);
+	d = data.map;
+	/* Slot 0 stays in flight until the gate d[16] opens. */
+	va = arena_cmd(&a, &cb);
+	dsb_test_cmd_memwait(&cb, data.va + 128, 1, 0);
+	ck_assert_int_eq(dsb_test_submit(fd, q.id, 0, va, dsb_test_cmd_len(&cb), NULL, 0, &s0), 0);
+
+	tail = q.sq_cq->sq_tail;
+	e = sqe_at(&q, tail);
+	va = arena_cmd(&a, &cb);
+	dsb_test_cmd_write(&cb, data.va, 0x7700);
+	memset(e, 0, sizeof(*e));
+	e->user_data = 0x77;
+	e->cmd_va = va;
+	e->cmd_len = dsb_test_cmd_len(&cb);
+	e->slot = 0;
+	e->sync_count = 1;
+	e->syncs[0].flags = DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TIMELINE;
+	e->syncs[0].handle = so_t;
+	e->syncs[0].point = 1;
+	__atomic_store_n(&q.sq_cq->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(sq_submit(q.id, 8, &sub), -EBUSY);
+	ck_assert_uint_eq(sub, 0);
+
+	/* Same entry, rewritten before the kernel consumed it. */
+	e->slot = 1;
+	e->syncs[0].flags = DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_SYNCOBJ;
+	e->syncs[0].handle = so_b;
+	e->syncs[0].point = 0;
+	ck_assert_int_eq(sq_submit(q.id, 8, &sub), 0);
+	ck_assert_uint_eq(sub, 1);
+	d[16] = 1;	/* open the gate */
+	wait_cq(&q, 1);
+	ck_assert_uint_eq(cqe_at(&q, 0)->user_data, 0x77);
+	ck_assert_int_eq(cqe_at(&q, 0)->error, 0);
+	ck_assert_uint_eq(d[0], 0x7700);
+	ck_assert_int_eq(drmSyncobjWait(fd, &so_b, 1, dsb_test_now_ns() + 5 * SEC_NS, 0, NULL), 0);
+	/* The timeline point of the first attempt was never published. */
+	ck_assert_int_eq(drmSyncobjQuery(fd, &so_t, &point, 1), 0);
+	ck_assert_uint_eq(point, 0);
+	ck_assert_int_eq(dsb_test_wait(fd, q.id, s0, 5 * SEC_NS, NULL), 0);
+	ck_assert_int_eq(dsb_test_queue_destroy(fd, &q), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("submit");
@@ -540,5 +605,6 @@ int main(void)
 	tcase_add_test(tc, test_slot_exhaustion);
 	tcase_add_test(tc, test_ring_exhaustion);
 	tcase_add_test(tc, test_sq_path);
+	tcase_add_test(tc, test_sq_entry_rewritten_after_busy);
 	return run_suite(s);
 }
