@@ -639,6 +639,10 @@ struct drm_dsb_queue_status {
  *
  * The kernel accepts an SQE only when the CQ is sure to have room for its
  * CQE, so the CQ never overflows and completion never allocates.
+ *
+ * The header is writable by userspace; its sizes and offsets are there for
+ * userspace to read. The kernel keeps its own copies and never reads them
+ * back, and a garbage @cq_head only makes the CQ look full.
  */
 
 /**
