@@ -245,6 +245,15 @@ if [ "$DSB_KMEMLEAK" = 1 ] && [ -e /sys/kernel/debug/kmemleak ]; then
 	echo scan >/sys/kernel/debug/kmemleak
 	echo clear >/sys/kernel/debug/kmemleak
 fi
+# A kernel that already reported a problem while booting (before any dsb
+# code ran) is not worth testing on: say so, and the host boots again.
+if dmesg | grep -E -q -f /etc/dsb-klog-patterns; then
+	echo "DSB-VM-BOOT-DIRTY"
+	dmesg | grep -E -m3 -f /etc/dsb-klog-patterns
+	sync
+	poweroff -f
+	sleep 10
+fi
 if [ "$DSB_LOAD_DSB" = 1 ]; then
 	echo "DSB-VM: loading dsb.ko"
 	insmod /lib/modules/dsb.ko $DSB_MODPARAMS || { echo "DSB-VM: insmod dsb.ko $DSB_MODPARAMS failed"; finish 125; }
@@ -330,6 +339,9 @@ for attempt in 1 2 3; do
 	# start_kernel) comes from the boot, not from dsb.
 	boot_dirty=$(sed -n '1,/DSB-VM: loading dsb.ko\|DSB-VM-CMD-BEGIN/p' "$log" | grep -v '^DSB-' |
 		grep -E -m1 -f "$DSB_ROOT/scripts/klog-patterns" || true)
+	if [ -z "$boot_dirty" ] && grep -q '^DSB-VM-BOOT-DIRTY' "$log"; then
+		boot_dirty="a report in the kernel log before dsb.ko was loaded"
+	fi
 	if grep -q 'DSB-VM: booted' "$log" && [ -z "$boot_dirty" ]; then
 		break
 	fi
@@ -348,6 +360,8 @@ status=$(sed -n 's/^DSB-VM-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -n1)
 if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	why+=("guest timed out after ${timeout_s}s (hung?)")
 	fail=1
+elif grep -q '^DSB-VM-BOOT-DIRTY' "$log"; then
+	why+=("the guest kernel reported a problem while booting, before dsb.ko was loaded, in 3 boots in a row")
 elif [ -z "$status" ]; then
 	why+=("guest died without printing its exit marker (panic, crash or QEMU error $qemu_rc)")
 	fail=1
