@@ -362,6 +362,7 @@ if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
 	fail=1
 elif grep -q '^DSB-VM-BOOT-DIRTY' "$log"; then
 	why+=("the guest kernel reported a problem while booting, before dsb.ko was loaded, in 3 boots in a row")
+	fail=1
 elif [ -z "$status" ]; then
 	why+=("guest died without printing its exit marker (panic, crash or QEMU error $qemu_rc)")
 	fail=1
