@@ -33,6 +33,18 @@ struct dsb_vm;
 
 /**
  * struct dsb_stats - device counters, shown in debugfs
+ * @submits: jobs submitted
+ * @packets: ring packets the engines consumed
+ * @completions: jobs whose fence signalled
+ * @timeouts: queues banned by the watchdog
+ * @faults: queues banned for a fault (timeouts included)
+ * @tampers: packets that failed their MAC or sequence check
+ * @cancels: jobs retired without running (bans, destroys)
+ * @live_bos: buffer objects alive
+ * @live_queues: queues alive
+ * @live_jobs: jobs between prepare and retirement
+ * @live_fences: dsb fences not yet freed
+ * @live_vms: GPU VA spaces alive
  */
 struct dsb_stats {
 	atomic64_t submits;

@@ -26,6 +26,9 @@ struct dsb_vm {
 
 /**
  * enum dsb_vm_fault - why an engine access failed
+ * @DSB_VM_OK: it did not
+ * @DSB_VM_UNMAPPED: the range is not inside one mapping
+ * @DSB_VM_RING_WRITE: a write into a queue ring
  */
 enum dsb_vm_fault {
 	DSB_VM_OK = 0,
