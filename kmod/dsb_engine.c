@@ -206,7 +206,17 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 	}
 }
 
-/* Fetch and execute the next instruction of the current command buffer. */
+/**
+ * dsb_engine_exec_instr() - fetch and execute the next instruction
+ * @q: the queue, inside a command buffer
+ * @now: current time in ns
+ * @next: in/out, when the engine must look again at the latest
+ *
+ * The instruction is copied out of the BO once, under the VM lock, and
+ * executed on the copy; the VM lock keeps every mapping it touches alive.
+ *
+ * Return: the step result; on a fault the queue is banned.
+ */
 static enum dsb_step dsb_engine_exec_instr(struct dsb_queue *q, u64 now, u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
@@ -247,7 +257,19 @@ static void dsb_engine_consume(struct dsb_queue *q)
 	atomic64_inc(&q->ddev->stats.packets);
 }
 
-/* Execute one packet or one instruction of @q. */
+/**
+ * dsb_engine_step() - execute one packet or one instruction of a queue
+ * @eng: the engine
+ * @q: the queue, resident on @eng
+ * @now: current time in ns
+ * @next: in/out, when the engine must look again at the latest
+ *
+ * Reads the doorbell, copies the packet at the read pointer out of the ring
+ * once, checks its sequence number and MAC, and executes the copy. Anything
+ * malformed bans the queue.
+ *
+ * Return: the step result.
+ */
 static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q,
 				     u64 now, u64 *next)
 {
@@ -350,7 +372,14 @@ static bool dsb_queue_has_work(struct dsb_queue *q)
 	return q->ctx.in_exec || READ_ONCE(q->ctrl->doorbell) != q->ctx.rptr;
 }
 
-/* Map @q into a hardware slot, evicting the least recently run queue. */
+/**
+ * dsb_engine_make_resident() - map a queue into a hardware slot
+ * @eng: the engine, lock held
+ * @q: the queue
+ *
+ * A free slot is used; otherwise the least recently run resident queue is
+ * evicted (its state stays in its &struct dsb_qctx).
+ */
 static void dsb_engine_make_resident(struct dsb_engine *eng, struct dsb_queue *q)
 {
 	unsigned int i, victim = 0;
@@ -399,7 +428,17 @@ static void dsb_engine_watchdog(struct dsb_queue *q)
 	}
 }
 
-/* Give @q its time slice. Returns true when it made progress. */
+/**
+ * dsb_engine_service() - give a queue its time slice
+ * @eng: the engine, lock held
+ * @q: one of its queues
+ * @next: in/out, when the engine must look again at the latest
+ *
+ * Runs up to a budget of steps that doubles with the queue's priority,
+ * accounts the busy time, and runs the queue's watchdog.
+ *
+ * Return: true when the queue made progress.
+ */
 static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_queue *q, u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;

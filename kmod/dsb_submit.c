@@ -63,7 +63,16 @@ static int dsb_submit_desc_check(const struct dsb_submit_desc *d)
 	return 0;
 }
 
-/* Add the leaves of @fence as dependencies of @job. */
+/**
+ * dsb_job_add_deps() - add the leaves of a fence as dependencies of a job
+ * @job: the job being prepared
+ * @fence: a fence, possibly a chain or an array
+ *
+ * Signalled fences without an error are dropped. A fence of the job's own
+ * device becomes a GPU-side wait, any other one a proxy.
+ *
+ * Return: 0, or -E2BIG beyond %DSB_MAX_JOB_DEPS dependencies.
+ */
 static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
 {
 	struct dma_fence_unwrap iter;
@@ -219,7 +228,15 @@ static void dsb_submit_unreserve(struct dsb_submit_desc *descs, u32 count)
 	}
 }
 
-/* Arm job @d: runs inside the signalling section, cannot fail. */
+/**
+ * dsb_submit_arm_one() - arm a prepared job
+ * @d: its descriptor, slot and ring space reserved
+ * @cancel: where a job goes if its queue was banned meanwhile
+ *
+ * Runs inside the fence-signalling section: initialises the fence, fills
+ * the dependency table, writes the packets, publishes the fence to its
+ * syncobjs and puts the job in flight. Allocates nothing, cannot fail.
+ */
 static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *cancel)
 {
 	struct dsb_job *job = d->job;
@@ -469,7 +486,16 @@ out_put:
 	return ret;
 }
 
-/* Copy SQE @idx out of shared memory once and turn it into a descriptor. */
+/**
+ * dsb_sqe_to_desc() - turn an SQ entry into a descriptor
+ * @q: the queue
+ * @idx: the entry's index (not yet masked)
+ * @d: the descriptor to fill
+ *
+ * The entry is copied out of the shared SQ once, then checked on the copy.
+ *
+ * Return: 0 or -EINVAL.
+ */
 static int dsb_sqe_to_desc(struct dsb_queue *q, u32 idx, struct dsb_submit_desc *d)
 {
 	struct drm_dsb_sqe sqe;
