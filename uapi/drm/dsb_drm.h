@@ -469,7 +469,11 @@ struct dsb_instr {
  * the requested point; -EBADF for a bad sync_file fd; -EBUSY when the
  * fence slot is still in flight (or used twice in the batch); -ENOSPC when
  * the ring has no room; -ECANCELED when the queue is banned (see
- * %DRM_IOCTL_DSB_QUEUE_STATUS); -EFAULT for a bad user pointer; -ENOMEM.
+ * %DRM_IOCTL_DSB_QUEUE_STATUS); -EFAULT for a bad user pointer; -E2BIG for
+ * a job whose wait operations resolve to more than
+ * %DRM_DSB_PARAM_MAX_JOB_DEPS fences, or an element larger than the kernel
+ * knows with nonzero extra bytes; -ENOMEM. A batch may touch at most 8
+ * distinct queues (-EINVAL beyond).
  */
 
 /** enum drm_dsb_sync_op_flags - flags of &struct drm_dsb_sync_op */
