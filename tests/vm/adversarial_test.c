@@ -332,6 +332,19 @@ static void report_latency(const char *what, int64_t ns)
 		      (long long)ns / MS_NS);
 }
 
+/*
+ * The scribble is in place: let the victim's job run into it, and expect a
+ * prompt ban of the victim's queue (the latency is reported and checked).
+ */
+static void release_and_expect_ban(struct victim *v, const char *what)
+{
+	int64_t t0 = dsb_test_now_ns();
+
+	release_blocker(v);
+	wait_banned(&v->q, 10 * SEC_NS);
+	report_latency(what, dsb_test_now_ns() - t0);
+}
+
 START_TEST(test_tamper_random_bytes_at_rptr)
 {
 	struct victim v;
@@ -355,7 +368,6 @@ START_TEST(test_tamper_replayed_packet)
 {
 	struct victim v;
 	struct dsb_packet old[16];
-	int64_t t0;
 
 	/* Ring of 16 packets, one full lap of 8 two-packet jobs first. */
 	victim_setup(&v, 16, 8);
@@ -367,10 +379,7 @@ START_TEST(test_tamper_replayed_packet)
 	 * (position 1): a valid old packet at the wrong place and time. */
 	ck_assert_uint_eq(old[7].seq, 7);
 	memcpy(ring_at(&v, 17), &old[7], sizeof(old[7]));
-	t0 = dsb_test_now_ns();
-	release_blocker(&v);
-	wait_banned(&v.q, 10 * SEC_NS);
-	report_latency("replayed old packet", dsb_test_now_ns() - t0);
+	release_and_expect_ban(&v, "replayed old packet");
 	victim_check(&v, DRM_DSB_FAULT_TAMPER, -EBADMSG, 0);
 }
 END_TEST
@@ -383,7 +392,6 @@ END_TEST
 START_TEST(test_tamper_replayed_same_position)
 {
 	struct victim v;
-	int64_t t0;
 
 	victim_setup(&v, 16, 8);	/* job 1: WAIT@16 EXEC@17 SIGNAL@18 */
 	ck_assert_uint_eq(v.lap[1].seq, 1);
@@ -391,11 +399,7 @@ START_TEST(test_tamper_replayed_same_position)
 	 * 1's EXEC would forge a completion of seqno 1 on slot 0. */
 	ck_assert_uint_eq(v.lap[1].op, DSB_PKT_SIGNAL);
 	memcpy(ring_at(&v, 17), &v.lap[1], sizeof(v.lap[1]));
-	t0 = dsb_test_now_ns();
-	release_blocker(&v);
-	wait_banned(&v.q, 10 * SEC_NS);
-	report_latency("replayed packet of the previous lap, same position",
-		       dsb_test_now_ns() - t0);
+	release_and_expect_ban(&v, "replayed packet of the previous lap, same position");
 	victim_check(&v, DRM_DSB_FAULT_TAMPER, -EBADMSG, 0);
 }
 END_TEST
@@ -404,16 +408,12 @@ START_TEST(test_tamper_skipped_signal)
 {
 	struct victim v;
 	struct dsb_packet *sigp;
-	int64_t t0;
 
 	victim_setup(&v, 0, 0);
 	sigp = ring_at(&v, v.base + 2);
 	ck_assert_uint_eq(sigp->op, DSB_PKT_SIGNAL);
 	sigp->op = DSB_PKT_NOP;		/* skip job 1's SIGNAL */
-	t0 = dsb_test_now_ns();
-	release_blocker(&v);
-	wait_banned(&v.q, 10 * SEC_NS);
-	report_latency("skipped SIGNAL", dsb_test_now_ns() - t0);
+	release_and_expect_ban(&v, "skipped SIGNAL");
 	/* Job 1's work ran, but its fence still signals, with an error. */
 	victim_check(&v, DRM_DSB_FAULT_TAMPER, -EBADMSG, 1);
 }
@@ -440,15 +440,11 @@ START_TEST(test_tamper_doorbell_past_written)
 {
 	struct victim v;
 	uint64_t db;
-	int64_t t0;
 
 	victim_setup(&v, 0, 0);
 	db = v.q.ctrl->doorbell;
 	__atomic_store_n(&v.q.ctrl->doorbell, db + 1, __ATOMIC_RELEASE);
-	t0 = dsb_test_now_ns();
-	release_blocker(&v);
-	wait_banned(&v.q, 10 * SEC_NS);
-	report_latency("doorbell one packet past the written ones", dsb_test_now_ns() - t0);
+	release_and_expect_ban(&v, "doorbell one packet past the written ones");
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(wait_job(fd, v.q.id, v.s[i]), 0);
 		ck_assert_uint_eq(v.d[1 + i], 0x100 + i);
