@@ -70,6 +70,11 @@ module_param_named(test_alloc_in_signalling, dsb_test_alloc_in_signalling, bool,
 MODULE_PARM_DESC(test_alloc_in_signalling,
 		 "TEST ONLY, default off: allocate inside the fence-signalling section of submit, so the debug lane can prove it catches it");
 
+unsigned int dsb_test_retire_delay_us;
+module_param_named(test_retire_delay_us, dsb_test_retire_delay_us, uint, 0644);
+MODULE_PARM_DESC(test_retire_delay_us,
+		 "TEST ONLY, default 0: busy-wait this long (at most 20000) in the completion interrupt before a job is retired, to widen the window between the engine's SIGNAL and the fence signal");
+
 static struct platform_device *dsb_pdevs[4];
 
 static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_file *file)

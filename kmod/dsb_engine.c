@@ -274,11 +274,11 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 				     u64 now, u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
-	struct dsb_fence_slot *fs;
 	struct dsb_dep_entry *e;
 	struct dsb_packet pkt;
 	const u64 *word;
 	u64 wptr, pos, v;
+	s32 err;
 
 	if (c->in_exec)
 		return dsb_engine_exec_instr(q, now, next);
@@ -347,16 +347,14 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 	case DSB_PKT_SIGNAL:
 		if (pkt.arg[0] >= q->nslots)
 			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
-		fs = &q->slots[pkt.arg[0]];
-		WRITE_ONCE(fs->error, c->job_err);
-		/* Error before seqno: pairs with the load-acquire of slot waiters. */
-		smp_store_release(&fs->seqno, pkt.arg[1]);
-		/* Slot before header: pairs with userspace's load-acquire of it. */
-		smp_store_release(&q->fhdr->completed, pkt.arg[1]);
+		err = c->job_err;
 		c->job_err = 0;
 		dsb_engine_consume(q);
-		/* The completion interrupt. */
-		dsb_queue_retire(q, pkt.arg[1]);
+		/*
+		 * The completion interrupt: signals the job's fence, then
+		 * writes its fence slot (the only writer of slots).
+		 */
+		dsb_queue_retire(q, pkt.arg[1], err);
 		/* Jobs on other engines may be waiting for this slot. */
 		dsb_device_kick_waiters(q->ddev);
 		return DSB_STEP_DONE;

@@ -250,25 +250,44 @@ void dsb_job_free(struct dsb_job *job)
 }
 
 /**
- * dsb_job_complete() - signal a retired job's fence and free the job
- * @job: the job, already off the in-flight list
+ * dsb_job_signal_locked() - signal a retiring job's fence
+ * @job: the job, being taken off its queue's in-flight list
  * @error: 0 or the job's error
  *
- * A dependency's error propagates to the job even when the GPU-side wait
- * could not see it (the producer's slot was reused since).
+ * Called under the queue lock, in the critical section that takes the job
+ * out of flight and before its fence slot is written, so that nothing
+ * reports the job complete (WAIT, io_uring, fence memory, CQE) while its
+ * dma_fence, syncobj points or sync_files still read as unsignalled. A
+ * dependency's error propagates to the job even when the GPU-side wait
+ * could not see it (the producer's slot was reused since). Nothing here
+ * allocates: fence callbacks run under the fence's own lock.
+ *
+ * Return: the job's final status.
  */
-void dsb_job_complete(struct dsb_job *job, s32 error)
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error)
 {
-	struct dsb_queue *q = job->q;
 	u32 i;
 
+	lockdep_assert_held(&job->q->lock);
 	dsb_job_disarm_deps(job);
 	for (i = 0; i < job->ndeps && !error; i++)
 		error = job->deps[i].fence->error;
 	if (error)
 		dma_fence_set_error(&job->fence->base, error);
-	trace_dsb_job_done(q, job->seqno, error);
+	trace_dsb_job_done(job->q, job->seqno, error);
 	dma_fence_signal(&job->fence->base);
+	return error;
+}
+
+/**
+ * dsb_job_finish() - post a signalled job's CQE and free the job
+ * @job: the job, signalled by dsb_job_signal_locked() and off every list
+ * @error: the status dsb_job_signal_locked() returned
+ */
+void dsb_job_finish(struct dsb_job *job, s32 error)
+{
+	struct dsb_queue *q = job->q;
+
 	if (job->post_cqe)
 		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot, true);
 	atomic64_inc(&q->ddev->stats.completions);

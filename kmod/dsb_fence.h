@@ -73,6 +73,7 @@ struct dsb_signal {
  * @cmd_len: command buffer length
  * @user_data: echoed in the CQE
  * @post_cqe: the job came from the SQ and owes a CQE
+ * @status: final status, set when it retires (its CQE's error)
  * @ndeps: number of dependencies
  * @deps: dependencies
  */
@@ -86,6 +87,7 @@ struct dsb_job {
 	u32 cmd_len;
 	u64 user_data;
 	bool post_cqe;
+	s32 status;
 	u32 ndeps;
 	struct dsb_dep deps[DSB_MAX_JOB_DEPS];
 };
@@ -97,7 +99,8 @@ struct dsb_fence *to_dsb_fence(struct dma_fence *fence);
 void dsb_job_arm_deps(struct dsb_job *job);
 void dsb_job_disarm_deps(struct dsb_job *job);
 void dsb_job_free(struct dsb_job *job);
-void dsb_job_complete(struct dsb_job *job, s32 error);
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error);
+void dsb_job_finish(struct dsb_job *job, s32 error);
 u64 dsb_dep_wait_value(const struct dsb_dep *dep);
 int dsb_fence_module_init(void);
 void dsb_fence_module_exit(void);

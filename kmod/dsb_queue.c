@@ -12,6 +12,7 @@
  * move on, and later submits fail with -ECANCELED.
  */
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -180,46 +181,80 @@ void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
 }
 
 /**
+ * dsb_queue_complete_job_locked() - complete a job that leaves flight
+ * @q: the queue, lock held
+ * @job: the job, already off the in-flight list
+ * @err: its error (the engine's, or the ban's)
+ *
+ * In one critical section with taking the job out of flight: the job's
+ * dma_fence is signalled first, then its fence slot is written and the
+ * queue's completed seqno advanced. Whatever reports the job complete —
+ * WAIT and io_uring waits (they look for the job under this lock), fence
+ * memory, the CQE posted later by dsb_job_finish() — therefore finds its
+ * fence, syncobj points and sync_files already signalled, with the status
+ * it reports. GPU-side and userspace waiters of the slot move on.
+ */
+static void dsb_queue_complete_job_locked(struct dsb_queue *q, struct dsb_job *job,
+					  int err)
+{
+	lockdep_assert_held(&q->lock);
+	err = dsb_job_signal_locked(job, err);
+	job->status = err;
+	q->slot_job[job->slot] = NULL;
+	q->completed = job->seqno;
+	if (err) {
+		if (!q->first_failed)
+			q->first_failed = job->seqno;
+		q->last_failed = job->seqno;
+	}
+	dsb_queue_write_slot_locked(q, job, err);
+}
+
+/**
  * dsb_queue_retire() - the completion interrupt: retire jobs up to @seqno
  * @q: the queue
- * @seqno: last seqno the engine signalled
+ * @seqno: seqno of the SIGNAL packet the engine executed
+ * @err: the job's status as the engine saw it (a failed dependency)
  *
  * Runs in the engine's signalling section: signals fences from
- * preallocated state, posts CQEs into preallocated memory, frees jobs.
+ * preallocated state, writes their fence slots, then posts CQEs into
+ * preallocated memory and frees the jobs.
  */
-void dsb_queue_retire(struct dsb_queue *q, u64 seqno)
+void dsb_queue_retire(struct dsb_queue *q, u64 seqno, s32 err)
 {
 	struct dsb_job *job, *tmp;
 	unsigned long flags;
 	LIST_HEAD(done);
+
+	if (unlikely(dsb_test_retire_delay_us))
+		udelay(min(dsb_test_retire_delay_us, 20000U));	/* test only */
 
 	spin_lock_irqsave(&q->lock, flags);
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
 		if (job->seqno > seqno)
 			break;
 		list_move_tail(&job->node, &done);
-		q->slot_job[job->slot] = NULL;
-		q->completed = job->seqno;
+		dsb_queue_complete_job_locked(q, job, err);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	list_for_each_entry_safe(job, tmp, &done, node) {
 		list_del(&job->node);
-		dsb_job_complete(job, READ_ONCE(q->slots[job->slot].error));
+		dsb_job_finish(job, job->status);
 	}
 }
 
 /**
- * dsb_queue_write_slot() - complete a job's fence slot as the engine would
+ * dsb_queue_write_slot_locked() - complete a job's fence slot
  * @q: the queue, lock held
- * @job: a job that will not run, just taken off the in-flight list
- * @err: its error
+ * @job: a job whose fence was just signalled
+ * @err: its status
  *
- * Done under the queue lock, in the same critical section that takes the
- * job off the in-flight list, so that a WAIT that no longer finds the job
- * finds its status in the slot; GPU-side and userspace waiters move on.
+ * The only writer of fence slots: the engine's SIGNAL goes through
+ * dsb_queue_retire(), bans and cancelled submits through
+ * dsb_queue_cancel_job_locked().
  */
-void dsb_queue_write_slot(struct dsb_queue *q, struct dsb_job *job, int err)
+void dsb_queue_write_slot_locked(struct dsb_queue *q, struct dsb_job *job, int err)
 {
 	struct dsb_fence_slot *fs = &q->slots[job->slot];
 
@@ -232,16 +267,17 @@ void dsb_queue_write_slot(struct dsb_queue *q, struct dsb_job *job, int err)
 }
 
 /**
- * dsb_queue_fail_job() - signal a job that will not run
- * @q: the queue
- * @job: the job, off the in-flight list, slot written
+ * dsb_queue_cancel_job_locked() - complete a job that will not run
+ * @q: the queue, lock held
+ * @job: the job, off the in-flight list and on the caller's list
  * @err: its error
+ *
+ * The caller calls dsb_job_finish() with &dsb_job.status once unlocked.
  */
-void dsb_queue_fail_job(struct dsb_queue *q, struct dsb_job *job, int err)
+void dsb_queue_cancel_job_locked(struct dsb_queue *q, struct dsb_job *job, int err)
 {
-	dsb_job_disarm_deps(job);
 	atomic64_inc(&q->ddev->stats.cancels);
-	dsb_job_complete(job, err);
+	dsb_queue_complete_job_locked(q, job, err);
 }
 
 /**
@@ -274,9 +310,7 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
 	list_splice_init(&q->inflight, &cancel);
 	err = dsb_fault_errno(fault);
 	list_for_each_entry(job, &cancel, node) {
-		q->slot_job[job->slot] = NULL;
-		q->completed = job->seqno;
-		dsb_queue_write_slot(q, job, err);
+		dsb_queue_cancel_job_locked(q, job, err);
 		err = -ECANCELED;
 	}
 	WRITE_ONCE(q->fhdr->fault, fault);
@@ -285,11 +319,9 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
 
 	if (fault != DRM_DSB_FAULT_NONE)
 		atomic64_inc(&q->ddev->stats.faults);
-	err = dsb_fault_errno(fault);
 	list_for_each_entry_safe(job, tmp, &cancel, node) {
 		list_del(&job->node);
-		dsb_queue_fail_job(q, job, err);
-		err = -ECANCELED;
+		dsb_job_finish(job, job->status);
 	}
 	dsb_device_kick_all(q->ddev);
 }
@@ -299,15 +331,25 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
  * @q: the queue
  * @seqno: a job seqno
  * @fence: out, a reference to the job's fence while it is in flight, else NULL
- * @error: out, when retired: the status its fence slot still holds, else 0
+ * @error: out, when retired: the job's status, else 0
  *
- * Return: 0, or -EINVAL for a seqno that was never submitted.
+ * A retired job's status is read from its fence slot while the slot holds
+ * it. After the slot was reused it is still known when no job failed in
+ * the range that could hold it (before the queue's first failure or after
+ * its last one), or when the queue was banned at or before it (jobs from
+ * the faulting one on all failed); otherwise it is lost, and the caller
+ * gets -ENODATA rather than a success that may be false. Everything is
+ * read under the queue lock, in which jobs leave flight already signalled.
+ *
+ * Return: 0, -EINVAL for a seqno that was never submitted, -ENODATA for a
+ * retired job whose status is no longer known.
  */
 int dsb_queue_seqno_fence(struct dsb_queue *q, u64 seqno, struct dma_fence **fence,
 			  s32 *error)
 {
 	unsigned long flags;
 	struct dsb_job *job;
+	int ret = -ENODATA;
 	u32 k;
 
 	*fence = NULL;
@@ -318,17 +360,27 @@ int dsb_queue_seqno_fence(struct dsb_queue *q, u64 seqno, struct dma_fence **fen
 	list_for_each_entry(job, &q->inflight, node) {
 		if (job->seqno == seqno) {
 			*fence = dma_fence_get(&job->fence->base);
-			break;
+			ret = 0;
+			goto out;
 		}
 	}
-	spin_unlock_irqrestore(&q->lock, flags);
-	if (*fence)
-		return 0;
-	/* Retired: its slot tells the status until the slot is reused. */
-	for (k = 0; k < q->nslots; k++)
-		if (READ_ONCE(q->slots[k].seqno) == seqno)
+	for (k = 0; k < q->nslots; k++) {
+		if (READ_ONCE(q->slots[k].seqno) == seqno) {
 			*error = READ_ONCE(q->slots[k].error);
-	return 0;
+			ret = 0;
+			goto out;
+		}
+	}
+	if (!q->first_failed || seqno < q->first_failed || seqno > q->last_failed) {
+		ret = 0;
+	} else if (q->state != DRM_DSB_QUEUE_ACTIVE && q->fault_seqno &&
+		   seqno >= q->fault_seqno) {
+		*error = seqno == q->fault_seqno ? dsb_fault_errno(q->fault) : -ECANCELED;
+		ret = 0;
+	}
+out:
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ret;
 }
 
 static void dsb_queue_revoke_mmap(struct dsb_queue *q, struct drm_file *file)

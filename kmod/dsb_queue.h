@@ -121,6 +121,8 @@ struct dsb_qctx {
  * @cq_tail: CQEs written
  * @cq_owed: CQEs owed to jobs in flight
  * @completed: seqno of the last retired job
+ * @first_failed: seqno of the first job that completed with an error, or 0
+ * @last_failed: seqno of the last one
  * @state: &enum drm_dsb_queue_state
  * @fault: &enum drm_dsb_fault_kind
  * @fault_seqno: job executing at the fault
@@ -181,6 +183,8 @@ struct dsb_queue {
 	u32 cq_tail;
 	u32 cq_owed;
 	u64 completed;
+	u64 first_failed;
+	u64 last_failed;
 	u32 state;
 	u32 fault;
 	u64 fault_seqno;
@@ -212,9 +216,9 @@ struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q);
 void dsb_queue_job_recycle(struct dsb_queue *q, struct dsb_job *job);
 struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
 void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va);
-void dsb_queue_retire(struct dsb_queue *q, u64 seqno);
-void dsb_queue_write_slot(struct dsb_queue *q, struct dsb_job *job, int err);
-void dsb_queue_fail_job(struct dsb_queue *q, struct dsb_job *job, int err);
+void dsb_queue_retire(struct dsb_queue *q, u64 seqno, s32 err);
+void dsb_queue_write_slot_locked(struct dsb_queue *q, struct dsb_job *job, int err);
+void dsb_queue_cancel_job_locked(struct dsb_queue *q, struct dsb_job *job, int err);
 void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
 			s32 error, u32 slot, bool owed);
 void dsb_file_destroy_queues(struct drm_file *file);

@@ -280,8 +280,7 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 	} else {
 		/* Banned since we reserved: the fence still signals, with an error. */
 		list_add_tail(&job->node, cancel);
-		q->completed = seqno;
-		dsb_queue_write_slot(q, job, -ECANCELED);
+		dsb_queue_cancel_job_locked(q, job, -ECANCELED);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 	d->seqno = seqno;
@@ -371,7 +370,7 @@ int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, 
 	}
 	list_for_each_entry_safe(job, tmp, &cancel, node) {
 		list_del(&job->node);
-		dsb_queue_fail_job(job->q, job, -ECANCELED);
+		dsb_job_finish(job, job->status);
 	}
 	dma_fence_end_signalling(cookie);
 	i = count;

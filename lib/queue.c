@@ -280,7 +280,9 @@ static bool dsb_seqno_error(const struct dsb_queue *q, uint64_t seqno,
  *
  * Polls the fence memory, then blocks. Returns 0 with the job's status
  * (0 or a negative errno) in *job_error if not NULL; -ETIME on timeout;
- * -EINVAL for seqno 0 or (from the kernel) a seqno never submitted.
+ * -EINVAL for seqno 0 or (from the kernel) a seqno never submitted;
+ * -ENODATA for a job completed so long ago that its status is no longer
+ * known (see DRM_IOCTL_DSB_WAIT).
  */
 int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 		   int32_t *job_error)
@@ -311,8 +313,9 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 				return -ETIME;
 			sched_yield();
 		}
+		/* Its slot moved on: the status is lost, never guess success. */
 		if (!dsb_seqno_error(q, seqno, &err))
-			err = 0;
+			return -ENODATA;
 		goto out;
 	}
 	ret = q->backend->wait(q, seqno, deadline, &err, q->backend->arg);

@@ -554,10 +554,17 @@ enum drm_dsb_wait_flags {
  * struct drm_dsb_wait - argument of %DRM_IOCTL_DSB_WAIT
  *
  * Waits, interruptibly, until job @seqno of the queue has completed.
- * Returns 0 with @error set to the job's status (0 or a negative errno;
- * for a job completed long ago whose slot was reused, 0), -ETIME when the
- * timeout passes, -EINVAL for a seqno never submitted, -ERESTARTSYS on a
- * signal.
+ * Returns 0 with @error set to the job's status (0 or a negative errno),
+ * -ETIME when the timeout passes, -EINVAL for a seqno never submitted,
+ * -ERESTARTSYS on a signal, and -ENODATA for a job completed so long ago
+ * that its status is no longer known: its fence slot was reused and a job
+ * of the queue that failed may be it (a job before the queue's first
+ * failure or after its last one is known to have succeeded). Success is
+ * never reported for a job that failed.
+ *
+ * When this (or any dsb interface: io_uring waits, fence memory, CQEs)
+ * reports a job complete, its dma_fence, syncobj points and sync_files
+ * already read as signalled.
  */
 struct drm_dsb_wait {
 	/** @queue_id: in, queue. */

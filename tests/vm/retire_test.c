@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/* Copyright (C) 2026 The dsb authors */
+/*
+ * Completion is reported only once it is true (issue 12, item 6).
+ *
+ * - Whatever reports a job complete (fence memory, the WAIT ioctl, an
+ *   io_uring WAIT_SEQNO, the CQE) finds its syncobj point and its sync_file
+ *   already signalled. The module's test_retire_delay_us widens the window
+ *   between the engine executing the job's SIGNAL packet and the driver
+ *   retiring it (the completion interrupt), where a driver that publishes
+ *   completion before it signals the dma_fence is caught every time.
+ * - A job that failed is never reported as a success, even after its fence
+ *   slot was reused: WAIT answers -ENODATA when the status is lost, and the
+ *   real status or 0 when it is still known.
+ */
+#define _GNU_SOURCE
+#include <liburing.h>
+
+#include "vm_suite.h"
+
+#define DELAY_PARAM "/sys/module/dsb/parameters/test_retire_delay_us"
+
+static int fd = -1;
+
+static void set_delay_us(unsigned int us)
+{
+	FILE *f = fopen(DELAY_PARAM, "w");
+
+	ck_assert_msg(f, "%s: %s", DELAY_PARAM, strerror(errno));
+	ck_assert_int_gt(fprintf(f, "%u\n", us), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void setup(void)
+{
+	fd = dsb_test_open_or_skip();
+}
+
+static void teardown(void)
+{
+	set_delay_us(0);
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+}
+
+/* The syncobj's fence and its sync_file both read as signalled, with @err. */
+static void assert_signalled(uint32_t syncobj, const char *what, int iter)
+{
+	int sync_fd = -1, st, ierr;
+
+	ck_assert_msg(drmSyncobjWait(fd, &syncobj, 1, 0, 0, NULL) == 0,
+		      "iteration %d: %s reported the job complete, its syncobj is unsignalled",
+		      iter, what);
+	ck_assert_int_eq(drmSyncobjExportSyncFile(fd, syncobj, &sync_fd), 0);
+	st = dsb_test_sync_file_status(sync_fd, &ierr);
+	close(sync_fd);
+	ck_assert_msg(st == 1, "iteration %d: %s reported the job complete, sync_file status %d",
+		      iter, what, st);
+}
+
+enum observer { BY_FENCE_MEMORY, BY_WAIT_IOCTL, BY_CQE, BY_URING_WAIT, N_OBSERVERS };
+static const char *const observer_name[] = {
+	"fence memory", "WAIT ioctl", "CQE", "io_uring WAIT_SEQNO",
+};
+
+/* Submit one NOP job through the SQ that signals @syncobj; its seqno. */
+static uint64_t sq_submit(struct dsb_test_queue *q, uint64_t cmd_va, uint32_t len,
+			  uint32_t syncobj)
+{
+	struct dsb_sq_cq_header *h = q->sq_cq;
+	struct drm_dsb_sqe *sqe;
+	struct drm_dsb_queue_submit_sq s = { .queue_id = q->id, .count = 1 };
+	uint32_t tail = h->sq_tail;
+
+	sqe = (struct drm_dsb_sqe *)((char *)h + h->sqes_offset) +
+	      (tail & (q->create.sq_entries - 1));
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->cmd_va = cmd_va;
+	sqe->cmd_len = len;
+	sqe->slot = 0;
+	sqe->user_data = 0x5eed;
+	sqe->sync_count = 1;
+	sqe->syncs[0] = sync_signal(syncobj);
+	__atomic_store_n(&h->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, &s), 0);
+	ck_assert_uint_eq(s.submitted, 1);
+	return s.last_seqno;
+}
+
+/*
+ * 40 jobs, each observed by one of four interfaces, polled as fast as the
+ * test can: the moment one says "complete", the syncobj and the sync_file
+ * must agree. With a 5 ms window per job, a driver that takes the job out
+ * of flight (or writes fence memory) before it signals fails every time.
+ */
+START_TEST(test_complete_implies_signalled)
+{
+	struct dsb_test_queue q = queue_new(fd, 256, 1, 0);
+	struct io_uring ring;
+	struct dsb_test_cmdbuf cb;
+	struct arena a;
+	int64_t t0, worst = 0;
+
+	ck_assert_int_eq(io_uring_queue_init(8, &ring, 0), 0);
+	arena_init(fd, &a, 4);
+	set_delay_us(5000);
+	for (int i = 0; i < 40; i++) {
+		enum observer how = i % N_OBSERVERS;
+		uint32_t syncobj = syncobj_new(fd);
+		struct drm_dsb_sync_op op = sync_signal(syncobj);
+		uint64_t va = arena_cmd(&a, &cb), seqno;
+
+		ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+		t0 = dsb_test_now_ns();
+		if (how == BY_CQE)
+			seqno = sq_submit(&q, va, dsb_test_cmd_len(&cb), syncobj);
+		else
+			seqno = submit_ok(fd, q.id, 0, va, &cb, &op, 1);
+		switch (how) {
+		case BY_FENCE_MEMORY:
+			while (__atomic_load_n(&dsb_test_fence_slot(&q, 0)->seqno,
+					       __ATOMIC_ACQUIRE) < seqno)
+				ck_assert_int_lt(dsb_test_now_ns() - t0, WAIT_NS);
+			break;
+		case BY_WAIT_IOCTL: {
+			int32_t err = 1;
+			int ret;
+
+			while ((ret = dsb_test_wait(fd, q.id, seqno, 0, &err)) == -ETIME)
+				ck_assert_int_lt(dsb_test_now_ns() - t0, WAIT_NS);
+			ck_assert_int_eq(ret, 0);
+			ck_assert_int_eq(err, 0);
+			break;
+		}
+		case BY_CQE: {
+			struct dsb_sq_cq_header *h = q.sq_cq;
+			const struct drm_dsb_cqe *cqe;
+
+			while (__atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE) == h->cq_head)
+				ck_assert_int_lt(dsb_test_now_ns() - t0, WAIT_NS);
+			cqe = (const struct drm_dsb_cqe *)((char *)h + h->cqes_offset) +
+			      (h->cq_head & (q.create.cq_entries - 1));
+			ck_assert_uint_eq(cqe->seqno, seqno);
+			ck_assert_int_eq(cqe->error, 0);
+			__atomic_store_n(&h->cq_head, h->cq_head + 1, __ATOMIC_RELEASE);
+			break;
+		}
+		case BY_URING_WAIT: {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			struct drm_dsb_uring_cmd c = { .id = q.id, .value = seqno };
+			struct io_uring_cqe *cqe;
+
+			io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+			sqe->cmd_op = DRM_DSB_URING_WAIT_SEQNO;
+			/* The 16-byte payload sits in the SQE's command area. */
+			memcpy(&sqe->addr3, &c, sizeof(c));
+			ck_assert_int_eq(io_uring_submit(&ring), 1);
+			ck_assert_int_eq(io_uring_wait_cqe(&ring, &cqe), 0);
+			ck_assert_int_eq(cqe->res, 0);
+			io_uring_cqe_seen(&ring, cqe);
+			break;
+		}
+		default:
+			ck_abort();
+		}
+		assert_signalled(syncobj, observer_name[how], i);
+		if (dsb_test_now_ns() - t0 > worst)
+			worst = dsb_test_now_ns() - t0;
+		ck_assert_int_eq(drmSyncobjDestroy(fd, syncobj), 0);
+		/* The slot is free again once the job has retired. */
+		(void)wait_job(fd, q.id, seqno);
+	}
+	set_delay_us(0);
+	fprintf(stderr, "40 jobs observed complete through 4 interfaces, each already signalled (slowest %.1f ms with a 5 ms window)\n",
+		worst / 1e6);
+	io_uring_queue_exit(&ring);
+	ck_assert_int_eq(dsb_test_bo_destroy(fd, &a.bo), 0);
+	ck_assert_int_eq(dsb_test_queue_destroy(fd, &q), 0);
+}
+END_TEST
+
+static int32_t wait_status(uint32_t qid, uint64_t seqno, int *ret)
+{
+	int32_t err = 12345;
+
+	*ret = dsb_test_wait(fd, qid, seqno, WAIT_NS, &err);
+	return err;
+}
+
+/*
+ * One fence slot: job B fails (its dependency's queue faulted), then job C
+ * reuses the slot. WAIT on B must not say success; A (before any failure)
+ * and C (in the slot) are known.
+ */
+START_TEST(test_failed_job_never_reported_as_success)
+{
+	struct dsb_test_queue bad = queue_new(fd, 256, 1, 0);
+	struct dsb_test_queue q = queue_new(fd, 256, 1, 0);
+	uint32_t s = syncobj_new(fd);
+	struct drm_dsb_sync_op op = sync_signal(s), w = sync_wait(s);
+	struct dsb_test_cmdbuf cb;
+	uint64_t va, f, sa, sb, sc;
+	struct arena a;
+	int ret;
+	int32_t err;
+
+	arena_init(fd, &a, 8);
+	va = arena_cmd(&a, &cb);
+	ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+	sa = submit_ok(fd, q.id, 0, va, &cb, NULL, 0);
+	ck_assert_int_eq(wait_job(fd, q.id, sa), 0);
+
+	va = arena_cmd(&a, &cb);
+	ck_assert_int_eq(dsb_test_cmd_write(&cb, 0x10, 1), 0);	/* unmapped: BAD_VA */
+	f = submit_ok(fd, bad.id, 0, va, &cb, &op, 1);
+	ck_assert_int_eq(wait_job(fd, bad.id, f), -EIO);
+
+	va = arena_cmd(&a, &cb);
+	ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+	sb = submit_ok(fd, q.id, 0, va, &cb, &w, 1);
+	ck_assert_int_eq(wait_job(fd, q.id, sb), -EIO);
+
+	va = arena_cmd(&a, &cb);
+	ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+	sc = submit_ok(fd, q.id, 0, va, &cb, NULL, 0);
+	ck_assert_int_eq(wait_job(fd, q.id, sc), 0);
+
+	err = wait_status(q.id, sb, &ret);
+	ck_assert_msg(ret == -ENODATA || (ret == 0 && err == -EIO),
+		      "WAIT on a failed job whose slot was reused: ret %d error %d", ret, err);
+	ck_assert_int_eq(ret, -ENODATA);
+	err = wait_status(q.id, sa, &ret);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_int_eq(err, 0);
+	err = wait_status(q.id, sc, &ret);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_int_eq(err, 0);
+	/* The banned queue's faulting job keeps its status after the ban. */
+	err = wait_status(bad.id, f, &ret);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_int_eq(err, -EIO);
+
+	ck_assert_int_eq(drmSyncobjDestroy(fd, s), 0);
+	ck_assert_int_eq(dsb_test_bo_destroy(fd, &a.bo), 0);
+	ck_assert_int_eq(dsb_test_queue_destroy(fd, &q), 0);
+	ck_assert_int_eq(dsb_test_queue_destroy(fd, &bad), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("retire");
+	TCase *tc = tcase_new(s, "retire", 120);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_complete_implies_signalled);
+	tcase_add_test(tc, test_failed_job_never_reported_as_success);
+	return run_suite(s);
+}
