@@ -84,8 +84,15 @@ static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
 
 		if (dma_fence_is_signaled(f) && !f->error)
 			continue;
-		if (job->ndeps == DSB_MAX_JOB_DEPS)
+		if (job->ndeps == DSB_MAX_JOB_DEPS) {
+			/*
+			 * Leaving the walk early: the cursor still holds a
+			 * reference on the container it is in (a chain node
+			 * or the fence itself), which holds every fence in it.
+			 */
+			dma_fence_put(iter.chain);
 			return -E2BIG;
+		}
 		dep = &job->deps[job->ndeps++];
 		dep->fence = dma_fence_get(f);
 		dep->proxy = !df || df->ddev != job->q->ddev;
