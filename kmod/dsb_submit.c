@@ -402,7 +402,7 @@ static int dsb_copy_elem(void *dst, size_t ksize, u64 uptr, u32 ustride, u32 idx
 {
 	void __user *src = u64_to_user_ptr(uptr + (u64)idx * ustride);
 
-	if (ustride < min_size)
+	if (ustride < min_size || ustride > DRM_DSB_MAX_STRIDE)
 		return -EINVAL;
 	return copy_struct_from_user(dst, ksize, src, ustride);
 }
@@ -436,6 +436,12 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 	for (i = 0; i < n; i++) {
 		struct dsb_submit_desc *d = &descs[i];
 
+		/* Bounded (DRM_DSB_MAX_STRIDE), but a dying caller stops now. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out_put;
+		}
+		cond_resched();
 		ret = dsb_copy_elem(&uj, sizeof(uj), args->jobs.array, args->jobs.stride,
 				    i, offsetofend(struct drm_dsb_job, user_data));
 		if (ret)
@@ -565,6 +571,8 @@ int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
 	int ret = 0, err = 0;
 
 	*last_seqno = 0;
+	/* One call's work is bounded even while another thread refills the SQ. */
+	count = min(count, q->sq_entries);
 	mutex_lock(&q->sq_lock);
 	/* Kept with the queue: a batch through the SQ allocates no array. */
 	if (!q->sq_descs) {

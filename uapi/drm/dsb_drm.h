@@ -35,7 +35,7 @@ extern "C" {
  * define DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DSB_UAPI_VERSION	4
+#define DSB_UAPI_VERSION	5
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -82,6 +82,17 @@ enum drm_dsb_ioctl_id {
 #define DRM_IOCTL_DSB_WAIT		DRM_IOCTL_DSB(IOWR, WAIT, wait)
 #define DRM_IOCTL_DSB_QUEUE_STATUS	DRM_IOCTL_DSB(IOWR, QUEUE_STATUS, queue_status)
 #define DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ	DRM_IOCTL_DSB(IOWR, QUEUE_SUBMIT_SQ, queue_submit_sq)
+
+/**
+ * define DRM_DSB_MAX_STRIDE - largest element size of an array, in bytes
+ *
+ * A &struct drm_dsb_obj_array whose @stride is larger is rejected with
+ * -EINVAL before anything is read: the kernel checks that the bytes of an
+ * element past the structure it knows are zero, so the stride bounds the
+ * user memory one ioctl walks (at most %DRM_DSB_MAX_JOBS elements of jobs,
+ * each with %DRM_DSB_MAX_SYNC_OPS sync operations: about 1 MiB).
+ */
+#define DRM_DSB_MAX_STRIDE	256
 
 /**
  * struct drm_dsb_obj_array - an array of objects passed to the kernel
@@ -740,7 +751,11 @@ struct drm_dsb_cqe {
 struct drm_dsb_queue_submit_sq {
 	/** @queue_id: in, queue. */
 	__u32 queue_id;
-	/** @count: in, most entries to consume. */
+	/**
+	 * @count: in, most entries to consume; one call consumes at most
+	 * the SQ's size (@sq_entries of &struct drm_dsb_queue_create), so
+	 * its time is bounded even while another thread refills the SQ.
+	 */
 	__u32 count;
 	/** @flags: in, MBZ. */
 	__u32 flags;
@@ -763,7 +778,7 @@ struct drm_dsb_queue_submit_sq {
 
 /** enum drm_dsb_uring_cmd_op - io_uring command opcodes */
 enum drm_dsb_uring_cmd_op {
-	/** @DRM_DSB_URING_SUBMIT: like %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ; res = count. */
+	/** @DRM_DSB_URING_SUBMIT: like %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ (@arg at most the SQ size counts); res = count. */
 	DRM_DSB_URING_SUBMIT = 0x0d5b0001,
 	/** @DRM_DSB_URING_WAIT_SEQNO: complete when job @value of @id is done. */
 	DRM_DSB_URING_WAIT_SEQNO = 0x0d5b0002,
