@@ -32,7 +32,10 @@
 #include "dsb_mem.h"
 #include "dsb_vm.h"
 
-/* Unmap and free the pages of a BO of ours, as far as they were allocated. */
+/**
+ * dsb_bo_free_pages() - unmap and free the pages of a BO of ours
+ * @bo: the BO, whose pages may be allocated only in part
+ */
 static void dsb_bo_free_pages(struct dsb_bo *bo)
 {
 	unsigned int i, n = bo->base.size >> PAGE_SHIFT;
@@ -167,7 +170,15 @@ static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_clien
 	return bo;
 }
 
-/* Allocate zeroed, accounted pages and map them where userspace may map them. */
+/**
+ * dsb_bo_alloc_pages() - back a BO with zeroed pages and kernel-map them
+ * @bo: the BO, already charged for its pages and page array
+ *
+ * The pages are charged to the caller's memory cgroup (__GFP_ACCOUNT);
+ * on failure dsb_bo_free_pages() frees what was allocated.
+ *
+ * Return: 0 or -ENOMEM.
+ */
 static int dsb_bo_alloc_pages(struct dsb_bo *bo)
 {
 	unsigned int i, n = bo->base.size >> PAGE_SHIFT;

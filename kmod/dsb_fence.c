@@ -38,7 +38,12 @@ static const char *dsb_fence_get_timeline_name(struct dma_fence *fence)
 	return "dsb-queue";
 }
 
-/* Give back what dsb_fence_alloc() charged; any context. */
+/**
+ * dsb_fence_uncharge() - give back what dsb_fence_alloc() charged
+ * @mem: the fence's accounting object; its reference is dropped
+ *
+ * Any context: the fence's file and queue may be long gone.
+ */
 static void dsb_fence_uncharge(struct dsb_mem_client *mem)
 {
 	dsb_mem_uncharge(mem, dsb_mem_kmalloc_size(sizeof(struct dsb_fence)));

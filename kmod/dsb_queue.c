@@ -93,7 +93,11 @@ struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
 	return job;
 }
 
-/* Free a job that is not cached, and its charge. */
+/**
+ * dsb_queue_job_free() - free a job that is not cached, and its charge
+ * @q: the job's queue, whose accounting object was charged for it
+ * @job: the job
+ */
 static void dsb_queue_job_free(struct dsb_queue *q, struct dsb_job *job)
 {
 	kfree(job);
