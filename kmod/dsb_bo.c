@@ -3,13 +3,20 @@
 /**
  * DOC: Buffer objects
  *
- * A dsb BO is vmalloc memory, allocated zeroed, kernel-mapped and pinned for
+ * A dsb BO is zeroed pages, allocated with __GFP_ACCOUNT (charged to the
+ * caller's memory cgroup), vmap()ed as a user-mappable area, and pinned for
  * its whole life: the engine reads and writes it through that mapping
  * without ever allocating. Userspace maps it through the DRM fake offset;
  * queue regions (ring, control page, fence memory, SQ/CQ) are dsb BOs too,
  * some mapped read-only. PRIME export goes through the DRM core; import of
  * a dsb BO into the same device returns the same object, any other dma-buf
  * is wrapped and kernel-mapped with dma_buf_vmap() at import time.
+ *
+ * Every BO is charged to a &struct dsb_mem_client (dsb_mem.c) before it is
+ * allocated: its pages, page array and object for a BO of ours, the
+ * object for an import (the exporter owns the pages). The BO keeps a
+ * reference on the client, so the charge is given back when the last
+ * reference goes, whoever holds it.
  */
 #include <linux/dma-buf.h>
 #include <linux/mm.h>
@@ -22,7 +29,25 @@
 #include "dsb_compat.h"
 #include "dsb_drv.h"
 #include "dsb_bo.h"
+#include "dsb_mem.h"
 #include "dsb_vm.h"
+
+/**
+ * dsb_bo_free_pages() - unmap and free the pages of a BO of ours
+ * @bo: the BO, whose pages may be allocated only in part
+ */
+static void dsb_bo_free_pages(struct dsb_bo *bo)
+{
+	unsigned int i, n = bo->base.size >> PAGE_SHIFT;
+
+	if (!bo->pages)
+		return;
+	if (bo->vaddr)
+		vunmap(bo->vaddr);
+	for (i = 0; i < n && bo->pages[i]; i++)
+		__free_page(bo->pages[i]);
+	kvfree(bo->pages);
+}
 
 static void dsb_bo_free(struct drm_gem_object *obj)
 {
@@ -33,11 +58,13 @@ static void dsb_bo_free(struct drm_gem_object *obj)
 		dsb_dma_buf_vunmap(bo->import_buf, &bo->import_map);
 		dma_buf_put(bo->import_buf);
 	} else {
-		vfree(bo->vaddr);
+		dsb_bo_free_pages(bo);
 	}
 	if (bo->charged)
 		atomic64_sub(obj->size, &ddev->pinned);
 	drm_gem_object_release(obj);
+	dsb_mem_uncharge(bo->mem, bo->mem_charge);
+	dsb_mem_client_put(bo->mem);
 	kfree(bo);
 	atomic_dec(&ddev->stats.live_bos);
 }
@@ -65,20 +92,10 @@ static void dsb_bo_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
 static struct sg_table *dsb_bo_get_sg_table(struct drm_gem_object *obj)
 {
 	struct dsb_bo *bo = to_dsb_bo(obj);
-	unsigned int i, n = obj->size >> PAGE_SHIFT;
-	struct sg_table *sgt;
-	struct page **pages;
 
 	if (bo->import_buf)
 		return ERR_PTR(-EOPNOTSUPP);
-	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return ERR_PTR(-ENOMEM);
-	for (i = 0; i < n; i++)
-		pages[i] = vmalloc_to_page((u8 *)bo->vaddr + ((size_t)i << PAGE_SHIFT));
-	sgt = drm_prime_pages_to_sg(obj->dev, pages, n);
-	kvfree(pages);
-	return sgt;
+	return drm_prime_pages_to_sg(obj->dev, bo->pages, obj->size >> PAGE_SHIFT);
 }
 
 static int dsb_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
@@ -119,12 +136,34 @@ static const struct drm_gem_object_funcs dsb_bo_funcs = {
 	.vm_ops = &dsb_bo_vm_ops,
 };
 
-static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, size_t size)
+/**
+ * dsb_bo_alloc() - charge and allocate the object of a BO
+ * @ddev: the device
+ * @mem: the accounting object to charge
+ * @size: size of the BO
+ * @charge: bytes to charge @mem, the object included
+ *
+ * From here on dsb_bo_free() uncharges, whatever happens.
+ *
+ * Return: the BO, or an ERR_PTR (-EDQUOT, -ENOMEM).
+ */
+static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem,
+				   size_t size, u64 charge)
 {
-	struct dsb_bo *bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	struct dsb_bo *bo;
+	int ret;
 
-	if (!bo)
-		return NULL;
+	charge += dsb_mem_kmalloc_size(sizeof(*bo));
+	ret = dsb_mem_charge(mem, charge);
+	if (ret)
+		return ERR_PTR(ret);
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
+	if (!bo) {
+		dsb_mem_uncharge(mem, charge);
+		return ERR_PTR(-ENOMEM);
+	}
+	bo->mem = dsb_mem_client_get(mem);
+	bo->mem_charge = charge;
 	drm_gem_private_object_init(&ddev->drm, &bo->base, size);
 	bo->base.funcs = &dsb_bo_funcs;
 	atomic_inc(&ddev->stats.live_bos);
@@ -132,15 +171,46 @@ static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, size_t size)
 }
 
 /**
+ * dsb_bo_alloc_pages() - back a BO with zeroed pages and kernel-map them
+ * @bo: the BO, already charged for its pages and page array
+ *
+ * The pages are charged to the caller's memory cgroup (__GFP_ACCOUNT);
+ * on failure dsb_bo_free_pages() frees what was allocated.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int dsb_bo_alloc_pages(struct dsb_bo *bo)
+{
+	unsigned int i, n = bo->base.size >> PAGE_SHIFT;
+
+	bo->pages = kvcalloc(n, sizeof(*bo->pages), GFP_KERNEL_ACCOUNT);
+	if (!bo->pages)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		bo->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!bo->pages[i])
+			return -ENOMEM;
+	}
+	/* VM_USERMAP: dsb_bo_mmap() maps it with remap_vmalloc_range(). */
+	bo->vaddr = vmap(bo->pages, n, VM_MAP | VM_USERMAP, PAGE_KERNEL);
+	return bo->vaddr ? 0 : -ENOMEM;
+}
+
+/**
  * dsb_bo_create() - allocate a pinned, kernel-mapped, zeroed BO
  * @ddev: the device
+ * @mem: the accounting object to charge
  * @size: size in bytes, rounded up to pages
  *
- * Return: the BO with one reference, or an ERR_PTR.
+ * Return: the BO with one reference, or an ERR_PTR: -EDQUOT beyond the
+ * accounting limits, -ENOMEM beyond the device's pinned limit or when an
+ * allocation fails.
  */
-struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, size_t size)
+struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
+			     size_t size)
 {
 	struct dsb_bo *bo;
+	u64 charge;
 	int ret;
 
 	size = PAGE_ALIGN(size);
@@ -149,17 +219,17 @@ struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, size_t size)
 		atomic64_sub(size, &ddev->pinned);
 		return ERR_PTR(-ENOMEM);
 	}
-	bo = dsb_bo_alloc(ddev, size);
-	if (!bo) {
+	/* The pages and the array of them. */
+	charge = size + dsb_mem_kmalloc_size((size >> PAGE_SHIFT) * sizeof(struct page *));
+	bo = dsb_bo_alloc(ddev, mem, size, charge);
+	if (IS_ERR(bo)) {
 		atomic64_sub(size, &ddev->pinned);
-		return ERR_PTR(-ENOMEM);
+		return bo;
 	}
 	bo->charged = true;
-	bo->vaddr = vmalloc_user(size);
-	if (!bo->vaddr) {
-		ret = -ENOMEM;
+	ret = dsb_bo_alloc_pages(bo);
+	if (ret)
 		goto err_put;
-	}
 	ret = drm_gem_create_mmap_offset(&bo->base);
 	if (ret)
 		goto err_put;
@@ -215,6 +285,7 @@ int dsb_bo_allow_mmap(struct dsb_bo *bo, struct drm_file *file, u64 *offset)
 struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 					    struct dma_buf *buf)
 {
+	struct dsb_mem_client *mem;
 	struct dsb_bo *bo;
 	int ret;
 
@@ -229,9 +300,14 @@ struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 	if (!PAGE_ALIGNED(buf->size) || buf->size > DSB_MAX_BO_SIZE)
 		return ERR_PTR(-EINVAL);
 
-	bo = dsb_bo_alloc(to_dsb_device(dev), buf->size);
-	if (!bo)
+	/* Called in the importing process: charge its user. */
+	mem = dsb_mem_client_get_current();
+	if (!mem)
 		return ERR_PTR(-ENOMEM);
+	bo = dsb_bo_alloc(to_dsb_device(dev), mem, buf->size, 0);
+	dsb_mem_client_put(mem);
+	if (IS_ERR(bo))
+		return ERR_CAST(bo);
 	get_dma_buf(buf);
 	ret = dsb_dma_buf_vmap(buf, &bo->import_map);
 	if (ret)
@@ -277,7 +353,7 @@ int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *fil
 	if (args->size > DSB_MAX_BO_SIZE)
 		return -E2BIG;
 
-	bo = dsb_bo_create(to_dsb_device(dev), args->size);
+	bo = dsb_bo_create(to_dsb_device(dev), df->mem, args->size);
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
 	ret = dsb_vm_map(df->vm, bo, &va);

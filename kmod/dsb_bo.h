@@ -7,6 +7,7 @@
 #include <drm/drm_gem.h>
 
 struct dsb_device;
+struct dsb_mem_client;
 
 /**
  * struct dsb_bo - a dsb buffer object
@@ -17,6 +18,9 @@ struct dsb_device;
  * @user_readonly: userspace may only map it read-only
  * @is_ring: a queue ring: engine writes to it fault the queue
  * @charged: counted in &dsb_device.pinned
+ * @pages: the backing pages of a BO the driver allocated, vmap()ed at @vaddr
+ * @mem: the accounting object charged for it (reference)
+ * @mem_charge: bytes charged to @mem
  */
 struct dsb_bo {
 	struct drm_gem_object base;
@@ -26,6 +30,9 @@ struct dsb_bo {
 	bool user_readonly;
 	bool is_ring;
 	bool charged;
+	struct page **pages;
+	struct dsb_mem_client *mem;
+	u64 mem_charge;
 };
 
 static inline struct dsb_bo *to_dsb_bo(struct drm_gem_object *obj)
@@ -33,7 +40,8 @@ static inline struct dsb_bo *to_dsb_bo(struct drm_gem_object *obj)
 	return container_of(obj, struct dsb_bo, base);
 }
 
-struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, size_t size);
+struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
+			     size_t size);
 void dsb_bo_put(struct dsb_bo *bo);
 int dsb_bo_allow_mmap(struct dsb_bo *bo, struct drm_file *file, u64 *offset);
 struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,

@@ -39,6 +39,7 @@
 
 #include "dsb_debugfs.h"
 #include "dsb_engine.h"
+#include "dsb_mem.h"
 #include "dsb_fence.h"
 #include "dsb_queue.h"
 #include "dsb_ring.h"
@@ -356,6 +357,10 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 		   atomic_read(&s->live_bos), atomic_read(&s->live_queues),
 		   atomic_read(&s->live_jobs), atomic_read(&s->live_fences),
 		   atomic_read(&s->live_vms));
+	/* Module-wide, the same on every device. */
+	seq_printf(m, "pinned_bytes %lld\nmem_charged_bytes %llu\nmem_total_limit %llu\nmem_client_limit %llu\n",
+		   (long long)atomic64_read(&ddev->pinned), dsb_mem_total_used(),
+		   dsb_mem_total_limit(), dsb_mem_client_limit());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_device);

@@ -28,6 +28,7 @@
 #include "dsb_debugfs.h"
 #include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_submit.h"
 #include "dsb_uring.h"
@@ -54,7 +55,7 @@ MODULE_PARM_DESC(hw_slots, "Hardware queue slots per engine (1-16)");
 unsigned int dsb_max_pinned_mb;
 module_param_named(max_pinned_mb, dsb_max_pinned_mb, uint, 0444);
 MODULE_PARM_DESC(max_pinned_mb,
-		 "Most BO memory a device pins, in MiB (0: half of system RAM)");
+		 "Most BO memory a device pins, in MiB (0 or above total_mem_mb: total_mem_mb)");
 
 unsigned int dsb_engine_poll_us = 100;
 module_param_named(engine_poll_us, dsb_engine_poll_us, uint, 0644);
@@ -124,28 +125,64 @@ static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_fi
 	case DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS:
 		args->value = READ_ONCE(dsb_timeout_ms);
 		break;
+	case DRM_DSB_PARAM_CLIENT_MEM_LIMIT:
+		args->value = dsb_mem_client_limit();
+		break;
+	case DRM_DSB_PARAM_TOTAL_MEM_LIMIT:
+		args->value = dsb_mem_total_limit();
+		break;
+	case DRM_DSB_PARAM_MAX_PINNED:
+		args->value = ddev->pinned_limit;
+		break;
+	case DRM_DSB_PARAM_CLIENT_MEM_USED:
+		args->value = atomic64_read(&((struct dsb_file *)file->driver_priv)->mem->used);
+		break;
 	default:
 		return -EINVAL;
 	}
 	return 0;
 }
 
+/*
+ * A new file charges its user DSB_FILE_CHARGE: opening fds is bounded by
+ * RLIMIT_NOFILE, but not across processes of the same user.
+ */
 static int dsb_open(struct drm_device *dev, struct drm_file *file)
 {
-	struct dsb_file *df = kzalloc(sizeof(*df), GFP_KERNEL);
+	struct dsb_mem_client *mem;
+	struct dsb_file *df;
+	int ret;
 
-	if (!df)
+	mem = dsb_mem_client_get_current();
+	if (!mem)
 		return -ENOMEM;
+	ret = dsb_mem_charge(mem, DSB_FILE_CHARGE);
+	if (ret)
+		goto err_put;
+	df = kzalloc(sizeof(*df), GFP_KERNEL_ACCOUNT);
+	if (!df) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
 	df->ddev = to_dsb_device(dev);
+	df->mem = mem;
 	df->client_id = dsb_file_client_id(file);
 	df->vm = dsb_vm_create(df->ddev);
 	if (!df->vm) {
-		kfree(df);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto err_free;
 	}
 	xa_init_flags(&df->queues, XA_FLAGS_ALLOC1);
 	file->driver_priv = df;
 	return 0;
+
+err_free:
+	kfree(df);
+err_uncharge:
+	dsb_mem_uncharge(mem, DSB_FILE_CHARGE);
+err_put:
+	dsb_mem_client_put(mem);
+	return ret;
 }
 
 static void dsb_postclose(struct drm_device *dev, struct drm_file *file)
@@ -155,6 +192,8 @@ static void dsb_postclose(struct drm_device *dev, struct drm_file *file)
 	dsb_file_destroy_queues(file);
 	xa_destroy(&df->queues);
 	dsb_vm_put(df->vm);
+	dsb_mem_uncharge(df->mem, DSB_FILE_CHARGE);
+	dsb_mem_client_put(df->mem);
 	kfree(df);
 	file->driver_priv = NULL;
 }
@@ -228,8 +267,9 @@ static int dsb_device_create(unsigned int index)
 	ddev->index = index;
 	ddev->num_engines = clamp(dsb_num_engines, 1U, (unsigned int)DSB_MAX_ENGINES);
 	ddev->hw_slots = clamp(dsb_hw_slots, 1U, (unsigned int)DSB_MAX_HW_SLOTS);
-	ddev->pinned_limit = dsb_max_pinned_mb ? (u64)dsb_max_pinned_mb << 20 :
-			     ((u64)totalram_pages() << PAGE_SHIFT) / 2;
+	ddev->pinned_limit = dsb_mem_total_limit();
+	if (dsb_max_pinned_mb)
+		ddev->pinned_limit = min(ddev->pinned_limit, (u64)dsb_max_pinned_mb << 20);
 	mutex_init(&ddev->queues_lock);
 	INIT_LIST_HEAD(&ddev->queues);
 	/* A virtual device: let PRIME importers map our pages. */
@@ -288,6 +328,7 @@ static int __init dsb_init(void)
 		pr_err("dsb: num_devices must be 1 to %zu\n", ARRAY_SIZE(dsb_pdevs));
 		return -EINVAL;
 	}
+	dsb_mem_init_limits();
 	ret = dsb_fence_module_init();
 	if (ret)
 		return ret;

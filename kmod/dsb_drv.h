@@ -29,7 +29,14 @@
 #define DSB_MAX_HW_SLOTS	16
 
 struct dsb_engine;
+struct dsb_mem_client;
 struct dsb_vm;
+
+/*
+ * What an open file itself is charged (&struct dsb_file, its GPU VA space
+ * and the allocator's nodes of a few mappings), see dsb_mem.c.
+ */
+#define DSB_FILE_CHARGE		PAGE_SIZE
 
 /**
  * struct dsb_stats - device counters, shown in debugfs
@@ -72,7 +79,8 @@ struct dsb_stats {
  * @queues: every queue of the device, for debugfs
  * @stats: counters
  * @pinned: bytes of BO memory allocated by the device (all pinned)
- * @pinned_limit: cap on @pinned, so clients cannot exhaust system memory
+ * @pinned_limit: cap on @pinned (module parameter ``max_pinned_mb``, at
+ *                most and by default the total limit of dsb_mem.c)
  */
 struct dsb_device {
 	struct drm_device drm;
@@ -94,9 +102,11 @@ struct dsb_device {
  * @queues: queue id -> &struct dsb_queue
  * @busy_ns: engine time used by this file's queues, per engine (fdinfo)
  * @client_id: the file's drm-client-id (fdinfo, debugfs, tracepoints)
+ * @mem: the accounting object of the user who opened the file (reference)
  */
 struct dsb_file {
 	struct dsb_device *ddev;
+	struct dsb_mem_client *mem;
 	struct dsb_vm *vm;
 	struct xarray queues;
 	atomic64_t busy_ns[DSB_MAX_ENGINES];

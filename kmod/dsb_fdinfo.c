@@ -11,7 +11,10 @@
  *   id the debugfs files and the tracepoints name a queue's owner by);
  * - ``drm-engine-eng<N>: <ns> ns``: time engine N spent executing this
  *   file's queues, accumulated by the engine after each time slice;
- * - ``drm-total-memory`` and friends: the file's buffer objects.
+ * - ``drm-total-memory`` and friends: the file's buffer objects;
+ * - ``dsb-client-memory`` and ``dsb-client-memory-limit``: kernel memory
+ *   charged to the user who opened the file, on every dsb device and file
+ *   together (dsb_mem.c), and its limit, in KiB.
  *
  * Where the DRM core prints fdinfo (drm_show_fdinfo(), 6.5 and later) it
  * prints the first two keys and calls dsb_fdinfo_print(); before, the
@@ -28,6 +31,7 @@
 #include "dsb_compat.h"
 #include "dsb_drv.h"
 #include "dsb_fdinfo.h"
+#include "dsb_mem.h"
 
 static atomic64_t dsb_client_ids = ATOMIC64_INIT(0);
 
@@ -64,8 +68,13 @@ static void dsb_fdinfo_print_engines(struct drm_printer *p, struct drm_file *fil
  */
 void dsb_fdinfo_print(struct drm_printer *p, struct drm_file *file)
 {
+	struct dsb_file *df = file->driver_priv;
+
 	dsb_fdinfo_print_engines(p, file);
 	dsb_show_memory_stats(p, file);
+	drm_printf(p, "dsb-client-memory:\t%llu KiB\n",
+		   (u64)atomic64_read(&df->mem->used) >> 10);
+	drm_printf(p, "dsb-client-memory-limit:\t%llu KiB\n", dsb_mem_client_limit() >> 10);
 }
 
 /**

@@ -21,6 +21,7 @@
 #include "dsb_bo.h"
 #include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_trace.h"
 
@@ -37,15 +38,30 @@ static const char *dsb_fence_get_timeline_name(struct dma_fence *fence)
 	return "dsb-queue";
 }
 
+/**
+ * dsb_fence_uncharge() - give back what dsb_fence_alloc() charged
+ * @mem: the fence's accounting object; its reference is dropped
+ *
+ * Any context: the fence's file and queue may be long gone.
+ */
+static void dsb_fence_uncharge(struct dsb_mem_client *mem)
+{
+	dsb_mem_uncharge(mem, dsb_mem_kmalloc_size(sizeof(struct dsb_fence)));
+	dsb_mem_client_put(mem);
+}
+
 static void dsb_fence_free_work_fn(struct work_struct *work)
 {
 	struct llist_node *list = llist_del_all(&dsb_fence_free_list);
 	struct dsb_fence *f, *next;
 
 	llist_for_each_entry_safe(f, next, list, free_node) {
+		struct dsb_mem_client *mem = f->mem;
+
 		atomic_dec(&f->ddev->stats.live_fences);
 		dsb_bo_put(f->fence_bo);
 		dma_fence_free(&f->base);
+		dsb_fence_uncharge(mem);
 	}
 }
 
@@ -107,17 +123,29 @@ struct dsb_fence *to_dsb_fence(struct dma_fence *fence)
 /**
  * dsb_fence_alloc() - allocate a fence in the prepare phase
  * @ddev: the device
+ * @mem: the accounting object to charge; the fence keeps a reference until
+ *       it is freed, which may be long after its file is closed
  *
- * Return: the fence, not yet initialised, or NULL.
+ * Return: the fence, not yet initialised, or an ERR_PTR: -EDQUOT beyond
+ * the accounting limits, -ENOMEM.
  */
-struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev)
+struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem)
 {
-	struct dsb_fence *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	u64 charge = dsb_mem_kmalloc_size(sizeof(struct dsb_fence));
+	struct dsb_fence *f;
+	int ret;
 
-	if (!f)
-		return NULL;
+	ret = dsb_mem_charge(mem, charge);
+	if (ret)
+		return ERR_PTR(ret);
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	if (!f) {
+		dsb_mem_uncharge(mem, charge);
+		return ERR_PTR(-ENOMEM);
+	}
 	spin_lock_init(&f->lock);
 	f->ddev = ddev;
+	f->mem = dsb_mem_client_get(mem);
 	atomic_inc(&ddev->stats.live_fences);
 	return f;
 }
@@ -128,8 +156,11 @@ struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev)
  */
 void dsb_fence_free_unarmed(struct dsb_fence *f)
 {
+	struct dsb_mem_client *mem = f->mem;
+
 	atomic_dec(&f->ddev->stats.live_fences);
 	kfree(f);
+	dsb_fence_uncharge(mem);
 }
 
 /**

@@ -13,6 +13,7 @@ struct dsb_bo;
 struct dsb_queue;
 struct drm_syncobj;
 struct dma_fence_chain;
+struct dsb_mem_client;
 
 /**
  * struct dsb_fence - the dma_fence of a dsb job
@@ -22,6 +23,8 @@ struct dma_fence_chain;
  * @fence_bo: reference on the producing queue's fence memory
  * @slot: the job's slot in that memory
  * @free_node: on the list of fences freed in process context
+ * @mem: the accounting object charged for the fence (reference); the fence
+ *       may outlive the file and the queue, the reference keeps it alive
  */
 struct dsb_fence {
 	struct dma_fence base;
@@ -30,6 +33,7 @@ struct dsb_fence {
 	struct dsb_bo *fence_bo;
 	struct dsb_fence_slot *slot;
 	struct llist_node free_node;
+	struct dsb_mem_client *mem;
 };
 
 /**
@@ -92,7 +96,7 @@ struct dsb_job {
 	struct dsb_dep deps[DSB_MAX_JOB_DEPS];
 };
 
-struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev);
+struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem);
 void dsb_fence_init(struct dsb_fence *f, struct dsb_queue *q, u32 slot, u64 seqno);
 void dsb_fence_free_unarmed(struct dsb_fence *f);
 struct dsb_fence *to_dsb_fence(struct dma_fence *fence);

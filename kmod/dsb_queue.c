@@ -10,6 +10,9 @@
  * flight is retired at once, the first with the fault's errno and the
  * others with -ECANCELED, their fence slots written so GPU-side waiters
  * move on, and later submits fail with -ECANCELED.
+ *
+ * A queue, its kernel tables, its four BOs and its jobs (in flight or kept
+ * in its cache) are charged to the creating file's user (dsb_mem.c).
  */
 #include <linux/bitmap.h>
 #include <linux/delay.h>
@@ -22,6 +25,7 @@
 #include "dsb_bo.h"
 #include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_trace.h"
 #include "dsb_vm.h"
@@ -55,13 +59,18 @@ int dsb_fault_errno(u32 fault)
  *
  * Jobs retire into a per-queue cache (at most one per fence slot) instead
  * of going back to the slab allocator, whose fast path is costly under
- * emulation; the prepare phase takes them from there.
+ * emulation; the prepare phase takes them from there. A job is charged to
+ * the queue's user when it is allocated and uncharged when it is freed, so
+ * cached jobs stay charged.
  *
- * Return: the job, or NULL when out of memory.
+ * Return: the job, or an ERR_PTR: -EDQUOT beyond the accounting limits,
+ * -ENOMEM.
  */
 struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
 {
+	u64 charge = dsb_mem_kmalloc_size(sizeof(struct dsb_job));
 	struct dsb_job *job;
+	int ret;
 
 	spin_lock(&q->job_cache_lock);
 	job = list_first_entry_or_null(&q->job_cache, struct dsb_job, node);
@@ -70,10 +79,30 @@ struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
 		q->job_cache_count--;
 	}
 	spin_unlock(&q->job_cache_lock);
-	if (!job)
-		return kzalloc(sizeof(*job), GFP_KERNEL);
-	memset(job, 0, sizeof(*job));
+	if (job) {
+		memset(job, 0, sizeof(*job));
+		return job;
+	}
+	ret = dsb_mem_charge(q->mem, charge);
+	if (ret)
+		return ERR_PTR(ret);
+	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+	if (!job) {
+		dsb_mem_uncharge(q->mem, charge);
+		return ERR_PTR(-ENOMEM);
+	}
 	return job;
+}
+
+/**
+ * dsb_queue_job_free() - free a job that is not cached, and its charge
+ * @q: the job's queue, whose accounting object was charged for it
+ * @job: the job
+ */
+static void dsb_queue_job_free(struct dsb_queue *q, struct dsb_job *job)
+{
+	kfree(job);
+	dsb_mem_uncharge(q->mem, dsb_mem_kmalloc_size(sizeof(*job)));
 }
 
 /**
@@ -90,7 +119,8 @@ void dsb_queue_job_recycle(struct dsb_queue *q, struct dsb_job *job)
 		job = NULL;
 	}
 	spin_unlock(&q->job_cache_lock);
-	kfree(job);
+	if (job)
+		dsb_queue_job_free(q, job);
 }
 
 static void dsb_queue_release(struct kref *ref)
@@ -100,7 +130,7 @@ static void dsb_queue_release(struct kref *ref)
 	struct dsb_job *job, *tmp;
 
 	list_for_each_entry_safe(job, tmp, &q->job_cache, node)
-		kfree(job);
+		dsb_queue_job_free(q, job);
 
 	if (q->vm) {
 		if (q->ring_bo)
@@ -117,6 +147,8 @@ static void dsb_queue_release(struct kref *ref)
 	bitmap_free(q->resv_slots);
 	mutex_destroy(&q->sq_lock);
 	mutex_destroy(&q->submit_lock);
+	dsb_mem_uncharge(q->mem, q->mem_charge);
+	dsb_mem_client_put(q->mem);
 	kfree(q);
 	atomic_dec(&ddev->stats.live_queues);
 }
@@ -438,7 +470,7 @@ void dsb_file_destroy_queues(struct drm_file *file)
 static int dsb_queue_create_bo(struct dsb_queue *q, size_t size, bool ro,
 			       struct dsb_bo **out, void **vaddr)
 {
-	struct dsb_bo *bo = dsb_bo_create(q->ddev, size);
+	struct dsb_bo *bo = dsb_bo_create(q->ddev, q->mem, size);
 
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
@@ -470,6 +502,7 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	u32 nslots = args->fence_slots ?: 64;
 	size_t sq_size, cq_size;
 	struct dsb_queue *q;
+	u64 charge;
 	void *vaddr;
 	u32 id;
 	int ret;
@@ -481,9 +514,21 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	    args->timeout_ms > 600000)
 		return -EINVAL;
 
-	q = kzalloc(sizeof(*q), GFP_KERNEL);
-	if (!q)
+	/* The queue and its tables; its BOs charge themselves. */
+	charge = dsb_mem_kmalloc_size(sizeof(*q)) +
+		 dsb_mem_kmalloc_size(nslots * sizeof(*q->slot_job)) +
+		 dsb_mem_kmalloc_size((size_t)nslots * DSB_MAX_JOB_DEPS * sizeof(*q->deps)) +
+		 dsb_mem_kmalloc_size(BITS_TO_LONGS(nslots) * sizeof(long));
+	ret = dsb_mem_charge(df->mem, charge);
+	if (ret)
+		return ret;
+	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+	if (!q) {
+		dsb_mem_uncharge(df->mem, charge);
 		return -ENOMEM;
+	}
+	q->mem = dsb_mem_client_get(df->mem);
+	q->mem_charge = charge;
 	atomic_inc(&ddev->stats.live_queues);
 	kref_init(&q->ref);
 	q->ddev = ddev;
@@ -508,9 +553,10 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	q->ctx.last_progress = jiffies;
 	q->vm = dsb_vm_get(df->vm);
 
-	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL);
-	q->deps = kvcalloc((size_t)nslots * DSB_MAX_JOB_DEPS, sizeof(*q->deps), GFP_KERNEL);
-	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL);
+	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL_ACCOUNT);
+	q->deps = kvcalloc((size_t)nslots * DSB_MAX_JOB_DEPS, sizeof(*q->deps),
+			   GFP_KERNEL_ACCOUNT);
+	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
 	if (!q->slot_job || !q->deps || !q->resv_slots) {
 		ret = -ENOMEM;
 		goto err_put;

@@ -138,6 +138,10 @@ struct dsb_qctx {
  * @owner: the drm_file that created it, for debugfs only
  * @busy_ns: engine time (fdinfo), points into the owner's dsb_file
  * @client_id: the owner's drm-client-id (debugfs, tracepoints)
+ * @mem: the accounting object charged for the queue, its tables, BOs and
+ *       jobs (reference)
+ * @mem_charge: bytes charged for the queue and its tables (not the BOs,
+ *              which carry their own, nor the jobs); grows under @sq_lock
  */
 struct dsb_queue {
 	struct kref ref;
@@ -203,6 +207,8 @@ struct dsb_queue {
 	struct drm_file *owner;
 	atomic64_t *busy_ns;
 	u64 client_id;
+	struct dsb_mem_client *mem;
+	u64 mem_charge;
 };
 
 static inline struct dsb_queue *dsb_queue_get(struct dsb_queue *q)

@@ -31,6 +31,7 @@
 
 #include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_ring.h"
 #include "dsb_submit.h"
@@ -108,8 +109,8 @@ static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc 
 	int ret;
 
 	job = dsb_queue_job_alloc(d->q);
-	if (!job)
-		return -ENOMEM;
+	if (IS_ERR(job))
+		return PTR_ERR(job);
 	atomic_inc(&ddev->stats.live_jobs);
 	job->q = d->q;
 	d->job = job;
@@ -118,9 +119,12 @@ static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc 
 	job->cmd_len = d->cmd_len;
 	job->user_data = d->user_data;
 	job->post_cqe = d->post_cqe;
-	job->fence = dsb_fence_alloc(ddev);
-	if (!job->fence)
-		return -ENOMEM;
+	job->fence = dsb_fence_alloc(ddev, d->q->mem);
+	if (IS_ERR(job->fence)) {
+		ret = PTR_ERR(job->fence);
+		job->fence = NULL;
+		return ret;
+	}
 
 	for (i = 0; i < d->nsyncs; i++) {
 		const struct drm_dsb_sync_op *op = &d->syncs[i];
@@ -531,7 +535,8 @@ static int dsb_sqe_to_desc(struct dsb_queue *q, u32 idx, struct dsb_submit_desc 
 
 static bool dsb_errno_transient(int err)
 {
-	return err == -EBUSY || err == -ENOSPC || err == -ECANCELED || err == -ENOMEM;
+	return err == -EBUSY || err == -ENOSPC || err == -ECANCELED || err == -ENOMEM ||
+	       err == -EDQUOT;
 }
 
 static bool dsb_queue_cq_room(struct dsb_queue *q)
@@ -576,12 +581,21 @@ int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
 	mutex_lock(&q->sq_lock);
 	/* Kept with the queue: a batch through the SQ allocates no array. */
 	if (!q->sq_descs) {
-		q->sq_descs = kvcalloc(min_t(u32, q->sq_entries, DRM_DSB_MAX_JOBS),
-				       sizeof(*q->sq_descs), GFP_KERNEL);
+		u32 nd = min_t(u32, q->sq_entries, DRM_DSB_MAX_JOBS);
+		u64 charge = dsb_mem_kmalloc_size((size_t)nd * sizeof(*q->sq_descs));
+
+		ret = dsb_mem_charge(q->mem, charge);
+		if (ret) {
+			mutex_unlock(&q->sq_lock);
+			return ret;
+		}
+		q->sq_descs = kvcalloc(nd, sizeof(*q->sq_descs), GFP_KERNEL_ACCOUNT);
 		if (!q->sq_descs) {
+			dsb_mem_uncharge(q->mem, charge);
 			mutex_unlock(&q->sq_lock);
 			return -ENOMEM;
 		}
+		q->mem_charge += charge;
 	}
 	descs = q->sq_descs;
 	while (done < count) {

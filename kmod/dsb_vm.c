@@ -35,7 +35,7 @@ struct dsb_mapping {
  */
 struct dsb_vm *dsb_vm_create(struct dsb_device *ddev)
 {
-	struct dsb_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	struct dsb_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 
 	if (!vm)
 		return NULL;
@@ -102,7 +102,7 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_bo *bo, u64 *va)
 	struct dsb_mapping *m, *old;
 	int ret;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 

@@ -135,6 +135,17 @@ START_TEST(test_params)
 	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_MAX_JOB_DEPS), 1);
 	ck_assert_uint_eq(param(fd, DRM_DSB_PARAM_DEVICE_INDEX), 0);
 	ck_assert_uint_gt(param(fd, DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS), 0);
+
+	/* Memory limits: per user within the total; a device's pins too. */
+	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_CLIENT_MEM_LIMIT), max_bo / 16);
+	ck_assert_uint_le(param(fd, DRM_DSB_PARAM_CLIENT_MEM_LIMIT),
+			  param(fd, DRM_DSB_PARAM_TOTAL_MEM_LIMIT));
+	ck_assert_uint_le(param(fd, DRM_DSB_PARAM_MAX_PINNED),
+			  param(fd, DRM_DSB_PARAM_TOTAL_MEM_LIMIT));
+	/* This open file is charged at least a page to its user. */
+	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_CLIENT_MEM_USED), PAGE);
+	ck_assert_uint_le(param(fd, DRM_DSB_PARAM_CLIENT_MEM_USED),
+			  param(fd, DRM_DSB_PARAM_CLIENT_MEM_LIMIT));
 }
 END_TEST
 
@@ -142,7 +153,7 @@ START_TEST(test_param_unknown)
 {
 	uint64_t v = 0;
 
-	ck_assert_int_eq(dsb_test_get_param(fd, DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS + 1, &v),
+	ck_assert_int_eq(dsb_test_get_param(fd, DRM_DSB_PARAM_CLIENT_MEM_USED + 1, &v),
 			 -EINVAL);
 	ck_assert_int_eq(dsb_test_get_param(fd, 0x7fffffff, &v), -EINVAL);
 	ck_assert_int_eq(dsb_test_get_param(fd, 0xffffffff, &v), -EINVAL);

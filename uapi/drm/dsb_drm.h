@@ -136,7 +136,58 @@ enum drm_dsb_param {
 	DRM_DSB_PARAM_DEVICE_INDEX,
 	/** @DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS: default queue watchdog timeout. */
 	DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS,
+	/**
+	 * @DRM_DSB_PARAM_CLIENT_MEM_LIMIT: bytes of kernel memory the
+	 * caller's user may make dsb allocate, all devices and files
+	 * together (version 5, see "Memory accounting").
+	 */
+	DRM_DSB_PARAM_CLIENT_MEM_LIMIT,
+	/**
+	 * @DRM_DSB_PARAM_TOTAL_MEM_LIMIT: bytes of kernel memory all dsb
+	 * clients together may make dsb allocate (version 5).
+	 */
+	DRM_DSB_PARAM_TOTAL_MEM_LIMIT,
+	/**
+	 * @DRM_DSB_PARAM_MAX_PINNED: bytes of BO memory this device pins at
+	 * most, all clients together (version 5).
+	 */
+	DRM_DSB_PARAM_MAX_PINNED,
+	/**
+	 * @DRM_DSB_PARAM_CLIENT_MEM_USED: bytes currently charged to the
+	 * caller's user (version 5).
+	 */
+	DRM_DSB_PARAM_CLIENT_MEM_USED,
 };
+
+/**
+ * DOC: Memory accounting
+ *
+ * Everything a client makes the kernel allocate is charged before it is
+ * allocated: buffer objects (pages and bookkeeping), imported dma-buf
+ * wrappers, each open file, queues with their kernel tables and their four
+ * regions, jobs (also those a queue caches for reuse, at most one per
+ * fence slot) and fences (until the last reference goes, which may be
+ * after the file is closed). A *client* is a user: every file opened by
+ * processes of the same real uid, on every dsb device, shares one limit,
+ * %DRM_DSB_PARAM_CLIENT_MEM_LIMIT (module parameter ``client_mem_mb``,
+ * default a quarter of RAM). All clients together are bounded by
+ * %DRM_DSB_PARAM_TOTAL_MEM_LIMIT (``total_mem_mb``, default half of RAM),
+ * and each device's BO memory by %DRM_DSB_PARAM_MAX_PINNED
+ * (``max_pinned_mb``, default and at most the total limit).
+ *
+ * A request beyond the client or total limit fails with -EDQUOT and
+ * leaves nothing behind: %DRM_IOCTL_DSB_BO_CREATE, %DRM_IOCTL_DSB_QUEUE_CREATE,
+ * %DRM_IOCTL_DSB_SUBMIT (no job of the batch is submitted),
+ * %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ and %DRM_DSB_URING_SUBMIT (the entry stays
+ * in the SQ, as for -ENOMEM), PRIME import, and opening the device. Memory
+ * comes back as objects are freed; jobs give theirs back when the queue
+ * is destroyed (cached jobs) and fences when their last reference goes.
+ * -ENOMEM still means an allocation failed, or a device's pinned limit.
+ *
+ * The allocations are charged to the caller's memory cgroup too
+ * (__GFP_ACCOUNT) where the kernel has one. fdinfo shows the user's usage
+ * and limit as ``dsb-client-memory`` and ``dsb-client-memory-limit`` (KiB).
+ */
 
 /**
  * struct drm_dsb_get_param - argument of %DRM_IOCTL_DSB_GET_PARAM
@@ -165,9 +216,10 @@ struct drm_dsb_get_param {
  *
  * Errors of %DRM_IOCTL_DSB_BO_CREATE: -EINVAL for a zero size, nonzero pad
  * or unknown flags; -E2BIG for a size above %DRM_DSB_PARAM_MAX_BO_SIZE;
- * -ENOMEM when memory or GPU VA space runs out, or when the device already
- * pins its limit of BO memory (module parameter ``max_pinned_mb``, by
- * default half of system RAM; queue memory counts too).
+ * -EDQUOT beyond the caller's or the total memory limit (see "Memory
+ * accounting"); -ENOMEM when memory or GPU VA space runs out, or when the
+ * device already pins %DRM_DSB_PARAM_MAX_PINNED bytes of BO memory (queue
+ * memory counts too).
  */
 
 /**
@@ -251,7 +303,8 @@ enum drm_dsb_queue_flags {
  * Errors: -EINVAL for unknown flags, nonzero pad, a size that is not a
  * power of two or out of range, a priority above
  * %DRM_DSB_QUEUE_PRIORITY_MAX; -EMFILE when the file has
- * %DRM_DSB_PARAM_MAX_QUEUES queues; -ENOMEM.
+ * %DRM_DSB_PARAM_MAX_QUEUES queues; -EDQUOT beyond the caller's or the
+ * total memory limit (see "Memory accounting"); -ENOMEM.
  */
 struct drm_dsb_queue_create {
 	/** @flags: in, &enum drm_dsb_queue_flags. */
@@ -483,7 +536,9 @@ struct dsb_instr {
  * %DRM_IOCTL_DSB_QUEUE_STATUS); -EFAULT for a bad user pointer; -E2BIG for
  * a job whose wait operations resolve to more than
  * %DRM_DSB_PARAM_MAX_JOB_DEPS fences, or an element larger than the kernel
- * knows with nonzero extra bytes; -ENOMEM. A batch may touch at most 8
+ * knows with nonzero extra bytes; -EDQUOT when the jobs and fences of the
+ * batch would exceed the caller's or the total memory limit (see "Memory
+ * accounting"); -ENOMEM. A batch may touch at most 8
  * distinct queues (-EINVAL beyond).
  */
 
