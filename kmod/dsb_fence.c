@@ -81,9 +81,31 @@ static void dsb_fence_release(struct dma_fence *fence)
 		queue_work(dsb_fence_wq, &dsb_fence_free_work);
 }
 
+/*
+ * The fence reads as signalled as soon as its fence slot holds its seqno
+ * (or a later one: slots are reused only after their job retired), with
+ * the error the slot holds; see dsb_job_signal_locked(), which sets the
+ * error before it writes the slot, so the value written here is the same.
+ */
+static bool dsb_fence_signaled(struct dma_fence *fence)
+{
+	struct dsb_fence *f = container_of(fence, struct dsb_fence, base);
+	/* Pairs with the store-release of the slot seqno after its error. */
+	u64 seqno = smp_load_acquire(&f->slot->seqno);
+	s32 err;
+
+	if (seqno < fence->seqno)
+		return false;
+	err = READ_ONCE(f->slot->error);
+	if (seqno == fence->seqno && err && !READ_ONCE(fence->error))
+		WRITE_ONCE(fence->error, err);
+	return true;
+}
+
 static const struct dma_fence_ops dsb_fence_ops = {
 	.get_driver_name = dsb_fence_get_driver_name,
 	.get_timeline_name = dsb_fence_get_timeline_name,
+	.signaled = dsb_fence_signaled,
 	.release = dsb_fence_release,
 };
 
@@ -281,31 +303,37 @@ void dsb_job_free(struct dsb_job *job)
 }
 
 /**
- * dsb_job_signal_locked() - signal a retiring job's fence
+ * dsb_job_signal_locked() - publish a retiring job's status and signal it
  * @job: the job, being taken off its queue's in-flight list
  * @error: 0 or the job's error
  *
  * Called under the queue lock, in the critical section that takes the job
- * out of flight and before its fence slot is written, so that nothing
- * reports the job complete (WAIT, io_uring, fence memory, CQE) while its
- * dma_fence, syncobj points or sync_files still read as unsignalled. A
- * dependency's error propagates to the job even when the GPU-side wait
- * could not see it (the producer's slot was reused since). Nothing here
- * allocates: fence callbacks run under the fence's own lock.
+ * out of flight. A dependency's error propagates to the job even when the
+ * GPU-side wait could not see it (the producer's slot was reused since).
+ * The fence's error is set, then the fence slot is written, then the fence
+ * is signalled; from the slot write on, dsb_fence_signaled() makes any
+ * query of the fence (syncobj waits, sync_file status) see it signalled
+ * with that error. So fence memory never runs ahead of the dma_fence, and
+ * whoever learns of the completion from the fence (WAIT, io_uring, a
+ * syncobj) finds fence memory already written; CQEs are posted after.
+ * Nothing here allocates: fence callbacks run under the fence's own lock.
  *
  * Return: the job's final status.
  */
 s32 dsb_job_signal_locked(struct dsb_job *job, s32 error)
 {
+	struct dsb_queue *q = job->q;
 	u32 i;
 
-	lockdep_assert_held(&job->q->lock);
+	lockdep_assert_held(&q->lock);
 	dsb_job_disarm_deps(job);
 	for (i = 0; i < job->ndeps && !error; i++)
 		error = job->deps[i].fence->error;
 	if (error)
 		dma_fence_set_error(&job->fence->base, error);
-	trace_dsb_job_done(job->q, job->seqno, error);
+	dsb_queue_write_slot_locked(q, job, error);
+	trace_dsb_job_done(q, job->seqno, error);
+	/* Already signalled when a reader saw the slot first: harmless. */
 	dma_fence_signal(&job->fence->base);
 	return error;
 }

@@ -218,12 +218,12 @@ void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
  * @job: the job, already off the in-flight list
  * @err: its error (the engine's, or the ban's)
  *
- * In one critical section with taking the job out of flight: the job's
- * dma_fence is signalled first, then its fence slot is written and the
- * queue's completed seqno advanced. Whatever reports the job complete —
- * WAIT and io_uring waits (they look for the job under this lock), fence
- * memory, the CQE posted later by dsb_job_finish() — therefore finds its
- * fence, syncobj points and sync_files already signalled, with the status
+ * In one critical section with taking the job out of flight, its fence
+ * slot is written and its dma_fence signalled (dsb_job_signal_locked()),
+ * and the queue's completed seqno advanced. Whatever reports the job
+ * complete — WAIT and io_uring waits (they look for the job under this
+ * lock), fence memory, the CQE posted later by dsb_job_finish() — therefore
+ * finds its fence, syncobj points and sync_files signalled, with the status
  * it reports. GPU-side and userspace waiters of the slot move on.
  */
 static void dsb_queue_complete_job_locked(struct dsb_queue *q, struct dsb_job *job,
@@ -239,7 +239,6 @@ static void dsb_queue_complete_job_locked(struct dsb_queue *q, struct dsb_job *j
 			q->first_failed = job->seqno;
 		q->last_failed = job->seqno;
 	}
-	dsb_queue_write_slot_locked(q, job, err);
 }
 
 /**
@@ -279,12 +278,12 @@ void dsb_queue_retire(struct dsb_queue *q, u64 seqno, s32 err)
 /**
  * dsb_queue_write_slot_locked() - complete a job's fence slot
  * @q: the queue, lock held
- * @job: a job whose fence was just signalled
+ * @job: a retiring job, its fence's error set, its fence not yet signalled
  * @err: its status
  *
- * The only writer of fence slots: the engine's SIGNAL goes through
- * dsb_queue_retire(), bans and cancelled submits through
- * dsb_queue_cancel_job_locked().
+ * The only writer of fence slots, called by dsb_job_signal_locked(): the
+ * engine's SIGNAL goes through dsb_queue_retire(), bans and cancelled
+ * submits through dsb_queue_cancel_job_locked().
  */
 void dsb_queue_write_slot_locked(struct dsb_queue *q, struct dsb_job *job, int err)
 {

@@ -8,7 +8,9 @@
  *   already signalled. The module's test_retire_delay_us widens the window
  *   between the engine executing the job's SIGNAL packet and the driver
  *   retiring it (the completion interrupt), where a driver that publishes
- *   completion before it signals the dma_fence is caught every time.
+ *   completion before its dma_fence reads as signalled is caught every
+ *   time. The other way round too: once the syncobj or a wait says the job
+ *   is done, fence memory says so.
  * - A job that failed is never reported as a success, even after its fence
  *   slot was reused: WAIT answers -ENODATA when the status is lost, and the
  *   real status or 0 when it is still known.
@@ -59,9 +61,11 @@ static void assert_signalled(uint32_t syncobj, const char *what, int iter)
 		      iter, what, st);
 }
 
-enum observer { BY_FENCE_MEMORY, BY_WAIT_IOCTL, BY_CQE, BY_URING_WAIT, N_OBSERVERS };
+enum observer {
+	BY_FENCE_MEMORY, BY_WAIT_IOCTL, BY_CQE, BY_URING_WAIT, BY_SYNCOBJ_WAIT, N_OBSERVERS
+};
 static const char *const observer_name[] = {
-	"fence memory", "WAIT ioctl", "CQE", "io_uring WAIT_SEQNO",
+	"fence memory", "WAIT ioctl", "CQE", "io_uring WAIT_SEQNO", "syncobj wait",
 };
 
 /* Submit one NOP job through the SQ that signals @syncobj; its seqno. */
@@ -91,8 +95,9 @@ static uint64_t sq_submit(struct dsb_test_queue *q, uint64_t cmd_va, uint32_t le
 /*
  * 40 jobs, each observed by one of four interfaces, polled as fast as the
  * test can: the moment one says "complete", the syncobj and the sync_file
- * must agree. With a 5 ms window per job, a driver that takes the job out
- * of flight (or writes fence memory) before it signals fails every time.
+ * must agree, and so must fence memory. With a 5 ms window per job, a
+ * driver that takes the job out of flight (or writes fence memory) before
+ * its fence reads as signalled fails every time.
  */
 START_TEST(test_complete_implies_signalled)
 {
@@ -161,10 +166,17 @@ START_TEST(test_complete_implies_signalled)
 			io_uring_cqe_seen(&ring, cqe);
 			break;
 		}
+		case BY_SYNCOBJ_WAIT:
+			ck_assert_int_eq(drmSyncobjWait(fd, &syncobj, 1, INT64_MAX, 0, NULL), 0);
+			break;
 		default:
 			ck_abort();
 		}
 		assert_signalled(syncobj, observer_name[how], i);
+		ck_assert_msg(dsb_test_fence_slot(&q, 0)->seqno == seqno,
+			      "iteration %d: %s reported job %llu complete, fence memory says %llu",
+			      i, observer_name[how], (unsigned long long)seqno,
+			      (unsigned long long)dsb_test_fence_slot(&q, 0)->seqno);
 		if (dsb_test_now_ns() - t0 > worst)
 			worst = dsb_test_now_ns() - t0;
 		ck_assert_int_eq(drmSyncobjDestroy(fd, syncobj), 0);
@@ -172,7 +184,7 @@ START_TEST(test_complete_implies_signalled)
 		(void)wait_job(fd, q.id, seqno);
 	}
 	set_delay_us(0);
-	fprintf(stderr, "40 jobs observed complete through 4 interfaces, each already signalled (slowest %.1f ms with a 5 ms window)\n",
+	fprintf(stderr, "40 jobs observed complete through 5 interfaces, each already signalled (slowest %.1f ms with a 5 ms window)\n",
 		worst / 1e6);
 	io_uring_queue_exit(&ring);
 	ck_assert_int_eq(dsb_test_bo_destroy(fd, &a.bo), 0);
