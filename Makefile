@@ -60,17 +60,17 @@ deps:
 check:
 	scripts/check.sh
 
-check-unit: tests
+check-unit: deps tests
 	$(MAKE) -C tests run-unit
 
-check-vm: all
+check-vm: deps all
 	@set -e; for k in $(DSB_KVERS); do \
 		KVER=$$k DSB_VM_NO_BUILD=1 scripts/vm.sh -- dsb-run-tests; done
 
-check-harness:
+check-harness: deps all
 	scripts/check-harness.sh
 
-check-debug: lib tests
+check-debug: deps lib tools tests
 	scripts/check-debug.sh
 
 demo: deps all
@@ -80,7 +80,7 @@ demo: deps all
 		sh -c 'set -e; $(foreach p,$(DEMO_PROGS),echo "== $(notdir $(p))"; /bin/$(notdir $(p));)'
 
 # make vm CMD='dsb-run-tests bo_test' [KVER=6.12] [ADD='./prog ./data']
-vm: all
+vm: deps all
 	@test -n "$(CMD)" || { echo "usage: make vm CMD='command' [KVER=6.1|6.12|debug] [ADD='files']"; exit 2; }
 	KVER=$(or $(KVER),6.1) scripts/vm.sh $(foreach f,$(ADD),--add $(f)) -- sh -c '$(CMD)'
 

@@ -31,6 +31,36 @@ expect() { # expect DESCRIPTION RC-TEST GREP-PATTERN -- vm.sh args...
 	fi
 }
 
+# Every host tool the scripts call that a minimal Debian 12 lacks must come
+# from a package scripts/deps.sh installs (a fresh machine once failed on
+# `file`, which deps.sh did not list). Essential packages are always there.
+deps_cover_tools() {
+	local pkgs tool path owner missing=()
+	pkgs=" $(sed -n '/^PKGS=(/,/^)/p' scripts/deps.sh | sed '1d;$d' | tr -s ' \t\n' ' ') "
+	for tool in file cpio xz unxz qemu-system-x86_64 busybox gnuplot modinfo bc timeout flock; do
+		grep -qE "(^|[^-[:alnum:]_./])$tool( |$)" \
+			$(ls scripts/*.sh Makefile | grep -v check-harness) || continue
+		path=$(command -v "$tool") || { missing+=("$tool (not installed)"); continue; }
+		owner=
+		for p in "$path" "$(readlink -f "$path")" /{usr/,}{s,}bin/"$tool"; do
+			owner=$(dpkg -S "$p" 2>/dev/null | head -n1 | cut -d: -f1) && [ -n "$owner" ] &&
+				break
+		done
+		[ -n "$owner" ] || { missing+=("$tool (no package owns $path)"); continue; }
+		[[ $pkgs == *" $owner "* ]] && continue
+		[ "$(dpkg-query -W -f='${Essential}' "$owner" 2>/dev/null)" = yes ] && continue
+		missing+=("$tool (package $owner)")
+	done
+	if [ ${#missing[@]} = 0 ]; then
+		echo "harness: PASS: every host tool the scripts call is installed by scripts/deps.sh"
+		pass=$((pass + 1))
+	else
+		echo "harness: FAIL: scripts call tools scripts/deps.sh does not install: ${missing[*]}"
+		fail=$((fail + 1))
+	fi
+}
+deps_cover_tools
+
 expect "a kernel WARN fails the run" "-ne 0" "kernel log matches 'WARNING:'" -- \
 	--add "$out/dsb_warn_probe.ko:/dsb_warn_probe.ko" -- insmod /dsb_warn_probe.ko
 expect "a guest crash fails the run" "-ne 0" "without printing its exit marker" -- \

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-	build-essential make gcc pkg-config cpio xz-utils kmod bc flex bison
+	build-essential make gcc pkg-config cpio xz-utils kmod bc flex bison file
 	libelf-dev libssl-dev
 	qemu-system-x86 busybox-static
 	linux-image-amd64 linux-headers-amd64
