@@ -833,7 +833,10 @@ struct drm_dsb_queue_submit_sq {
 
 /** enum drm_dsb_uring_cmd_op - io_uring command opcodes */
 enum drm_dsb_uring_cmd_op {
-	/** @DRM_DSB_URING_SUBMIT: like %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ (@arg at most the SQ size counts); res = count. */
+	/**
+	 * @DRM_DSB_URING_SUBMIT: like %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ (at most
+	 * the SQ size of @arg counts); res = count.
+	 */
 	DRM_DSB_URING_SUBMIT = 0x0d5b0001,
 	/** @DRM_DSB_URING_WAIT_SEQNO: complete when job @value of @id is done. */
 	DRM_DSB_URING_WAIT_SEQNO = 0x0d5b0002,
