@@ -16,6 +16,7 @@
  * fence callback whose storage (&struct dsb_dep) was allocated with the
  * job. No CPU ever blocks on a dependency in the submit path.
  */
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "dsb_bo.h"
@@ -62,6 +63,11 @@ static void dsb_fence_free_work_fn(struct work_struct *work)
 		dsb_bo_put(f->fence_bo);
 		dma_fence_free(&f->base);
 		dsb_fence_uncharge(mem);
+		/*
+		 * The work still runs after the last put; the module's exit
+		 * destroys the workqueue, which waits for it.
+		 */
+		module_put(THIS_MODULE);
 	}
 }
 
@@ -169,6 +175,12 @@ struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client
 	f->ddev = ddev;
 	f->mem = dsb_mem_client_get(mem);
 	atomic_inc(&ddev->stats.live_fences);
+	/*
+	 * A fence may outlive every dsb file (a sync_file, a syncobj of
+	 * another driver) and its ops, device and fence memory are ours: it
+	 * pins the module until it is freed, so rmmod fails with EAGAIN.
+	 */
+	__module_get(THIS_MODULE);
 	return f;
 }
 
@@ -183,6 +195,7 @@ void dsb_fence_free_unarmed(struct dsb_fence *f)
 	atomic_dec(&f->ddev->stats.live_fences);
 	kfree(f);
 	dsb_fence_uncharge(mem);
+	module_put(THIS_MODULE);
 }
 
 /**
