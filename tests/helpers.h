@@ -269,4 +269,17 @@ int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value);
  */
 int dsb_test_sync_file_status(int sync_fd, int *ioctl_err);
 
+/** dsb_test_module_refcnt() - /sys/module/dsb/refcnt, or -1 if unreadable. */
+int dsb_test_module_refcnt(void);
+
+struct io_uring;
+
+/**
+ * dsb_test_uring_cmd() - one dsb io_uring command (standard 64-byte SQE,
+ * 16-byte payload), submitted and waited for; returns its CQE's res, or
+ * INT_MIN when the ring failed.
+ */
+int dsb_test_uring_cmd(struct io_uring *ring, int fd, uint32_t op, uint32_t id,
+		       uint32_t arg, uint64_t value);
+
 #endif /* DSB_TEST_HELPERS_H */

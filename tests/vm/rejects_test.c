@@ -253,17 +253,7 @@ static void run_sq(enum entry e, enum kind k, int pos, struct dsb_test_queue *q,
 		ret = dsb_test_ioctl(fd, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, &s);
 		submitted = ret ? ret : (int)s.submitted;
 	} else {
-		struct drm_dsb_uring_cmd c = { .id = q->id, .arg = BATCH };
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-		struct io_uring_cqe *cqe;
-
-		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-		sqe->cmd_op = DRM_DSB_URING_SUBMIT;
-		memcpy(&sqe->addr3, &c, sizeof(c));
-		ck_assert_int_eq(io_uring_submit(&ring), 1);
-		ck_assert_int_eq(io_uring_wait_cqe(&ring, &cqe), 0);
-		submitted = cqe->res;
-		io_uring_cqe_seen(&ring, cqe);
+		submitted = dsb_test_uring_cmd(&ring, fd, DRM_DSB_URING_SUBMIT, q->id, BATCH, 0);
 	}
 	if (transient) {
 		/* Nothing consumed: the entries wait in the SQ for room. */

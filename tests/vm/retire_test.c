@@ -151,21 +151,10 @@ START_TEST(test_complete_implies_signalled)
 			__atomic_store_n(&h->cq_head, h->cq_head + 1, __ATOMIC_RELEASE);
 			break;
 		}
-		case BY_URING_WAIT: {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-			struct drm_dsb_uring_cmd c = { .id = q.id, .value = seqno };
-			struct io_uring_cqe *cqe;
-
-			io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
-			sqe->cmd_op = DRM_DSB_URING_WAIT_SEQNO;
-			/* The 16-byte payload sits in the SQE's command area. */
-			memcpy(&sqe->addr3, &c, sizeof(c));
-			ck_assert_int_eq(io_uring_submit(&ring), 1);
-			ck_assert_int_eq(io_uring_wait_cqe(&ring, &cqe), 0);
-			ck_assert_int_eq(cqe->res, 0);
-			io_uring_cqe_seen(&ring, cqe);
+		case BY_URING_WAIT:
+			ck_assert_int_eq(dsb_test_uring_cmd(&ring, fd, DRM_DSB_URING_WAIT_SEQNO,
+							    q.id, 0, seqno), 0);
 			break;
-		}
 		case BY_SYNCOBJ_WAIT:
 			ck_assert_int_eq(drmSyncobjWait(fd, &syncobj, 1, INT64_MAX, 0, NULL), 0);
 			break;
