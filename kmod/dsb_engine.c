@@ -13,8 +13,15 @@
  * Scheduling: an engine has a fixed number of hardware queue slots. A
  * queue with work is mapped into a free slot, or evicts the least recently
  * run resident queue, as firmware schedulers multiplex more software
- * queues than they have slots. Each round, every resident queue runs for a
- * budget of packets and instructions that doubles with its priority.
+ * queues than they have slots. Each round, every queue with work runs for
+ * a time slice whose two bounds double with its priority: a budget of work
+ * units (a packet or an instruction is one unit, a COPY or FILL one more
+ * per 4 KiB it moves, so a 1 MiB copy counts 257) and a length of time
+ * (%DSB_SLICE_NS at the lowest priority), whichever ends first. A step is
+ * never split, so a slice overruns by at most one 1 MiB transfer. The
+ * thread reschedules after every queue's slice, so a round of any number
+ * of busy queues never holds the CPU, and the time until a queue that has
+ * work starts is bounded by one round: the sum of the other queues' slices.
  *
  * Execution: the engine reads the doorbell, copies one packet out of the
  * ring (each word of hostile memory is read once), checks its sequence
@@ -44,6 +51,10 @@
 #define DSB_MAX_DELAY_NS	NSEC_PER_SEC
 #define DSB_MAX_XFER		BIT_ULL(20)
 #define DSB_BASE_BUDGET		64
+#define DSB_COST_BYTES		4096
+#define DSB_SLICE_NS		(500 * NSEC_PER_USEC)
+/* Light steps between two clock reads: the clock is costly under emulation. */
+#define DSB_CLOCK_EVERY		16
 
 enum dsb_step {
 	DSB_STEP_DONE,		/* executed something, go on */
@@ -164,6 +175,7 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 		if (!dst)
 			return DSB_STEP_FAULT;
 		memmove(dst, src, in->c);
+		q->ctx.step_cost += in->c / DSB_COST_BYTES;
 		return DSB_STEP_DONE;
 	case DSB_OP_FILL:
 		if (!in->c || in->c > DSB_MAX_XFER || !IS_ALIGNED(in->c, 4)) {
@@ -175,6 +187,7 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 			return DSB_STEP_FAULT;
 		for (i = 0; i < in->c / 4; i++)
 			((u32 *)dst)[i] = (u32)in->b;
+		q->ctx.step_cost += in->c / DSB_COST_BYTES;
 		return DSB_STEP_DONE;
 	case DSB_OP_MEMWAIT:
 		if (!IS_ALIGNED(in->a, 8)) {
@@ -432,7 +445,8 @@ static void dsb_engine_watchdog(struct dsb_queue *q)
  * @q: one of its queues
  * @next: in/out, when the engine must look again at the latest
  *
- * Runs up to a budget of steps that doubles with the queue's priority,
+ * Runs the queue for its time slice (see "The simulated engine": a budget
+ * of work units and a length of time, both doubling with the priority),
  * accounts the busy time, and runs the queue's watchdog.
  *
  * Return: true when the queue made progress.
@@ -441,6 +455,8 @@ static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_queue *q, u64 
 {
 	struct dsb_qctx *c = &q->ctx;
 	int budget = DSB_BASE_BUDGET << q->priority;
+	u64 slice = DSB_SLICE_NS << q->priority;
+	unsigned int light = 0;
 	bool progress = false;
 	u64 now = ktime_get_ns();
 	u64 start = now;
@@ -458,7 +474,8 @@ static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_queue *q, u64 
 
 	dsb_engine_make_resident(eng, q);
 	eng->current_q = q;
-	while (budget-- > 0) {
+	while (budget > 0) {
+		c->step_cost = 1;
 		r = dsb_engine_step(eng, q, now, next);
 		if (r != DSB_STEP_DONE)
 			break;
@@ -466,6 +483,12 @@ static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_queue *q, u64 
 		WRITE_ONCE(c->last_progress, jiffies);
 		if (c->blocked_until)
 			break;
+		budget -= c->step_cost;
+		if (c->step_cost > 1 || ++light % DSB_CLOCK_EVERY == 0) {
+			now = ktime_get_ns();
+			if (now - start >= slice)
+				break;
+		}
 	}
 	eng->current_q = NULL;
 	c->last_run = ++eng->tick;
@@ -501,8 +524,11 @@ static int dsb_engine_thread(void *data)
 		WRITE_ONCE(eng->dep_waiters, false);
 		cookie = dma_fence_begin_signalling();
 		mutex_lock(&eng->lock);
-		list_for_each_entry(q, &eng->queues, engine_node)
+		list_for_each_entry(q, &eng->queues, engine_node) {
 			progress |= dsb_engine_service(eng, q, &next);
+			/* A round of many busy queues must not hold the CPU. */
+			cond_resched();
+		}
 		mutex_unlock(&eng->lock);
 		dma_fence_end_signalling(cookie);
 

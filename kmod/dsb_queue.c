@@ -15,10 +15,12 @@
  * in its cache) are charged to the creating file's user (dsb_mem.c).
  */
 #include <linux/bitmap.h>
+#include <linux/capability.h>
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <drm/drm_auth.h>
 #include <drm/drm_utils.h>
 #include <drm/drm_vma_manager.h>
 
@@ -512,6 +514,10 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	    !dsb_size_ok(nslots, 1, DSB_MAX_FENCE_SLOTS) ||
 	    args->timeout_ms > 600000)
 		return -EINVAL;
+	/* As amdgpu user queues: above normal needs privilege. */
+	if (args->priority > DRM_DSB_QUEUE_PRIORITY_NORMAL &&
+	    !capable(CAP_SYS_NICE) && !drm_is_current_master(file))
+		return -EACCES;
 
 	/* The queue and its tables; its BOs charge themselves. */
 	charge = dsb_mem_kmalloc_size(sizeof(*q)) +

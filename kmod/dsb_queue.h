@@ -59,6 +59,7 @@ struct dsb_memwait {
  * @blocked_until: DELAY in progress until this time (ns)
  * @dep_wait: blocked on a WAIT packet (the watchdog does not count it)
  * @last_progress: jiffies of the last packet or instruction executed
+ * @step_cost: work units of the step being executed (time slices)
  * @slot: hardware slot held on the engine, or -1
  * @last_run: jiffies when it last ran, for slot eviction
  * @memwait: last MEMWAIT it blocked on; still blocked while @in_exec and
@@ -74,6 +75,7 @@ struct dsb_qctx {
 	u64 blocked_until;
 	bool dep_wait;
 	unsigned long last_progress;
+	u32 step_cost;
 	int slot;
 	unsigned long last_run;
 	struct dsb_memwait memwait;

@@ -294,6 +294,16 @@ enum drm_dsb_queue_flags {
 	DRM_DSB_QUEUE_RING_READONLY = 1 << 0,
 };
 
+/**
+ * define DRM_DSB_QUEUE_PRIORITY_NORMAL - highest priority anyone may use
+ *
+ * Priorities are 0 (low), 1 (normal), 2 (high) and 3 (realtime). Above
+ * normal needs CAP_SYS_NICE or DRM master, as amdgpu's user queues
+ * require; others get -EACCES. A higher priority gets a longer time slice
+ * on the engine, never all of it: every queue with work runs every round.
+ */
+#define DRM_DSB_QUEUE_PRIORITY_NORMAL	1
+
 /** define DRM_DSB_QUEUE_PRIORITY_MAX - highest queue priority. */
 #define DRM_DSB_QUEUE_PRIORITY_MAX	3
 
@@ -302,7 +312,9 @@ enum drm_dsb_queue_flags {
  *
  * Errors: -EINVAL for unknown flags, nonzero pad, a size that is not a
  * power of two or out of range, a priority above
- * %DRM_DSB_QUEUE_PRIORITY_MAX; -EMFILE when the file has
+ * %DRM_DSB_QUEUE_PRIORITY_MAX; -EACCES for a priority above
+ * %DRM_DSB_QUEUE_PRIORITY_NORMAL without CAP_SYS_NICE or DRM master;
+ * -EMFILE when the file has
  * %DRM_DSB_PARAM_MAX_QUEUES queues; -EDQUOT beyond the caller's or the
  * total memory limit (see "Memory accounting"); -ENOMEM.
  */
