@@ -177,7 +177,7 @@ static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_clien
  * The pages are charged to the caller's memory cgroup (__GFP_ACCOUNT);
  * on failure dsb_bo_free_pages() frees what was allocated.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EINTR for a caller with a fatal signal.
  */
 static int dsb_bo_alloc_pages(struct dsb_bo *bo)
 {
@@ -187,6 +187,12 @@ static int dsb_bo_alloc_pages(struct dsb_bo *bo)
 	if (!bo->pages)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
+		/* Up to 65,536 pages: a dying caller stops, others yield. */
+		if (!(i % 512)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
 		bo->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!bo->pages[i])
 			return -ENOMEM;

@@ -219,7 +219,8 @@ struct drm_dsb_get_param {
  * -EDQUOT beyond the caller's or the total memory limit (see "Memory
  * accounting"); -ENOMEM when memory or GPU VA space runs out, or when the
  * device already pins %DRM_DSB_PARAM_MAX_PINNED bytes of BO memory (queue
- * memory counts too).
+ * memory counts too); -EINTR when the caller got a fatal signal while its
+ * pages were being allocated.
  */
 
 /**
