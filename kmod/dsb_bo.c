@@ -151,17 +151,11 @@ static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_clien
 				   size_t size, u64 charge)
 {
 	struct dsb_bo *bo;
-	int ret;
 
 	charge += dsb_mem_kmalloc_size(sizeof(*bo));
-	ret = dsb_mem_charge(mem, charge);
-	if (ret)
-		return ERR_PTR(ret);
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL_ACCOUNT);
-	if (!bo) {
-		dsb_mem_uncharge(mem, charge);
-		return ERR_PTR(-ENOMEM);
-	}
+	bo = dsb_mem_kzalloc(mem, sizeof(*bo), charge);
+	if (IS_ERR(bo))
+		return bo;
 	bo->mem = dsb_mem_client_get(mem);
 	bo->mem_charge = charge;
 	drm_gem_private_object_init(&ddev->drm, &bo->base, size);

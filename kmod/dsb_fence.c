@@ -27,6 +27,9 @@
 #include "dsb_trace.h"
 
 static struct workqueue_struct *dsb_fence_wq;
+/* Slab sizes charged per fence and per job, computed once (hot path). */
+static u64 dsb_fence_charge __read_mostly;
+u64 dsb_job_charge __read_mostly;
 static LLIST_HEAD(dsb_fence_free_list);
 
 static const char *dsb_fence_get_driver_name(struct dma_fence *fence)
@@ -47,7 +50,7 @@ static const char *dsb_fence_get_timeline_name(struct dma_fence *fence)
  */
 static void dsb_fence_uncharge(struct dsb_mem_client *mem)
 {
-	dsb_mem_uncharge(mem, dsb_mem_kmalloc_size(sizeof(struct dsb_fence)));
+	dsb_mem_uncharge(mem, dsb_fence_charge);
 	dsb_mem_client_put(mem);
 }
 
@@ -116,12 +119,15 @@ static const struct dma_fence_ops dsb_fence_ops = {
 };
 
 /**
- * dsb_fence_module_init() - create the workqueue that frees fences
+ * dsb_fence_module_init() - size the fence and job charges, create the
+ * workqueue that frees fences
  *
  * Return: 0 or -ENOMEM.
  */
 int dsb_fence_module_init(void)
 {
+	dsb_fence_charge = dsb_mem_kmalloc_size(sizeof(struct dsb_fence));
+	dsb_job_charge = dsb_mem_kmalloc_size(sizeof(struct dsb_job));
 	dsb_fence_wq = alloc_workqueue("dsb-fence", WQ_UNBOUND, 0);
 	return dsb_fence_wq ? 0 : -ENOMEM;
 }
@@ -159,18 +165,10 @@ struct dsb_fence *to_dsb_fence(struct dma_fence *fence)
  */
 struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem)
 {
-	u64 charge = dsb_mem_kmalloc_size(sizeof(struct dsb_fence));
-	struct dsb_fence *f;
-	int ret;
+	struct dsb_fence *f = dsb_mem_kzalloc(mem, sizeof(*f), dsb_fence_charge);
 
-	ret = dsb_mem_charge(mem, charge);
-	if (ret)
-		return ERR_PTR(ret);
-	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
-	if (!f) {
-		dsb_mem_uncharge(mem, charge);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (IS_ERR(f))
+		return f;
 	spin_lock_init(&f->lock);
 	f->ddev = ddev;
 	f->mem = dsb_mem_client_get(mem);

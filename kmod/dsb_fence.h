@@ -96,6 +96,8 @@ struct dsb_job {
 	struct dsb_dep deps[DSB_MAX_JOB_DEPS];
 };
 
+extern u64 dsb_job_charge;
+
 struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem);
 void dsb_fence_init(struct dsb_fence *f, struct dsb_queue *q, u32 slot, u64 seqno);
 void dsb_fence_free_unarmed(struct dsb_fence *f);

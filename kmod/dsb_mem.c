@@ -201,6 +201,33 @@ int dsb_mem_charge(struct dsb_mem_client *c, u64 bytes)
 }
 
 /**
+ * dsb_mem_kzalloc() - charge, then allocate a zeroed object
+ * @c: the client to charge
+ * @size: size of the object
+ * @charge: bytes to charge, the object's slab size included
+ *
+ * The object is also charged to the caller's memory cgroup; on failure
+ * nothing stays charged. The caller uncharges @charge when it frees it.
+ *
+ * Return: the object, or an ERR_PTR: -EDQUOT beyond a limit, -ENOMEM.
+ */
+void *dsb_mem_kzalloc(struct dsb_mem_client *c, size_t size, u64 charge)
+{
+	void *p;
+	int ret;
+
+	ret = dsb_mem_charge(c, charge);
+	if (ret)
+		return ERR_PTR(ret);
+	p = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p) {
+		dsb_mem_uncharge(c, charge);
+		return ERR_PTR(-ENOMEM);
+	}
+	return p;
+}
+
+/**
  * dsb_mem_uncharge() - give back bytes charged by dsb_mem_charge()
  * @c: the client
  * @bytes: the same amount

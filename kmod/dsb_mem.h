@@ -46,4 +46,6 @@ static inline u64 dsb_mem_kmalloc_size(size_t size)
 	return kmalloc_size_roundup(size);
 }
 
+void *dsb_mem_kzalloc(struct dsb_mem_client *c, size_t size, u64 charge);
+
 #endif /* __DSB_MEM_H__ */

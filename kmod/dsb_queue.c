@@ -70,9 +70,7 @@ int dsb_fault_errno(u32 fault)
  */
 struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
 {
-	u64 charge = dsb_mem_kmalloc_size(sizeof(struct dsb_job));
 	struct dsb_job *job;
-	int ret;
 
 	spin_lock(&q->job_cache_lock);
 	job = list_first_entry_or_null(&q->job_cache, struct dsb_job, node);
@@ -85,15 +83,7 @@ struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
 		memset(job, 0, sizeof(*job));
 		return job;
 	}
-	ret = dsb_mem_charge(q->mem, charge);
-	if (ret)
-		return ERR_PTR(ret);
-	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
-	if (!job) {
-		dsb_mem_uncharge(q->mem, charge);
-		return ERR_PTR(-ENOMEM);
-	}
-	return job;
+	return dsb_mem_kzalloc(q->mem, sizeof(*job), dsb_job_charge);
 }
 
 /**
@@ -104,7 +94,7 @@ struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
 static void dsb_queue_job_free(struct dsb_queue *q, struct dsb_job *job)
 {
 	kfree(job);
-	dsb_mem_uncharge(q->mem, dsb_mem_kmalloc_size(sizeof(*job)));
+	dsb_mem_uncharge(q->mem, dsb_job_charge);
 }
 
 /**
@@ -524,14 +514,9 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 		 dsb_mem_kmalloc_size(nslots * sizeof(*q->slot_job)) +
 		 dsb_mem_kmalloc_size((size_t)nslots * DSB_MAX_JOB_DEPS * sizeof(*q->deps)) +
 		 dsb_mem_kmalloc_size(BITS_TO_LONGS(nslots) * sizeof(long));
-	ret = dsb_mem_charge(df->mem, charge);
-	if (ret)
-		return ret;
-	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
-	if (!q) {
-		dsb_mem_uncharge(df->mem, charge);
-		return -ENOMEM;
-	}
+	q = dsb_mem_kzalloc(df->mem, sizeof(*q), charge);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
 	q->mem = dsb_mem_client_get(df->mem);
 	q->mem_charge = charge;
 	atomic_inc(&ddev->stats.live_queues);
