@@ -36,7 +36,7 @@
  * dsb_bo_free_pages() - unmap and free the pages of a BO of ours
  * @bo: the BO, whose pages may be allocated only in part
  */
-static void dsb_bo_free_pages(struct dsb_bo *bo)
+static void dsb_bo_free_pages(struct dsb_gem_object *bo)
 {
 	unsigned int i, n = bo->base.size >> PAGE_SHIFT;
 
@@ -51,7 +51,7 @@ static void dsb_bo_free_pages(struct dsb_bo *bo)
 
 static void dsb_bo_free(struct drm_gem_object *obj)
 {
-	struct dsb_bo *bo = to_dsb_bo(obj);
+	struct dsb_gem_object *bo = to_dsb_bo(obj);
 	struct dsb_device *ddev = to_dsb_device(obj->dev);
 
 	if (bo->import_buf) {
@@ -91,7 +91,7 @@ static void dsb_bo_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
 
 static struct sg_table *dsb_bo_get_sg_table(struct drm_gem_object *obj)
 {
-	struct dsb_bo *bo = to_dsb_bo(obj);
+	struct dsb_gem_object *bo = to_dsb_bo(obj);
 
 	if (bo->import_buf)
 		return ERR_PTR(-EOPNOTSUPP);
@@ -100,7 +100,7 @@ static struct sg_table *dsb_bo_get_sg_table(struct drm_gem_object *obj)
 
 static int dsb_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 {
-	struct dsb_bo *bo = to_dsb_bo(obj);
+	struct dsb_gem_object *bo = to_dsb_bo(obj);
 	int ret;
 
 	vma->vm_pgoff -= drm_vma_node_start(&obj->vma_node);
@@ -147,10 +147,10 @@ static const struct drm_gem_object_funcs dsb_bo_funcs = {
  *
  * Return: the BO, or an ERR_PTR (-EDQUOT, -ENOMEM).
  */
-static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem,
+static struct dsb_gem_object *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem,
 				   size_t size, u64 charge)
 {
-	struct dsb_bo *bo;
+	struct dsb_gem_object *bo;
 
 	charge += dsb_mem_kmalloc_size(sizeof(*bo));
 	bo = dsb_mem_kzalloc(mem, sizeof(*bo), charge);
@@ -173,7 +173,7 @@ static struct dsb_bo *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_clien
  *
  * Return: 0, -ENOMEM, or -EINTR for a caller with a fatal signal.
  */
-static int dsb_bo_alloc_pages(struct dsb_bo *bo)
+static int dsb_bo_alloc_pages(struct dsb_gem_object *bo)
 {
 	unsigned int i, n = bo->base.size >> PAGE_SHIFT;
 
@@ -206,10 +206,10 @@ static int dsb_bo_alloc_pages(struct dsb_bo *bo)
  * accounting limits, -ENOMEM beyond the device's pinned limit or when an
  * allocation fails.
  */
-struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
+struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
 			     size_t size)
 {
-	struct dsb_bo *bo;
+	struct dsb_gem_object *bo;
 	u64 charge;
 	int ret;
 
@@ -246,7 +246,7 @@ err_put:
  *
  * May free the BO: process context, no spinlock held.
  */
-void dsb_bo_put(struct dsb_bo *bo)
+void dsb_bo_put(struct dsb_gem_object *bo)
 {
 	if (bo)
 		drm_gem_object_put(&bo->base);
@@ -262,7 +262,7 @@ void dsb_bo_put(struct dsb_bo *bo)
  *
  * Return: 0 or -ENOMEM.
  */
-int dsb_bo_allow_mmap(struct dsb_bo *bo, struct drm_file *file, u64 *offset)
+int dsb_bo_allow_mmap(struct dsb_gem_object *bo, struct drm_file *file, u64 *offset)
 {
 	int ret = drm_vma_node_allow(&bo->base.vma_node, file);
 
@@ -286,7 +286,7 @@ struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 					    struct dma_buf *buf)
 {
 	struct dsb_mem_client *mem;
-	struct dsb_bo *bo;
+	struct dsb_gem_object *bo;
 	int ret;
 
 	if (buf->owner == THIS_MODULE) {
@@ -343,7 +343,7 @@ int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *fil
 {
 	struct drm_dsb_bo_create *args = data;
 	struct dsb_file *df = file->driver_priv;
-	struct dsb_bo *bo;
+	struct dsb_gem_object *bo;
 	u32 handle;
 	u64 va;
 	int ret;

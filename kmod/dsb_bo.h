@@ -10,7 +10,7 @@ struct dsb_device;
 struct dsb_mem_client;
 
 /**
- * struct dsb_bo - a dsb buffer object
+ * struct dsb_gem_object - a dsb buffer object
  * @base: the GEM object
  * @vaddr: kernel mapping, valid for the whole life of the object
  * @import_buf: for an imported dma-buf, the buffer (we hold a reference)
@@ -22,7 +22,7 @@ struct dsb_mem_client;
  * @mem: the accounting object charged for it (reference)
  * @mem_charge: bytes charged to @mem
  */
-struct dsb_bo {
+struct dsb_gem_object {
 	struct drm_gem_object base;
 	void *vaddr;
 	struct dma_buf *import_buf;
@@ -35,15 +35,15 @@ struct dsb_bo {
 	u64 mem_charge;
 };
 
-static inline struct dsb_bo *to_dsb_bo(struct drm_gem_object *obj)
+static inline struct dsb_gem_object *to_dsb_bo(struct drm_gem_object *obj)
 {
-	return container_of(obj, struct dsb_bo, base);
+	return container_of(obj, struct dsb_gem_object, base);
 }
 
-struct dsb_bo *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
+struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
 			     size_t size);
-void dsb_bo_put(struct dsb_bo *bo);
-int dsb_bo_allow_mmap(struct dsb_bo *bo, struct drm_file *file, u64 *offset);
+void dsb_bo_put(struct dsb_gem_object *bo);
+int dsb_bo_allow_mmap(struct dsb_gem_object *bo, struct drm_file *file, u64 *offset);
 struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 					    struct dma_buf *buf);
 

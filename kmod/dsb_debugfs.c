@@ -50,7 +50,7 @@
 #define DSB_DEBUGFS_AFTER	2
 #define DSB_DEBUGFS_MAX		24
 
-static const char *dsb_fault_name(u32 fault)
+static const char *dsb_debugfs_fault_name(u32 fault)
 {
 	static const char *const names[] = {
 		[DRM_DSB_FAULT_NONE] = "none",
@@ -70,21 +70,21 @@ static const char *dsb_fault_name(u32 fault)
  * Print a packet's operation, in the words of the library's
  * dsb_decode_packet() (without its sequence number and MAC).
  */
-static void dsb_debugfs_decode(struct seq_file *m, const struct dsb_packet *p)
+static void dsb_debugfs_decode(struct seq_file *m, const struct drm_dsb_packet *p)
 {
 	switch (p->op) {
-	case DSB_PKT_NOP:
+	case DRM_DSB_PKT_NOP:
 		seq_puts(m, "NOP");
 		break;
-	case DSB_PKT_WAIT:
+	case DRM_DSB_PKT_WAIT:
 		seq_printf(m, "WAIT dep %llu >= %llu job %llu",
 			   p->arg[0], p->arg[1], p->arg[2]);
 		break;
-	case DSB_PKT_EXEC:
+	case DRM_DSB_PKT_EXEC:
 		seq_printf(m, "EXEC va 0x%llx len %llu job %llu",
 			   p->arg[0], p->arg[1], p->arg[2]);
 		break;
-	case DSB_PKT_SIGNAL:
+	case DRM_DSB_PKT_SIGNAL:
 		seq_printf(m, "SIGNAL slot %llu seqno %llu", p->arg[0], p->arg[1]);
 		break;
 	default:
@@ -104,10 +104,10 @@ static void dsb_debugfs_decode(struct seq_file *m, const struct dsb_packet *p)
  *
  * Return: "ok", "old", "empty" or "BAD", see the DOC above.
  */
-static const char *dsb_debugfs_verdict(const struct dsb_queue *q,
-				       const struct dsb_packet *p, u64 n, u64 wptr)
+static const char *dsb_debugfs_verdict(const struct dsb_user_queue *q,
+				       const struct drm_dsb_packet *p, u64 n, u64 wptr)
 {
-	static const struct dsb_packet zero;
+	static const struct drm_dsb_packet zero;
 	u64 pos = n & (q->ring_packets - 1);
 
 	if (p->mac == dsb_packet_mac(q, p, pos)) {
@@ -122,7 +122,7 @@ static const char *dsb_debugfs_verdict(const struct dsb_queue *q,
 	return "BAD";
 }
 
-static void dsb_debugfs_packets(struct seq_file *m, struct dsb_queue *q,
+static void dsb_debugfs_packets(struct seq_file *m, struct dsb_user_queue *q,
 				u64 rptr, u64 wptr, u64 doorbell)
 {
 	u64 start, end, n;
@@ -136,7 +136,7 @@ static void dsb_debugfs_packets(struct seq_file *m, struct dsb_queue *q,
 	seq_puts(m, "  packets:\n");
 	for (n = start; n < end; n++) {
 		const char *verdict;
-		struct dsb_packet p;
+		struct drm_dsb_packet p;
 
 		memcpy(&p, &q->ring[n & (q->ring_packets - 1)], sizeof(p));
 		verdict = dsb_debugfs_verdict(q, &p, n, wptr);
@@ -162,7 +162,7 @@ static void dsb_debugfs_packets(struct seq_file *m, struct dsb_queue *q,
  * the current value of the awaited word. Engine lock held (the context is
  * the engine's), q->lock not held (the VM lock is not irq-safe).
  */
-static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_queue *q)
+static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_user_queue *q)
 {
 	const struct dsb_qctx *c = &q->ctx;
 	const struct dsb_memwait *w = &c->memwait;
@@ -170,7 +170,7 @@ static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_queue *q)
 	u64 v = 0;
 	void *ptr;
 
-	if (!c->in_exec || w->in.op != DSB_OP_MEMWAIT || w->ip != c->ip ||
+	if (!c->in_exec || w->in.op != DRM_DSB_OP_MEMWAIT || w->ip != c->ip ||
 	    w->seqno != c->cur_seqno)
 		return;
 	spin_lock(&q->vm->lock);
@@ -180,7 +180,7 @@ static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_queue *q)
 	spin_unlock(&q->vm->lock);
 	seq_printf(m, "  blocked MEMWAIT job %llu at 0x%llx: va 0x%llx %s %llu, current ",
 		   w->seqno, w->ip, w->in.a,
-		   w->in.flags & DSB_MEMWAIT_EQ ? "==" : ">=", w->in.b);
+		   w->in.flags & DRM_DSB_MEMWAIT_EQ ? "==" : ">=", w->in.b);
 	if (ptr)
 		seq_printf(m, "%llu\n", v);
 	else
@@ -192,10 +192,10 @@ static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_queue *q)
  * Engine lock and q->lock held, queue active: the job is in flight and
  * holds its dependency, so the awaited word cannot go away.
  */
-static void dsb_debugfs_wait(struct seq_file *m, struct dsb_queue *q, u64 doorbell)
+static void dsb_debugfs_wait(struct seq_file *m, struct dsb_user_queue *q, u64 doorbell)
 {
 	const struct dsb_qctx *c = &q->ctx;
-	struct dsb_packet p;
+	struct drm_dsb_packet p;
 	const u64 *word;
 	u64 v, pos;
 
@@ -203,7 +203,7 @@ static void dsb_debugfs_wait(struct seq_file *m, struct dsb_queue *q, u64 doorbe
 		return;
 	pos = c->rptr & (q->ring_packets - 1);
 	memcpy(&p, &q->ring[pos], sizeof(p));
-	if (p.op != DSB_PKT_WAIT || p.seq != c->rptr || p.mac != dsb_packet_mac(q, &p, pos) ||
+	if (p.op != DRM_DSB_PKT_WAIT || p.seq != c->rptr || p.mac != dsb_packet_mac(q, &p, pos) ||
 	    p.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
 		return;
 	word = READ_ONCE(q->deps[p.arg[0]].word);
@@ -219,7 +219,7 @@ static void dsb_debugfs_wait(struct seq_file *m, struct dsb_queue *q, u64 doorbe
 		   "dsb fence slot", p.arg[1], v);
 }
 
-static void dsb_debugfs_owner(struct seq_file *m, struct dsb_queue *q)
+static void dsb_debugfs_owner(struct seq_file *m, struct dsb_user_queue *q)
 {
 	struct task_struct *task;
 	struct pid *pid;
@@ -231,7 +231,7 @@ static void dsb_debugfs_owner(struct seq_file *m, struct dsb_queue *q)
 	rcu_read_unlock();
 }
 
-static void dsb_debugfs_queue(struct seq_file *m, struct dsb_queue *q)
+static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 {
 	struct dsb_engine *eng = q->engine;
 	u64 rptr, wptr, doorbell, now;
@@ -258,7 +258,7 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_queue *q)
 	active = q->state == DRM_DSB_QUEUE_ACTIVE;
 	seq_printf(m, "  state %s fault %s fault_seqno %llu fault_va 0x%llx\n",
 		   active ? "active" : "banned",
-		   dsb_fault_name(q->fault), q->fault_seqno, q->fault_va);
+		   dsb_debugfs_fault_name(q->fault), q->fault_seqno, q->fault_va);
 	seq_printf(m, "  ring %u packets va 0x%llx: head %llu tail %llu doorbell %llu\n",
 		   q->ring_packets, q->ring_va, rptr, wptr, doorbell);
 	seq_printf(m, "  jobs submitted %llu completed %llu, fence slots %u/%u in flight\n",
@@ -278,7 +278,7 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_queue *q)
 	seq_puts(m, "  fence slots:\n");
 	spin_lock_irqsave(&q->lock, flags);
 	for (k = 0; k < q->nslots; k++) {
-		const struct dsb_fence_slot *fs = &q->slots[k];
+		const struct drm_dsb_fence_slot *fs = &q->slots[k];
 		u64 seqno = READ_ONCE(fs->seqno);
 		s32 err = READ_ONCE(fs->error);
 
@@ -296,7 +296,7 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_queue *q)
 static int dsb_queues_show(struct seq_file *m, void *unused)
 {
 	struct dsb_device *ddev = m->private;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 
 	mutex_lock(&ddev->queues_lock);
 	list_for_each_entry(q, &ddev->queues, dev_node)
@@ -316,7 +316,7 @@ static void dsb_debugfs_engine(struct seq_file *m, struct dsb_engine *eng)
 		   eng->idx, eng->nqueues, eng->maps, eng->evictions,
 		   (long long)atomic64_read(&eng->busy_ns));
 	for (k = 0; k < ddev->hw_slots; k++) {
-		struct dsb_queue *q = eng->slots[k];
+		struct dsb_user_queue *q = eng->slots[k];
 
 		if (q)
 			seq_printf(m, "  slot %u: queue %u client %llu\n", k, q->id, q->client_id);

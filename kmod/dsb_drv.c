@@ -38,7 +38,7 @@
 #define DRIVER_DESC	"Kernel-side direct-submit broker"
 #define DRIVER_DATE	"20261124"
 #define DRIVER_MAJOR	1
-#define DRIVER_MINOR	DSB_UAPI_VERSION
+#define DRIVER_MINOR	DRM_DSB_UAPI_VERSION
 
 static unsigned int dsb_num_devices = 1;
 module_param_named(num_devices, dsb_num_devices, uint, 0444);
@@ -87,7 +87,7 @@ static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_fi
 		return -EINVAL;
 	switch (args->param) {
 	case DRM_DSB_PARAM_UAPI_VERSION:
-		args->value = DSB_UAPI_VERSION;
+		args->value = DRM_DSB_UAPI_VERSION;
 		break;
 	case DRM_DSB_PARAM_NUM_ENGINES:
 		args->value = ddev->num_engines;

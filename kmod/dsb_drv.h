@@ -99,7 +99,7 @@ struct dsb_device {
  * struct dsb_file - per-open-file state
  * @ddev: the device
  * @vm: the file's GPU virtual address space
- * @queues: queue id -> &struct dsb_queue
+ * @queues: queue id -> &struct dsb_user_queue
  * @busy_ns: engine time used by this file's queues, per engine (fdinfo)
  * @client_id: the file's drm-client-id (fdinfo, debugfs, tracepoints)
  * @mem: the accounting object of the user who opened the file (reference)

@@ -102,7 +102,7 @@ void dsb_device_kick_all(struct dsb_device *ddev)
 		dsb_engine_kick(&ddev->engines[i]);
 }
 
-static enum dsb_step dsb_engine_fault(struct dsb_queue *q, u32 fault, u64 va)
+static enum dsb_step dsb_engine_fault(struct dsb_user_queue *q, u32 fault, u64 va)
 {
 	dsb_queue_ban(q, fault, va);
 	return DSB_STEP_FAULT;
@@ -130,7 +130,7 @@ static void *dsb_xlate(struct dsb_vm *vm, u64 va, u64 len, bool write, u32 *faul
  * Execute one command-buffer instruction with the VM lock held. Returns
  * the step result; on a fault *fault and *fva are set and the caller bans.
  */
-static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb_instr *in,
+static enum dsb_step dsb_exec_instr_locked(struct dsb_user_queue *q, const struct drm_dsb_instr *in,
 					   u64 now, u64 *next, u32 *fault, u64 *fva)
 {
 	struct dsb_vm *vm = q->vm;
@@ -138,16 +138,16 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 	u64 v;
 	u32 i;
 
-	if (in->flags && !(in->op == DSB_OP_MEMWAIT && in->flags == DSB_MEMWAIT_EQ)) {
+	if (in->flags && !(in->op == DRM_DSB_OP_MEMWAIT && in->flags == DRM_DSB_MEMWAIT_EQ)) {
 		*fault = DRM_DSB_FAULT_BAD_OPCODE;
 		return DSB_STEP_FAULT;
 	}
 	switch (in->op) {
-	case DSB_OP_NOP:
+	case DRM_DSB_OP_NOP:
 		return DSB_STEP_DONE;
-	case DSB_OP_WRITE:
-	case DSB_OP_ATOMIC_ADD:
-	case DSB_OP_TIMESTAMP:
+	case DRM_DSB_OP_WRITE:
+	case DRM_DSB_OP_ATOMIC_ADD:
+	case DRM_DSB_OP_TIMESTAMP:
 		if (!IS_ALIGNED(in->a, 8)) {
 			*fault = DRM_DSB_FAULT_BAD_VA;
 			*fva = in->a;
@@ -156,14 +156,14 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 		dst = dsb_xlate(vm, in->a, 8, true, fault, fva);
 		if (!dst)
 			return DSB_STEP_FAULT;
-		if (in->op == DSB_OP_WRITE)
+		if (in->op == DRM_DSB_OP_WRITE)
 			WRITE_ONCE(*(u64 *)dst, in->b);
-		else if (in->op == DSB_OP_ATOMIC_ADD)
+		else if (in->op == DRM_DSB_OP_ATOMIC_ADD)
 			atomic64_add(in->b, (atomic64_t *)dst);
 		else
 			WRITE_ONCE(*(u64 *)dst, now);
 		return DSB_STEP_DONE;
-	case DSB_OP_COPY:
+	case DRM_DSB_OP_COPY:
 		if (!in->c || in->c > DSB_MAX_XFER) {
 			*fault = DRM_DSB_FAULT_BAD_LENGTH;
 			return DSB_STEP_FAULT;
@@ -177,7 +177,7 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 		memmove(dst, src, in->c);
 		q->ctx.step_cost += in->c / DSB_COST_BYTES;
 		return DSB_STEP_DONE;
-	case DSB_OP_FILL:
+	case DRM_DSB_OP_FILL:
 		if (!in->c || in->c > DSB_MAX_XFER || !IS_ALIGNED(in->c, 4)) {
 			*fault = DRM_DSB_FAULT_BAD_LENGTH;
 			return DSB_STEP_FAULT;
@@ -189,7 +189,7 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 			((u32 *)dst)[i] = (u32)in->b;
 		q->ctx.step_cost += in->c / DSB_COST_BYTES;
 		return DSB_STEP_DONE;
-	case DSB_OP_MEMWAIT:
+	case DRM_DSB_OP_MEMWAIT:
 		if (!IS_ALIGNED(in->a, 8)) {
 			*fault = DRM_DSB_FAULT_BAD_VA;
 			*fva = in->a;
@@ -199,13 +199,13 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
 		if (!src)
 			return DSB_STEP_FAULT;
 		v = READ_ONCE(*(u64 *)src);
-		if (in->flags & DSB_MEMWAIT_EQ ? v == in->b : v >= in->b)
+		if (in->flags & DRM_DSB_MEMWAIT_EQ ? v == in->b : v >= in->b)
 			return DSB_STEP_DONE;
 		/* A user semaphore: nobody kicks us when it changes, poll. */
 		*next = min(*next, now + DSB_MEMWAIT_POLL_NS);
 		q->ctx.memwait = (struct dsb_memwait){ q->ctx.cur_seqno, q->ctx.ip, *in };
 		return DSB_STEP_BLOCKED;
-	case DSB_OP_DELAY:
+	case DRM_DSB_OP_DELAY:
 		if (in->a > DSB_MAX_DELAY_NS) {
 			*fault = DRM_DSB_FAULT_BAD_LENGTH;
 			return DSB_STEP_FAULT;
@@ -230,11 +230,11 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_queue *q, const struct dsb
  *
  * Return: the step result; on a fault the queue is banned.
  */
-static enum dsb_step dsb_engine_exec_instr(struct dsb_queue *q, u64 now, u64 *next)
+static enum dsb_step dsb_engine_exec_instr(struct dsb_user_queue *q, u64 now, u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
 	enum dsb_step r = DSB_STEP_FAULT;
-	struct dsb_instr in;
+	struct drm_dsb_instr in;
 	enum dsb_vm_fault vf;
 	u32 fault = 0;
 	u64 fva = 0;
@@ -263,7 +263,7 @@ static enum dsb_step dsb_engine_exec_instr(struct dsb_queue *q, u64 now, u64 *ne
 }
 
 /* Publish the read pointer: the process may read it, and so does submit. */
-static void dsb_engine_consume(struct dsb_queue *q)
+static void dsb_engine_consume(struct dsb_user_queue *q)
 {
 	WRITE_ONCE(q->ctx.rptr, q->ctx.rptr + 1);
 	WRITE_ONCE(q->ctrl->rptr, q->ctx.rptr);
@@ -283,12 +283,12 @@ static void dsb_engine_consume(struct dsb_queue *q)
  *
  * Return: the step result.
  */
-static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q,
+static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_user_queue *q,
 				     u64 now, u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
 	struct dsb_dep_entry *e;
-	struct dsb_packet pkt;
+	struct drm_dsb_packet pkt;
 	const u64 *word;
 	u64 wptr, pos, v;
 	s32 err;
@@ -299,7 +299,7 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 	wptr = READ_ONCE(q->ctrl->doorbell);
 	if (wptr == c->rptr)
 		return DSB_STEP_IDLE;
-	/* Pairs with the smp_wmb() before the doorbell write in dsb_submit(). */
+	/* Pairs with the smp_wmb() before the doorbell write in dsb_submit_batch(). */
 	smp_rmb();
 	if (wptr - c->rptr > q->ring_packets)
 		return dsb_engine_fault(q, DRM_DSB_FAULT_DOORBELL, 0);
@@ -314,7 +314,7 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 	eng->last = (struct dsb_engine_last){ q->client_id, q->id, pkt };
 
 	switch (pkt.op) {
-	case DSB_PKT_WAIT:
+	case DRM_DSB_PKT_WAIT:
 		if (pkt.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
 			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
 		e = &q->deps[pkt.arg[0]];
@@ -344,20 +344,20 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 		if (v == pkt.arg[1] && READ_ONCE(*e->error) && !c->job_err)
 			c->job_err = READ_ONCE(*e->error);
 		break;
-	case DSB_PKT_EXEC:
+	case DRM_DSB_PKT_EXEC:
 		c->cur_seqno = pkt.arg[2];
 		if (c->job_err)
 			break;	/* a dependency failed: skip the work */
 		if (!pkt.arg[1] || pkt.arg[1] > DSB_MAX_CMD_LEN ||
-		    !IS_ALIGNED(pkt.arg[1], DSB_INSTR_SIZE) ||
-		    !IS_ALIGNED(pkt.arg[0], DSB_INSTR_SIZE))
+		    !IS_ALIGNED(pkt.arg[1], DRM_DSB_INSTR_SIZE) ||
+		    !IS_ALIGNED(pkt.arg[0], DRM_DSB_INSTR_SIZE))
 			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_LENGTH, pkt.arg[0]);
 		trace_dsb_job_start(q, pkt.arg[2], pkt.arg[0], pkt.arg[1]);
 		c->in_exec = true;
 		c->ip = pkt.arg[0];
 		c->end = pkt.arg[0] + pkt.arg[1];
 		break;
-	case DSB_PKT_SIGNAL:
+	case DRM_DSB_PKT_SIGNAL:
 		if (pkt.arg[0] >= q->nslots)
 			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
 		err = c->job_err;
@@ -378,7 +378,7 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_queue *q
 	return DSB_STEP_DONE;
 }
 
-static bool dsb_queue_has_work(struct dsb_queue *q)
+static bool dsb_queue_has_work(struct dsb_user_queue *q)
 {
 	return q->ctx.in_exec || READ_ONCE(q->ctrl->doorbell) != q->ctx.rptr;
 }
@@ -391,7 +391,7 @@ static bool dsb_queue_has_work(struct dsb_queue *q)
  * A free slot is used; otherwise the least recently run resident queue is
  * evicted (its state stays in its &struct dsb_qctx).
  */
-static void dsb_engine_make_resident(struct dsb_engine *eng, struct dsb_queue *q)
+static void dsb_engine_make_resident(struct dsb_engine *eng, struct dsb_user_queue *q)
 {
 	unsigned int i, victim = 0;
 
@@ -420,7 +420,7 @@ map:
  * job's timeout when its dependencies are met: dependencies are fences,
  * which signal in finite time on their own.
  */
-static void dsb_engine_watchdog(struct dsb_queue *q)
+static void dsb_engine_watchdog(struct dsb_user_queue *q)
 {
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
 	    READ_ONCE(q->submitted) == READ_ONCE(q->completed))
@@ -429,7 +429,7 @@ static void dsb_engine_watchdog(struct dsb_queue *q)
 		WRITE_ONCE(q->ctx.last_progress, jiffies);
 		return;
 	}
-	/* Pairs with the smp_wmb() after the last_progress refresh in dsb_submit(). */
+	/* Pairs with the smp_wmb() after the last_progress refresh in dsb_submit_batch(). */
 	smp_rmb();
 	if (time_after(jiffies, READ_ONCE(q->ctx.last_progress) +
 		       msecs_to_jiffies(q->timeout_ms))) {
@@ -451,7 +451,7 @@ static void dsb_engine_watchdog(struct dsb_queue *q)
  *
  * Return: true when the queue made progress.
  */
-static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_queue *q, u64 *next)
+static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_user_queue *q, u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
 	int budget = DSB_BASE_BUDGET << q->priority;
@@ -516,7 +516,7 @@ static int dsb_engine_thread(void *data)
 		u64 now = ktime_get_ns();
 		u64 next = now + DSB_ENGINE_POLL_NS;
 		bool progress = false;
-		struct dsb_queue *q;
+		struct dsb_user_queue *q;
 		bool cookie;
 
 		atomic_set(&eng->kicked, 0);
@@ -570,7 +570,7 @@ struct dsb_engine *dsb_engine_pick(struct dsb_device *ddev)
  * @eng: the engine
  * @q: the queue; the engine takes a reference
  */
-void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_queue *q)
+void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_user_queue *q)
 {
 	dsb_queue_get(q);
 	q->engine = eng;
@@ -588,7 +588,7 @@ void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_queue *q)
  *
  * When this returns the engine no longer touches @q.
  */
-void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_queue *q)
+void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_user_queue *q)
 {
 	mutex_lock(&eng->lock);
 	list_del(&q->engine_node);

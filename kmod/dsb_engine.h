@@ -10,7 +10,7 @@
 
 #include "dsb_drv.h"
 
-struct dsb_queue;
+struct dsb_user_queue;
 struct task_struct;
 
 /**
@@ -22,7 +22,7 @@ struct task_struct;
 struct dsb_engine_last {
 	u64 client;
 	u32 queue;
-	struct dsb_packet pkt;
+	struct drm_dsb_packet pkt;
 };
 
 /**
@@ -57,8 +57,8 @@ struct dsb_engine {
 	struct mutex lock;	/* see above: never held while allocating */
 	struct list_head queues;
 	unsigned int nqueues;
-	struct dsb_queue *slots[DSB_MAX_HW_SLOTS];
-	struct dsb_queue *current_q;
+	struct dsb_user_queue *slots[DSB_MAX_HW_SLOTS];
+	struct dsb_user_queue *current_q;
 	u32 current_op;
 	struct dsb_engine_last last;
 	unsigned long tick;
@@ -73,7 +73,7 @@ void dsb_engine_kick(struct dsb_engine *eng);
 void dsb_device_kick_all(struct dsb_device *ddev);
 void dsb_device_kick_waiters(struct dsb_device *ddev);
 struct dsb_engine *dsb_engine_pick(struct dsb_device *ddev);
-void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_queue *q);
-void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_queue *q);
+void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_user_queue *q);
+void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_user_queue *q);
 
 #endif /* __DSB_ENGINE_H__ */

@@ -203,7 +203,7 @@ void dsb_fence_free_unarmed(struct dsb_fence *f)
  * @slot: the job's fence slot
  * @seqno: the job's seqno
  */
-void dsb_fence_init(struct dsb_fence *f, struct dsb_queue *q, u32 slot, u64 seqno)
+void dsb_fence_init(struct dsb_fence *f, struct dsb_user_queue *q, u32 slot, u64 seqno)
 {
 	drm_gem_object_get(&q->fence_bo->base);
 	f->fence_bo = q->fence_bo;
@@ -241,7 +241,7 @@ u64 dsb_dep_wait_value(const struct dsb_dep *dep)
  */
 void dsb_job_arm_deps(struct dsb_job *job)
 {
-	struct dsb_queue *q = job->q;
+	struct dsb_user_queue *q = job->q;
 	u32 i;
 
 	for (i = 0; i < job->ndeps; i++) {
@@ -333,7 +333,7 @@ void dsb_job_free(struct dsb_job *job)
  */
 s32 dsb_job_signal_locked(struct dsb_job *job, s32 error)
 {
-	struct dsb_queue *q = job->q;
+	struct dsb_user_queue *q = job->q;
 	u32 i;
 
 	lockdep_assert_held(&q->lock);
@@ -356,7 +356,7 @@ s32 dsb_job_signal_locked(struct dsb_job *job, s32 error)
  */
 void dsb_job_finish(struct dsb_job *job, s32 error)
 {
-	struct dsb_queue *q = job->q;
+	struct dsb_user_queue *q = job->q;
 
 	if (job->post_cqe)
 		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot, true);

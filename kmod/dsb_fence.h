@@ -9,8 +9,8 @@
 
 #include "dsb_drv.h"
 
-struct dsb_bo;
-struct dsb_queue;
+struct dsb_gem_object;
+struct dsb_user_queue;
 struct drm_syncobj;
 struct dma_fence_chain;
 struct dsb_mem_client;
@@ -30,8 +30,8 @@ struct dsb_fence {
 	struct dma_fence base;
 	spinlock_t lock;	/* the fence's own lock */
 	struct dsb_device *ddev;
-	struct dsb_bo *fence_bo;
-	struct dsb_fence_slot *slot;
+	struct dsb_gem_object *fence_bo;
+	struct drm_dsb_fence_slot *slot;
 	struct llist_node free_node;
 	struct dsb_mem_client *mem;
 };
@@ -49,7 +49,7 @@ struct dsb_dep {
 	struct dma_fence *fence;
 	struct dma_fence_cb cb;
 	struct dsb_dep_entry *entry;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	bool proxy;
 	bool cb_armed;
 };
@@ -83,7 +83,7 @@ struct dsb_signal {
  */
 struct dsb_job {
 	struct list_head node;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	struct dsb_fence *fence;
 	u64 seqno;
 	u32 slot;
@@ -99,7 +99,7 @@ struct dsb_job {
 extern u64 dsb_job_charge;
 
 struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem);
-void dsb_fence_init(struct dsb_fence *f, struct dsb_queue *q, u32 slot, u64 seqno);
+void dsb_fence_init(struct dsb_fence *f, struct dsb_user_queue *q, u32 slot, u64 seqno);
 void dsb_fence_free_unarmed(struct dsb_fence *f);
 struct dsb_fence *to_dsb_fence(struct dma_fence *fence);
 void dsb_job_arm_deps(struct dsb_job *job);

@@ -68,7 +68,7 @@ int dsb_fault_errno(u32 fault)
  * Return: the job, or an ERR_PTR: -EDQUOT beyond the accounting limits,
  * -ENOMEM.
  */
-struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
+struct dsb_job *dsb_queue_job_alloc(struct dsb_user_queue *q)
 {
 	struct dsb_job *job;
 
@@ -91,7 +91,7 @@ struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q)
  * @q: the job's queue, whose accounting object was charged for it
  * @job: the job
  */
-static void dsb_queue_job_free(struct dsb_queue *q, struct dsb_job *job)
+static void dsb_queue_job_free(struct dsb_user_queue *q, struct dsb_job *job)
 {
 	kfree(job);
 	dsb_mem_uncharge(q->mem, dsb_job_charge);
@@ -102,7 +102,7 @@ static void dsb_queue_job_free(struct dsb_queue *q, struct dsb_job *job)
  * @q: its queue
  * @job: the job, with no reference left to anything
  */
-void dsb_queue_job_recycle(struct dsb_queue *q, struct dsb_job *job)
+void dsb_queue_job_recycle(struct dsb_user_queue *q, struct dsb_job *job)
 {
 	spin_lock(&q->job_cache_lock);
 	if (q->job_cache_count < q->nslots) {
@@ -117,7 +117,7 @@ void dsb_queue_job_recycle(struct dsb_queue *q, struct dsb_job *job)
 
 static void dsb_queue_release(struct kref *ref)
 {
-	struct dsb_queue *q = container_of(ref, struct dsb_queue, ref);
+	struct dsb_user_queue *q = container_of(ref, struct dsb_user_queue, ref);
 	struct dsb_device *ddev = q->ddev;
 	struct dsb_job *job, *tmp;
 
@@ -149,7 +149,7 @@ static void dsb_queue_release(struct kref *ref)
  * dsb_queue_put() - drop a queue reference
  * @q: the queue, may be NULL
  */
-void dsb_queue_put(struct dsb_queue *q)
+void dsb_queue_put(struct dsb_user_queue *q)
 {
 	if (q)
 		kref_put(&q->ref, dsb_queue_release);
@@ -162,9 +162,9 @@ void dsb_queue_put(struct dsb_queue *q)
  *
  * Return: the queue with a reference, or NULL.
  */
-struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id)
+struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id)
 {
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 
 	xa_lock(&df->queues);
 	q = xa_load(&df->queues, id);
@@ -183,7 +183,7 @@ struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id)
  * @slot: the job's fence slot
  * @owed: the CQE was reserved when the job was submitted
  */
-void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
+void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
 			s32 error, u32 slot, bool owed)
 {
 	struct drm_dsb_cqe *cqe;
@@ -218,7 +218,7 @@ void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
  * finds its fence, syncobj points and sync_files signalled, with the status
  * it reports. GPU-side and userspace waiters of the slot move on.
  */
-static void dsb_queue_complete_job_locked(struct dsb_queue *q, struct dsb_job *job,
+static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_job *job,
 					  int err)
 {
 	lockdep_assert_held(&q->lock);
@@ -243,7 +243,7 @@ static void dsb_queue_complete_job_locked(struct dsb_queue *q, struct dsb_job *j
  * preallocated state, writes their fence slots, then posts CQEs into
  * preallocated memory and frees the jobs.
  */
-void dsb_queue_retire(struct dsb_queue *q, u64 seqno, s32 err)
+void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 {
 	struct dsb_job *job, *tmp;
 	unsigned long flags;
@@ -277,9 +277,9 @@ void dsb_queue_retire(struct dsb_queue *q, u64 seqno, s32 err)
  * engine's SIGNAL goes through dsb_queue_retire(), bans and cancelled
  * submits through dsb_queue_cancel_job_locked().
  */
-void dsb_queue_write_slot_locked(struct dsb_queue *q, struct dsb_job *job, int err)
+void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err)
 {
-	struct dsb_fence_slot *fs = &q->slots[job->slot];
+	struct drm_dsb_fence_slot *fs = &q->slots[job->slot];
 
 	lockdep_assert_held(&q->lock);
 	WRITE_ONCE(fs->error, err);
@@ -297,7 +297,7 @@ void dsb_queue_write_slot_locked(struct dsb_queue *q, struct dsb_job *job, int e
  *
  * The caller calls dsb_job_finish() with &dsb_job.status once unlocked.
  */
-void dsb_queue_cancel_job_locked(struct dsb_queue *q, struct dsb_job *job, int err)
+void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err)
 {
 	atomic64_inc(&q->ddev->stats.cancels);
 	dsb_queue_complete_job_locked(q, job, err);
@@ -312,7 +312,7 @@ void dsb_queue_cancel_job_locked(struct dsb_queue *q, struct dsb_job *job, int e
  * The first job in flight gets dsb_fault_errno(@fault), the others
  * -ECANCELED. Nothing here allocates; a second ban is a no-op.
  */
-void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
+void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 {
 	struct dsb_job *job, *tmp;
 	unsigned long flags;
@@ -367,7 +367,7 @@ void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va)
  * Return: 0, -EINVAL for a seqno that was never submitted, -ENODATA for a
  * retired job whose status is no longer known.
  */
-int dsb_queue_seqno_fence(struct dsb_queue *q, u64 seqno, struct dma_fence **fence,
+int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence **fence,
 			  s32 *error)
 {
 	unsigned long flags;
@@ -406,9 +406,9 @@ out:
 	return ret;
 }
 
-static void dsb_queue_revoke_mmap(struct dsb_queue *q, struct drm_file *file)
+static void dsb_queue_revoke_mmap(struct dsb_user_queue *q, struct drm_file *file)
 {
-	struct dsb_bo *bos[] = { q->ring_bo, q->ctrl_bo, q->fence_bo, q->sqcq_bo };
+	struct dsb_gem_object *bos[] = { q->ring_bo, q->ctrl_bo, q->fence_bo, q->sqcq_bo };
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bos); i++)
@@ -421,7 +421,7 @@ static void dsb_queue_revoke_mmap(struct dsb_queue *q, struct drm_file *file)
  * it, everything in flight is cancelled. Called with the queue out of the
  * file's table.
  */
-static void dsb_queue_destroy(struct dsb_queue *q, struct drm_file *file)
+static void dsb_queue_destroy(struct dsb_user_queue *q, struct drm_file *file)
 {
 	struct dsb_device *ddev = q->ddev;
 	bool cookie;
@@ -449,7 +449,7 @@ static void dsb_queue_destroy(struct dsb_queue *q, struct drm_file *file)
 void dsb_file_destroy_queues(struct drm_file *file)
 {
 	struct dsb_file *df = file->driver_priv;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	unsigned long id;
 
 	xa_for_each(&df->queues, id, q) {
@@ -458,10 +458,10 @@ void dsb_file_destroy_queues(struct drm_file *file)
 	}
 }
 
-static int dsb_queue_create_bo(struct dsb_queue *q, size_t size, bool ro,
-			       struct dsb_bo **out, void **vaddr)
+static int dsb_queue_create_bo(struct dsb_user_queue *q, size_t size, bool ro,
+			       struct dsb_gem_object **out, void **vaddr)
 {
-	struct dsb_bo *bo = dsb_bo_create(q->ddev, q->mem, size);
+	struct dsb_gem_object *bo = dsb_bo_create(q->ddev, q->mem, size);
 
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
@@ -492,7 +492,7 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	u32 ring = args->ring_packets ?: 256;
 	u32 nslots = args->fence_slots ?: 64;
 	size_t sq_size, cq_size;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	u64 charge;
 	void *vaddr;
 	u32 id;
@@ -552,7 +552,7 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 		goto err_put;
 	}
 
-	ret = dsb_queue_create_bo(q, (size_t)ring * DSB_PACKET_SIZE,
+	ret = dsb_queue_create_bo(q, (size_t)ring * DRM_DSB_PACKET_SIZE,
 				  args->flags & DRM_DSB_QUEUE_RING_READONLY,
 				  &q->ring_bo, &vaddr);
 	if (ret)
@@ -570,7 +570,7 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	q->fhdr = vaddr;
 	q->slots = vaddr + sizeof(*q->fhdr);
 
-	BUILD_BUG_ON(sizeof(struct dsb_sq_cq_header) > DSB_SQCQ_HDR_SIZE);
+	BUILD_BUG_ON(sizeof(struct drm_dsb_sq_cq_header) > DSB_SQCQ_HDR_SIZE);
 	sq_size = (size_t)nslots * sizeof(struct drm_dsb_sqe);
 	cq_size = (size_t)2 * nslots * sizeof(struct drm_dsb_cqe);
 	ret = dsb_queue_create_bo(q, DSB_SQCQ_HDR_SIZE + sq_size + cq_size, false,
@@ -645,7 +645,7 @@ int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file 
 {
 	struct drm_dsb_queue_destroy *args = data;
 	struct dsb_file *df = file->driver_priv;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 
 	if (args->pad)
 		return -EINVAL;
@@ -667,7 +667,7 @@ int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file 
 int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct drm_dsb_queue_status *args = data;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	unsigned long flags;
 
 	if (args->pad)

@@ -11,7 +11,7 @@
 
 #include "dsb_drv.h"
 
-struct dsb_bo;
+struct dsb_gem_object;
 struct dsb_job;
 struct dsb_engine;
 struct dma_fence;
@@ -45,7 +45,7 @@ struct dsb_dep_entry {
 struct dsb_memwait {
 	u64 seqno;
 	u64 ip;
-	struct dsb_instr in;
+	struct drm_dsb_instr in;
 };
 
 /**
@@ -82,7 +82,7 @@ struct dsb_qctx {
 };
 
 /**
- * struct dsb_queue - a queue: kernel-written ring, fence memory, SQ/CQ
+ * struct dsb_user_queue - a queue: kernel-written ring, fence memory, SQ/CQ
  * @ref: reference count
  * @ddev: the device
  * @vm: the owner file's VM (reference)
@@ -145,7 +145,7 @@ struct dsb_qctx {
  * @mem_charge: bytes charged for the queue and its tables (not the BOs,
  *              which carry their own, nor the jobs); grows under @sq_lock
  */
-struct dsb_queue {
+struct dsb_user_queue {
 	struct kref ref;
 	struct dsb_device *ddev;
 	struct dsb_vm *vm;
@@ -158,15 +158,15 @@ struct dsb_queue {
 	u64 fence_context;
 	siphash_key_t key;
 
-	struct dsb_bo *ring_bo;
-	struct dsb_bo *ctrl_bo;
-	struct dsb_bo *fence_bo;
-	struct dsb_bo *sqcq_bo;
-	struct dsb_packet *ring;
-	struct dsb_queue_ctrl *ctrl;
-	struct dsb_fence_mem_header *fhdr;
-	struct dsb_fence_slot *slots;
-	struct dsb_sq_cq_header *sqcq;
+	struct dsb_gem_object *ring_bo;
+	struct dsb_gem_object *ctrl_bo;
+	struct dsb_gem_object *fence_bo;
+	struct dsb_gem_object *sqcq_bo;
+	struct drm_dsb_packet *ring;
+	struct drm_dsb_queue_ctrl *ctrl;
+	struct drm_dsb_fence_mem_header *fhdr;
+	struct drm_dsb_fence_slot *slots;
+	struct drm_dsb_sq_cq_header *sqcq;
 	struct drm_dsb_sqe *sqes;
 	struct drm_dsb_cqe *cqes;
 	u32 sq_entries;
@@ -213,25 +213,25 @@ struct dsb_queue {
 	u64 mem_charge;
 };
 
-static inline struct dsb_queue *dsb_queue_get(struct dsb_queue *q)
+static inline struct dsb_user_queue *dsb_queue_get(struct dsb_user_queue *q)
 {
 	kref_get(&q->ref);
 	return q;
 }
 
-void dsb_queue_put(struct dsb_queue *q);
-struct dsb_job *dsb_queue_job_alloc(struct dsb_queue *q);
-void dsb_queue_job_recycle(struct dsb_queue *q, struct dsb_job *job);
-struct dsb_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
-void dsb_queue_ban(struct dsb_queue *q, u32 fault, u64 va);
-void dsb_queue_retire(struct dsb_queue *q, u64 seqno, s32 err);
-void dsb_queue_write_slot_locked(struct dsb_queue *q, struct dsb_job *job, int err);
-void dsb_queue_cancel_job_locked(struct dsb_queue *q, struct dsb_job *job, int err);
-void dsb_queue_post_cqe(struct dsb_queue *q, u64 user_data, u64 seqno,
+void dsb_queue_put(struct dsb_user_queue *q);
+struct dsb_job *dsb_queue_job_alloc(struct dsb_user_queue *q);
+void dsb_queue_job_recycle(struct dsb_user_queue *q, struct dsb_job *job);
+struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
+void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va);
+void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err);
+void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
+void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
+void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
 			s32 error, u32 slot, bool owed);
 void dsb_file_destroy_queues(struct drm_file *file);
 int dsb_fault_errno(u32 fault);
-int dsb_queue_seqno_fence(struct dsb_queue *q, u64 seqno, struct dma_fence **fence,
+int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence **fence,
 			  s32 *error);
 
 int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);

@@ -24,11 +24,11 @@
  *
  * Return: the MAC.
  */
-u64 dsb_packet_mac(const struct dsb_queue *q, const struct dsb_packet *pkt, u64 pos)
+u64 dsb_packet_mac(const struct dsb_user_queue *q, const struct drm_dsb_packet *pkt, u64 pos)
 {
 	u64 words[8];
 
-	BUILD_BUG_ON(sizeof(*pkt) != DSB_PACKET_SIZE);
+	BUILD_BUG_ON(sizeof(*pkt) != DRM_DSB_PACKET_SIZE);
 	memcpy(words, pkt, 7 * sizeof(u64));
 	words[7] = pos;
 	return siphash(words, sizeof(words), &q->key);
@@ -40,7 +40,7 @@ u64 dsb_packet_mac(const struct dsb_queue *q, const struct dsb_packet *pkt, u64 
  *
  * Return: packets that can be written without overwriting unconsumed ones.
  */
-u32 dsb_ring_space(const struct dsb_queue *q)
+u32 dsb_ring_space(const struct dsb_user_queue *q)
 {
 	lockdep_assert_held(&q->submit_lock);
 	return q->ring_packets - (u32)(q->wptr - READ_ONCE(q->ctx.rptr));
@@ -49,17 +49,17 @@ u32 dsb_ring_space(const struct dsb_queue *q)
 /**
  * dsb_ring_emit() - write one packet at the write pointer
  * @q: the queue, submit lock held, space checked
- * @op: &enum dsb_packet_op
+ * @op: &enum drm_dsb_packet_op
  * @a0: first operand
  * @a1: second operand
  * @a2: third operand
  *
  * The doorbell is not rung: the caller publishes a whole batch at once.
  */
-void dsb_ring_emit(struct dsb_queue *q, u32 op, u64 a0, u64 a1, u64 a2)
+void dsb_ring_emit(struct dsb_user_queue *q, u32 op, u64 a0, u64 a1, u64 a2)
 {
 	u64 pos = q->wptr & (q->ring_packets - 1);
-	struct dsb_packet pkt = {
+	struct drm_dsb_packet pkt = {
 		.op = op,
 		.seq = q->wptr,
 		.arg = { a0, a1, a2 },

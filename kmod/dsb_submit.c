@@ -4,7 +4,7 @@
  * DOC: Submission
  *
  * Every submission path (the SUBMIT ioctl, the SQ, io_uring) ends in
- * dsb_submit(), which runs the phases of a kernel-brokered direct submit:
+ * dsb_submit_batch(), which runs the phases of a kernel-brokered direct submit:
  *
  * 1. copy and validate: each user word was read once into a
  *    &struct dsb_submit_desc by the caller, and checked by
@@ -45,8 +45,8 @@ static int dsb_submit_desc_check(const struct dsb_submit_desc *d)
 	u32 i;
 
 	if (!d->cmd_len || d->cmd_len > DSB_MAX_CMD_LEN ||
-	    !IS_ALIGNED(d->cmd_len, DSB_INSTR_SIZE) ||
-	    !IS_ALIGNED(d->cmd_va, DSB_INSTR_SIZE) ||
+	    !IS_ALIGNED(d->cmd_len, DRM_DSB_INSTR_SIZE) ||
+	    !IS_ALIGNED(d->cmd_va, DRM_DSB_INSTR_SIZE) ||
 	    check_add_overflow(d->cmd_va, (u64)d->cmd_len, &end) ||
 	    d->slot >= d->q->nslots || d->nsyncs > DRM_DSB_MAX_SYNC_OPS)
 		return -EINVAL;
@@ -183,8 +183,8 @@ static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
 
 static int dsb_queue_cmp(const void *a, const void *b)
 {
-	const struct dsb_queue *qa = *(struct dsb_queue * const *)a;
-	const struct dsb_queue *qb = *(struct dsb_queue * const *)b;
+	const struct dsb_user_queue *qa = *(struct dsb_user_queue * const *)a;
+	const struct dsb_user_queue *qb = *(struct dsb_user_queue * const *)b;
 
 	return qa->id < qb->id ? -1 : qa->id > qb->id;
 }
@@ -197,7 +197,7 @@ static int dsb_queue_cmp(const void *a, const void *b)
  */
 static int dsb_submit_reserve(struct dsb_submit_desc *d, u32 *ring_need)
 {
-	struct dsb_queue *q = d->q;
+	struct dsb_user_queue *q = d->q;
 	unsigned long flags;
 	int ret = 0;
 
@@ -251,7 +251,7 @@ static void dsb_submit_unreserve(struct dsb_submit_desc *descs, u32 count)
 static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *cancel)
 {
 	struct dsb_job *job = d->job;
-	struct dsb_queue *q = d->q;
+	struct dsb_user_queue *q = d->q;
 	unsigned long flags;
 	u64 seqno = q->submitted + 1;
 	u32 i;
@@ -264,10 +264,10 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 	dsb_fence_init(job->fence, q, job->slot, seqno);
 	dsb_job_arm_deps(job);
 	for (i = 0; i < job->ndeps; i++)
-		dsb_ring_emit(q, DSB_PKT_WAIT, job->slot * DSB_MAX_JOB_DEPS + i,
+		dsb_ring_emit(q, DRM_DSB_PKT_WAIT, job->slot * DSB_MAX_JOB_DEPS + i,
 			      dsb_dep_wait_value(&job->deps[i]), seqno);
-	dsb_ring_emit(q, DSB_PKT_EXEC, job->cmd_va, job->cmd_len, seqno);
-	dsb_ring_emit(q, DSB_PKT_SIGNAL, job->slot, seqno, 0);
+	dsb_ring_emit(q, DRM_DSB_PKT_EXEC, job->cmd_va, job->cmd_len, seqno);
+	dsb_ring_emit(q, DRM_DSB_PKT_SIGNAL, job->slot, seqno, 0);
 
 	for (i = 0; i < d->nsignals; i++) {
 		struct dsb_signal *sig = &d->signals[i];
@@ -300,7 +300,7 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 }
 
 /**
- * dsb_submit() - submit a batch of validated jobs, all or nothing
+ * dsb_submit_batch() - submit a batch of validated jobs, all or nothing
  * @file: the submitting file
  * @descs: the jobs, with queue references, as copied from userspace
  * @count: number of jobs, at least 1
@@ -309,9 +309,9 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
  * Return: 0 with every &dsb_submit_desc.seqno set, or a negative errno
  * with nothing submitted.
  */
-int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, u32 *bad)
+int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, u32 *bad)
 {
-	struct dsb_queue *qs[DSB_MAX_BATCH_QUEUES];
+	struct dsb_user_queue *qs[DSB_MAX_BATCH_QUEUES];
 	u32 ring_need[DSB_MAX_BATCH_QUEUES] = { 0 };
 	struct dsb_job *job, *tmp;
 	u32 i, j, nq = 0;
@@ -369,7 +369,7 @@ int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, 
 	for (i = 0; i < count; i++)
 		dsb_submit_arm_one(&descs[i], &cancel);
 	for (j = 0; j < nq; j++) {
-		struct dsb_queue *q = qs[j];
+		struct dsb_user_queue *q = qs[j];
 
 		/*
 		 * Packets before doorbell: pairs with the smp_rmb() after the
@@ -477,7 +477,7 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 		}
 	}
 
-	ret = dsb_submit(file, descs, n, &i);
+	ret = dsb_submit_batch(file, descs, n, &i);
 	if (ret)
 		goto out_put;
 
@@ -512,7 +512,7 @@ out_put:
  *
  * Return: 0 or -EINVAL.
  */
-static int dsb_sqe_to_desc(struct dsb_queue *q, u32 idx, struct dsb_submit_desc *d)
+static int dsb_sqe_to_desc(struct dsb_user_queue *q, u32 idx, struct dsb_submit_desc *d)
 {
 	struct drm_dsb_sqe sqe;
 	u32 i;
@@ -539,7 +539,7 @@ static bool dsb_errno_transient(int err)
 	       err == -EDQUOT;
 }
 
-static bool dsb_queue_cq_room(struct dsb_queue *q)
+static bool dsb_queue_cq_room(struct dsb_user_queue *q)
 {
 	unsigned long flags;
 	u32 used;
@@ -560,7 +560,7 @@ static bool dsb_queue_cq_room(struct dsb_queue *q)
  * @submitted: out, entries consumed
  * @last_seqno: out, seqno of the last job submitted, or 0
  *
- * Entries are submitted in batches through dsb_submit(). An entry that is
+ * Entries are submitted in batches through dsb_submit_batch(). An entry that is
  * invalid by itself (bad field, unknown syncobj, ...) is consumed and
  * completed with an error CQE whose seqno is 0; a lack of fence slots,
  * ring space, CQ room or memory, or a banned queue, stops consumption and
@@ -568,7 +568,7 @@ static bool dsb_queue_cq_room(struct dsb_queue *q)
  *
  * Return: 0, or the reason nothing at all could be consumed.
  */
-int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
+int dsb_queue_submit_sq(struct drm_file *file, struct dsb_user_queue *q, u32 count,
 			u32 *submitted, u64 *last_seqno)
 {
 	struct dsb_submit_desc *descs;
@@ -613,7 +613,7 @@ int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
 		/* descs[0..ok) are valid by themselves; descs[ok] is bad (err). */
 		ok = i;
 		while (ok) {
-			ret = dsb_submit(file, descs, ok, &bad);
+			ret = dsb_submit_batch(file, descs, ok, &bad);
 			if (!ret) {
 				*last_seqno = descs[ok - 1].seqno;
 				break;
@@ -654,7 +654,7 @@ out:
 int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct drm_dsb_queue_submit_sq *args = data;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	int ret;
 
 	args->submitted = 0;
@@ -682,7 +682,7 @@ int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct drm_dsb_wait *args = data;
 	struct dma_fence *fence;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	long timeout, r;
 	int ret;
 

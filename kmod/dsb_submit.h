@@ -6,7 +6,7 @@
 #include "dsb_drv.h"
 #include "dsb_fence.h"
 
-struct dsb_queue;
+struct dsb_user_queue;
 
 /**
  * struct dsb_submit_desc - one job, copied in and validated
@@ -25,7 +25,7 @@ struct dsb_queue;
  * @signals: resolved signal operations (prepare to publish)
  */
 struct dsb_submit_desc {
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	u32 slot;
 	u64 cmd_va;
 	u32 cmd_len;
@@ -40,9 +40,9 @@ struct dsb_submit_desc {
 	struct dsb_signal signals[DRM_DSB_MAX_SYNC_OPS];
 };
 
-int dsb_submit(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
+int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
 	       u32 *bad);
-int dsb_queue_submit_sq(struct drm_file *file, struct dsb_queue *q, u32 count,
+int dsb_queue_submit_sq(struct drm_file *file, struct dsb_user_queue *q, u32 count,
 			u32 *submitted, u64 *last_seqno);
 int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);

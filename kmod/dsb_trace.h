@@ -21,7 +21,7 @@
 #include "dsb_queue.h"
 
 DECLARE_EVENT_CLASS(dsb_queue_event,
-		    TP_PROTO(const struct dsb_queue *q, u64 seqno),
+		    TP_PROTO(const struct dsb_user_queue *q, u64 seqno),
 		    TP_ARGS(q, seqno),
 		    TP_STRUCT__entry(__field(u32, dev)
 				     __field(u64, client)
@@ -39,7 +39,7 @@ DECLARE_EVENT_CLASS(dsb_queue_event,
 
 /* The kernel wrote a job's packets; the doorbell follows with the batch. */
 TRACE_EVENT(dsb_submit,
-	    TP_PROTO(const struct dsb_queue *q, u64 seqno, u32 slot, u32 ndeps),
+	    TP_PROTO(const struct dsb_user_queue *q, u64 seqno, u32 slot, u32 ndeps),
 	    TP_ARGS(q, seqno, slot, ndeps),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u64, client)
@@ -62,7 +62,7 @@ TRACE_EVENT(dsb_submit,
 
 /* The engine starts the command buffer of a job (its EXEC packet). */
 TRACE_EVENT(dsb_job_start,
-	    TP_PROTO(const struct dsb_queue *q, u64 seqno, u64 cmd_va, u64 cmd_len),
+	    TP_PROTO(const struct dsb_user_queue *q, u64 seqno, u64 cmd_va, u64 cmd_len),
 	    TP_ARGS(q, seqno, cmd_va, cmd_len),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u64, client)
@@ -85,7 +85,7 @@ TRACE_EVENT(dsb_job_start,
 
 /* A job's fence signals, with 0 or its error. */
 TRACE_EVENT(dsb_job_done,
-	    TP_PROTO(const struct dsb_queue *q, u64 seqno, int error),
+	    TP_PROTO(const struct dsb_user_queue *q, u64 seqno, int error),
 	    TP_ARGS(q, seqno, error),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u64, client)
@@ -106,7 +106,7 @@ TRACE_EVENT(dsb_job_done,
 
 /* A queue is banned for a fault (not for a plain destroy). */
 TRACE_EVENT_CONDITION(dsb_fault,
-		      TP_PROTO(const struct dsb_queue *q, u32 kind, u64 seqno, u64 va),
+		      TP_PROTO(const struct dsb_user_queue *q, u32 kind, u64 seqno, u64 va),
 		      TP_ARGS(q, kind, seqno, va),
 		      TP_CONDITION(kind != DRM_DSB_FAULT_NONE),
 		      TP_STRUCT__entry(__field(u32, dev)
@@ -139,7 +139,7 @@ TRACE_EVENT_CONDITION(dsb_fault,
 
 /* The watchdog saw no progress for timeout_ms; @seqno is the oldest job. */
 DEFINE_EVENT(dsb_queue_event, dsb_timeout,
-	     TP_PROTO(const struct dsb_queue *q, u64 seqno),
+	     TP_PROTO(const struct dsb_user_queue *q, u64 seqno),
 	     TP_ARGS(q, seqno)
 );
 

@@ -101,7 +101,7 @@ static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_urin
 				struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct dma_fence *fence;
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	s32 error = 0;
 	int ret;
 
@@ -136,7 +136,7 @@ static int dsb_uring_wait_syncobj(struct drm_file *file, const struct drm_dsb_ur
 
 static int dsb_uring_submit(struct drm_file *file, const struct drm_dsb_uring_cmd *c)
 {
-	struct dsb_queue *q;
+	struct dsb_user_queue *q;
 	u32 submitted = 0;
 	u64 last;
 	int ret;

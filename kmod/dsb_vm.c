@@ -24,7 +24,7 @@
 
 struct dsb_mapping {
 	struct drm_mm_node node;
-	struct dsb_bo *bo;
+	struct dsb_gem_object *bo;
 };
 
 /**
@@ -75,7 +75,7 @@ void dsb_vm_put(struct dsb_vm *vm)
 		kref_put(&vm->ref, dsb_vm_release);
 }
 
-static struct dsb_mapping *dsb_vm_lookup_bo(struct dsb_vm *vm, struct dsb_bo *bo)
+static struct dsb_mapping *dsb_vm_lookup_bo(struct dsb_vm *vm, struct dsb_gem_object *bo)
 {
 	struct drm_mm_node *node;
 
@@ -97,7 +97,7 @@ static struct dsb_mapping *dsb_vm_lookup_bo(struct dsb_vm *vm, struct dsb_bo *bo
  *
  * Return: 0, -ENOMEM when out of memory or of address space.
  */
-int dsb_vm_map(struct dsb_vm *vm, struct dsb_bo *bo, u64 *va)
+int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 {
 	struct dsb_mapping *m, *old;
 	int ret;
@@ -140,7 +140,7 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_bo *bo, u64 *va)
  *
  * Return: true when @bo is mapped in @vm.
  */
-bool dsb_vm_find(struct dsb_vm *vm, struct dsb_bo *bo, u64 *va)
+bool dsb_vm_find(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 {
 	struct dsb_mapping *m;
 
@@ -159,7 +159,7 @@ bool dsb_vm_find(struct dsb_vm *vm, struct dsb_bo *bo, u64 *va)
  *
  * After this returns the engine can no longer reach @bo through @vm.
  */
-void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_bo *bo)
+void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo)
 {
 	struct dsb_mapping *m;
 

@@ -7,7 +7,7 @@
 #include <linux/spinlock.h>
 #include <drm/drm_mm.h>
 
-struct dsb_bo;
+struct dsb_gem_object;
 
 /**
  * struct dsb_vm - a per-file GPU virtual address space
@@ -44,9 +44,9 @@ static inline struct dsb_vm *dsb_vm_get(struct dsb_vm *vm)
 	return vm;
 }
 
-int dsb_vm_map(struct dsb_vm *vm, struct dsb_bo *bo, u64 *va);
-bool dsb_vm_find(struct dsb_vm *vm, struct dsb_bo *bo, u64 *va);
-void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_bo *bo);
+int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va);
+bool dsb_vm_find(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va);
+void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo);
 void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 		       enum dsb_vm_fault *fault);
 

@@ -306,14 +306,14 @@ static void dsb_queue_unmap(struct dsb_queue *q)
 }
 
 /*
- * Point the SQ/CQ views at a region laid out as struct dsb_sq_cq_header,
+ * Point the SQ/CQ views at a region laid out as struct drm_dsb_sq_cq_header,
  * checking the header against the region so that a scribbled header
  * cannot send the library outside it.
  */
 static int dsb_queue_attach(struct dsb_queue *q, void *sq_cq, size_t size,
 			    const void *fences, uint32_t fence_slots)
 {
-	struct dsb_sq_cq_header *h = sq_cq;
+	struct drm_dsb_sq_cq_header *h = sq_cq;
 	uint32_t se, ce, so, co;
 
 	if (size < sizeof(*h))
@@ -347,8 +347,8 @@ static int dsb_queue_attach(struct dsb_queue *q, void *sq_cq, size_t size,
 	q->cq.cqes = (struct drm_dsb_cqe *)((char *)sq_cq + co);
 
 	q->fence_hdr = fences;
-	q->fence_slots = (const struct dsb_fence_slot *)
-		((const char *)fences + sizeof(struct dsb_fence_mem_header));
+	q->fence_slots = (const struct drm_dsb_fence_slot *)
+		((const char *)fences + sizeof(struct drm_dsb_fence_mem_header));
 	return dsb__slots_init(q, fence_slots);
 }
 
@@ -415,11 +415,11 @@ int dsb_queue_init(struct dsb_device *dev, struct dsb_queue *q,
 	q->ring_va = c.ring_va;
 
 	/* The library never writes the ring or the control page. */
-	q->ctrl_map_size = dsb_page_round(sizeof(struct dsb_queue_ctrl));
+	q->ctrl_map_size = dsb_page_round(sizeof(struct drm_dsb_queue_ctrl));
 	q->ctrl_map = dsb_map_region(dev->fd, c.ctrl_offset, q->ctrl_map_size,
 				     PROT_READ);
-	fences_size = sizeof(struct dsb_fence_mem_header) +
-		(size_t)c.sq_entries * sizeof(struct dsb_fence_slot);
+	fences_size = sizeof(struct drm_dsb_fence_mem_header) +
+		(size_t)c.sq_entries * sizeof(struct drm_dsb_fence_slot);
 	q->fences_map_size = dsb_page_round(fences_size);
 	q->fences_map = dsb_map_region(dev->fd, c.fences_offset,
 				       q->fences_map_size, PROT_READ);
@@ -439,7 +439,7 @@ int dsb_queue_init(struct dsb_device *dev, struct dsb_queue *q,
 	 */
 	q->ring_packets = c.ring_packets ? c.ring_packets : 256;
 	q->ring_map_size = dsb_page_round((size_t)q->ring_packets *
-					  DSB_PACKET_SIZE);
+					  DRM_DSB_PACKET_SIZE);
 	q->ring_map = dsb_map_region(dev->fd, c.ring_offset, q->ring_map_size,
 				     PROT_READ);
 	q->ring = q->ring_map;	/* optional: for decoding only */

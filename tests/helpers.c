@@ -232,11 +232,11 @@ int dsb_test_queue_create(int fd, const struct drm_dsb_queue_create *args,
 
 	if (c.flags & DRM_DSB_QUEUE_RING_READONLY)
 		ring_prot = PROT_READ;
-	q->ring_size = dsb_test_page_align((uint64_t)c.ring_packets * DSB_PACKET_SIZE);
-	q->ctrl_size = dsb_test_page_align(sizeof(struct dsb_queue_ctrl));
-	q->fences_size = dsb_test_page_align(sizeof(struct dsb_fence_mem_header) +
+	q->ring_size = dsb_test_page_align((uint64_t)c.ring_packets * DRM_DSB_PACKET_SIZE);
+	q->ctrl_size = dsb_test_page_align(sizeof(struct drm_dsb_queue_ctrl));
+	q->fences_size = dsb_test_page_align(sizeof(struct drm_dsb_fence_mem_header) +
 					     (uint64_t)c.fence_slots *
-					     sizeof(struct dsb_fence_slot));
+					     sizeof(struct drm_dsb_fence_slot));
 	q->sq_cq_size = dsb_test_page_align(c.sq_cq_size);
 
 	q->ring = dsb_test_mmap(fd, c.ring_offset, q->ring_size, ring_prot);
@@ -264,27 +264,27 @@ int dsb_test_queue_destroy(int fd, struct dsb_test_queue *q)
 	return dsb_test_ioctl(fd, DRM_IOCTL_DSB_QUEUE_DESTROY, &d);
 }
 
-const volatile struct dsb_fence_slot *
+const volatile struct drm_dsb_fence_slot *
 dsb_test_fence_slot(const struct dsb_test_queue *q, uint32_t i)
 {
 	const char *base = (const char *)q->fences;
 
-	return (const volatile struct dsb_fence_slot *)
-		(base + sizeof(struct dsb_fence_mem_header) +
-		 (size_t)i * sizeof(struct dsb_fence_slot));
+	return (const volatile struct drm_dsb_fence_slot *)
+		(base + sizeof(struct drm_dsb_fence_mem_header) +
+		 (size_t)i * sizeof(struct drm_dsb_fence_slot));
 }
 
 void dsb_test_cmd_init(struct dsb_test_cmdbuf *cb, void *mem, size_t bytes)
 {
 	cb->instr = mem;
 	cb->count = 0;
-	cb->max = (uint32_t)(bytes / sizeof(struct dsb_instr));
+	cb->max = (uint32_t)(bytes / sizeof(struct drm_dsb_instr));
 }
 
 int dsb_test_cmd_emit(struct dsb_test_cmdbuf *cb, uint32_t op, uint32_t flags,
 		      uint64_t a, uint64_t b, uint64_t c)
 {
-	struct dsb_instr *in;
+	struct drm_dsb_instr *in;
 
 	if (cb->count >= cb->max)
 		return -ENOSPC;
@@ -299,7 +299,7 @@ int dsb_test_cmd_emit(struct dsb_test_cmdbuf *cb, uint32_t op, uint32_t flags,
 
 uint32_t dsb_test_cmd_len(const struct dsb_test_cmdbuf *cb)
 {
-	return cb->count * (uint32_t)sizeof(struct dsb_instr);
+	return cb->count * (uint32_t)sizeof(struct drm_dsb_instr);
 }
 
 int dsb_test_submit(int fd, uint32_t queue_id, uint32_t slot, uint64_t cmd_va,

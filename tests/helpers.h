@@ -87,13 +87,13 @@ void *dsb_test_mmap(int fd, uint64_t offset, uint64_t size, int prot);
 struct dsb_test_queue {
 	uint32_t id;
 	struct drm_dsb_queue_create create;
-	struct dsb_packet *ring;		/* ring_packets packets */
+	struct drm_dsb_packet *ring;		/* ring_packets packets */
 	size_t ring_size;
-	struct dsb_queue_ctrl *ctrl;		/* one page */
+	struct drm_dsb_queue_ctrl *ctrl;		/* one page */
 	size_t ctrl_size;
-	const struct dsb_fence_mem_header *fences;	/* read-only */
+	const struct drm_dsb_fence_mem_header *fences;	/* read-only */
 	size_t fences_size;
-	struct dsb_sq_cq_header *sq_cq;
+	struct drm_dsb_sq_cq_header *sq_cq;
 	size_t sq_cq_size;
 };
 
@@ -110,7 +110,7 @@ int dsb_test_queue_create(int fd, const struct drm_dsb_queue_create *args,
 int dsb_test_queue_destroy(int fd, struct dsb_test_queue *q);
 
 /** dsb_test_fence_slot() - slot @i of the queue's fence memory. */
-const volatile struct dsb_fence_slot *
+const volatile struct drm_dsb_fence_slot *
 dsb_test_fence_slot(const struct dsb_test_queue *q, uint32_t i);
 
 /** dsb_test_page_align() - @size rounded up to the page size. */
@@ -123,7 +123,7 @@ size_t dsb_test_page_align(uint64_t size);
  * a mapped BO); @count instructions written out of @max.
  */
 struct dsb_test_cmdbuf {
-	struct dsb_instr *instr;
+	struct drm_dsb_instr *instr;
 	uint32_t count;
 	uint32_t max;
 };
@@ -140,56 +140,56 @@ uint32_t dsb_test_cmd_len(const struct dsb_test_cmdbuf *cb);
 
 static inline int dsb_test_cmd_nop(struct dsb_test_cmdbuf *cb)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_NOP, 0, 0, 0, 0);
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_NOP, 0, 0, 0, 0);
 }
 
 /** ``*(u64 *)va = value`` */
 static inline int dsb_test_cmd_write(struct dsb_test_cmdbuf *cb, uint64_t va,
 				     uint64_t value)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_WRITE, 0, va, value, 0);
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_WRITE, 0, va, value, 0);
 }
 
 /** copy @len bytes from @src to @dst (memmove) */
 static inline int dsb_test_cmd_copy(struct dsb_test_cmdbuf *cb, uint64_t dst,
 				    uint64_t src, uint64_t len)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_COPY, 0, dst, src, len);
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_COPY, 0, dst, src, len);
 }
 
 /** fill @len bytes at @dst with the 32-bit @pattern */
 static inline int dsb_test_cmd_fill(struct dsb_test_cmdbuf *cb, uint64_t dst,
 				    uint32_t pattern, uint64_t len)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_FILL, 0, dst, pattern, len);
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_FILL, 0, dst, pattern, len);
 }
 
 /** ``*(u64 *)va += value``, atomically */
 static inline int dsb_test_cmd_atomic_add(struct dsb_test_cmdbuf *cb,
 					  uint64_t va, uint64_t value)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_ATOMIC_ADD, 0, va, value, 0);
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_ATOMIC_ADD, 0, va, value, 0);
 }
 
 /** ``*(u64 *)va = CLOCK_MONOTONIC ns`` */
 static inline int dsb_test_cmd_timestamp(struct dsb_test_cmdbuf *cb,
 					 uint64_t va)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_TIMESTAMP, 0, va, 0, 0);
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_TIMESTAMP, 0, va, 0, 0);
 }
 
 /** wait until ``*(u64 *)va >= value`` (or ``== value`` with @eq) */
 static inline int dsb_test_cmd_memwait(struct dsb_test_cmdbuf *cb, uint64_t va,
 				       uint64_t value, int eq)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_MEMWAIT, eq ? DSB_MEMWAIT_EQ : 0,
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_MEMWAIT, eq ? DRM_DSB_MEMWAIT_EQ : 0,
 				 va, value, 0);
 }
 
 /** model @ns nanoseconds of execution */
 static inline int dsb_test_cmd_delay(struct dsb_test_cmdbuf *cb, uint64_t ns)
 {
-	return dsb_test_cmd_emit(cb, DSB_OP_DELAY, 0, ns, 0, 0);
+	return dsb_test_cmd_emit(cb, DRM_DSB_OP_DELAY, 0, ns, 0, 0);
 }
 
 /* --- submission ---------------------------------------------------------- */

@@ -89,7 +89,7 @@ int main(void)
 	struct drm_dsb_sync_op syncs_a[1], syncs_b[2];
 	struct drm_dsb_job jobs[2];
 	struct drm_dsb_submit submit = { 0 };
-	struct dsb_instr *cmd;
+	struct drm_dsb_instr *cmd;
 	uint64_t *data, point = 1;
 	uint32_t binary, timeline;
 	int fd, sync_file = -1;
@@ -111,17 +111,17 @@ int main(void)
 	memset(map, 0, bo.size);
 
 	/* Job A: data[0] = 0x1234, fill data[2..3] with a pattern. */
-	cmd = (struct dsb_instr *)(map + 4096);
-	cmd[0] = (struct dsb_instr){ .op = DSB_OP_WRITE, .a = bo.va,
+	cmd = (struct drm_dsb_instr *)(map + 4096);
+	cmd[0] = (struct drm_dsb_instr){ .op = DRM_DSB_OP_WRITE, .a = bo.va,
 				     .b = 0x1234 };
-	cmd[1] = (struct dsb_instr){ .op = DSB_OP_FILL, .a = bo.va + 16,
+	cmd[1] = (struct drm_dsb_instr){ .op = DRM_DSB_OP_FILL, .a = bo.va + 16,
 				     .b = 0xabababab, .c = 16 };
 	/* Job B (runs after A through the syncobj): copy data[0] to
 	 * data[1] and add 1 to it. */
-	cmd = (struct dsb_instr *)(map + 8192);
-	cmd[0] = (struct dsb_instr){ .op = DSB_OP_COPY, .a = bo.va + 8,
+	cmd = (struct drm_dsb_instr *)(map + 8192);
+	cmd[0] = (struct drm_dsb_instr){ .op = DRM_DSB_OP_COPY, .a = bo.va + 8,
 				     .b = bo.va, .c = 8 };
-	cmd[1] = (struct dsb_instr){ .op = DSB_OP_ATOMIC_ADD, .a = bo.va + 8,
+	cmd[1] = (struct drm_dsb_instr){ .op = DRM_DSB_OP_ATOMIC_ADD, .a = bo.va + 8,
 				     .b = 1 };
 
 	CHECK(drmIoctl(fd, DRM_IOCTL_DSB_QUEUE_CREATE, &qc));
@@ -134,7 +134,7 @@ int main(void)
 	};
 	jobs[0] = (struct drm_dsb_job){
 		.queue_id = qc.queue_id, .slot = 0,
-		.cmd_va = bo.va + 4096, .cmd_len = 2 * DSB_INSTR_SIZE,
+		.cmd_va = bo.va + 4096, .cmd_len = 2 * DRM_DSB_INSTR_SIZE,
 		.syncs = { sizeof(syncs_a[0]), 1, (uintptr_t)syncs_a },
 		.user_data = 1,
 	};
@@ -152,7 +152,7 @@ int main(void)
 	};
 	jobs[1] = (struct drm_dsb_job){
 		.queue_id = qc.queue_id, .slot = 1,
-		.cmd_va = bo.va + 8192, .cmd_len = 2 * DSB_INSTR_SIZE,
+		.cmd_va = bo.va + 8192, .cmd_len = 2 * DRM_DSB_INSTR_SIZE,
 		.syncs = { sizeof(syncs_b[0]), 2, (uintptr_t)syncs_b },
 		.user_data = 2,
 	};

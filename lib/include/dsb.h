@@ -179,8 +179,8 @@ struct dsb_queue {
 	struct dsb_cq cq;
 
 	/* Fence memory (read-only mapping). */
-	const struct dsb_fence_mem_header *fence_hdr;
-	const struct dsb_fence_slot *fence_slots;
+	const struct drm_dsb_fence_mem_header *fence_hdr;
+	const struct drm_dsb_fence_slot *fence_slots;
 	uint32_t nr_slots;
 
 	/* Free fence slots: bit set = free. */
@@ -202,9 +202,9 @@ struct dsb_queue {
 	struct dsb_queue_backend backend_store;
 
 	/* Mappings, for dsb_queue_exit() and debugging. */
-	const struct dsb_packet *ring;
+	const struct drm_dsb_packet *ring;
 	uint32_t ring_packets;
-	const struct dsb_queue_ctrl *ctrl;
+	const struct drm_dsb_queue_ctrl *ctrl;
 	void *ring_map, *ctrl_map, *fences_map, *sq_cq_map;
 	size_t ring_map_size, ctrl_map_size, fences_map_size, sq_cq_map_size;
 	uint64_t ring_va;
@@ -217,7 +217,7 @@ struct dsb_queue {
  * struct dsb_queue_mem - pre-mapped regions for dsb_queue_init_mem()
  */
 struct dsb_queue_mem {
-	void *sq_cq;			/* struct dsb_sq_cq_header + SQEs + CQEs */
+	void *sq_cq;			/* struct drm_dsb_sq_cq_header + SQEs + CQEs */
 	size_t sq_cq_size;
 	const void *fences;		/* fence header + slots */
 	uint32_t fence_slots;
@@ -517,7 +517,7 @@ void dsb_uring_prep_wait_syncobj(struct io_uring_sqe *sqe, int drm_fd,
  * struct dsb_cmdbuf - a command buffer being written
  */
 struct dsb_cmdbuf {
-	struct dsb_instr *instrs;	/* CPU pointer to the buffer */
+	struct drm_dsb_instr *instrs;	/* CPU pointer to the buffer */
 	uint32_t capacity;		/* in instructions */
 	uint32_t count;			/* instructions written */
 	uint64_t va;			/* GPU VA of instrs[0] */
@@ -527,7 +527,7 @@ void dsb_cmdbuf_init(struct dsb_cmdbuf *cb, void *mem, size_t bytes,
 		     uint64_t va);
 static inline uint32_t dsb_cmdbuf_len(const struct dsb_cmdbuf *cb)
 {
-	return cb->count * DSB_INSTR_SIZE;
+	return cb->count * DRM_DSB_INSTR_SIZE;
 }
 static inline void dsb_cmdbuf_reset(struct dsb_cmdbuf *cb)
 {
@@ -549,10 +549,10 @@ int dsb_cmd_memwait(struct dsb_cmdbuf *cb, uint64_t va, uint64_t value,
 		    uint32_t flags);
 int dsb_cmd_delay(struct dsb_cmdbuf *cb, uint64_t ns);
 
-int dsb_instr_check(const struct dsb_instr *in);
-int dsb_decode_instr(const struct dsb_instr *in, char *out, size_t len);
-int dsb_packet_check(const struct dsb_packet *pkt);
-int dsb_decode_packet(const struct dsb_packet *pkt, char *out, size_t len);
+int dsb_instr_check(const struct drm_dsb_instr *in);
+int dsb_decode_instr(const struct drm_dsb_instr *in, char *out, size_t len);
+int dsb_packet_check(const struct drm_dsb_packet *pkt);
+int dsb_decode_packet(const struct drm_dsb_packet *pkt, char *out, size_t len);
 const char *dsb_fault_name(uint32_t fault);
 
 #ifdef __cplusplus

@@ -315,7 +315,7 @@ static void *read_file(const char *path, size_t *len)
 static int cmd_decode_ring(const char *path)
 {
 	size_t len, count;
-	struct dsb_packet *p = read_file(path, &len);
+	struct drm_dsb_packet *p = read_file(path, &len);
 	int bad = 0;
 
 	if (!p)
@@ -326,7 +326,7 @@ static int cmd_decode_ring(const char *path)
 			len % sizeof(*p));
 	printf("%zu packets\n", count);
 	for (size_t i = 0; i < count; i++) {
-		static const struct dsb_packet zero;
+		static const struct drm_dsb_packet zero;
 		char text[256];
 		int r;
 
@@ -350,7 +350,7 @@ static int cmd_decode_ring(const char *path)
 static int cmd_decode_cmd(const char *path, uint64_t va)
 {
 	size_t len, count;
-	struct dsb_instr *in = read_file(path, &len);
+	struct drm_dsb_instr *in = read_file(path, &len);
 	int bad = 0;
 
 	if (!in)

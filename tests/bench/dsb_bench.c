@@ -461,7 +461,7 @@ static int bench_submit_ioctl(void)
 				.queue_id = q.queue_id,
 				.slot = i,
 				.cmd_va = cmdbo.va,
-				.cmd_len = DSB_INSTR_SIZE,
+				.cmd_len = DRM_DSB_INSTR_SIZE,
 			};
 			struct drm_dsb_submit s = {
 				.jobs = { .stride = sizeof(job), .count = 1,
@@ -579,7 +579,7 @@ static void bench_breakdown(void)
 	for (int i = 0; i < 256; i++)
 		jobs[i] = (struct drm_dsb_job){ .queue_id = q.queue_id,
 			.slot = (uint32_t)(i + 1) % 256, .cmd_va = cmdbo.va,
-			.cmd_len = DSB_INSTR_SIZE };
+			.cmd_len = DRM_DSB_INSTR_SIZE };
 	jobs[0].slot = 0;
 	d = time_submit(jobs, 1, iters, -EBUSY, "busy slot");
 	res_add("bd_prepare_reserve@1", d, "1 job, fails reserve (slot busy): + job/fence alloc, locks, unwind");
@@ -656,7 +656,7 @@ static double sq_window(struct dsb_queue *q, unsigned int b)
 				fail("dsb_get_sqe: no SQE");
 				return -1;
 			}
-			dsb_prep_exec(sqe, cmdbo.va, DSB_INSTR_SIZE);
+			dsb_prep_exec(sqe, cmdbo.va, DRM_DSB_INSTR_SIZE);
 			dsb_sqe_set_data64(sqe, sq_next++);
 		}
 		for (k = 0; k < b; k += (unsigned int)ret) {
@@ -772,7 +772,7 @@ struct us_ring {
 	_Alignas(64) uint64_t consumed_jobs;
 	uint64_t bad;
 	int stop;
-	_Alignas(64) struct dsb_packet pkts[US_RING];
+	_Alignas(64) struct drm_dsb_packet pkts[US_RING];
 };
 
 static void *us_consumer(void *arg)
@@ -793,12 +793,12 @@ static void *us_consumer(void *arg)
 			continue;
 		}
 		while (rptr != wptr) {
-			struct dsb_packet p;
+			struct drm_dsb_packet p;
 
 			memcpy(&p, &r->pkts[rptr & (US_RING - 1)], sizeof(p));
 			if (p.seq != rptr)
 				bad++;
-			if (p.op == DSB_PKT_SIGNAL)
+			if (p.op == DRM_DSB_PKT_SIGNAL)
 				jobs++;
 			rptr++;
 		}
@@ -832,14 +832,14 @@ static double us_run(int ppj, uint64_t njobs)
 			__builtin_ia32_pause();
 		}
 		if (ppj == 2) {
-			struct dsb_packet *p = &r->pkts[w & (US_RING - 1)];
+			struct drm_dsb_packet *p = &r->pkts[w & (US_RING - 1)];
 
-			*p = (struct dsb_packet){ .op = DSB_PKT_EXEC, .seq = w,
-				.arg = { cmdbo.va, DSB_INSTR_SIZE, j + 1 } };
+			*p = (struct drm_dsb_packet){ .op = DRM_DSB_PKT_EXEC, .seq = w,
+				.arg = { cmdbo.va, DRM_DSB_INSTR_SIZE, j + 1 } };
 			w++;
 		}
-		r->pkts[w & (US_RING - 1)] = (struct dsb_packet){
-			.op = DSB_PKT_SIGNAL, .seq = w, .arg = { j % 1024, j + 1 } };
+		r->pkts[w & (US_RING - 1)] = (struct drm_dsb_packet){
+			.op = DRM_DSB_PKT_SIGNAL, .seq = w, .arg = { j % 1024, j + 1 } };
 		w++;
 		/* Packets before doorbell: pairs with the consumer's acquire. */
 		__atomic_store_n(&r->doorbell, w, __ATOMIC_RELEASE);
@@ -1024,7 +1024,7 @@ static int lat_one(struct dsb_queue *q, struct io_uring *ring, enum lat_mode mod
 	int ret;
 
 	CHECK(sqe, "latency: no SQE");
-	dsb_prep_exec(sqe, cmdbo.va, DSB_INSTR_SIZE);
+	dsb_prep_exec(sqe, cmdbo.va, DRM_DSB_INSTR_SIZE);
 	dsb_sqe_set_data64(sqe, target);
 
 	t = now_ns();
@@ -1183,7 +1183,7 @@ static int scale_child(struct scale_shared *sh, int startfd, int donefd,
 		unsigned int n = 0;
 
 		while (sub < njobs && n < b && (sqe = dsb_get_sqe(&q))) {
-			dsb_prep_exec(sqe, bo.va, DSB_INSTR_SIZE);
+			dsb_prep_exec(sqe, bo.va, DRM_DSB_INSTR_SIZE);
 			dsb_sqe_set_data64(sqe, sub++);
 			n++;
 		}
@@ -1496,7 +1496,7 @@ int main(int argc, char **argv)
 		printf("dsb_bench: BO: %s\n", strerror(-ret));
 		return 1;
 	}
-	memset(cmdbo.map, 0, 4096);	/* DSB_OP_NOP = 0 */
+	memset(cmdbo.map, 0, 4096);	/* DRM_DSB_OP_NOP = 0 */
 	nlat = 100 * scale;
 	lat = calloc((size_t)nlat + 64, sizeof(*lat));
 	debugfs_counter(dev.index, "completions", &c0);

@@ -13,7 +13,7 @@
 
 START_TEST(test_emit_encodes_fields)
 {
-	struct dsb_instr mem[4];
+	struct drm_dsb_instr mem[4];
 	struct dsb_test_cmdbuf cb;
 
 	memset(mem, 0xa5, sizeof(mem));
@@ -33,7 +33,7 @@ END_TEST
 
 START_TEST(test_full_buffer_is_enospc)
 {
-	struct dsb_instr mem[2];
+	struct drm_dsb_instr mem[2];
 	struct dsb_test_cmdbuf cb;
 
 	/* A partial instruction at the end does not count. */
@@ -49,7 +49,7 @@ END_TEST
 
 START_TEST(test_wrappers_opcodes)
 {
-	struct dsb_instr mem[8];
+	struct drm_dsb_instr mem[8];
 	struct dsb_test_cmdbuf cb;
 
 	dsb_test_cmd_init(&cb, mem, sizeof(mem));
@@ -62,21 +62,21 @@ START_TEST(test_wrappers_opcodes)
 	ck_assert_int_eq(dsb_test_cmd_delay(&cb, 1000), 0);
 	ck_assert_int_eq(dsb_test_cmd_memwait(&cb, 0x8000, 10, 0), 0);
 
-	ck_assert_uint_eq(mem[0].op, DSB_OP_WRITE);
+	ck_assert_uint_eq(mem[0].op, DRM_DSB_OP_WRITE);
 	ck_assert_uint_eq(mem[0].a, 0x1000);
 	ck_assert_uint_eq(mem[0].b, 42);
-	ck_assert_uint_eq(mem[1].op, DSB_OP_COPY);
+	ck_assert_uint_eq(mem[1].op, DRM_DSB_OP_COPY);
 	ck_assert_uint_eq(mem[1].a, 0x2000);
 	ck_assert_uint_eq(mem[1].b, 0x3000);
 	ck_assert_uint_eq(mem[1].c, 64);
-	ck_assert_uint_eq(mem[2].op, DSB_OP_FILL);
+	ck_assert_uint_eq(mem[2].op, DRM_DSB_OP_FILL);
 	ck_assert_uint_eq(mem[2].b, 0xdeadbeef);
 	ck_assert_uint_eq(mem[2].c, 128);
-	ck_assert_uint_eq(mem[3].op, DSB_OP_ATOMIC_ADD);
-	ck_assert_uint_eq(mem[4].op, DSB_OP_TIMESTAMP);
-	ck_assert_uint_eq(mem[5].op, DSB_OP_MEMWAIT);
-	ck_assert_uint_eq(mem[5].flags, DSB_MEMWAIT_EQ);
-	ck_assert_uint_eq(mem[6].op, DSB_OP_DELAY);
+	ck_assert_uint_eq(mem[3].op, DRM_DSB_OP_ATOMIC_ADD);
+	ck_assert_uint_eq(mem[4].op, DRM_DSB_OP_TIMESTAMP);
+	ck_assert_uint_eq(mem[5].op, DRM_DSB_OP_MEMWAIT);
+	ck_assert_uint_eq(mem[5].flags, DRM_DSB_MEMWAIT_EQ);
+	ck_assert_uint_eq(mem[6].op, DRM_DSB_OP_DELAY);
 	ck_assert_uint_eq(mem[6].a, 1000);
 	ck_assert_uint_eq(mem[7].flags, 0);
 	for (int i = 0; i < 8; i++)

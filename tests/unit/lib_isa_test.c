@@ -12,7 +12,7 @@
 
 #include "dsb.h"
 
-static struct dsb_instr buf[16];
+static struct drm_dsb_instr buf[16];
 static struct dsb_cmdbuf cb;
 
 static void setup(void)
@@ -30,31 +30,31 @@ START_TEST(test_encoders)
 	ck_assert_int_eq(dsb_cmd_fill(&cb, 0x4000, 0x01020304, 64), 0);
 	ck_assert_int_eq(dsb_cmd_atomic_add(&cb, 0x5000, 7), 0);
 	ck_assert_int_eq(dsb_cmd_timestamp(&cb, 0x6000), 0);
-	ck_assert_int_eq(dsb_cmd_memwait(&cb, 0x7000, 9, DSB_MEMWAIT_EQ), 0);
+	ck_assert_int_eq(dsb_cmd_memwait(&cb, 0x7000, 9, DRM_DSB_MEMWAIT_EQ), 0);
 	ck_assert_int_eq(dsb_cmd_delay(&cb, 1000), 0);
 	ck_assert_uint_eq(cb.count, 8);
-	ck_assert_uint_eq(dsb_cmdbuf_len(&cb), 8 * DSB_INSTR_SIZE);
+	ck_assert_uint_eq(dsb_cmdbuf_len(&cb), 8 * DRM_DSB_INSTR_SIZE);
 
-	ck_assert_uint_eq(buf[0].op, DSB_OP_NOP);
+	ck_assert_uint_eq(buf[0].op, DRM_DSB_OP_NOP);
 	ck_assert_uint_eq(buf[0].a | buf[0].b | buf[0].c | buf[0].flags, 0);
-	ck_assert_uint_eq(buf[1].op, DSB_OP_WRITE);
+	ck_assert_uint_eq(buf[1].op, DRM_DSB_OP_WRITE);
 	ck_assert_uint_eq(buf[1].a, 0x1000);
 	ck_assert_uint_eq(buf[1].b, 0xdeadbeefcafe);
-	ck_assert_uint_eq(buf[2].op, DSB_OP_COPY);
+	ck_assert_uint_eq(buf[2].op, DRM_DSB_OP_COPY);
 	ck_assert_uint_eq(buf[2].a, 0x2000);
 	ck_assert_uint_eq(buf[2].b, 0x3000);
 	ck_assert_uint_eq(buf[2].c, 4096);
-	ck_assert_uint_eq(buf[3].op, DSB_OP_FILL);
+	ck_assert_uint_eq(buf[3].op, DRM_DSB_OP_FILL);
 	ck_assert_uint_eq(buf[3].b, 0x01020304);
 	ck_assert_uint_eq(buf[3].c, 64);
-	ck_assert_uint_eq(buf[4].op, DSB_OP_ATOMIC_ADD);
+	ck_assert_uint_eq(buf[4].op, DRM_DSB_OP_ATOMIC_ADD);
 	ck_assert_uint_eq(buf[4].b, 7);
-	ck_assert_uint_eq(buf[5].op, DSB_OP_TIMESTAMP);
+	ck_assert_uint_eq(buf[5].op, DRM_DSB_OP_TIMESTAMP);
 	ck_assert_uint_eq(buf[5].a, 0x6000);
-	ck_assert_uint_eq(buf[6].op, DSB_OP_MEMWAIT);
-	ck_assert_uint_eq(buf[6].flags, DSB_MEMWAIT_EQ);
+	ck_assert_uint_eq(buf[6].op, DRM_DSB_OP_MEMWAIT);
+	ck_assert_uint_eq(buf[6].flags, DRM_DSB_MEMWAIT_EQ);
 	ck_assert_uint_eq(buf[6].b, 9);
-	ck_assert_uint_eq(buf[7].op, DSB_OP_DELAY);
+	ck_assert_uint_eq(buf[7].op, DRM_DSB_OP_DELAY);
 	ck_assert_uint_eq(buf[7].a, 1000);
 	/* Untouched past the end. */
 	ck_assert_uint_eq(buf[8].op, 0xa5a5a5a5);
@@ -79,9 +79,9 @@ END_TEST
 
 START_TEST(test_instr_check)
 {
-	struct dsb_instr in = { 0 };
+	struct drm_dsb_instr in = { 0 };
 
-	in.op = DSB_OP_WRITE;
+	in.op = DRM_DSB_OP_WRITE;
 	in.a = 0x1004;			/* misaligned 64-bit write */
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
 	in.a = 0x1008;
@@ -91,21 +91,21 @@ START_TEST(test_instr_check)
 	in.flags = 0;
 	in.op = 8;			/* unknown opcode */
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
-	in.op = DSB_OP_COPY;
+	in.op = DRM_DSB_OP_COPY;
 	in.c = (1u << 20) + 1;		/* over 1 MiB */
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
 	in.c = 1u << 20;
 	ck_assert_int_eq(dsb_instr_check(&in), 0);
-	in.op = DSB_OP_FILL;
+	in.op = DRM_DSB_OP_FILL;
 	in.c = 6;			/* not a multiple of 4 */
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
-	in.op = DSB_OP_MEMWAIT;
+	in.op = DRM_DSB_OP_MEMWAIT;
 	in.c = 0;
-	in.flags = DSB_MEMWAIT_EQ | 2;
+	in.flags = DRM_DSB_MEMWAIT_EQ | 2;
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
-	in.flags = DSB_MEMWAIT_EQ;
+	in.flags = DRM_DSB_MEMWAIT_EQ;
 	ck_assert_int_eq(dsb_instr_check(&in), 0);
-	in.op = DSB_OP_DELAY;
+	in.op = DRM_DSB_OP_DELAY;
 	in.flags = 0;
 	in.a = 1000000001ull;		/* over 1 s */
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
@@ -115,7 +115,7 @@ END_TEST
 START_TEST(test_decode_instr)
 {
 	char out[128];
-	struct dsb_instr in = { 0 };
+	struct drm_dsb_instr in = { 0 };
 	int n;
 
 	dsb_cmd_write(&cb, 0x1000, 42);
@@ -123,7 +123,7 @@ START_TEST(test_decode_instr)
 	ck_assert_str_eq(out, "WRITE *0x1000 = 0x2a");
 	ck_assert_int_eq(n, (int)strlen(out));
 
-	dsb_cmd_memwait(&cb, 0x2000, 5, DSB_MEMWAIT_EQ);
+	dsb_cmd_memwait(&cb, 0x2000, 5, DRM_DSB_MEMWAIT_EQ);
 	dsb_decode_instr(&buf[1], out, sizeof(out));
 	ck_assert_str_eq(out, "MEMWAIT *0x2000 == 0x5");
 	dsb_cmd_memwait(&cb, 0x2000, 5, 0);
@@ -142,7 +142,7 @@ START_TEST(test_decode_instr)
 	in.op = 0x77;
 	ck_assert_int_eq(dsb_decode_instr(&in, out, sizeof(out)), -EINVAL);
 	ck_assert_str_eq(out, "INVALID op 0x77 <bad>");
-	in.op = DSB_OP_ATOMIC_ADD;
+	in.op = DRM_DSB_OP_ATOMIC_ADD;
 	in.a = 0x1001;
 	in.b = 1;
 	in.flags = 4;
@@ -163,10 +163,10 @@ END_TEST
 
 START_TEST(test_decode_packet)
 {
-	struct dsb_packet p = { 0 };
+	struct drm_dsb_packet p = { 0 };
 	char out[160];
 
-	p.op = DSB_PKT_EXEC;
+	p.op = DRM_DSB_PKT_EXEC;
 	p.seq = 12;
 	p.arg[0] = 0x400000;
 	p.arg[1] = 64;
@@ -174,12 +174,12 @@ START_TEST(test_decode_packet)
 	p.mac = 0x0123456789abcdefull;
 	ck_assert_int_gt(dsb_decode_packet(&p, out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "[12] EXEC va 0x400000 len 64 job 3 mac 0123456789abcdef");
-	p.op = DSB_PKT_SIGNAL;
+	p.op = DRM_DSB_PKT_SIGNAL;
 	p.arg[0] = 5;
 	p.arg[1] = 3;
 	dsb_decode_packet(&p, out, sizeof(out));
 	ck_assert_str_eq(out, "[12] SIGNAL slot 5 seqno 3 mac 0123456789abcdef");
-	p.op = DSB_PKT_WAIT;
+	p.op = DRM_DSB_PKT_WAIT;
 	p.arg[0] = 2;
 	p.arg[1] = 10;
 	p.arg[2] = 3;

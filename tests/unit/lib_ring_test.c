@@ -21,11 +21,11 @@ struct sim {
 	void *sq_cq;
 	size_t sq_cq_size;
 	void *fences;
-	struct dsb_sq_cq_header *h;
+	struct drm_dsb_sq_cq_header *h;
 	struct drm_dsb_sqe *sqes;
 	struct drm_dsb_cqe *cqes;
-	struct dsb_fence_mem_header *fh;
-	struct dsb_fence_slot *slots;
+	struct drm_dsb_fence_mem_header *fh;
+	struct drm_dsb_fence_slot *slots;
 	uint32_t nr_slots;
 
 	/* Kernel state. */
@@ -125,7 +125,7 @@ static int sim_submit(struct dsb_queue *q, unsigned int count, void *arg)
 			err = -EINVAL;
 		else if (s->slot_busy[sqe.slot])
 			err = -EBUSY;
-		else if (sqe.cmd_len % DSB_INSTR_SIZE || sqe.flags)
+		else if (sqe.cmd_len % DRM_DSB_INSTR_SIZE || sqe.flags)
 			err = -EINVAL;
 		head++;
 		n++;
@@ -187,8 +187,8 @@ static int sim_setup_full(uint32_t sq_entries, uint32_t cq_entries,
 	pthread_mutex_init(&S.lock, NULL);
 	S.sq_cq_size = cqes_off + cq_entries * sizeof(struct drm_dsb_cqe);
 	S.sq_cq = calloc(1, S.sq_cq_size);
-	S.fences = calloc(1, sizeof(struct dsb_fence_mem_header) +
-			  nr_slots * sizeof(struct dsb_fence_slot));
+	S.fences = calloc(1, sizeof(struct drm_dsb_fence_mem_header) +
+			  nr_slots * sizeof(struct drm_dsb_fence_slot));
 	S.h = S.sq_cq;
 	S.h->sq_entries = sq_entries;
 	S.h->cq_entries = cq_entries;

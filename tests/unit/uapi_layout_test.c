@@ -3,7 +3,7 @@
 /*
  * ABI of uapi/drm/dsb_drm.h: sizes and offsets that userspace binaries
  * depend on. A change here breaks every compiled client, so it must be
- * deliberate (and then this test is updated with a DSB_UAPI_VERSION bump).
+ * deliberate (and then this test is updated with a DRM_DSB_UAPI_VERSION bump).
  */
 #include <check.h>
 #include <stddef.h>
@@ -40,19 +40,19 @@ END_TEST
 
 START_TEST(test_shared_memory)
 {
-	ck_assert_size(struct dsb_packet, DSB_PACKET_SIZE);
-	ck_assert_uint_eq(DSB_PACKET_SIZE, 64);
-	ck_assert_off(struct dsb_packet, mac, 56);
-	ck_assert_size(struct dsb_instr, DSB_INSTR_SIZE);
-	ck_assert_uint_eq(DSB_INSTR_SIZE, 32);
-	ck_assert_size(struct dsb_queue_ctrl, 128);
-	ck_assert_off(struct dsb_queue_ctrl, rptr, 64);
-	ck_assert_size(struct dsb_fence_slot, 16);
-	ck_assert_size(struct dsb_fence_mem_header, 64);
-	ck_assert_size(struct dsb_sq_cq_header, 272);
-	ck_assert_off(struct dsb_sq_cq_header, sq_tail, 64);
-	ck_assert_off(struct dsb_sq_cq_header, cq_head, 128);
-	ck_assert_off(struct dsb_sq_cq_header, cq_tail, 192);
+	ck_assert_size(struct drm_dsb_packet, DRM_DSB_PACKET_SIZE);
+	ck_assert_uint_eq(DRM_DSB_PACKET_SIZE, 64);
+	ck_assert_off(struct drm_dsb_packet, mac, 56);
+	ck_assert_size(struct drm_dsb_instr, DRM_DSB_INSTR_SIZE);
+	ck_assert_uint_eq(DRM_DSB_INSTR_SIZE, 32);
+	ck_assert_size(struct drm_dsb_queue_ctrl, 128);
+	ck_assert_off(struct drm_dsb_queue_ctrl, rptr, 64);
+	ck_assert_size(struct drm_dsb_fence_slot, 16);
+	ck_assert_size(struct drm_dsb_fence_mem_header, 64);
+	ck_assert_size(struct drm_dsb_sq_cq_header, 272);
+	ck_assert_off(struct drm_dsb_sq_cq_header, sq_tail, 64);
+	ck_assert_off(struct drm_dsb_sq_cq_header, cq_head, 128);
+	ck_assert_off(struct drm_dsb_sq_cq_header, cq_tail, 192);
 	ck_assert_size(struct drm_dsb_sqe, 128);
 	ck_assert_size(struct drm_dsb_cqe, 32);
 }

@@ -106,7 +106,7 @@ static void bystander_main(void)
 			break;
 		}
 		for (int j = 0; j < BY_JOBS; j++) {
-			const volatile struct dsb_fence_slot *fs = dsb_test_fence_slot(&q, jobs[j].slot);
+			const volatile struct drm_dsb_fence_slot *fs = dsb_test_fence_slot(&q, jobs[j].slot);
 
 			if (fs->seqno != jobs[j].seqno || fs->error)
 				by_fail("bystander fence slot seqno %llu error %lld", fs->seqno,
@@ -247,7 +247,7 @@ struct victim {
 	volatile uint64_t *d;
 	uint64_t s[3], bs;
 	uint64_t base;		/* ring position (seq) of job 1's WAIT */
-	struct dsb_packet lap[16];	/* ring after the pre-lap, before job 1 */
+	struct drm_dsb_packet lap[16];	/* ring after the pre-lap, before job 1 */
 };
 
 #define VICTIM_TIMEOUT_MS 2000
@@ -292,7 +292,7 @@ static void victim_setup(struct victim *v, uint32_t ring, int prelap)
 	ck_assert_uint_eq(v->q.ctrl->doorbell, v->base + 3 + 2 + 2);
 }
 
-static struct dsb_packet *ring_at(struct victim *v, uint64_t seq)
+static struct drm_dsb_packet *ring_at(struct victim *v, uint64_t seq)
 {
 	return &v->q.ring[seq % v->q.create.ring_packets];
 }
@@ -355,7 +355,7 @@ START_TEST(test_tamper_random_bytes_at_rptr)
 	srand(1234);
 	p = (unsigned char *)ring_at(&v, v.base);
 	t0 = dsb_test_now_ns();
-	for (size_t i = 0; i < sizeof(struct dsb_packet); i++)
+	for (size_t i = 0; i < sizeof(struct drm_dsb_packet); i++)
 		p[i] = (unsigned char)rand();
 	dt = wait_banned(&v.q, 10 * SEC_NS);
 	report_latency("random bytes at the read pointer", dsb_test_now_ns() - t0);
@@ -367,7 +367,7 @@ END_TEST
 START_TEST(test_tamper_replayed_packet)
 {
 	struct victim v;
-	struct dsb_packet old[16];
+	struct drm_dsb_packet old[16];
 
 	/* Ring of 16 packets, one full lap of 8 two-packet jobs first. */
 	victim_setup(&v, 16, 8);
@@ -397,7 +397,7 @@ START_TEST(test_tamper_replayed_same_position)
 	ck_assert_uint_eq(v.lap[1].seq, 1);
 	/* Pre-lap job 0 was EXEC@0 SIGNAL@1: replaying its SIGNAL over job
 	 * 1's EXEC would forge a completion of seqno 1 on slot 0. */
-	ck_assert_uint_eq(v.lap[1].op, DSB_PKT_SIGNAL);
+	ck_assert_uint_eq(v.lap[1].op, DRM_DSB_PKT_SIGNAL);
 	memcpy(ring_at(&v, 17), &v.lap[1], sizeof(v.lap[1]));
 	release_and_expect_ban(&v, "replayed packet of the previous lap, same position");
 	victim_check(&v, DRM_DSB_FAULT_TAMPER, -EBADMSG, 0);
@@ -407,12 +407,12 @@ END_TEST
 START_TEST(test_tamper_skipped_signal)
 {
 	struct victim v;
-	struct dsb_packet *sigp;
+	struct drm_dsb_packet *sigp;
 
 	victim_setup(&v, 0, 0);
 	sigp = ring_at(&v, v.base + 2);
-	ck_assert_uint_eq(sigp->op, DSB_PKT_SIGNAL);
-	sigp->op = DSB_PKT_NOP;		/* skip job 1's SIGNAL */
+	ck_assert_uint_eq(sigp->op, DRM_DSB_PKT_SIGNAL);
+	sigp->op = DRM_DSB_PKT_NOP;		/* skip job 1's SIGNAL */
 	release_and_expect_ban(&v, "skipped SIGNAL");
 	/* Job 1's work ran, but its fence still signals, with an error. */
 	victim_check(&v, DRM_DSB_FAULT_TAMPER, -EBADMSG, 1);
@@ -646,7 +646,7 @@ START_TEST(test_engine_fault_kinds)
 			dsb_test_cmd_emit(&cb, 0x42, 0, data.va, 0, 0);
 			kind = DRM_DSB_FAULT_BAD_OPCODE; break;
 		case 1: what = "flags on WRITE";
-			dsb_test_cmd_emit(&cb, DSB_OP_WRITE, 1, data.va, 0, 0);
+			dsb_test_cmd_emit(&cb, DRM_DSB_OP_WRITE, 1, data.va, 0, 0);
 			kind = DRM_DSB_FAULT_BAD_OPCODE; break;
 		case 2: what = "unmapped VA (guard page)";
 			want_va = data.va + data.size;
@@ -751,7 +751,7 @@ START_TEST(test_garbage_cmdbufs)
 	gate = (volatile uint64_t *)((char *)gatecmd.map + 2048);
 	for (int r = 0; r < rounds; r++) {
 		struct dsb_test_queue q = queue_new(fd, 0, 8, 300);
-		struct dsb_instr *in = cmd.map;
+		struct drm_dsb_instr *in = cmd.map;
 		struct drm_dsb_queue_status st;
 		uint64_t s, s2;
 		int64_t t1 = dsb_test_now_ns(), dt;
@@ -771,18 +771,18 @@ START_TEST(test_garbage_cmdbufs)
 			for (int k = 0; k < ninstr; k++) {
 				in[k].op = rand() % 32 == 0 ? 0x42 : rand() % 8;
 				in[k].flags = rand() % 32 == 0 ? rand() :
-					      in[k].op == DSB_OP_MEMWAIT ? rand() % 2 : 0;
+					      in[k].op == DRM_DSB_OP_MEMWAIT ? rand() % 2 : 0;
 				in[k].a = pool[rand() % 6];
 				in[k].b = rand() % 2 ? pool[rand() % 6] : rnd64();
 				in[k].c = rand() % 2 ? (uint64_t)(rand() % 512) : rnd64();
-				if (in[k].op == DSB_OP_DELAY)
+				if (in[k].op == DRM_DSB_OP_DELAY)
 					in[k].a = rand() % (2 * MS_NS);
-				if (in[k].op == DSB_OP_COPY || in[k].op == DSB_OP_FILL)
+				if (in[k].op == DRM_DSB_OP_COPY || in[k].op == DRM_DSB_OP_FILL)
 					in[k].c = rand() % 4 ? (uint64_t)(rand() % 64) * 4 : in[k].c;
-				if (r % 3 == 1 && in[k].op != DSB_OP_NOP && in[k].op != DSB_OP_DELAY) {
+				if (r % 3 == 1 && in[k].op != DRM_DSB_OP_NOP && in[k].op != DRM_DSB_OP_DELAY) {
 					/* mostly valid operands this round */
 					in[k].a = data.va + (rand() % (4 * PAGE / 8 - 64)) * 8;
-					if (in[k].op == DSB_OP_COPY)
+					if (in[k].op == DRM_DSB_OP_COPY)
 						in[k].b = data.va + (rand() % (4 * PAGE / 8 - 64)) * 8;
 				}
 			}

@@ -109,7 +109,7 @@ START_TEST(test_params)
 {
 	uint64_t va_start, va_size, max_bo;
 
-	ck_assert_uint_eq(param(fd, DRM_DSB_PARAM_UAPI_VERSION), DSB_UAPI_VERSION);
+	ck_assert_uint_eq(param(fd, DRM_DSB_PARAM_UAPI_VERSION), DRM_DSB_UAPI_VERSION);
 	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_NUM_ENGINES), 1);
 	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_HW_SLOTS), 1);
 
@@ -130,8 +130,8 @@ START_TEST(test_params)
 	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_MAX_RING_PACKETS), 256);
 	ck_assert(is_pow2(param(fd, DRM_DSB_PARAM_MAX_FENCE_SLOTS)));
 	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_MAX_FENCE_SLOTS), 64);
-	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_MAX_CMD_LEN), DSB_INSTR_SIZE);
-	ck_assert_uint_eq(param(fd, DRM_DSB_PARAM_MAX_CMD_LEN) % DSB_INSTR_SIZE, 0);
+	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_MAX_CMD_LEN), DRM_DSB_INSTR_SIZE);
+	ck_assert_uint_eq(param(fd, DRM_DSB_PARAM_MAX_CMD_LEN) % DRM_DSB_INSTR_SIZE, 0);
 	ck_assert_uint_ge(param(fd, DRM_DSB_PARAM_MAX_JOB_DEPS), 1);
 	ck_assert_uint_eq(param(fd, DRM_DSB_PARAM_DEVICE_INDEX), 0);
 	ck_assert_uint_gt(param(fd, DRM_DSB_PARAM_DEFAULT_TIMEOUT_MS), 0);
@@ -172,7 +172,7 @@ START_TEST(test_param_pad)
 	ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_GET_PARAM, &gp), -EINVAL);
 	gp.pad = 0;
 	ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_GET_PARAM, &gp), 0);
-	ck_assert_uint_eq(gp.value, DSB_UAPI_VERSION);
+	ck_assert_uint_eq(gp.value, DRM_DSB_UAPI_VERSION);
 }
 END_TEST
 

@@ -71,7 +71,7 @@ START_TEST(test_huge_stride_rejected_at_once)
 {
 	void *zeros = zero_map(16 * GIB);
 	struct drm_dsb_job job = {
-		.queue_id = q.id, .cmd_va = cmd.va, .cmd_len = DSB_INSTR_SIZE,
+		.queue_id = q.id, .cmd_va = cmd.va, .cmd_len = DRM_DSB_INSTR_SIZE,
 		.syncs = { .stride = (uint32_t)GIB, .count = 16, .array = (uintptr_t)zeros },
 	};
 	int64_t ns;
@@ -111,7 +111,7 @@ START_TEST(test_worst_case_accepted_is_bounded)
 
 		*j = (struct drm_dsb_job){
 			.queue_id = q.id, .slot = i % 64, .cmd_va = cmd.va,
-			.cmd_len = DSB_INSTR_SIZE,
+			.cmd_len = DRM_DSB_INSTR_SIZE,
 			.syncs = { .stride = stride, .count = DRM_DSB_MAX_SYNC_OPS,
 				   .array = (uintptr_t)zeros },
 		};
@@ -141,7 +141,7 @@ START_TEST(test_sigkill_is_prompt)
 	if (!pid) {
 		void *zeros = zero_map(16 * GIB);
 		struct drm_dsb_job job = {
-			.queue_id = q.id, .cmd_va = cmd.va, .cmd_len = DSB_INSTR_SIZE,
+			.queue_id = q.id, .cmd_va = cmd.va, .cmd_len = DRM_DSB_INSTR_SIZE,
 			.syncs = { .stride = (uint32_t)GIB, .count = 16,
 				   .array = (uintptr_t)zeros },
 		};

@@ -244,7 +244,7 @@ static void build_arg(struct pools *p, uint32_t nr, uint64_t *a)
 	case DRM_DSB_QUEUE_SUBMIT_SQ: {
 		struct drm_dsb_queue_submit_sq *s = (void *)a;
 		struct dsb_test_queue *q = &p->q[rn(4)];
-		struct dsb_sq_cq_header *h = q->sq_cq;
+		struct drm_dsb_sq_cq_header *h = q->sq_cq;
 		struct drm_dsb_sqe *sqes = (void *)((char *)h + 512);
 		uint32_t k = rn(4);
 

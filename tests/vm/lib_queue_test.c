@@ -92,9 +92,9 @@ START_TEST(test_device)
 	ck_assert_int_eq(dsb_device_open(&dev, 0), 0);
 	ck_assert_int_ge(dev.fd, 0);
 	ck_assert_int_eq(dev.index, 0);
-	ck_assert_uint_eq(dev.uapi_version, DSB_UAPI_VERSION);
+	ck_assert_uint_eq(dev.uapi_version, DRM_DSB_UAPI_VERSION);
 	ck_assert_int_eq(dsb_get_param(&dev, DRM_DSB_PARAM_UAPI_VERSION, &v), 0);
-	ck_assert_uint_eq(v, DSB_UAPI_VERSION);
+	ck_assert_uint_eq(v, DRM_DSB_UAPI_VERSION);
 	ck_assert_int_eq(dsb_get_param(&dev, DRM_DSB_PARAM_MAX_FENCE_SLOTS, &v), 0);
 	ck_assert_uint_ge(v, 64);
 	ck_assert_int_eq(dsb_get_param(&dev, 0xffff, &v), -EINVAL);
@@ -383,7 +383,7 @@ START_TEST(test_isa_all_ops)
 	dsb_cmd_fill(&cb, big.va + 24, 0xcdcdcdcd, 8);
 	dsb_cmd_atomic_add(&cb, big.va + 32, 10);
 	dsb_cmd_timestamp(&cb, big.va + 40);
-	dsb_cmd_memwait(&cb, big.va + 48, 3, DSB_MEMWAIT_EQ);
+	dsb_cmd_memwait(&cb, big.va + 48, 3, DRM_DSB_MEMWAIT_EQ);
 	dsb_cmd_delay(&cb, 1000);
 	for (uint32_t i = 0; i < cb.count; i++)
 		ck_assert_int_eq(dsb_instr_check(&cb.instrs[i]), 0);

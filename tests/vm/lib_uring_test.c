@@ -607,8 +607,8 @@ static void prep_raw(struct io_uring_sqe *sqe, int fd, uint32_t op,
 
 START_TEST(test_bad_commands)
 {
-	enum { S = DRM_DSB_URING_SUBMIT, W = DRM_DSB_URING_WAIT_SEQNO,
-	       Y = DRM_DSB_URING_WAIT_SYNCOBJ };
+	const uint32_t S = DRM_DSB_URING_SUBMIT, W = DRM_DSB_URING_WAIT_SEQNO,
+		       Y = DRM_DSB_URING_WAIT_SYNCOBJ;
 	struct drm_dsb_sqe *dsqe;
 	struct drm_dsb_cqe *dcqe;
 	struct io_uring ring;
@@ -639,6 +639,11 @@ START_TEST(test_bad_commands)
 			const char *what;
 		} t[] = {
 			{ 0x0d5b00ff, c.q.queue_id, 1, 0, -EINVAL, "unknown cmd_op" },
+			{ 0x0d5b0001, c.q.queue_id, 1, 0, -EINVAL, "raw SUBMIT of uAPI 5" },
+			{ _IOWR(DRM_IOCTL_BASE, DRM_DSB_URING_NR_SUBMIT, uint64_t),
+			  c.q.queue_id, 1, 0, -EINVAL, "SUBMIT encoded on 8 bytes" },
+			{ _IOW(DRM_IOCTL_BASE, DRM_DSB_URING_NR_SUBMIT, struct drm_dsb_uring_cmd),
+			  c.q.queue_id, 1, 0, -EINVAL, "SUBMIT with the wrong direction" },
 			{ 0, c.q.queue_id, 1, 0, -EINVAL, "cmd_op 0" },
 			{ S, 0xdead, 1, 0, -ENOENT, "SUBMIT bad queue" },
 			{ S, 0, 1, 0, -ENOENT, "SUBMIT queue 0" },

@@ -238,7 +238,7 @@ static void hog(struct hog_report *r, uint64_t limit, int have_param)
 				jobs[k] = (struct drm_dsb_job){
 					.queue_id = qs[i], .slot = s + k,
 					.cmd_va = cmd[q_fd[i]].va + 64,
-					.cmd_len = sizeof(struct dsb_instr),
+					.cmd_len = sizeof(struct drm_dsb_instr),
 				};
 			ret = dsb_test_ioctl(fds[q_fd[i]], DRM_IOCTL_DSB_SUBMIT, &sub);
 			if (!ret)

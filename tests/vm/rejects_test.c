@@ -111,7 +111,7 @@ static void fixture_up(void)
 		blocker[i] = syncobj_new(fd);
 		op = sync_signal(blocker[i]);
 		ck_assert_int_eq(dsb_test_submit(fd, prod[i].id, 0, cmd.va + 1024,
-						 DSB_INSTR_SIZE, &op, 1, NULL), 0);
+						 DRM_DSB_INSTR_SIZE, &op, 1, NULL), 0);
 		ck_assert_int_eq(drmSyncobjExportSyncFile(fd, blocker[i], &sf), 0);
 		if (merged_fd < 0) {
 			merged_fd = sf;
@@ -200,7 +200,7 @@ static void ban(uint32_t qid)
 	uint64_t seqno = 0;
 
 	ck_assert_int_eq(dsb_test_submit(fd, qid, BUSY_SLOT - 1, cmd.va + FAULT_OFF,
-					 DSB_INSTR_SIZE, NULL, 0, &seqno), 0);
+					 DRM_DSB_INSTR_SIZE, NULL, 0, &seqno), 0);
 	ck_assert_int_eq(wait_job(fd, qid, seqno), -EIO);
 }
 
@@ -213,7 +213,7 @@ static void run_submit(enum kind k, int pos, const struct job_desc *jd)
 	for (int i = 0; i < BATCH; i++)
 		jobs[i] = (struct drm_dsb_job){
 			.queue_id = jd[i].queue_id, .slot = jd[i].slot,
-			.cmd_va = cmd.va + NOP_OFF, .cmd_len = DSB_INSTR_SIZE,
+			.cmd_va = cmd.va + NOP_OFF, .cmd_len = DRM_DSB_INSTR_SIZE,
 			.syncs = { .stride = sizeof(jd[i].syncs[0]), .count = jd[i].nsyncs,
 				   .array = (uintptr_t)jd[i].syncs },
 		};
@@ -227,7 +227,7 @@ static void run_submit(enum kind k, int pos, const struct job_desc *jd)
 static void run_sq(enum entry e, enum kind k, int pos, struct dsb_test_queue *q,
 		   const struct job_desc *jd)
 {
-	struct dsb_sq_cq_header *h = q->sq_cq;
+	struct drm_dsb_sq_cq_header *h = q->sq_cq;
 	struct drm_dsb_sqe *sqes = (void *)((char *)h + h->sqes_offset);
 	const struct drm_dsb_cqe *cqes = (const void *)((char *)h + h->cqes_offset);
 	bool transient = k == K_EBUSY || k == K_ENOSPC || k == K_ECANCELED;
@@ -240,7 +240,7 @@ static void run_sq(enum entry e, enum kind k, int pos, struct dsb_test_queue *q,
 		memset(sqe, 0, sizeof(*sqe));
 		sqe->user_data = 100 + i;
 		sqe->cmd_va = cmd.va + NOP_OFF;
-		sqe->cmd_len = DSB_INSTR_SIZE;
+		sqe->cmd_len = DRM_DSB_INSTR_SIZE;
 		sqe->slot = jd[i].slot;
 		sqe->sync_count = jd[i].nsyncs;
 		memcpy(sqe->syncs, jd[i].syncs, sizeof(jd[i].syncs[0]) * jd[i].nsyncs);
@@ -299,13 +299,13 @@ static void run_case(enum entry e, enum kind k, int pos)
 
 		/* In flight until the producer runs: 3 packets, slot BUSY_SLOT. */
 		ck_assert_int_eq(dsb_test_submit(fd, q.id, BUSY_SLOT, cmd.va + NOP_OFF,
-						 DSB_INSTR_SIZE, &w, 1, NULL), 0);
+						 DRM_DSB_INSTR_SIZE, &w, 1, NULL), 0);
 	}
 	if (k == K_ENOSPC) {
 		/* Fill the ring until room is left for @pos jobs of 2 packets. */
 		for (int i = 0; i < 30 - pos; i++)
 			ck_assert_int_eq(dsb_test_submit(fd, q.id, 8 + i, cmd.va + NOP_OFF,
-							 DSB_INSTR_SIZE, NULL, 0, NULL), 0);
+							 DRM_DSB_INSTR_SIZE, NULL, 0, NULL), 0);
 	}
 	if (k == K_ECANCELED) {
 		if (e == E_SUBMIT) {
@@ -362,7 +362,7 @@ START_TEST(test_e2big_burst)
 	read_live(before);
 	for (int i = 0; i < 1600; i++)
 		ck_assert_int_eq(dsb_test_submit(fd, q.id, 0, cmd.va + NOP_OFF,
-						 DSB_INSTR_SIZE, &w, 1, NULL), -E2BIG);
+						 DRM_DSB_INSTR_SIZE, &w, 1, NULL), -E2BIG);
 	expect_live(before, "1600 x -E2BIG");
 	read_live(after);
 	fprintf(stderr, "1600 x -E2BIG: live fences %lld before, %lld after\n",

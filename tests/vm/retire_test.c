@@ -72,7 +72,7 @@ static const char *const observer_name[] = {
 static uint64_t sq_submit(struct dsb_test_queue *q, uint64_t cmd_va, uint32_t len,
 			  uint32_t syncobj)
 {
-	struct dsb_sq_cq_header *h = q->sq_cq;
+	struct drm_dsb_sq_cq_header *h = q->sq_cq;
 	struct drm_dsb_sqe *sqe;
 	struct drm_dsb_queue_submit_sq s = { .queue_id = q->id, .count = 1 };
 	uint32_t tail = h->sq_tail;
@@ -139,7 +139,7 @@ START_TEST(test_complete_implies_signalled)
 			break;
 		}
 		case BY_CQE: {
-			struct dsb_sq_cq_header *h = q.sq_cq;
+			struct drm_dsb_sq_cq_header *h = q.sq_cq;
 			const struct drm_dsb_cqe *cqe;
 
 			while (__atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE) == h->cq_head)

@@ -85,7 +85,7 @@ START_TEST(test_10000_jobs_16_queues)
 					ck_assert_int_eq(wait_job(fd, q[k].id,
 						seq[k + (first + CHUNK - 1) * NQ]), 0);
 					for (uint32_t j = first; j < first + CHUNK && j < jobs_on[k]; j++) {
-						const volatile struct dsb_fence_slot *fs =
+						const volatile struct drm_dsb_fence_slot *fs =
 							dsb_test_fence_slot(&q[k], j % NSLOTS);
 						uint32_t i = k + j * NQ;
 
@@ -168,7 +168,7 @@ START_TEST(test_10000_jobs_16_queues)
 		ck_assert_int_eq(wait_job(fd, q[k].id, last_seq[k]), 0);
 		/* The fence values of everything not checked yet. */
 		for (uint32_t j = first; j < jobs_on[k]; j++) {
-			const volatile struct dsb_fence_slot *fs = dsb_test_fence_slot(&q[k], j % NSLOTS);
+			const volatile struct drm_dsb_fence_slot *fs = dsb_test_fence_slot(&q[k], j % NSLOTS);
 
 			ck_assert_uint_eq(fs->seqno, seq[k + j * NQ]);
 			ck_assert_int_eq(fs->error, 0);

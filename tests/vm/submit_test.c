@@ -163,7 +163,7 @@ START_TEST(test_fence_memory_polling)
 	struct dsb_test_bo data;
 	struct dsb_test_cmdbuf cb;
 	struct arena a;
-	const volatile struct dsb_fence_slot *fs = dsb_test_fence_slot(&q, 5);
+	const volatile struct drm_dsb_fence_slot *fs = dsb_test_fence_slot(&q, 5);
 	volatile uint64_t *d;
 	uint64_t va, s, seen;
 	int64_t t0;

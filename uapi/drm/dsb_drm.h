@@ -27,15 +27,15 @@ extern "C" {
  * - Arrays are passed as &struct drm_dsb_obj_array, whose stride lets
  *   either side grow the element structure: fields the kernel does not
  *   know must be zero, fields userspace does not know read as zero.
- * - Every addition bumps %DSB_UAPI_VERSION (and the DRM minor version).
+ * - Every addition bumps %DRM_DSB_UAPI_VERSION (and the DRM minor version).
  * - Ioctls are never removed or renumbered.
  */
 
 /**
- * define DSB_UAPI_VERSION - version of this interface, see
+ * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DSB_UAPI_VERSION	5
+#define DRM_DSB_UAPI_VERSION	6
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -110,7 +110,7 @@ struct drm_dsb_obj_array {
  * enum drm_dsb_param - parameters for %DRM_IOCTL_DSB_GET_PARAM
  */
 enum drm_dsb_param {
-	/** @DRM_DSB_PARAM_UAPI_VERSION: %DSB_UAPI_VERSION of the driver. */
+	/** @DRM_DSB_PARAM_UAPI_VERSION: %DRM_DSB_UAPI_VERSION of the driver. */
 	DRM_DSB_PARAM_UAPI_VERSION = 0,
 	/** @DRM_DSB_PARAM_NUM_ENGINES: number of simulated engines. */
 	DRM_DSB_PARAM_NUM_ENGINES,
@@ -264,17 +264,17 @@ struct drm_dsb_bo_info {
  * A queue owns four regions, each mappable with mmap() on the DRM fd at the
  * offset returned by %DRM_IOCTL_DSB_QUEUE_CREATE:
  *
- * - the **ring**: @ring_packets packets of &struct dsb_packet, written only
+ * - the **ring**: @ring_packets packets of &struct drm_dsb_packet, written only
  *   by the kernel. It is mapped read-write by default (user-queue hardware
  *   puts it in the process's reach) or read-only with
  *   %DRM_DSB_QUEUE_RING_READONLY. It also lives in the file's GPU VA space,
  *   so command buffers can reach it; an engine write to it faults the queue.
- * - the **control page** (&struct dsb_queue_ctrl): doorbell and engine read
+ * - the **control page** (&struct drm_dsb_queue_ctrl): doorbell and engine read
  *   pointer, read-write.
- * - the **fence memory** (&struct dsb_fence_mem_header followed by
- *   @fence_slots &struct dsb_fence_slot): read-only. A job's completion is
+ * - the **fence memory** (&struct drm_dsb_fence_mem_header followed by
+ *   @fence_slots &struct drm_dsb_fence_slot): read-only. A job's completion is
  *   visible without a syscall: its slot's @seqno reaches the job's seqno.
- * - the **submission/completion rings** (&struct dsb_sq_cq_header, SQEs at
+ * - the **submission/completion rings** (&struct drm_dsb_sq_cq_header, SQEs at
  *   @sqes_offset, CQEs at @cqes_offset inside the region), read-write.
  *
  * Nothing the process writes into these regions can make the kernel
@@ -282,10 +282,10 @@ struct drm_dsb_bo_info {
  * queue on any mismatch.
  */
 
-/** define DSB_PACKET_SIZE - size of one ring packet in bytes. */
-#define DSB_PACKET_SIZE		64
-/** define DSB_INSTR_SIZE - size of one command-buffer instruction in bytes. */
-#define DSB_INSTR_SIZE		32
+/** define DRM_DSB_PACKET_SIZE - size of one ring packet in bytes. */
+#define DRM_DSB_PACKET_SIZE		64
+/** define DRM_DSB_INSTR_SIZE - size of one command-buffer instruction in bytes. */
+#define DRM_DSB_INSTR_SIZE		32
 
 /**
  * enum drm_dsb_queue_flags - flags of &struct drm_dsb_queue_create
@@ -364,7 +364,7 @@ struct drm_dsb_queue_destroy {
 };
 
 /**
- * struct dsb_queue_ctrl - the queue's control page (mapped read-write)
+ * struct drm_dsb_queue_ctrl - the queue's control page (mapped read-write)
  *
  * The kernel writes @doorbell after writing packets; the engine reads it
  * and publishes how far it got in @rptr. A process may write anything
@@ -372,7 +372,7 @@ struct drm_dsb_queue_destroy {
  * packets the kernel did not write, which fails their MAC and faults the
  * queue; a lowered doorbell stalls the queue until the watchdog bans it.
  */
-struct dsb_queue_ctrl {
+struct drm_dsb_queue_ctrl {
 	/** @doorbell: write pointer, in packets since creation. */
 	__u64 doorbell;
 	/** @pad0: keeps @rptr on its own cache line. */
@@ -384,13 +384,13 @@ struct dsb_queue_ctrl {
 };
 
 /**
- * struct dsb_fence_slot - one fence slot in fence memory
+ * struct drm_dsb_fence_slot - one fence slot in fence memory
  *
  * When the job with seqno S on this slot completes, the engine writes
  * @error, then (release) @seqno = S. Seqnos of a queue only grow, so
  * "@seqno >= S" (acquire) means job S is done.
  */
-struct dsb_fence_slot {
+struct drm_dsb_fence_slot {
 	/** @seqno: seqno of the last job completed on this slot. */
 	__u64 seqno;
 	/** @error: 0 or the negative errno of that job. */
@@ -400,14 +400,14 @@ struct dsb_fence_slot {
 };
 
 /**
- * struct dsb_fence_mem_header - start of a queue's fence memory
+ * struct drm_dsb_fence_mem_header - start of a queue's fence memory
  *
  * @completed is written (release) after the completed job's slot, so an
  * acquire load of it orders later reads of that slot.
  *
- * Slot i is at byte offset ``sizeof(header) + i * sizeof(dsb_fence_slot)``.
+ * Slot i is at byte offset ``sizeof(header) + i * sizeof(drm_dsb_fence_slot)``.
  */
-struct dsb_fence_mem_header {
+struct drm_dsb_fence_mem_header {
 	/** @completed: seqno of the last completed job of the queue. */
 	__u64 completed;
 	/** @state: &enum drm_dsb_queue_state. */
@@ -427,34 +427,34 @@ struct dsb_fence_mem_header {
  * the MAC matches before executing; otherwise the queue faults with
  * %DRM_DSB_FAULT_TAMPER. A job is: zero or more WAIT, one EXEC, one SIGNAL.
  *
- * - %DSB_PKT_WAIT: arg[0] = dependency index in the queue's kernel-only
+ * - %DRM_DSB_PKT_WAIT: arg[0] = dependency index in the queue's kernel-only
  *   dependency table, arg[1] = value to reach (>=), arg[2] = job seqno. The
  *   entry points at another dsb queue's fence slot (a GPU-side wait) or at
  *   a kernel proxy word set by a fence callback (foreign fences). A
  *   dependency that completed with an error makes the job skip its EXEC
  *   and complete with that error.
- * - %DSB_PKT_EXEC: arg[0] = command buffer GPU VA, arg[1] = length in
+ * - %DRM_DSB_PKT_EXEC: arg[0] = command buffer GPU VA, arg[1] = length in
  *   bytes, arg[2] = job seqno.
- * - %DSB_PKT_SIGNAL: arg[0] = fence slot, arg[1] = seqno to write.
+ * - %DRM_DSB_PKT_SIGNAL: arg[0] = fence slot, arg[1] = seqno to write.
  */
 
-/** enum dsb_packet_op - ring packet opcodes */
-enum dsb_packet_op {
-	/** @DSB_PKT_NOP: does nothing (unused by the kernel). */
-	DSB_PKT_NOP = 0,
-	/** @DSB_PKT_WAIT: wait for a dependency. */
-	DSB_PKT_WAIT = 1,
-	/** @DSB_PKT_EXEC: execute a command buffer. */
-	DSB_PKT_EXEC = 2,
-	/** @DSB_PKT_SIGNAL: write a fence slot and interrupt. */
-	DSB_PKT_SIGNAL = 3,
+/** enum drm_dsb_packet_op - ring packet opcodes */
+enum drm_dsb_packet_op {
+	/** @DRM_DSB_PKT_NOP: does nothing (unused by the kernel). */
+	DRM_DSB_PKT_NOP = 0,
+	/** @DRM_DSB_PKT_WAIT: wait for a dependency. */
+	DRM_DSB_PKT_WAIT = 1,
+	/** @DRM_DSB_PKT_EXEC: execute a command buffer. */
+	DRM_DSB_PKT_EXEC = 2,
+	/** @DRM_DSB_PKT_SIGNAL: write a fence slot and interrupt. */
+	DRM_DSB_PKT_SIGNAL = 3,
 };
 
 /**
- * struct dsb_packet - one ring packet
+ * struct drm_dsb_packet - one ring packet
  */
-struct dsb_packet {
-	/** @op: &enum dsb_packet_op. */
+struct drm_dsb_packet {
+	/** @op: &enum drm_dsb_packet_op. */
 	__u32 op;
 	/** @flags: MBZ. */
 	__u32 flags;
@@ -469,7 +469,7 @@ struct dsb_packet {
 /**
  * DOC: Command-buffer ISA
  *
- * A command buffer is an array of 32-byte &struct dsb_instr in a BO,
+ * A command buffer is an array of 32-byte &struct drm_dsb_instr in a BO,
  * referenced by GPU VA and length (a multiple of 32, at most
  * %DRM_DSB_PARAM_MAX_CMD_LEN). Memory operands are GPU VAs of the file's
  * address space; every access must lie inside one mapping. 64-bit accesses
@@ -478,48 +478,48 @@ struct dsb_packet {
  * unmapped or misaligned VA, an overlong length or a write into a ring
  * faults the queue (%DRM_DSB_FAULT_*), and the job completes with -EIO.
  *
- * - %DSB_OP_NOP.
- * - %DSB_OP_WRITE: ``*(u64 *)a = b``.
- * - %DSB_OP_COPY: copy c bytes from b to a (memmove).
- * - %DSB_OP_FILL: fill c bytes at a with the 32-bit pattern b.
- * - %DSB_OP_ATOMIC_ADD: ``*(u64 *)a += b``, atomically.
- * - %DSB_OP_TIMESTAMP: ``*(u64 *)a = CLOCK_MONOTONIC ns``.
- * - %DSB_OP_MEMWAIT: wait until ``*(u64 *)a >= b`` (flags
- *   %DSB_MEMWAIT_EQ: ``== b``); a user-level GPU semaphore, polled.
- * - %DSB_OP_DELAY: model a ns of execution without burning a CPU
+ * - %DRM_DSB_OP_NOP.
+ * - %DRM_DSB_OP_WRITE: ``*(u64 *)a = b``.
+ * - %DRM_DSB_OP_COPY: copy c bytes from b to a (memmove).
+ * - %DRM_DSB_OP_FILL: fill c bytes at a with the 32-bit pattern b.
+ * - %DRM_DSB_OP_ATOMIC_ADD: ``*(u64 *)a += b``, atomically.
+ * - %DRM_DSB_OP_TIMESTAMP: ``*(u64 *)a = CLOCK_MONOTONIC ns``.
+ * - %DRM_DSB_OP_MEMWAIT: wait until ``*(u64 *)a >= b`` (flags
+ *   %DRM_DSB_MEMWAIT_EQ: ``== b``); a user-level GPU semaphore, polled.
+ * - %DRM_DSB_OP_DELAY: model a ns of execution without burning a CPU
  *   (a <= 1 s).
  */
 
-/** enum dsb_instr_op - command-buffer opcodes */
-enum dsb_instr_op {
-	/** @DSB_OP_NOP: no operation. */
-	DSB_OP_NOP = 0,
-	/** @DSB_OP_WRITE: write a 64-bit immediate. */
-	DSB_OP_WRITE = 1,
-	/** @DSB_OP_COPY: copy bytes. */
-	DSB_OP_COPY = 2,
-	/** @DSB_OP_FILL: fill with a 32-bit pattern. */
-	DSB_OP_FILL = 3,
-	/** @DSB_OP_ATOMIC_ADD: atomic 64-bit add. */
-	DSB_OP_ATOMIC_ADD = 4,
-	/** @DSB_OP_TIMESTAMP: write a timestamp. */
-	DSB_OP_TIMESTAMP = 5,
-	/** @DSB_OP_MEMWAIT: wait on a memory word. */
-	DSB_OP_MEMWAIT = 6,
-	/** @DSB_OP_DELAY: model execution time. */
-	DSB_OP_DELAY = 7,
+/** enum drm_dsb_instr_op - command-buffer opcodes */
+enum drm_dsb_instr_op {
+	/** @DRM_DSB_OP_NOP: no operation. */
+	DRM_DSB_OP_NOP = 0,
+	/** @DRM_DSB_OP_WRITE: write a 64-bit immediate. */
+	DRM_DSB_OP_WRITE = 1,
+	/** @DRM_DSB_OP_COPY: copy bytes. */
+	DRM_DSB_OP_COPY = 2,
+	/** @DRM_DSB_OP_FILL: fill with a 32-bit pattern. */
+	DRM_DSB_OP_FILL = 3,
+	/** @DRM_DSB_OP_ATOMIC_ADD: atomic 64-bit add. */
+	DRM_DSB_OP_ATOMIC_ADD = 4,
+	/** @DRM_DSB_OP_TIMESTAMP: write a timestamp. */
+	DRM_DSB_OP_TIMESTAMP = 5,
+	/** @DRM_DSB_OP_MEMWAIT: wait on a memory word. */
+	DRM_DSB_OP_MEMWAIT = 6,
+	/** @DRM_DSB_OP_DELAY: model execution time. */
+	DRM_DSB_OP_DELAY = 7,
 };
 
-/** define DSB_MEMWAIT_EQ - MEMWAIT flag: wait for equality, not >=. */
-#define DSB_MEMWAIT_EQ		0x1u
+/** define DRM_DSB_MEMWAIT_EQ - MEMWAIT flag: wait for equality, not >=. */
+#define DRM_DSB_MEMWAIT_EQ		0x1u
 
 /**
- * struct dsb_instr - one command-buffer instruction
+ * struct drm_dsb_instr - one command-buffer instruction
  */
-struct dsb_instr {
-	/** @op: &enum dsb_instr_op. */
+struct drm_dsb_instr {
+	/** @op: &enum drm_dsb_instr_op. */
 	__u32 op;
-	/** @flags: MBZ except %DSB_MEMWAIT_EQ on MEMWAIT. */
+	/** @flags: MBZ except %DRM_DSB_MEMWAIT_EQ on MEMWAIT. */
 	__u32 flags;
 	/** @a: first operand (usually the destination VA). */
 	__u64 a;
@@ -736,9 +736,9 @@ struct drm_dsb_queue_status {
  */
 
 /**
- * struct dsb_sq_cq_header - start of the SQ/CQ region
+ * struct drm_dsb_sq_cq_header - start of the SQ/CQ region
  */
-struct dsb_sq_cq_header {
+struct drm_dsb_sq_cq_header {
 	/** @sq_head: entries consumed by the kernel. */
 	__u32 sq_head;
 	/** @pad0: reserved. */
@@ -839,22 +839,35 @@ struct drm_dsb_queue_submit_sq {
 /**
  * DOC: io_uring commands
  *
- * ``IORING_OP_URING_CMD`` on the DRM fd; @cmd_op is one of
- * &enum drm_dsb_uring_cmd_op and the 16-byte command area of a standard
- * 64-byte SQE holds &struct drm_dsb_uring_cmd.
+ * ``IORING_OP_URING_CMD`` on the DRM fd; @cmd_op is one of the
+ * ``DRM_DSB_URING_*`` command opcodes below and the 16-byte command area of
+ * a standard 64-byte SQE holds &struct drm_dsb_uring_cmd. As ublk's, the
+ * opcodes are ioctl-encoded on the command structure (``_IOWR('d', nr,
+ * struct drm_dsb_uring_cmd)``), so a command area of the wrong size or an
+ * opcode meant for another driver is rejected with -EINVAL (since version
+ * 6; versions 4 and 5 used the raw values 0x0d5b0001..3, no longer
+ * accepted).
+ *
+ * %DRM_DSB_URING_SUBMIT honours ``IO_URING_F_NONBLOCK``: when issued
+ * inline and the queue's SQ or submit lock is contended it returns
+ * -EAGAIN to io_uring, which retries it from a worker that may block; the
+ * caller never sees that -EAGAIN.
  */
 
-/** enum drm_dsb_uring_cmd_op - io_uring command opcodes */
-enum drm_dsb_uring_cmd_op {
+/**
+ * enum drm_dsb_uring_cmd_nr - io_uring command numbers (the ``nr`` field
+ * of the encoded opcode)
+ */
+enum drm_dsb_uring_cmd_nr {
 	/**
-	 * @DRM_DSB_URING_SUBMIT: like %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ (at most
-	 * the SQ size of @arg counts); res = count.
+	 * @DRM_DSB_URING_NR_SUBMIT: like %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ (at
+	 * most the SQ size of @arg counts); res = count.
 	 */
-	DRM_DSB_URING_SUBMIT = 0x0d5b0001,
-	/** @DRM_DSB_URING_WAIT_SEQNO: complete when job @value of @id is done. */
-	DRM_DSB_URING_WAIT_SEQNO = 0x0d5b0002,
-	/** @DRM_DSB_URING_WAIT_SYNCOBJ: complete when syncobj @id point @value signals. */
-	DRM_DSB_URING_WAIT_SYNCOBJ = 0x0d5b0003,
+	DRM_DSB_URING_NR_SUBMIT = 0xd1,
+	/** @DRM_DSB_URING_NR_WAIT_SEQNO: complete when job @value of @id is done. */
+	DRM_DSB_URING_NR_WAIT_SEQNO = 0xd2,
+	/** @DRM_DSB_URING_NR_WAIT_SYNCOBJ: complete when syncobj @id point @value signals. */
+	DRM_DSB_URING_NR_WAIT_SYNCOBJ = 0xd3,
 };
 
 /**
@@ -868,6 +881,12 @@ struct drm_dsb_uring_cmd {
 	/** @value: seqno or timeline point (0 for a binary syncobj). */
 	__u64 value;
 };
+
+/* The io_uring command opcodes, ioctl-encoded as ublk's ``UBLK_U_IO_*``. */
+#define DRM_DSB_URING_CMD(nr)	_IOWR(DRM_IOCTL_BASE, nr, struct drm_dsb_uring_cmd)
+#define DRM_DSB_URING_SUBMIT	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_SUBMIT)
+#define DRM_DSB_URING_WAIT_SEQNO	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SEQNO)
+#define DRM_DSB_URING_WAIT_SYNCOBJ	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SYNCOBJ)
 
 #if defined(__cplusplus)
 }
