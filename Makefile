@@ -29,8 +29,9 @@ DEMO_PROGS := tests/build/demo/demo $(addprefix lib/examples/,hello mesa_style \
 DEMO_KVER ?= 6.1
 # VM tests that are also run under fault injection in the debug lane.
 FI_TESTS := bo_test fi_submit_test
-# Test run with test_alloc_in_signalling=1 as the debug lane's negative
-# control: it must submit jobs, and the lane must catch the allocation.
+# Test run on the DSB_NEGATIVE_CONTROL=y build of dsb.ko as the debug lane's
+# negative control: it must submit jobs, and the lane must catch the
+# allocation that build makes in the signalling section.
 NEGCTL_TEST := submit_smoke_test
 
 export FI_TESTS NEGCTL_TEST

@@ -66,10 +66,10 @@ unsigned int dsb_timeout_ms = 2000;
 module_param_named(timeout_ms, dsb_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "Default queue watchdog timeout in ms");
 
-bool dsb_test_alloc_in_signalling;
-module_param_named(test_alloc_in_signalling, dsb_test_alloc_in_signalling, bool, 0644);
-MODULE_PARM_DESC(test_alloc_in_signalling,
-		 "TEST ONLY, default off: allocate inside the fence-signalling section of submit, so the debug lane can prove it catches it");
+#ifdef DSB_NEGATIVE_CONTROL
+/* Built only by the debug lane's negative control, see dsb_submit.c. */
+MODULE_INFO(dsb_negative_control, "allocates inside the signalling section");
+#endif
 
 unsigned int dsb_test_retire_delay_us;
 module_param_named(test_retire_delay_us, dsb_test_retire_delay_us, uint, 0644);

@@ -122,7 +122,6 @@ static inline struct dsb_device *to_dsb_device(struct drm_device *drm)
 extern unsigned int dsb_timeout_ms;
 extern unsigned int dsb_engine_poll_us;
 extern unsigned int dsb_max_pinned_mb;
-extern bool dsb_test_alloc_in_signalling;
 extern unsigned int dsb_test_retire_delay_us;
 
 #endif /* __DSB_DRV_H__ */

@@ -256,8 +256,14 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 	u64 seqno = q->submitted + 1;
 	u32 i;
 
-	if (dsb_test_alloc_in_signalling)
-		kfree(kmalloc(64, GFP_KERNEL));	/* negative control, test only */
+#ifdef DSB_NEGATIVE_CONTROL
+	/*
+	 * The debug lane's negative control, never in a shipped module: a
+	 * build with DSB_NEGATIVE_CONTROL=y allocates here, and the lane
+	 * proves lockdep catches it.
+	 */
+	kfree(kmalloc(64, GFP_KERNEL));
+#endif
 
 	job->seqno = seqno;
 	trace_dsb_submit(q, seqno, job->slot, job->ndeps);

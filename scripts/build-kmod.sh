@@ -8,6 +8,9 @@
 # (the Kbuild includes $(src)/../uapi) and built there with W=1. The build
 # fails when the compiler or modpost prints any warning. The module ends up
 # in build/<name>/kmod/dsb.ko; the name is the kernel release, or "debug".
+# DSB_NEGATIVE_CONTROL=y builds the debug lane's negative control instead
+# (a module that allocates inside the submit path's fence-signalling
+# section, never shipped), as build/<name>-negctl/kmod/dsb.ko.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,6 +35,8 @@ else
 	name=$rel
 fi
 
+negctl=${DSB_NEGATIVE_CONTROL:-n}
+[ "$negctl" = y ] && name=$name-negctl
 [ -f "$DSB_ROOT/kmod/Kbuild" ] || dsb_die "kmod/Kbuild missing"
 out=$DSB_BUILD/$name
 mkdir -p "$out/kmod" "$out/uapi"
@@ -66,7 +71,7 @@ sync_tree "$DSB_ROOT/uapi" "$out/uapi"
 log=$out/kmod-build.log
 echo "  KMOD    $name (KDIR=$kdir)"
 set +e
-make -C "$kdir" M="$out/kmod" W=1 modules >"$log" 2>&1
+make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" modules >"$log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

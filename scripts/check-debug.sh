@@ -13,8 +13,9 @@
 #    leaks found after unload have no symbols left but appeared after boot
 #    (boot-time objects are cleared before dsb is loaded), so any leak at
 #    all is attributed to the run.
-# 3. Negative control: $NEGCTL_TEST runs with dsb.test_alloc_in_signalling=1,
-#    which allocates inside the submit path's fence-signalling section; the
+# 3. Negative control: $NEGCTL_TEST runs on a second build of dsb.ko made
+#    with DSB_NEGATIVE_CONTROL=y (build-kmod.sh), which allocates inside the
+#    submit path's fence-signalling section (the shipped module cannot); the
 #    lane must catch it (lockdep "possible circular locking dependency"
 #    through dma_fence_map / fs_reclaim). A clean log there fails the lane.
 #
@@ -39,7 +40,13 @@ if ! dbg=$(dsb_debug_kernel); then
 fi
 echo "debug lane: kernel $dbg"
 scripts/build-kmod.sh debug || exit 1
+DSB_NEGATIVE_CONTROL=y scripts/build-kmod.sh debug || exit 1
+negctl_ko=$(dsb_kmod_dir debug-negctl)/dsb.ko
 ko=$(dsb_kmod_dir debug)/dsb.ko
+if [ -n "$(modinfo -F dsb_negative_control "$ko")" ]; then
+	echo "debug lane: FAIL: $ko is a negative-control build"
+	exit 1
+fi
 
 p=0 f=0 s=0 fail=0
 count() { # add up the "N passed, N failed, N skipped" lines of a log
@@ -65,16 +72,16 @@ if [ "$rc" != 0 ]; then
 	grep -q 'passed, [1-9][0-9]* failed' "$out" || f=$((f + 1))
 fi
 
-echo "debug lane: [2/2] negative control: $NEGCTL_TEST with test_alloc_in_signalling=1 must be caught"
-if ! grep -q '^test_alloc_in_signalling:' <<<"$(modinfo -F parm "$ko")"; then
-	echo "debug lane: FAIL: dsb.ko has no test_alloc_in_signalling parameter: the negative control cannot run"
+echo "debug lane: [2/2] negative control: $NEGCTL_TEST on the DSB_NEGATIVE_CONTROL=y build must be caught"
+if [ -z "$(modinfo -F dsb_negative_control "$negctl_ko")" ]; then
+	echo "debug lane: FAIL: $negctl_ko is not a negative-control build: the negative control cannot run"
 	f=$((f + 1)); fail=1
 elif [ ! -x "tests/build/vm/$NEGCTL_TEST" ]; then
 	echo "debug lane: FAIL: no test program tests/build/vm/$NEGCTL_TEST for the negative control"
 	f=$((f + 1)); fail=1
 elif KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
 	DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
-	DSB_MODPARAMS="test_alloc_in_signalling=1" \
+	DSB_KO="$negctl_ko" \
 	scripts/vm.sh -- "/tests/$NEGCTL_TEST" >"$out" 2>&1; then
 	grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
 	echo "debug lane: negative control caught"

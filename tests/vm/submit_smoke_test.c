@@ -3,9 +3,9 @@
 /*
  * Smallest end-to-end submission: one queue, one command buffer writing
  * memory, submit, wait, check memory and fence memory. It is also the
- * debug lane's negative control (scripts/check-debug.sh): run with
- * dsb.test_alloc_in_signalling=1 its submit path allocates inside the
- * fence-signalling section, and the lane must catch that with lockdep.
+ * debug lane's negative control (scripts/check-debug.sh): run on the
+ * DSB_NEGATIVE_CONTROL=y build of dsb.ko, whose submit path allocates
+ * inside the fence-signalling section, the lane must catch that with lockdep.
  */
 #define _GNU_SOURCE
 #include <check.h>
