@@ -147,8 +147,9 @@ static const struct drm_gem_object_funcs dsb_bo_funcs = {
  *
  * Return: the BO, or an ERR_PTR (-EDQUOT, -ENOMEM).
  */
-static struct dsb_gem_object *dsb_bo_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem,
-				   size_t size, u64 charge)
+static struct dsb_gem_object *dsb_bo_alloc(struct dsb_device *ddev,
+					   struct dsb_mem_client *mem,
+					   size_t size, u64 charge)
 {
 	struct dsb_gem_object *bo;
 
@@ -207,7 +208,7 @@ static int dsb_bo_alloc_pages(struct dsb_gem_object *bo)
  * allocation fails.
  */
 struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
-			     size_t size)
+				     size_t size)
 {
 	struct dsb_gem_object *bo;
 	u64 charge;

@@ -41,7 +41,7 @@ static inline struct dsb_gem_object *to_dsb_bo(struct drm_gem_object *obj)
 }
 
 struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
-			     size_t size);
+				     size_t size);
 void dsb_bo_put(struct dsb_gem_object *bo);
 int dsb_bo_allow_mmap(struct dsb_gem_object *bo, struct drm_file *file, u64 *offset);
 struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,

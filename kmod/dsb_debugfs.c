@@ -41,6 +41,7 @@
 #include "dsb_engine.h"
 #include "dsb_mem.h"
 #include "dsb_fence.h"
+#include "dsb_job.h"
 #include "dsb_queue.h"
 #include "dsb_ring.h"
 #include "dsb_vm.h"
@@ -162,7 +163,7 @@ static void dsb_debugfs_packets(struct seq_file *m, struct dsb_user_queue *q,
  * the current value of the awaited word. Engine lock held (the context is
  * the engine's), q->lock not held (the VM lock is not irq-safe).
  */
-static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_user_queue *q)
+static void dsb_debugfs_memwait_locked(struct seq_file *m, struct dsb_user_queue *q)
 {
 	const struct dsb_qctx *c = &q->ctx;
 	const struct dsb_memwait *w = &c->memwait;
@@ -170,6 +171,7 @@ static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_user_queue *q)
 	u64 v = 0;
 	void *ptr;
 
+	lockdep_assert_held(&q->engine->lock);
 	if (!c->in_exec || w->in.op != DRM_DSB_OP_MEMWAIT || w->ip != c->ip ||
 	    w->seqno != c->cur_seqno)
 		return;
@@ -192,13 +194,15 @@ static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_user_queue *q)
  * Engine lock and q->lock held, queue active: the job is in flight and
  * holds its dependency, so the awaited word cannot go away.
  */
-static void dsb_debugfs_wait(struct seq_file *m, struct dsb_user_queue *q, u64 doorbell)
+static void dsb_debugfs_wait_locked(struct seq_file *m, struct dsb_user_queue *q, u64 doorbell)
 {
 	const struct dsb_qctx *c = &q->ctx;
 	struct drm_dsb_packet p;
 	const u64 *word;
 	u64 v, pos;
 
+	lockdep_assert_held(&q->engine->lock);
+	lockdep_assert_held(&q->lock);
 	if (c->in_exec || doorbell == c->rptr)
 		return;
 	pos = c->rptr & (q->ring_packets - 1);
@@ -209,8 +213,7 @@ static void dsb_debugfs_wait(struct seq_file *m, struct dsb_user_queue *q, u64 d
 	word = READ_ONCE(q->deps[p.arg[0]].word);
 	if (!word)
 		return;
-	/* Pairs with the store-release of the word, as in the engine. */
-	v = smp_load_acquire(word);
+	v = dsb_fence_word_read(word);
 	if (v >= p.arg[1])
 		return;
 	seq_printf(m, "  blocked WAIT job %llu: dep %llu (%s) >= %llu, current %llu\n",
@@ -229,6 +232,29 @@ static void dsb_debugfs_owner(struct seq_file *m, struct dsb_user_queue *q)
 	task = pid_task(pid, PIDTYPE_TGID);
 	seq_printf(m, "pid %d (%s)", pid_vnr(pid), task ? task->comm : "?");
 	rcu_read_unlock();
+}
+
+/* The fence slots in use and the jobs in flight on them. */
+static void dsb_debugfs_slots(struct seq_file *m, struct dsb_user_queue *q)
+{
+	unsigned long flags;
+	u32 k;
+
+	seq_puts(m, "  fence slots:\n");
+	spin_lock_irqsave(&q->lock, flags);
+	for (k = 0; k < q->nslots; k++) {
+		const struct drm_dsb_fence_slot *fs = &q->slots[k];
+		u64 seqno = READ_ONCE(fs->seqno);
+		s32 err = READ_ONCE(fs->error);
+
+		if (!seqno && !q->slot_job[k])
+			continue;
+		seq_printf(m, "    %4u: seqno %llu error %d", k, seqno, err);
+		if (q->slot_job[k])
+			seq_printf(m, ", in flight: job %llu", q->slot_job[k]->seqno);
+		seq_putc(m, '\n');
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
@@ -264,7 +290,7 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	seq_printf(m, "  jobs submitted %llu completed %llu, fence slots %u/%u in flight\n",
 		   READ_ONCE(q->submitted), q->completed, busy, q->nslots);
 	if (active)
-		dsb_debugfs_wait(m, q, doorbell);
+		dsb_debugfs_wait_locked(m, q, doorbell);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	now = ktime_get_ns();
@@ -272,24 +298,10 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 		seq_printf(m, "  blocked DELAY job %llu for %llu ns more\n",
 			   q->ctx.cur_seqno, q->ctx.blocked_until - now);
 	else if (active)
-		dsb_debugfs_memwait(m, q);
+		dsb_debugfs_memwait_locked(m, q);
 	dsb_debugfs_packets(m, q, rptr, wptr, doorbell);
 
-	seq_puts(m, "  fence slots:\n");
-	spin_lock_irqsave(&q->lock, flags);
-	for (k = 0; k < q->nslots; k++) {
-		const struct drm_dsb_fence_slot *fs = &q->slots[k];
-		u64 seqno = READ_ONCE(fs->seqno);
-		s32 err = READ_ONCE(fs->error);
-
-		if (!seqno && !q->slot_job[k])
-			continue;
-		seq_printf(m, "    %4u: seqno %llu error %d", k, seqno, err);
-		if (q->slot_job[k])
-			seq_printf(m, ", in flight: job %llu", q->slot_job[k]->seqno);
-		seq_putc(m, '\n');
-	}
-	spin_unlock_irqrestore(&q->lock, flags);
+	dsb_debugfs_slots(m, q);
 	mutex_unlock(&eng->lock);
 }
 

@@ -11,6 +11,45 @@
  * rings the doorbell. This file holds the device skeleton: module
  * parameters, the virtual devices, the ioctl table and per-file state.
  */
+
+/**
+ * DOC: Locking
+ *
+ * Locks are taken in this order (a lock is only ever taken while holding
+ * locks above it):
+ *
+ * 1. &dsb_user_queue.sq_lock (mutex): one consumer of a queue's SQ at a
+ *    time (the SUBMIT_SQ ioctl, io_uring SUBMIT) and queue destruction.
+ *    Held while allocating: the SQ path's prepare phase runs under it.
+ * 2. &dsb_user_queue.submit_lock (mutex), of every queue of a batch, in
+ *    increasing queue id: the reserve and arm phases of a submit, and
+ *    queue destruction. Never held while allocating: the arm phase runs
+ *    under it inside a fence-signalling section. A batch holds at most
+ *    %DSB_MAX_BATCH_QUEUES of them, all of one file, taken with
+ *    mutex_lock_nested() and the position in the batch as subclass: they
+ *    are one lock class to lockdep, the id order rules out an ABBA
+ *    deadlock between two batches, and the subclass tells lockdep that
+ *    holding several is deliberate (%DSB_MAX_BATCH_QUEUES does not exceed
+ *    the eight subclasses lockdep has).
+ * 3. &dsb_engine.lock (mutex): the engine thread holds it for a whole
+ *    round, inside a fence-signalling section, so it is never held while
+ *    allocating; also the watchdog tick, debugfs, and adding or removing
+ *    a queue (under 1 and 2 when a queue is destroyed). debugfs takes
+ *    &dsb_device.queues_lock (mutex, the device's queue list, otherwise
+ *    taken alone) before it.
+ * 4. &dsb_user_queue.lock (spinlock, irqsave: in-flight jobs, CQ, state)
+ *    or &dsb_vm.lock (spinlock: the GPU VA space, held around every engine
+ *    memory access). The two never nest: a fault found under the VM lock
+ *    bans the queue after it is dropped.
+ * 5. Under the queue lock, dma_fence_signal() takes each dsb fence's own
+ *    lock and runs its callbacks: proxy words of other queues (which only
+ *    wake an engine), io_uring waits, syncobj waiters.
+ *
+ * Leaves, taken with nothing else inside: &dsb_user_queue.job_cache_lock,
+ * the xarray lock of &dsb_file.queues, the accounting table's lock
+ * (dsb_mem.c). Functions that need a lock held are named ``_locked`` and
+ * assert it with lockdep_assert_held().
+ */
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -28,11 +67,13 @@
 #include "dsb_debugfs.h"
 #include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_submit.h"
 #include "dsb_uring.h"
 #include "dsb_vm.h"
+#include "dsb_watchdog.h"
 
 #define DRIVER_NAME	"dsb"
 #define DRIVER_DESC	"Kernel-side direct-submit broker"
@@ -78,46 +119,33 @@ MODULE_PARM_DESC(test_retire_delay_us,
 
 static struct platform_device *dsb_pdevs[4];
 
+/* Parameters that are the same for every device and file (all nonzero). */
+static const u64 dsb_fixed_params[] = {
+	[DRM_DSB_PARAM_UAPI_VERSION] = DRM_DSB_UAPI_VERSION,
+	[DRM_DSB_PARAM_MAX_BO_SIZE] = DSB_MAX_BO_SIZE,
+	[DRM_DSB_PARAM_VA_START] = DSB_VA_START,
+	[DRM_DSB_PARAM_VA_SIZE] = DSB_VA_SIZE,
+	[DRM_DSB_PARAM_MAX_QUEUES] = DSB_MAX_QUEUES,
+	[DRM_DSB_PARAM_MAX_RING_PACKETS] = DSB_MAX_RING_PACKETS,
+	[DRM_DSB_PARAM_MAX_FENCE_SLOTS] = DSB_MAX_FENCE_SLOTS,
+	[DRM_DSB_PARAM_MAX_CMD_LEN] = DSB_MAX_CMD_LEN,
+	[DRM_DSB_PARAM_MAX_JOB_DEPS] = DSB_MAX_JOB_DEPS,
+};
+
 static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct dsb_device *ddev = to_dsb_device(dev);
 	struct drm_dsb_get_param *args = data;
+	struct dsb_file *df = file->driver_priv;
 
 	if (args->pad)
 		return -EINVAL;
 	switch (args->param) {
-	case DRM_DSB_PARAM_UAPI_VERSION:
-		args->value = DRM_DSB_UAPI_VERSION;
-		break;
 	case DRM_DSB_PARAM_NUM_ENGINES:
 		args->value = ddev->num_engines;
 		break;
 	case DRM_DSB_PARAM_HW_SLOTS:
 		args->value = ddev->hw_slots;
-		break;
-	case DRM_DSB_PARAM_MAX_BO_SIZE:
-		args->value = DSB_MAX_BO_SIZE;
-		break;
-	case DRM_DSB_PARAM_VA_START:
-		args->value = DSB_VA_START;
-		break;
-	case DRM_DSB_PARAM_VA_SIZE:
-		args->value = DSB_VA_SIZE;
-		break;
-	case DRM_DSB_PARAM_MAX_QUEUES:
-		args->value = DSB_MAX_QUEUES;
-		break;
-	case DRM_DSB_PARAM_MAX_RING_PACKETS:
-		args->value = DSB_MAX_RING_PACKETS;
-		break;
-	case DRM_DSB_PARAM_MAX_FENCE_SLOTS:
-		args->value = DSB_MAX_FENCE_SLOTS;
-		break;
-	case DRM_DSB_PARAM_MAX_CMD_LEN:
-		args->value = DSB_MAX_CMD_LEN;
-		break;
-	case DRM_DSB_PARAM_MAX_JOB_DEPS:
-		args->value = DSB_MAX_JOB_DEPS;
 		break;
 	case DRM_DSB_PARAM_DEVICE_INDEX:
 		args->value = ddev->index;
@@ -135,10 +163,14 @@ static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_fi
 		args->value = ddev->pinned_limit;
 		break;
 	case DRM_DSB_PARAM_CLIENT_MEM_USED:
-		args->value = atomic64_read(&((struct dsb_file *)file->driver_priv)->mem->used);
+		args->value = atomic64_read(&df->mem->used);
 		break;
 	default:
-		return -EINVAL;
+		if (args->param >= ARRAY_SIZE(dsb_fixed_params) ||
+		    !dsb_fixed_params[args->param])
+			return -EINVAL;
+		args->value = dsb_fixed_params[args->param];
+		break;
 	}
 	return 0;
 }
@@ -275,6 +307,7 @@ static int dsb_device_create(unsigned int index)
 	/* A virtual device: let PRIME importers map our pages. */
 	dma_coerce_mask_and_coherent(ddev->drm.dev, DMA_BIT_MASK(64));
 
+	dsb_watchdog_init(ddev);
 	ret = dsb_engines_init(ddev);
 	if (ret)
 		goto err_release;
@@ -286,6 +319,7 @@ static int dsb_device_create(unsigned int index)
 	return 0;
 
 err_engines:
+	dsb_watchdog_fini(ddev);
 	dsb_engines_fini(ddev);
 err_release:
 	devres_release_group(&pdev->dev, NULL);
@@ -303,6 +337,7 @@ static void dsb_device_destroy(unsigned int index)
 		return;
 	ddev = platform_get_drvdata(pdev);
 	drm_dev_unregister(&ddev->drm);
+	dsb_watchdog_fini(ddev);
 	dsb_engines_fini(ddev);
 	mutex_destroy(&ddev->queues_lock);
 	devres_release_group(&pdev->dev, NULL);
@@ -316,6 +351,7 @@ static void dsb_exit(void)
 
 	for (i = 0; i < ARRAY_SIZE(dsb_pdevs); i++)
 		dsb_device_destroy(i);
+	dsb_watchdog_module_exit();
 	dsb_fence_module_exit();
 }
 
@@ -329,9 +365,15 @@ static int __init dsb_init(void)
 		return -EINVAL;
 	}
 	dsb_mem_init_limits();
+	dsb_job_module_init();
 	ret = dsb_fence_module_init();
 	if (ret)
 		return ret;
+	ret = dsb_watchdog_module_init();
+	if (ret) {
+		dsb_fence_module_exit();
+		return ret;
+	}
 	for (i = 0; i < dsb_num_devices; i++) {
 		ret = dsb_device_create(i);
 		if (ret) {

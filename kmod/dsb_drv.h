@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <drm/drm_device.h>
 #include <drm/drm_file.h>
@@ -78,6 +79,7 @@ struct dsb_stats {
  * @queues_lock: protects @queues
  * @queues: every queue of the device, for debugfs
  * @stats: counters
+ * @watchdog: the watchdog's tick, while a queue is busy (dsb_watchdog.c)
  * @pinned: bytes of BO memory allocated by the device (all pinned)
  * @pinned_limit: cap on @pinned (module parameter ``max_pinned_mb``, at
  *                most and by default the total limit of dsb_mem.c)
@@ -91,6 +93,7 @@ struct dsb_device {
 	struct mutex queues_lock;	/* protects @queues */
 	struct list_head queues;
 	struct dsb_stats stats;
+	struct delayed_work watchdog;
 	atomic64_t pinned;
 	u64 pinned_limit;
 };

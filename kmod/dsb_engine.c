@@ -27,8 +27,15 @@
  * ring (each word of hostile memory is read once), checks its sequence
  * number and MAC, and executes it. Anything malformed bans the queue
  * through dsb_queue_ban(), which signals every pending fence with an
- * error. A SIGNAL packet writes the fence slot and "raises an interrupt":
- * dsb_queue_retire() signals the job's dma_fence from preallocated state.
+ * error. A SIGNAL packet raises the completion interrupt: dsb_queue_retire()
+ * writes the job's fence slot and signals its dma_fence from preallocated
+ * state.
+ *
+ * What the engine shows the driver, as hardware shows registers: its read
+ * pointer, a count of the steps it executed (&dsb_qctx.steps) and whether
+ * the queue is blocked on a WAIT packet (&dsb_qctx.dep_wait). The
+ * watchdog that bans a queue making no progress is driver policy and
+ * lives in dsb_watchdog.c, as drm_sched's timeout handler does.
  *
  * The whole loop is a dma-fence signalling section: lockdep checks that
  * nothing here allocates or takes a lock that is held around allocation.
@@ -41,6 +48,8 @@
 #include <linux/string.h>
 
 #include "dsb_engine.h"
+#include "dsb_fence.h"
+#include "dsb_job.h"
 #include "dsb_queue.h"
 #include "dsb_ring.h"
 #include "dsb_trace.h"
@@ -126,18 +135,89 @@ static void *dsb_xlate(struct dsb_vm *vm, u64 va, u64 len, bool write, u32 *faul
 	return p;
 }
 
+/* WRITE, ATOMIC_ADD, TIMESTAMP: one aligned 64-bit word. */
+static enum dsb_step dsb_instr_word(struct dsb_vm *vm, const struct drm_dsb_instr *in,
+				    u64 now, u32 *fault, u64 *fva)
+{
+	u64 *dst;
+
+	if (!IS_ALIGNED(in->a, 8)) {
+		*fault = DRM_DSB_FAULT_BAD_VA;
+		*fva = in->a;
+		return DSB_STEP_FAULT;
+	}
+	dst = dsb_xlate(vm, in->a, 8, true, fault, fva);
+	if (!dst)
+		return DSB_STEP_FAULT;
+	if (in->op == DRM_DSB_OP_WRITE)
+		WRITE_ONCE(*dst, in->b);
+	else if (in->op == DRM_DSB_OP_ATOMIC_ADD)
+		atomic64_add(in->b, (atomic64_t *)dst);
+	else
+		WRITE_ONCE(*dst, now);
+	return DSB_STEP_DONE;
+}
+
+/* COPY and FILL: up to DSB_MAX_XFER bytes, one work unit more per 4 KiB. */
+static enum dsb_step dsb_instr_xfer(struct dsb_user_queue *q, const struct drm_dsb_instr *in,
+				    u32 *fault, u64 *fva)
+{
+	bool fill = in->op == DRM_DSB_OP_FILL;
+	u8 *dst, *src = NULL;
+	u32 i;
+
+	if (!in->c || in->c > DSB_MAX_XFER || (fill && !IS_ALIGNED(in->c, 4))) {
+		*fault = DRM_DSB_FAULT_BAD_LENGTH;
+		return DSB_STEP_FAULT;
+	}
+	if (!fill) {
+		src = dsb_xlate(q->vm, in->b, in->c, false, fault, fva);
+		if (!src)
+			return DSB_STEP_FAULT;
+	}
+	dst = dsb_xlate(q->vm, in->a, in->c, true, fault, fva);
+	if (!dst)
+		return DSB_STEP_FAULT;
+	if (fill)
+		for (i = 0; i < in->c / 4; i++)
+			((u32 *)dst)[i] = (u32)in->b;
+	else
+		memmove(dst, src, in->c);
+	q->ctx.step_cost += in->c / DSB_COST_BYTES;
+	return DSB_STEP_DONE;
+}
+
+/* MEMWAIT: a user semaphore; nobody kicks the engine when it changes, poll. */
+static enum dsb_step dsb_instr_memwait(struct dsb_user_queue *q, const struct drm_dsb_instr *in,
+				       u64 now, u64 *next, u32 *fault, u64 *fva)
+{
+	u64 *src, v;
+
+	if (!IS_ALIGNED(in->a, 8)) {
+		*fault = DRM_DSB_FAULT_BAD_VA;
+		*fva = in->a;
+		return DSB_STEP_FAULT;
+	}
+	src = dsb_xlate(q->vm, in->a, 8, false, fault, fva);
+	if (!src)
+		return DSB_STEP_FAULT;
+	v = READ_ONCE(*src);
+	if (in->flags & DRM_DSB_MEMWAIT_EQ ? v == in->b : v >= in->b)
+		return DSB_STEP_DONE;
+	*next = min(*next, now + DSB_MEMWAIT_POLL_NS);
+	q->ctx.memwait = (struct dsb_memwait){ q->ctx.cur_seqno, q->ctx.ip, *in };
+	return DSB_STEP_BLOCKED;
+}
+
 /*
  * Execute one command-buffer instruction with the VM lock held. Returns
  * the step result; on a fault *fault and *fva are set and the caller bans.
  */
-static enum dsb_step dsb_exec_instr_locked(struct dsb_user_queue *q, const struct drm_dsb_instr *in,
+static enum dsb_step dsb_exec_instr_locked(struct dsb_user_queue *q,
+					   const struct drm_dsb_instr *in,
 					   u64 now, u64 *next, u32 *fault, u64 *fva)
 {
-	struct dsb_vm *vm = q->vm;
-	u8 *dst, *src;
-	u64 v;
-	u32 i;
-
+	lockdep_assert_held(&q->vm->lock);
 	if (in->flags && !(in->op == DRM_DSB_OP_MEMWAIT && in->flags == DRM_DSB_MEMWAIT_EQ)) {
 		*fault = DRM_DSB_FAULT_BAD_OPCODE;
 		return DSB_STEP_FAULT;
@@ -148,63 +228,12 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_user_queue *q, const struc
 	case DRM_DSB_OP_WRITE:
 	case DRM_DSB_OP_ATOMIC_ADD:
 	case DRM_DSB_OP_TIMESTAMP:
-		if (!IS_ALIGNED(in->a, 8)) {
-			*fault = DRM_DSB_FAULT_BAD_VA;
-			*fva = in->a;
-			return DSB_STEP_FAULT;
-		}
-		dst = dsb_xlate(vm, in->a, 8, true, fault, fva);
-		if (!dst)
-			return DSB_STEP_FAULT;
-		if (in->op == DRM_DSB_OP_WRITE)
-			WRITE_ONCE(*(u64 *)dst, in->b);
-		else if (in->op == DRM_DSB_OP_ATOMIC_ADD)
-			atomic64_add(in->b, (atomic64_t *)dst);
-		else
-			WRITE_ONCE(*(u64 *)dst, now);
-		return DSB_STEP_DONE;
+		return dsb_instr_word(q->vm, in, now, fault, fva);
 	case DRM_DSB_OP_COPY:
-		if (!in->c || in->c > DSB_MAX_XFER) {
-			*fault = DRM_DSB_FAULT_BAD_LENGTH;
-			return DSB_STEP_FAULT;
-		}
-		src = dsb_xlate(vm, in->b, in->c, false, fault, fva);
-		if (!src)
-			return DSB_STEP_FAULT;
-		dst = dsb_xlate(vm, in->a, in->c, true, fault, fva);
-		if (!dst)
-			return DSB_STEP_FAULT;
-		memmove(dst, src, in->c);
-		q->ctx.step_cost += in->c / DSB_COST_BYTES;
-		return DSB_STEP_DONE;
 	case DRM_DSB_OP_FILL:
-		if (!in->c || in->c > DSB_MAX_XFER || !IS_ALIGNED(in->c, 4)) {
-			*fault = DRM_DSB_FAULT_BAD_LENGTH;
-			return DSB_STEP_FAULT;
-		}
-		dst = dsb_xlate(vm, in->a, in->c, true, fault, fva);
-		if (!dst)
-			return DSB_STEP_FAULT;
-		for (i = 0; i < in->c / 4; i++)
-			((u32 *)dst)[i] = (u32)in->b;
-		q->ctx.step_cost += in->c / DSB_COST_BYTES;
-		return DSB_STEP_DONE;
+		return dsb_instr_xfer(q, in, fault, fva);
 	case DRM_DSB_OP_MEMWAIT:
-		if (!IS_ALIGNED(in->a, 8)) {
-			*fault = DRM_DSB_FAULT_BAD_VA;
-			*fva = in->a;
-			return DSB_STEP_FAULT;
-		}
-		src = dsb_xlate(vm, in->a, 8, false, fault, fva);
-		if (!src)
-			return DSB_STEP_FAULT;
-		v = READ_ONCE(*(u64 *)src);
-		if (in->flags & DRM_DSB_MEMWAIT_EQ ? v == in->b : v >= in->b)
-			return DSB_STEP_DONE;
-		/* A user semaphore: nobody kicks us when it changes, poll. */
-		*next = min(*next, now + DSB_MEMWAIT_POLL_NS);
-		q->ctx.memwait = (struct dsb_memwait){ q->ctx.cur_seqno, q->ctx.ip, *in };
-		return DSB_STEP_BLOCKED;
+		return dsb_instr_memwait(q, in, now, next, fault, fva);
 	case DRM_DSB_OP_DELAY:
 		if (in->a > DSB_MAX_DELAY_NS) {
 			*fault = DRM_DSB_FAULT_BAD_LENGTH;
@@ -270,6 +299,81 @@ static void dsb_engine_consume(struct dsb_user_queue *q)
 	atomic64_inc(&q->ddev->stats.packets);
 }
 
+/*
+ * WAIT: block until the dependency table entry's word reaches the value,
+ * then carry its error into the job. A queue blocked here shows it in
+ * &dsb_qctx.dep_wait, as hardware shows a semaphore wait.
+ */
+static enum dsb_step dsb_engine_wait(struct dsb_engine *eng, struct dsb_user_queue *q,
+				     const struct drm_dsb_packet *pkt)
+{
+	struct dsb_qctx *c = &q->ctx;
+	struct dsb_dep_entry *e;
+	const u64 *word;
+	u64 v;
+
+	if (pkt->arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
+		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
+	e = &q->deps[pkt->arg[0]];
+	word = READ_ONCE(e->word);
+	if (!word)
+		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
+	c->cur_seqno = pkt->arg[2];
+	v = dsb_fence_word_read(word);
+	if (v < pkt->arg[1]) {
+		/* Ask completions to kick this engine, then look again. */
+		WRITE_ONCE(eng->dep_waiters, true);
+		/* Flag before re-read: pairs with dsb_device_kick_waiters(). */
+		smp_mb();
+		v = dsb_fence_word_read(word);
+	}
+	if (v < pkt->arg[1]) {
+		WRITE_ONCE(c->dep_wait, true);
+		return DSB_STEP_BLOCKED;
+	}
+	WRITE_ONCE(c->dep_wait, false);
+	if (v == pkt->arg[1] && READ_ONCE(*e->error) && !c->job_err)
+		c->job_err = READ_ONCE(*e->error);
+	dsb_engine_consume(q);
+	return DSB_STEP_DONE;
+}
+
+/* EXEC: enter the command buffer, unless a dependency failed. */
+static enum dsb_step dsb_engine_exec(struct dsb_user_queue *q, const struct drm_dsb_packet *pkt)
+{
+	struct dsb_qctx *c = &q->ctx;
+
+	c->cur_seqno = pkt->arg[2];
+	if (!c->job_err) {
+		if (!pkt->arg[1] || pkt->arg[1] > DSB_MAX_CMD_LEN ||
+		    !IS_ALIGNED(pkt->arg[1], DRM_DSB_INSTR_SIZE) ||
+		    !IS_ALIGNED(pkt->arg[0], DRM_DSB_INSTR_SIZE))
+			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_LENGTH, pkt->arg[0]);
+		trace_dsb_job_start(q, pkt->arg[2], pkt->arg[0], pkt->arg[1]);
+		c->in_exec = true;
+		c->ip = pkt->arg[0];
+		c->end = pkt->arg[0] + pkt->arg[1];
+	}
+	dsb_engine_consume(q);
+	return DSB_STEP_DONE;
+}
+
+/* SIGNAL: the job is done; raise the completion interrupt. */
+static enum dsb_step dsb_engine_signal(struct dsb_user_queue *q, const struct drm_dsb_packet *pkt)
+{
+	s32 err = q->ctx.job_err;
+
+	if (pkt->arg[0] >= q->nslots)
+		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
+	q->ctx.job_err = 0;
+	dsb_engine_consume(q);
+	/* Signals the job's fence after writing its fence slot. */
+	dsb_queue_retire(q, pkt->arg[1], err);
+	/* Jobs on other engines may be waiting for this slot. */
+	dsb_device_kick_waiters(q->ddev);
+	return DSB_STEP_DONE;
+}
+
 /**
  * dsb_engine_step() - execute one packet or one instruction of a queue
  * @eng: the engine
@@ -277,8 +381,9 @@ static void dsb_engine_consume(struct dsb_user_queue *q)
  * @now: current time in ns
  * @next: in/out, when the engine must look again at the latest
  *
- * Reads the doorbell, copies the packet at the read pointer out of the ring
- * once, checks its sequence number and MAC, and executes the copy. Anything
+ * Inside a command buffer, executes its next instruction; otherwise
+ * fetches the packet at the read pointer (dsb_ring_fetch(): read once,
+ * sequence number and MAC checked) and executes the copy. Anything
  * malformed bans the queue.
  *
  * Return: the step result.
@@ -286,96 +391,35 @@ static void dsb_engine_consume(struct dsb_user_queue *q)
 static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_user_queue *q,
 				     u64 now, u64 *next)
 {
-	struct dsb_qctx *c = &q->ctx;
-	struct dsb_dep_entry *e;
 	struct drm_dsb_packet pkt;
-	const u64 *word;
-	u64 wptr, pos, v;
-	s32 err;
 
-	if (c->in_exec)
+	if (q->ctx.in_exec)
 		return dsb_engine_exec_instr(q, now, next);
 
-	wptr = READ_ONCE(q->ctrl->doorbell);
-	if (wptr == c->rptr)
+	switch (dsb_ring_fetch(q, q->ctx.rptr, &pkt)) {
+	case DSB_RING_EMPTY:
 		return DSB_STEP_IDLE;
-	/* Pairs with the smp_wmb() before the doorbell write in dsb_submit_batch(). */
-	smp_rmb();
-	if (wptr - c->rptr > q->ring_packets)
+	case DSB_RING_BAD_DOORBELL:
 		return dsb_engine_fault(q, DRM_DSB_FAULT_DOORBELL, 0);
-
-	pos = c->rptr & (q->ring_packets - 1);
-	memcpy(&pkt, &q->ring[pos], sizeof(pkt));
-	if (pkt.seq != c->rptr || pkt.mac != dsb_packet_mac(q, &pkt, pos)) {
+	case DSB_RING_TAMPER:
 		atomic64_inc(&q->ddev->stats.tampers);
 		return dsb_engine_fault(q, DRM_DSB_FAULT_TAMPER, 0);
+	case DSB_RING_PACKET:
+		break;
 	}
 	eng->current_op = pkt.op;
 	eng->last = (struct dsb_engine_last){ q->client_id, q->id, pkt };
 
 	switch (pkt.op) {
 	case DRM_DSB_PKT_WAIT:
-		if (pkt.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
-			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
-		e = &q->deps[pkt.arg[0]];
-		word = READ_ONCE(e->word);
-		if (!word)
-			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
-		c->cur_seqno = pkt.arg[2];
-		/*
-		 * Pairs with the smp_store_release() of a fence slot seqno
-		 * (SIGNAL below, or dsb_queue_ban()) or of a proxy word
-		 * (dsb_dep_proxy_cb()): the error word is valid once seen.
-		 */
-		v = smp_load_acquire(word);
-		if (v < pkt.arg[1]) {
-			/* Ask completions to kick this engine, then look again. */
-			WRITE_ONCE(eng->dep_waiters, true);
-			/* Flag before re-read: pairs with dsb_device_kick_waiters(). */
-			smp_mb();
-			/* Pairs with the release store of the slot or proxy word. */
-			v = smp_load_acquire(word);
-		}
-		if (v < pkt.arg[1]) {
-			c->dep_wait = true;
-			return DSB_STEP_BLOCKED;
-		}
-		c->dep_wait = false;
-		if (v == pkt.arg[1] && READ_ONCE(*e->error) && !c->job_err)
-			c->job_err = READ_ONCE(*e->error);
-		break;
+		return dsb_engine_wait(eng, q, &pkt);
 	case DRM_DSB_PKT_EXEC:
-		c->cur_seqno = pkt.arg[2];
-		if (c->job_err)
-			break;	/* a dependency failed: skip the work */
-		if (!pkt.arg[1] || pkt.arg[1] > DSB_MAX_CMD_LEN ||
-		    !IS_ALIGNED(pkt.arg[1], DRM_DSB_INSTR_SIZE) ||
-		    !IS_ALIGNED(pkt.arg[0], DRM_DSB_INSTR_SIZE))
-			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_LENGTH, pkt.arg[0]);
-		trace_dsb_job_start(q, pkt.arg[2], pkt.arg[0], pkt.arg[1]);
-		c->in_exec = true;
-		c->ip = pkt.arg[0];
-		c->end = pkt.arg[0] + pkt.arg[1];
-		break;
+		return dsb_engine_exec(q, &pkt);
 	case DRM_DSB_PKT_SIGNAL:
-		if (pkt.arg[0] >= q->nslots)
-			return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
-		err = c->job_err;
-		c->job_err = 0;
-		dsb_engine_consume(q);
-		/*
-		 * The completion interrupt: signals the job's fence, then
-		 * writes its fence slot (the only writer of slots).
-		 */
-		dsb_queue_retire(q, pkt.arg[1], err);
-		/* Jobs on other engines may be waiting for this slot. */
-		dsb_device_kick_waiters(q->ddev);
-		return DSB_STEP_DONE;
+		return dsb_engine_signal(q, &pkt);
 	default:
 		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
 	}
-	dsb_engine_consume(q);
-	return DSB_STEP_DONE;
 }
 
 static bool dsb_queue_has_work(struct dsb_user_queue *q)
@@ -384,17 +428,18 @@ static bool dsb_queue_has_work(struct dsb_user_queue *q)
 }
 
 /**
- * dsb_engine_make_resident() - map a queue into a hardware slot
+ * dsb_engine_make_resident_locked() - map a queue into a hardware slot
  * @eng: the engine, lock held
  * @q: the queue
  *
  * A free slot is used; otherwise the least recently run resident queue is
  * evicted (its state stays in its &struct dsb_qctx).
  */
-static void dsb_engine_make_resident(struct dsb_engine *eng, struct dsb_user_queue *q)
+static void dsb_engine_make_resident_locked(struct dsb_engine *eng, struct dsb_user_queue *q)
 {
 	unsigned int i, victim = 0;
 
+	lockdep_assert_held(&eng->lock);
 	if (q->ctx.slot >= 0)
 		return;
 	for (i = 0; i < eng->ddev->hw_slots; i++) {
@@ -414,44 +459,21 @@ map:
 	eng->maps++;
 }
 
-/*
- * Ban a queue that has work and made no progress for its timeout. Time
- * spent waiting for a dependency does not count, as drm_sched starts a
- * job's timeout when its dependencies are met: dependencies are fences,
- * which signal in finite time on their own.
- */
-static void dsb_engine_watchdog(struct dsb_user_queue *q)
-{
-	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
-	    READ_ONCE(q->submitted) == READ_ONCE(q->completed))
-		return;
-	if (q->ctx.dep_wait) {
-		WRITE_ONCE(q->ctx.last_progress, jiffies);
-		return;
-	}
-	/* Pairs with the smp_wmb() after the last_progress refresh in dsb_submit_batch(). */
-	smp_rmb();
-	if (time_after(jiffies, READ_ONCE(q->ctx.last_progress) +
-		       msecs_to_jiffies(q->timeout_ms))) {
-		atomic64_inc(&q->ddev->stats.timeouts);
-		trace_dsb_timeout(q, READ_ONCE(q->completed) + 1);
-		dsb_queue_ban(q, DRM_DSB_FAULT_TIMEOUT, 0);
-	}
-}
-
 /**
- * dsb_engine_service() - give a queue its time slice
+ * dsb_engine_service_locked() - give a queue its time slice
  * @eng: the engine, lock held
  * @q: one of its queues
  * @next: in/out, when the engine must look again at the latest
  *
  * Runs the queue for its time slice (see "The simulated engine": a budget
  * of work units and a length of time, both doubling with the priority),
- * accounts the busy time, and runs the queue's watchdog.
+ * counts the steps it executes in &dsb_qctx.steps (what the driver's
+ * watchdog reads as progress) and accounts the busy time.
  *
  * Return: true when the queue made progress.
  */
-static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_user_queue *q, u64 *next)
+static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_queue *q,
+				      u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
 	int budget = DSB_BASE_BUDGET << q->priority;
@@ -462,17 +484,18 @@ static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_user_queue *q,
 	u64 start = now;
 	enum dsb_step r;
 
+	lockdep_assert_held(&eng->lock);
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE)
 		return false;
 	if (c->blocked_until > now) {
 		*next = min(*next, c->blocked_until);
-		goto out;
+		return false;
 	}
 	c->blocked_until = 0;
 	if (!dsb_queue_has_work(q))
-		goto out;
+		return false;
 
-	dsb_engine_make_resident(eng, q);
+	dsb_engine_make_resident_locked(eng, q);
 	eng->current_q = q;
 	while (budget > 0) {
 		c->step_cost = 1;
@@ -480,7 +503,7 @@ static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_user_queue *q,
 		if (r != DSB_STEP_DONE)
 			break;
 		progress = true;
-		WRITE_ONCE(c->last_progress, jiffies);
+		WRITE_ONCE(c->steps, c->steps + 1);
 		if (c->blocked_until)
 			break;
 		budget -= c->step_cost;
@@ -496,8 +519,6 @@ static bool dsb_engine_service(struct dsb_engine *eng, struct dsb_user_queue *q,
 	atomic64_add(now - start, &eng->busy_ns);
 	if (q->busy_ns)
 		atomic64_add(now - start, &q->busy_ns[eng->idx]);
-out:
-	dsb_engine_watchdog(q);
 	return progress;
 }
 
@@ -525,7 +546,7 @@ static int dsb_engine_thread(void *data)
 		cookie = dma_fence_begin_signalling();
 		mutex_lock(&eng->lock);
 		list_for_each_entry(q, &eng->queues, engine_node) {
-			progress |= dsb_engine_service(eng, q, &next);
+			progress |= dsb_engine_service_locked(eng, q, &next);
 			/* A round of many busy queues must not hold the CPU. */
 			cond_resched();
 		}

@@ -27,6 +27,7 @@
 #include "dsb_bo.h"
 #include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_trace.h"
@@ -55,74 +56,12 @@ int dsb_fault_errno(u32 fault)
 	}
 }
 
-/**
- * dsb_queue_job_alloc() - a zeroed job, from the queue's cache when it can
- * @q: the queue
- *
- * Jobs retire into a per-queue cache (at most one per fence slot) instead
- * of going back to the slab allocator, whose fast path is costly under
- * emulation; the prepare phase takes them from there. A job is charged to
- * the queue's user when it is allocated and uncharged when it is freed, so
- * cached jobs stay charged.
- *
- * Return: the job, or an ERR_PTR: -EDQUOT beyond the accounting limits,
- * -ENOMEM.
- */
-struct dsb_job *dsb_queue_job_alloc(struct dsb_user_queue *q)
-{
-	struct dsb_job *job;
-
-	spin_lock(&q->job_cache_lock);
-	job = list_first_entry_or_null(&q->job_cache, struct dsb_job, node);
-	if (job) {
-		list_del(&job->node);
-		q->job_cache_count--;
-	}
-	spin_unlock(&q->job_cache_lock);
-	if (job) {
-		memset(job, 0, sizeof(*job));
-		return job;
-	}
-	return dsb_mem_kzalloc(q->mem, sizeof(*job), dsb_job_charge);
-}
-
-/**
- * dsb_queue_job_free() - free a job that is not cached, and its charge
- * @q: the job's queue, whose accounting object was charged for it
- * @job: the job
- */
-static void dsb_queue_job_free(struct dsb_user_queue *q, struct dsb_job *job)
-{
-	kfree(job);
-	dsb_mem_uncharge(q->mem, dsb_job_charge);
-}
-
-/**
- * dsb_queue_job_recycle() - give a finished job back (no allocation)
- * @q: its queue
- * @job: the job, with no reference left to anything
- */
-void dsb_queue_job_recycle(struct dsb_user_queue *q, struct dsb_job *job)
-{
-	spin_lock(&q->job_cache_lock);
-	if (q->job_cache_count < q->nslots) {
-		list_add(&job->node, &q->job_cache);
-		q->job_cache_count++;
-		job = NULL;
-	}
-	spin_unlock(&q->job_cache_lock);
-	if (job)
-		dsb_queue_job_free(q, job);
-}
-
 static void dsb_queue_release(struct kref *ref)
 {
 	struct dsb_user_queue *q = container_of(ref, struct dsb_user_queue, ref);
 	struct dsb_device *ddev = q->ddev;
-	struct dsb_job *job, *tmp;
 
-	list_for_each_entry_safe(job, tmp, &q->job_cache, node)
-		dsb_queue_job_free(q, job);
+	dsb_job_cache_drain(q);
 
 	if (q->vm) {
 		if (q->ring_bo)
@@ -174,23 +113,13 @@ struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id)
 	return q;
 }
 
-/**
- * dsb_queue_post_cqe() - write a CQE (no allocation)
- * @q: the queue
- * @user_data: from the SQE
- * @seqno: job seqno, 0 for an entry that was never submitted
- * @error: the job's status
- * @slot: the job's fence slot
- * @owed: the CQE was reserved when the job was submitted
- */
-void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
-			s32 error, u32 slot, bool owed)
+/* Write the next CQE and publish it, queue lock held. */
+static void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, u64 seqno,
+				       s32 error, u32 slot)
 {
-	struct drm_dsb_cqe *cqe;
-	unsigned long flags;
+	struct drm_dsb_cqe *cqe = &q->cqes[q->cq_tail & (q->cq_entries - 1)];
 
-	spin_lock_irqsave(&q->lock, flags);
-	cqe = &q->cqes[q->cq_tail & (q->cq_entries - 1)];
+	lockdep_assert_held(&q->lock);
 	cqe->user_data = user_data;
 	cqe->seqno = seqno;
 	cqe->error = error;
@@ -199,8 +128,94 @@ void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
 	q->cq_tail++;
 	/* Pairs with the library's load-acquire of cq_tail. */
 	smp_store_release(&q->sqcq->cq_tail, q->cq_tail);
-	if (owed)
-		q->cq_owed--;
+}
+
+/**
+ * dsb_queue_cq_room_locked() - whether the CQ has room for more CQEs
+ * @q: the queue, lock held
+ * @n: CQEs wanted beyond those owed to jobs in flight (at least 1)
+ *
+ * The consumer's head is read from the shared header, which the process
+ * may scribble on: a head beyond the tail reads as a full CQ.
+ *
+ * Return: true when @n more CQEs fit.
+ */
+bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n)
+{
+	u32 used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
+
+	lockdep_assert_held(&q->lock);
+	return used <= q->cq_entries && used + q->cq_owed + n <= q->cq_entries;
+}
+
+/**
+ * dsb_queue_post_cqe() - post the CQE a job in flight was owed (no allocation)
+ * @q: the queue
+ * @user_data: from the SQE
+ * @seqno: the job's seqno
+ * @error: the job's status
+ * @slot: the job's fence slot
+ */
+void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
+			s32 error, u32 slot)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	dsb_queue_write_cqe_locked(q, user_data, seqno, error, slot);
+	q->cq_owed--;
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
+/**
+ * dsb_queue_post_unsubmitted() - complete an SQ entry that was never submitted
+ * @q: the queue
+ * @user_data: from the SQE
+ * @error: why it was rejected
+ * @slot: the fence slot it named
+ *
+ * Return: 0, or -EBUSY when the CQ has no room (the entry stays in the SQ).
+ */
+int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot)
+{
+	unsigned long flags;
+	int ret = -EBUSY;
+
+	spin_lock_irqsave(&q->lock, flags);
+	if (dsb_queue_cq_room_locked(q, 1)) {
+		dsb_queue_write_cqe_locked(q, user_data, 0, error, slot);
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ret;
+}
+
+/**
+ * dsb_queue_add_job() - take an armed job into flight
+ * @q: the queue, submit lock held
+ * @job: the job, its packets written
+ * @cancel: where the job goes when the queue was banned since the batch
+ *          reserved; the caller finishes the jobs on it
+ *
+ * The submitted seqno advances either way: the packets are in the ring.
+ */
+void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct list_head *cancel)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&q->submit_lock);
+	spin_lock_irqsave(&q->lock, flags);
+	WRITE_ONCE(q->submitted, job->seqno);
+	if (q->state == DRM_DSB_QUEUE_ACTIVE) {
+		list_add_tail(&job->node, &q->inflight);
+		q->slot_job[job->slot] = job;
+		if (job->post_cqe)
+			q->cq_owed++;
+	} else {
+		/* Banned since we reserved: the fence still signals, with an error. */
+		list_add_tail(&job->node, cancel);
+		dsb_queue_cancel_job_locked(q, job, -ECANCELED);
+	}
 	spin_unlock_irqrestore(&q->lock, flags);
 }
 
@@ -282,9 +297,7 @@ void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, 
 	struct drm_dsb_fence_slot *fs = &q->slots[job->slot];
 
 	lockdep_assert_held(&q->lock);
-	WRITE_ONCE(fs->error, err);
-	/* Error before seqno: pairs with the load-acquire of slot waiters. */
-	smp_store_release(&fs->seqno, job->seqno);
+	dsb_fence_word_publish(&fs->seqno, &fs->error, job->seqno, err);
 	/* Slot before header: pairs with userspace's load-acquire of it. */
 	smp_store_release(&q->fhdr->completed, job->seqno);
 }
@@ -299,6 +312,7 @@ void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, 
  */
 void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err)
 {
+	lockdep_assert_held(&q->lock);
 	atomic64_inc(&q->ddev->stats.cancels);
 	dsb_queue_complete_job_locked(q, job, err);
 }
@@ -476,28 +490,10 @@ static bool dsb_size_ok(u32 v, u32 min, u32 max)
 	return is_power_of_2(v) && v >= min && v <= max;
 }
 
-/**
- * dsb_ioctl_queue_create() - DRM_IOCTL_DSB_QUEUE_CREATE
- * @dev: the DRM device
- * @data: &struct drm_dsb_queue_create
- * @file: the caller's file
- *
- * Return: 0 or a negative errno, see the uAPI header.
- */
-int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file)
+/* Validate QUEUE_CREATE's arguments, defaults applied, and its privilege. */
+static int dsb_queue_create_check(const struct drm_dsb_queue_create *args,
+				  struct drm_file *file, u32 ring, u32 nslots)
 {
-	struct dsb_device *ddev = to_dsb_device(dev);
-	struct drm_dsb_queue_create *args = data;
-	struct dsb_file *df = file->driver_priv;
-	u32 ring = args->ring_packets ?: 256;
-	u32 nslots = args->fence_slots ?: 64;
-	size_t sq_size, cq_size;
-	struct dsb_user_queue *q;
-	u64 charge;
-	void *vaddr;
-	u32 id;
-	int ret;
-
 	if (args->flags & ~DRM_DSB_QUEUE_RING_READONLY ||
 	    args->priority > DRM_DSB_QUEUE_PRIORITY_MAX ||
 	    !dsb_size_ok(ring, DSB_MIN_RING_PACKETS, DSB_MAX_RING_PACKETS) ||
@@ -508,15 +504,28 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	if (args->priority > DRM_DSB_QUEUE_PRIORITY_NORMAL &&
 	    !capable(CAP_SYS_NICE) && !drm_is_current_master(file))
 		return -EACCES;
+	return 0;
+}
 
-	/* The queue and its tables; its BOs charge themselves. */
+/*
+ * The queue and its kernel tables, charged to the file's user (its BOs
+ * charge themselves). On failure the caller drops the only reference.
+ */
+static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct drm_file *file,
+					      const struct drm_dsb_queue_create *args,
+					      u32 ring, u32 nslots)
+{
+	struct dsb_file *df = file->driver_priv;
+	struct dsb_user_queue *q;
+	u64 charge;
+
 	charge = dsb_mem_kmalloc_size(sizeof(*q)) +
 		 dsb_mem_kmalloc_size(nslots * sizeof(*q->slot_job)) +
 		 dsb_mem_kmalloc_size((size_t)nslots * DSB_MAX_JOB_DEPS * sizeof(*q->deps)) +
 		 dsb_mem_kmalloc_size(BITS_TO_LONGS(nslots) * sizeof(long));
 	q = dsb_mem_kzalloc(df->mem, sizeof(*q), charge);
 	if (IS_ERR(q))
-		return PTR_ERR(q);
+		return q;
 	q->mem = dsb_mem_client_get(df->mem);
 	q->mem_charge = charge;
 	atomic_inc(&ddev->stats.live_queues);
@@ -540,7 +549,6 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	q->busy_ns = df->busy_ns;
 	q->client_id = df->client_id;
 	q->ctx.slot = -1;
-	q->ctx.last_progress = jiffies;
 	q->vm = dsb_vm_get(df->vm);
 
 	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL_ACCOUNT);
@@ -548,52 +556,70 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 			   GFP_KERNEL_ACCOUNT);
 	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
 	if (!q->slot_job || !q->deps || !q->resv_slots) {
-		ret = -ENOMEM;
-		goto err_put;
+		dsb_queue_put(q);
+		return ERR_PTR(-ENOMEM);
 	}
+	return q;
+}
 
-	ret = dsb_queue_create_bo(q, (size_t)ring * DRM_DSB_PACKET_SIZE,
-				  args->flags & DRM_DSB_QUEUE_RING_READONLY,
-				  &q->ring_bo, &vaddr);
+/*
+ * The four regions: ring, control page, fence memory (header and slots),
+ * SQ/CQ (header, SQEs, CQEs), and their layout.
+ */
+static int dsb_queue_create_regions(struct dsb_user_queue *q)
+{
+	size_t sq_size, cq_size;
+	void *vaddr;
+	int ret;
+
+	ret = dsb_queue_create_bo(q, (size_t)q->ring_packets * DRM_DSB_PACKET_SIZE,
+				  q->flags & DRM_DSB_QUEUE_RING_READONLY, &q->ring_bo, &vaddr);
 	if (ret)
-		goto err_put;
+		return ret;
 	q->ring_bo->is_ring = true;
 	q->ring = vaddr;
 	ret = dsb_queue_create_bo(q, sizeof(*q->ctrl), false, &q->ctrl_bo, &vaddr);
 	if (ret)
-		goto err_put;
+		return ret;
 	q->ctrl = vaddr;
-	ret = dsb_queue_create_bo(q, sizeof(*q->fhdr) + nslots * sizeof(*q->slots),
+	ret = dsb_queue_create_bo(q, sizeof(*q->fhdr) + q->nslots * sizeof(*q->slots),
 				  true, &q->fence_bo, &vaddr);
 	if (ret)
-		goto err_put;
+		return ret;
 	q->fhdr = vaddr;
 	q->slots = vaddr + sizeof(*q->fhdr);
 
 	BUILD_BUG_ON(sizeof(struct drm_dsb_sq_cq_header) > DSB_SQCQ_HDR_SIZE);
-	sq_size = (size_t)nslots * sizeof(struct drm_dsb_sqe);
-	cq_size = (size_t)2 * nslots * sizeof(struct drm_dsb_cqe);
+	sq_size = (size_t)q->nslots * sizeof(struct drm_dsb_sqe);
+	cq_size = (size_t)2 * q->nslots * sizeof(struct drm_dsb_cqe);
 	ret = dsb_queue_create_bo(q, DSB_SQCQ_HDR_SIZE + sq_size + cq_size, false,
 				  &q->sqcq_bo, &vaddr);
 	if (ret)
-		goto err_put;
+		return ret;
 	q->sqcq = vaddr;
 	/*
 	 * The header is userspace's to scribble on: the kernel keeps its own
 	 * copy of every size it uses.
 	 */
-	q->sq_entries = nslots;
-	q->cq_entries = 2 * nslots;
+	q->sq_entries = q->nslots;
+	q->cq_entries = 2 * q->nslots;
 	q->sqcq->sq_entries = q->sq_entries;
 	q->sqcq->cq_entries = q->cq_entries;
 	q->sqcq->sqes_offset = DSB_SQCQ_HDR_SIZE;
 	q->sqcq->cqes_offset = DSB_SQCQ_HDR_SIZE + sq_size;
 	q->sqes = vaddr + DSB_SQCQ_HDR_SIZE;
 	q->cqes = vaddr + DSB_SQCQ_HDR_SIZE + sq_size;
+	return 0;
+}
 
-	ret = dsb_vm_map(q->vm, q->ring_bo, &q->ring_va);
+/* Map the ring into the GPU VA space, let the file mmap the four regions. */
+static int dsb_queue_map(struct dsb_user_queue *q, struct drm_file *file,
+			 struct drm_dsb_queue_create *args)
+{
+	int ret = dsb_vm_map(q->vm, q->ring_bo, &q->ring_va);
+
 	if (ret)
-		goto err_put;
+		return ret;
 	ret = dsb_bo_allow_mmap(q->ring_bo, file, &args->ring_offset);
 	if (!ret)
 		ret = dsb_bo_allow_mmap(q->ctrl_bo, file, &args->ctrl_offset);
@@ -602,21 +628,65 @@ int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *
 	if (!ret)
 		ret = dsb_bo_allow_mmap(q->sqcq_bo, file, &args->sq_cq_offset);
 	if (ret)
-		goto err_revoke;
+		dsb_queue_revoke_mmap(q, file);
+	return ret;
+}
+
+/* Give the queue an id in the file, put it on the device and an engine. */
+static int dsb_queue_publish(struct dsb_user_queue *q, struct drm_file *file)
+{
+	struct dsb_file *df = file->driver_priv;
+	struct dsb_device *ddev = q->ddev;
+	u32 id;
+	int ret;
 
 	ret = xa_alloc(&df->queues, &id, q, XA_LIMIT(1, DSB_MAX_QUEUES), GFP_KERNEL);
-	if (ret) {
-		ret = ret == -EBUSY ? -EMFILE : ret;
-		goto err_revoke;
-	}
+	if (ret)
+		return ret == -EBUSY ? -EMFILE : ret;
 	q->id = id;
-
 	mutex_lock(&ddev->queues_lock);
 	list_add_tail(&q->dev_node, &ddev->queues);
 	mutex_unlock(&ddev->queues_lock);
 	dsb_engine_add_queue(dsb_engine_pick(ddev), q);
+	return 0;
+}
 
-	args->queue_id = id;
+/**
+ * dsb_ioctl_queue_create() - DRM_IOCTL_DSB_QUEUE_CREATE
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_queue_create
+ * @file: the caller's file
+ *
+ * Validates, allocates the queue and its tables, creates its four regions,
+ * maps them, then publishes the queue (its id, the device's list, an
+ * engine). Any failure leaves nothing behind.
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_queue_create *args = data;
+	u32 ring = args->ring_packets ?: 256;
+	u32 nslots = args->fence_slots ?: 64;
+	struct dsb_user_queue *q;
+	int ret;
+
+	ret = dsb_queue_create_check(args, file, ring, nslots);
+	if (ret)
+		return ret;
+	q = dsb_queue_alloc(to_dsb_device(dev), file, args, ring, nslots);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	ret = dsb_queue_create_regions(q);
+	if (!ret)
+		ret = dsb_queue_map(q, file, args);
+	if (ret)
+		goto err_put;
+	ret = dsb_queue_publish(q, file);
+	if (ret)
+		goto err_revoke;
+
+	args->queue_id = q->id;
 	args->ring_packets = ring;
 	args->fence_slots = nslots;
 	args->timeout_ms = q->timeout_ms;
@@ -685,4 +755,47 @@ int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *
 	args->submitted = READ_ONCE(q->submitted);
 	dsb_queue_put(q);
 	return 0;
+}
+
+/**
+ * dsb_ioctl_wait() - DRM_IOCTL_DSB_WAIT
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_wait
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_wait *args = data;
+	struct dsb_user_queue *q;
+	struct dma_fence *fence;
+	long timeout, r;
+	int ret;
+
+	if (args->pad || args->flags & ~DRM_DSB_WAIT_RELATIVE)
+		return -EINVAL;
+	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
+	if (!q)
+		return -ENOENT;
+	ret = dsb_queue_seqno_fence(q, args->seqno, &fence, &args->error);
+	if (ret || !fence)
+		goto out;
+
+	if (args->flags & DRM_DSB_WAIT_RELATIVE)
+		timeout = args->timeout_ns <= 0 ? 0 :
+			  nsecs_to_jiffies(args->timeout_ns) + 1;
+	else
+		timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
+	r = dma_fence_wait_timeout(fence, true, timeout);
+	if (r < 0)
+		ret = r;
+	else if (!r && !dma_fence_is_signaled(fence))
+		ret = -ETIME;
+	else
+		args->error = fence->error;
+	dma_fence_put(fence);
+out:
+	dsb_queue_put(q);
+	return ret;
 }

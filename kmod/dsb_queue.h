@@ -16,25 +16,7 @@ struct dsb_job;
 struct dsb_engine;
 struct dma_fence;
 struct dsb_submit_desc;
-
-/**
- * struct dsb_dep_entry - one entry of a queue's dependency table
- * @word: the 64-bit word a WAIT packet compares against its value: a fence
- *        slot's seqno in another dsb queue's fence memory, or @proxy_value
- * @error: the error word that goes with @word
- * @proxy_value: proxy word, set to 1 by a fence callback
- * @proxy_error: proxy error, set before @proxy_value
- *
- * The table is kernel-only memory, written at arm time and read by the
- * engine, like a hardware descriptor table: WAIT packets name an entry by
- * index, never by address.
- */
-struct dsb_dep_entry {
-	const u64 *word;
-	const s32 *error;
-	u64 proxy_value;
-	s32 proxy_error;
-};
+struct dsb_dep_entry;
 
 /**
  * struct dsb_memwait - a MEMWAIT instruction a queue blocked on (debugfs)
@@ -58,7 +40,7 @@ struct dsb_memwait {
  * @cur_seqno: seqno of the job being executed
  * @blocked_until: DELAY in progress until this time (ns)
  * @dep_wait: blocked on a WAIT packet (the watchdog does not count it)
- * @last_progress: jiffies of the last packet or instruction executed
+ * @steps: packets and instructions executed (the watchdog's progress)
  * @step_cost: work units of the step being executed (time slices)
  * @slot: hardware slot held on the engine, or -1
  * @last_run: jiffies when it last ran, for slot eviction
@@ -74,7 +56,7 @@ struct dsb_qctx {
 	u64 cur_seqno;
 	u64 blocked_until;
 	bool dep_wait;
-	unsigned long last_progress;
+	u64 steps;
 	u32 step_cost;
 	int slot;
 	unsigned long last_run;
@@ -117,6 +99,7 @@ struct dsb_qctx {
  * @resv_slots: fence slots reserved by the batch being submitted, under
  *              @submit_lock, empty between batches
  * @resv_cqes: CQEs reserved by that batch, under @submit_lock
+ * @resv_ring: ring packets reserved by that batch, under @submit_lock
  * @lock: protects the fields below; taken from fence callbacks (irqsave)
  * @inflight: jobs submitted and not retired, by seqno
  * @slot_job: job in flight per fence slot
@@ -144,6 +127,9 @@ struct dsb_qctx {
  *       jobs (reference)
  * @mem_charge: bytes charged for the queue and its tables (not the BOs,
  *              which carry their own, nor the jobs); grows under @sq_lock
+ * @wd_busy: the watchdog found the queue busy at its last tick
+ * @wd_steps: the engine's step count when the watchdog last saw progress
+ * @wd_stamp: jiffies of that tick (the three: under the engine lock)
  */
 struct dsb_user_queue {
 	struct kref ref;
@@ -182,6 +168,7 @@ struct dsb_user_queue {
 	u64 submitted;
 	unsigned long *resv_slots;
 	u32 resv_cqes;
+	u32 resv_ring;
 
 	spinlock_t lock;	/* in-flight jobs, CQ, state */
 	struct list_head inflight;
@@ -211,6 +198,9 @@ struct dsb_user_queue {
 	u64 client_id;
 	struct dsb_mem_client *mem;
 	u64 mem_charge;
+	bool wd_busy;
+	u64 wd_steps;
+	unsigned long wd_stamp;
 };
 
 static inline struct dsb_user_queue *dsb_queue_get(struct dsb_user_queue *q)
@@ -220,15 +210,16 @@ static inline struct dsb_user_queue *dsb_queue_get(struct dsb_user_queue *q)
 }
 
 void dsb_queue_put(struct dsb_user_queue *q);
-struct dsb_job *dsb_queue_job_alloc(struct dsb_user_queue *q);
-void dsb_queue_job_recycle(struct dsb_user_queue *q, struct dsb_job *job);
 struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
 void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va);
 void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err);
 void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
 void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
 void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
-			s32 error, u32 slot, bool owed);
+			s32 error, u32 slot);
+int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
+bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
+void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct list_head *cancel);
 void dsb_file_destroy_queues(struct drm_file *file);
 int dsb_fault_errno(u32 fault);
 int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence **fence,
@@ -237,5 +228,6 @@ int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence 
 int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);
 
 #endif /* __DSB_QUEUE_H__ */

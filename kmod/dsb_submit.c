@@ -4,7 +4,8 @@
  * DOC: Submission
  *
  * Every submission path (the SUBMIT ioctl, the SQ, io_uring) ends in
- * dsb_submit_batch(), which runs the phases of a kernel-brokered direct submit:
+ * dsb_submit_batch(), which runs the phases of a kernel-brokered direct
+ * submit (the job's side of each phase is in dsb_job.c):
  *
  * 1. copy and validate: each user word was read once into a
  *    &struct dsb_submit_desc by the caller, and checked by
@@ -20,22 +21,17 @@
  *    dma_fence_end_signalling(). Nothing in this phase allocates or can
  *    fail.
  */
-#include <linux/dma-fence-chain.h>
-#include <linux/dma-fence-unwrap.h>
 #include <linux/sort.h>
 #include <linux/slab.h>
-#include <linux/sync_file.h>
 #include <linux/uaccess.h>
-#include <drm/drm_syncobj.h>
-#include <drm/drm_utils.h>
 
-#include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_ring.h"
 #include "dsb_submit.h"
-#include "dsb_trace.h"
+#include "dsb_watchdog.h"
 
 #define DSB_SYNC_OP_KNOWN (DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TYPE_MASK)
 
@@ -64,102 +60,31 @@ static int dsb_submit_desc_check(const struct dsb_submit_desc *d)
 	return 0;
 }
 
-/**
- * dsb_job_add_deps() - add the leaves of a fence as dependencies of a job
- * @job: the job being prepared
- * @fence: a fence, possibly a chain or an array
- *
- * Signalled fences without an error are dropped. A fence of the job's own
- * device becomes a GPU-side wait, any other one a proxy.
- *
- * Return: 0, or -E2BIG beyond %DSB_MAX_JOB_DEPS dependencies.
- */
-static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
-{
-	struct dma_fence_unwrap iter;
-	struct dma_fence *f;
-
-	dma_fence_unwrap_for_each(f, &iter, fence) {
-		struct dsb_fence *df = to_dsb_fence(f);
-		struct dsb_dep *dep;
-
-		if (dma_fence_is_signaled(f) && !f->error)
-			continue;
-		if (job->ndeps == DSB_MAX_JOB_DEPS) {
-			/*
-			 * Leaving the walk early: the cursor still holds a
-			 * reference on the container it is in (a chain node
-			 * or the fence itself), which holds every fence in it.
-			 */
-			dma_fence_put(iter.chain);
-			return -E2BIG;
-		}
-		dep = &job->deps[job->ndeps++];
-		dep->fence = dma_fence_get(f);
-		dep->proxy = !df || df->ddev != job->q->ddev;
-	}
-	return 0;
-}
-
+/* Prepare phase of one job: every allocation it needs, its dependencies. */
 static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc *d)
 {
-	struct dsb_device *ddev = d->q->ddev;
 	struct dsb_job *job;
 	u32 i;
 	int ret;
 
-	job = dsb_queue_job_alloc(d->q);
+	job = dsb_job_create(d->q);
 	if (IS_ERR(job))
 		return PTR_ERR(job);
-	atomic_inc(&ddev->stats.live_jobs);
-	job->q = d->q;
 	d->job = job;
 	job->slot = d->slot;
 	job->cmd_va = d->cmd_va;
 	job->cmd_len = d->cmd_len;
 	job->user_data = d->user_data;
 	job->post_cqe = d->post_cqe;
-	job->fence = dsb_fence_alloc(ddev, d->q->mem);
-	if (IS_ERR(job->fence)) {
-		ret = PTR_ERR(job->fence);
-		job->fence = NULL;
-		return ret;
-	}
 
 	for (i = 0; i < d->nsyncs; i++) {
 		const struct drm_dsb_sync_op *op = &d->syncs[i];
-		u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
-		struct dsb_signal *sig;
-		struct dma_fence *fence;
 
-		if (op->flags & DRM_DSB_SYNC_OP_SIGNAL) {
-			/* Descriptors are reused: every field is set here. */
-			sig = &d->signals[d->nsignals];
-			sig->chain = NULL;
-			sig->point = 0;
-			sig->syncobj = drm_syncobj_find(file, op->handle);
-			if (!sig->syncobj)
-				return -ENOENT;
-			d->nsignals++;
-			if (type == DRM_DSB_SYNC_OP_TIMELINE) {
-				sig->chain = dma_fence_chain_alloc();
-				if (!sig->chain)
-					return -ENOMEM;
-				sig->point = op->point;
-			}
-			continue;
-		}
-		if (type == DRM_DSB_SYNC_OP_SYNC_FILE) {
-			fence = sync_file_get_fence(op->handle);
-			if (!fence)
-				return -EBADF;
-		} else {
-			ret = drm_syncobj_find_fence(file, op->handle, op->point, 0, &fence);
-			if (ret)
-				return -ENOENT;
-		}
-		ret = dsb_job_add_deps(job, fence);
-		dma_fence_put(fence);
+		if (op->flags & DRM_DSB_SYNC_OP_SIGNAL)
+			/* Counted first: a half-prepared signal is released too. */
+			ret = dsb_signal_prepare(&d->signals[d->nsignals++], file, op);
+		else
+			ret = dsb_job_add_wait(job, file, op);
 		if (ret)
 			return ret;
 	}
@@ -170,11 +95,8 @@ static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
 {
 	u32 i;
 
-	for (i = 0; i < d->nsignals; i++) {
-		dma_fence_chain_free(d->signals[i].chain);
-		d->signals[i].chain = NULL;
-		drm_syncobj_put(d->signals[i].syncobj);
-	}
+	for (i = 0; i < d->nsignals; i++)
+		dsb_signal_release(&d->signals[i]);
 	d->nsignals = 0;
 	if (d->job)
 		dsb_job_free(d->job);
@@ -190,70 +112,123 @@ static int dsb_queue_cmp(const void *a, const void *b)
 }
 
 /*
- * Reserve what job @d needs on its queue, submit locks held: its fence slot
- * in the queue's per-batch bitmap (a slot used twice in a batch is busy),
- * its CQE, its ring space. Returns 0 or the errno that rejects the batch;
- * dsb_submit_unreserve() undoes the bookkeeping either way.
+ * Phase 1: check every descriptor and collect the batch's queues, sorted
+ * by id. On failure *bad is the index of the job at fault.
  */
-static int dsb_submit_reserve(struct dsb_submit_desc *d, u32 *ring_need)
+static int dsb_submit_validate(struct dsb_submit_desc *descs, u32 count,
+			       struct dsb_user_queue **qs, u32 *nq, u32 *bad)
+{
+	u32 i, j;
+	int ret;
+
+	*nq = 0;
+	for (i = 0; i < count; i++) {
+		ret = dsb_submit_desc_check(&descs[i]);
+		for (j = 0; !ret && j < *nq && qs[j] != descs[i].q; j++)
+			;
+		if (!ret && j == *nq && *nq == DSB_MAX_BATCH_QUEUES)
+			ret = -EINVAL;
+		if (ret) {
+			*bad = i;
+			return ret;
+		}
+		if (j == *nq)
+			qs[(*nq)++] = descs[i].q;
+	}
+	sort(qs, *nq, sizeof(qs[0]), dsb_queue_cmp, NULL);
+	return 0;
+}
+
+/* Lock the batch's queues in id order; -EAGAIN if @nonblock and contended. */
+static int dsb_submit_lock(struct dsb_user_queue **qs, u32 nq, bool nonblock)
+{
+	u32 j;
+
+	for (j = 0; j < nq; j++) {
+		if (!nonblock) {
+			mutex_lock_nested(&qs[j]->submit_lock, j);
+		} else if (!mutex_trylock(&qs[j]->submit_lock)) {
+			while (j--)
+				mutex_unlock(&qs[j]->submit_lock);
+			return -EAGAIN;
+		}
+	}
+	return 0;
+}
+
+static void dsb_submit_unlock(struct dsb_user_queue **qs, u32 nq)
+{
+	while (nq--)
+		mutex_unlock(&qs[nq]->submit_lock);
+}
+
+/*
+ * Reserve what job @d needs on its queue, submit lock held: its fence slot
+ * in the queue's per-batch bitmap (a slot used twice in a batch is busy),
+ * its CQE, its ring space.
+ */
+static int dsb_submit_reserve_one_locked(struct dsb_submit_desc *d)
 {
 	struct dsb_user_queue *q = d->q;
 	unsigned long flags;
 	int ret = 0;
 
+	lockdep_assert_held(&q->submit_lock);
 	if (__test_and_set_bit(d->slot, q->resv_slots))
 		return -EBUSY;
 	d->reserved = true;
 	q->resv_cqes += d->post_cqe;
-	*ring_need += d->job->ndeps + 2;
-	if (*ring_need > dsb_ring_space(q))
+	q->resv_ring += d->job->ndeps + 2;
+	if (q->resv_ring > dsb_ring_space(q))
 		return -ENOSPC;
 
 	spin_lock_irqsave(&q->lock, flags);
-	if (q->state != DRM_DSB_QUEUE_ACTIVE) {
+	if (q->state != DRM_DSB_QUEUE_ACTIVE)
 		ret = -ECANCELED;
-	} else if (q->slot_job[d->slot]) {
+	else if (q->slot_job[d->slot])
 		ret = -EBUSY;
-	} else if (d->post_cqe) {
-		u32 used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
-
-		if (used > q->cq_entries ||
-		    used + q->cq_owed + q->resv_cqes > q->cq_entries)
-			ret = -EBUSY;
-	}
+	else if (d->post_cqe && !dsb_queue_cq_room_locked(q, q->resv_cqes))
+		ret = -EBUSY;
 	spin_unlock_irqrestore(&q->lock, flags);
 	return ret;
 }
 
-/* Clear the per-batch reservations of every queue, submit locks held. */
-static void dsb_submit_unreserve(struct dsb_submit_desc *descs, u32 count)
+/*
+ * Phase 3: reserve for every job, submit locks held. The per-batch
+ * bookkeeping is cleared either way: once armed, the jobs hold their slots,
+ * ring space and CQEs themselves. On failure *bad is the job at fault.
+ */
+static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count, u32 *bad)
 {
+	int ret = 0;
 	u32 i;
 
+	for (i = 0; i < count && !ret; i++) {
+		ret = dsb_submit_reserve_one_locked(&descs[i]);
+		if (ret)
+			*bad = i;
+	}
 	for (i = 0; i < count; i++) {
+		struct dsb_user_queue *q = descs[i].q;
+
 		if (!descs[i].reserved)
 			continue;
-		__clear_bit(descs[i].slot, descs[i].q->resv_slots);
-		descs[i].q->resv_cqes = 0;
+		__clear_bit(descs[i].slot, q->resv_slots);
+		q->resv_cqes = 0;
+		q->resv_ring = 0;
 		descs[i].reserved = false;
 	}
+	return ret;
 }
 
-/**
- * dsb_submit_arm_one() - arm a prepared job
- * @d: its descriptor, slot and ring space reserved
- * @cancel: where a job goes if its queue was banned meanwhile
- *
- * Runs inside the fence-signalling section: initialises the fence, fills
- * the dependency table, writes the packets, publishes the fence to its
- * syncobjs and puts the job in flight. Allocates nothing, cannot fail.
+/*
+ * Arm one prepared job, in the signalling section: packets, syncobjs, in
+ * flight. Allocates nothing, cannot fail.
  */
 static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *cancel)
 {
 	struct dsb_job *job = d->job;
 	struct dsb_user_queue *q = d->q;
-	unsigned long flags;
-	u64 seqno = q->submitted + 1;
 	u32 i;
 
 #ifdef DSB_NEGATIVE_CONTROL
@@ -264,145 +239,75 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 	 */
 	kfree(kmalloc(64, GFP_KERNEL));
 #endif
-
-	job->seqno = seqno;
-	trace_dsb_submit(q, seqno, job->slot, job->ndeps);
-	dsb_fence_init(job->fence, q, job->slot, seqno);
-	dsb_job_arm_deps(job);
-	for (i = 0; i < job->ndeps; i++)
-		dsb_ring_emit(q, DRM_DSB_PKT_WAIT, job->slot * DSB_MAX_JOB_DEPS + i,
-			      dsb_dep_wait_value(&job->deps[i]), seqno);
-	dsb_ring_emit(q, DRM_DSB_PKT_EXEC, job->cmd_va, job->cmd_len, seqno);
-	dsb_ring_emit(q, DRM_DSB_PKT_SIGNAL, job->slot, seqno, 0);
-
-	for (i = 0; i < d->nsignals; i++) {
-		struct dsb_signal *sig = &d->signals[i];
-
-		if (sig->chain) {
-			drm_syncobj_add_point(sig->syncobj, sig->chain,
-					      &job->fence->base, sig->point);
-			sig->chain = NULL;
-		} else {
-			drm_syncobj_replace_fence(sig->syncobj, &job->fence->base);
-		}
-	}
-
-	spin_lock_irqsave(&q->lock, flags);
-	WRITE_ONCE(q->submitted, seqno);
-	if (q->state == DRM_DSB_QUEUE_ACTIVE) {
-		list_add_tail(&job->node, &q->inflight);
-		q->slot_job[job->slot] = job;
-		if (job->post_cqe)
-			q->cq_owed++;
-	} else {
-		/* Banned since we reserved: the fence still signals, with an error. */
-		list_add_tail(&job->node, cancel);
-		dsb_queue_cancel_job_locked(q, job, -ECANCELED);
-	}
-	spin_unlock_irqrestore(&q->lock, flags);
-	d->seqno = seqno;
+	dsb_job_arm(job, q->submitted + 1);
+	for (i = 0; i < d->nsignals; i++)
+		dsb_signal_publish(&d->signals[i], &job->fence->base);
+	dsb_queue_add_job(q, job, cancel);
+	d->seqno = job->seqno;
 	d->job = NULL;	/* owned by the queue now */
 	atomic64_inc(&q->ddev->stats.submits);
 }
 
-/**
- * dsb_submit_batch() - submit a batch of validated jobs, all or nothing
- * @file: the submitting file
- * @descs: the jobs, with queue references, as copied from userspace
- * @count: number of jobs, at least 1
- * @bad: out, on failure, index of the job that failed
- *
- * Return: 0 with every &dsb_submit_desc.seqno set, or a negative errno
- * with nothing submitted.
- */
-int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 count, u32 *bad)
+/* Phase 4, submit locks held: arm every job, ring each doorbell once. */
+static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
+				  struct dsb_user_queue **qs, u32 nq)
 {
-	struct dsb_user_queue *qs[DSB_MAX_BATCH_QUEUES];
-	u32 ring_need[DSB_MAX_BATCH_QUEUES] = { 0 };
 	struct dsb_job *job, *tmp;
-	u32 i, j, nq = 0;
 	LIST_HEAD(cancel);
 	bool cookie;
-	int ret = 0;
+	u32 i;
 
-	/* Phase 1: validate. */
-	for (i = 0; i < count; i++) {
-		ret = dsb_submit_desc_check(&descs[i]);
-		if (ret)
-			goto out_bad;
-		for (j = 0; j < nq && qs[j] != descs[i].q; j++)
-			;
-		if (j == nq) {
-			if (nq == DSB_MAX_BATCH_QUEUES) {
-				ret = -EINVAL;
-				goto out_bad;
-			}
-			qs[nq++] = descs[i].q;
-		}
-	}
-
-	/* Phase 2: prepare, every allocation of the batch. */
-	for (i = 0; i < count; i++) {
-		ret = dsb_submit_prepare_one(file, &descs[i]);
-		if (ret)
-			goto out_cleanup;
-	}
-
-	/* Phase 3: lock the queues in id order, reserve. */
-	sort(qs, nq, sizeof(qs[0]), dsb_queue_cmp, NULL);
-	for (j = 0; j < nq; j++)
-		mutex_lock_nested(&qs[j]->submit_lock, j);
-	for (i = 0; i < count; i++) {
-		for (j = 0; qs[j] != descs[i].q; j++)
-			;
-		ret = dsb_submit_reserve(&descs[i], &ring_need[j]);
-		if (ret)
-			break;
-	}
-	dsb_submit_unreserve(descs, count);
-	if (ret)
-		goto out_unlock;
-
-	/* Phase 4: arm, write, publish, ring. No allocation, no failure. */
 	cookie = dma_fence_begin_signalling();
-	for (j = 0; j < nq; j++) {
-		/* The watchdog measures progress from the first job of a busy spell. */
-		if (READ_ONCE(qs[j]->completed) == qs[j]->submitted)
-			WRITE_ONCE(qs[j]->ctx.last_progress, jiffies);
-	}
-	/* last_progress before submitted: pairs with smp_rmb() in dsb_engine_watchdog(). */
-	smp_wmb();
 	for (i = 0; i < count; i++)
 		dsb_submit_arm_one(&descs[i], &cancel);
-	for (j = 0; j < nq; j++) {
-		struct dsb_user_queue *q = qs[j];
-
-		/*
-		 * Packets before doorbell: pairs with the smp_rmb() after the
-		 * doorbell read in dsb_engine_step().
-		 */
-		smp_wmb();
-		WRITE_ONCE(q->ctrl->doorbell, q->wptr);
-		dsb_engine_kick(q->engine);
-	}
+	for (i = 0; i < nq; i++)
+		dsb_ring_commit(qs[i]);
+	dsb_watchdog_arm(qs[0]->ddev);
 	list_for_each_entry_safe(job, tmp, &cancel, node) {
 		list_del(&job->node);
 		dsb_job_finish(job, job->status);
 	}
 	dma_fence_end_signalling(cookie);
-	i = count;
+}
 
-out_unlock:
-	for (j = nq; j-- > 0;)
-		mutex_unlock(&qs[j]->submit_lock);
-out_cleanup:
-	if (ret)
-		*bad = i;
+/**
+ * dsb_submit_batch() - submit a batch of jobs, all or nothing
+ * @file: the submitting file
+ * @descs: the jobs, with queue references, as copied from userspace
+ * @count: number of jobs, at least 1
+ * @nonblock: fail with -EAGAIN instead of waiting for a queue's submit lock
+ * @bad: out, on failure, index of the job that failed (0 for -EAGAIN)
+ *
+ * Runs the phases of "Submission": validate, prepare, lock and reserve,
+ * arm. Every descriptor is left reset for reuse.
+ *
+ * Return: 0 with every &dsb_submit_desc.seqno set, or a negative errno
+ * with nothing submitted.
+ */
+int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
+		     bool nonblock, u32 *bad)
+{
+	struct dsb_user_queue *qs[DSB_MAX_BATCH_QUEUES];
+	u32 i, nq;
+	int ret;
+
+	*bad = 0;
+	ret = dsb_submit_validate(descs, count, qs, &nq, bad);
+	for (i = 0; i < count && !ret; i++) {
+		ret = dsb_submit_prepare_one(file, &descs[i]);
+		if (ret)
+			*bad = i;
+	}
+	if (!ret)
+		ret = dsb_submit_lock(qs, nq, nonblock);
+	if (!ret) {
+		ret = dsb_submit_reserve_locked(descs, count, bad);
+		if (!ret)
+			dsb_submit_arm_locked(descs, count, qs, nq);
+		dsb_submit_unlock(qs, nq);
+	}
 	for (i = 0; i < count; i++)
 		dsb_submit_desc_cleanup(&descs[i]);
-	return ret;
-out_bad:
-	*bad = i;
 	return ret;
 }
 
@@ -417,6 +322,60 @@ static int dsb_copy_elem(void *dst, size_t ksize, u64 uptr, u32 ustride, u32 idx
 	return copy_struct_from_user(dst, ksize, src, ustride);
 }
 
+/* Copy job @i of a SUBMIT ioctl into @d, looking up its queue (a reference). */
+static int dsb_submit_copy_job(struct dsb_file *df, const struct drm_dsb_submit *args,
+			       u32 i, struct dsb_submit_desc *d, struct dsb_submit_desc *prev)
+{
+	struct drm_dsb_job uj;
+	u32 k;
+	int ret;
+
+	ret = dsb_copy_elem(&uj, sizeof(uj), args->jobs.array, args->jobs.stride, i,
+			    offsetofend(struct drm_dsb_job, user_data));
+	if (ret)
+		return ret;
+	if (uj.flags || uj.syncs.count > DRM_DSB_MAX_SYNC_OPS)
+		return -EINVAL;
+	/* Batches usually target one queue: look it up once. */
+	if (prev && prev->q->id == uj.queue_id)
+		d->q = dsb_queue_get(prev->q);
+	else
+		d->q = dsb_queue_lookup(df, uj.queue_id);
+	if (!d->q)
+		return -ENOENT;
+	d->slot = uj.slot;
+	d->cmd_va = uj.cmd_va;
+	d->cmd_len = uj.cmd_len;
+	d->user_data = uj.user_data;
+	d->nsyncs = uj.syncs.count;
+	for (k = 0; k < d->nsyncs; k++) {
+		ret = dsb_copy_elem(&d->syncs[k], sizeof(d->syncs[k]), uj.syncs.array,
+				    uj.syncs.stride, k, sizeof(struct drm_dsb_sync_op));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Write each job's seqno back, when the caller's job struct has the field. */
+static int dsb_submit_copy_seqnos(const struct drm_dsb_submit *args,
+				  const struct dsb_submit_desc *descs, u32 n)
+{
+	int ret = 0;
+	u32 k;
+
+	if (args->jobs.stride < offsetofend(struct drm_dsb_job, seqno))
+		return 0;
+	for (k = 0; k < n; k++) {
+		u64 __user *p = u64_to_user_ptr(args->jobs.array + (u64)k * args->jobs.stride +
+						offsetof(struct drm_dsb_job, seqno));
+
+		if (put_user(descs[k].seqno, p))
+			ret = -EFAULT;
+	}
+	return ret;
+}
+
 /**
  * dsb_ioctl_submit() - DRM_IOCTL_DSB_SUBMIT
  * @dev: the DRM device
@@ -428,10 +387,9 @@ static int dsb_copy_elem(void *dst, size_t ksize, u64 uptr, u32 ustride, u32 idx
 int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct drm_dsb_submit *args = data;
-	struct dsb_file *df = file->driver_priv;
 	struct dsb_submit_desc *descs;
-	struct drm_dsb_job uj;
-	u32 i, k, n = args->jobs.count;
+	u32 i, n = args->jobs.count;
+	u32 bad = 0;
 	int ret = 0;
 
 	args->bad_job = 0;
@@ -443,67 +401,27 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 	if (!descs)
 		return -ENOMEM;
 
-	for (i = 0; i < n; i++) {
-		struct dsb_submit_desc *d = &descs[i];
-
+	for (i = 0; i < n && !ret; i++) {
 		/* Bounded (DRM_DSB_MAX_STRIDE), but a dying caller stops now. */
-		if (fatal_signal_pending(current)) {
+		if (fatal_signal_pending(current))
 			ret = -EINTR;
-			goto out_put;
-		}
-		cond_resched();
-		ret = dsb_copy_elem(&uj, sizeof(uj), args->jobs.array, args->jobs.stride,
-				    i, offsetofend(struct drm_dsb_job, user_data));
-		if (ret)
-			goto out_put;
-		if (uj.flags || uj.syncs.count > DRM_DSB_MAX_SYNC_OPS) {
-			ret = -EINVAL;
-			goto out_put;
-		}
-		/* Batches usually target one queue: look it up once. */
-		if (i && descs[i - 1].q->id == uj.queue_id)
-			d->q = dsb_queue_get(descs[i - 1].q);
 		else
-			d->q = dsb_queue_lookup(df, uj.queue_id);
-		if (!d->q) {
-			ret = -ENOENT;
-			goto out_put;
-		}
-		d->slot = uj.slot;
-		d->cmd_va = uj.cmd_va;
-		d->cmd_len = uj.cmd_len;
-		d->user_data = uj.user_data;
-		d->nsyncs = uj.syncs.count;
-		for (k = 0; k < d->nsyncs; k++) {
-			ret = dsb_copy_elem(&d->syncs[k], sizeof(d->syncs[k]),
-					    uj.syncs.array, uj.syncs.stride, k,
-					    sizeof(struct drm_dsb_sync_op));
-			if (ret)
-				goto out_put;
-		}
+			ret = dsb_submit_copy_job(file->driver_priv, args, i, &descs[i],
+						  i ? &descs[i - 1] : NULL);
+		bad = i;
+		cond_resched();
 	}
-
-	ret = dsb_submit_batch(file, descs, n, &i);
-	if (ret)
-		goto out_put;
-
+	if (!ret)
+		ret = dsb_submit_batch(file, descs, n, false, &bad);
 	/* Outside the signalling section: copy_to_user() may fault. */
-	if (args->jobs.stride >= offsetofend(struct drm_dsb_job, seqno)) {
-		for (k = 0; k < n; k++) {
-			u64 __user *p = u64_to_user_ptr(args->jobs.array +
-							(u64)k * args->jobs.stride +
-							offsetof(struct drm_dsb_job, seqno));
-
-			if (put_user(descs[k].seqno, p))
-				ret = -EFAULT;
-		}
+	if (!ret) {
+		ret = dsb_submit_copy_seqnos(args, descs, n);
+		bad = n;	/* all submitted, only their seqnos are lost */
 	}
-	i = n;
-out_put:
 	if (ret)
-		args->bad_job = i;
-	for (k = 0; k < n; k++)
-		dsb_queue_put(descs[k].q);
+		args->bad_job = bad;
+	for (i = 0; i < n; i++)
+		dsb_queue_put(descs[i].q);
 	kvfree(descs);
 	return ret;
 }
@@ -539,23 +457,75 @@ static int dsb_sqe_to_desc(struct dsb_user_queue *q, u32 idx, struct dsb_submit_
 	return dsb_submit_desc_check(d);
 }
 
+/* Errors that leave an SQ entry in the SQ: retrying later may succeed. */
 static bool dsb_errno_transient(int err)
 {
 	return err == -EBUSY || err == -ENOSPC || err == -ECANCELED || err == -ENOMEM ||
-	       err == -EDQUOT;
+	       err == -EDQUOT || err == -EAGAIN;
 }
 
-static bool dsb_queue_cq_room(struct dsb_user_queue *q)
+/*
+ * The queue's SQ descriptors, allocated on first use and kept with the
+ * queue: a batch through the SQ allocates no array. SQ lock held.
+ */
+static struct dsb_submit_desc *dsb_queue_sq_descs_locked(struct dsb_user_queue *q)
 {
-	unsigned long flags;
-	u32 used;
-	bool ok;
+	u32 nd = min_t(u32, q->sq_entries, DRM_DSB_MAX_JOBS);
+	u64 charge;
+	int ret;
 
-	spin_lock_irqsave(&q->lock, flags);
-	used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
-	ok = used < q->cq_entries && used + q->cq_owed < q->cq_entries;
-	spin_unlock_irqrestore(&q->lock, flags);
-	return ok;
+	lockdep_assert_held(&q->sq_lock);
+	if (q->sq_descs)
+		return q->sq_descs;
+	charge = dsb_mem_kmalloc_size((size_t)nd * sizeof(*q->sq_descs));
+	ret = dsb_mem_charge(q->mem, charge);
+	if (ret)
+		return ERR_PTR(ret);
+	q->sq_descs = kvcalloc(nd, sizeof(*q->sq_descs), GFP_KERNEL_ACCOUNT);
+	if (!q->sq_descs) {
+		dsb_mem_uncharge(q->mem, charge);
+		return ERR_PTR(-ENOMEM);
+	}
+	q->mem_charge += charge;
+	return q->sq_descs;
+}
+
+/*
+ * Consume up to @n entries at the SQ head, SQ lock held: the valid prefix
+ * is submitted as one batch (shrinking past any job that fails by itself),
+ * and an invalid entry after it is completed with an error CQE. Returns
+ * entries consumed, or a negative errno that stops consumption.
+ */
+static int dsb_sq_consume_locked(struct drm_file *file, struct dsb_user_queue *q,
+				 struct dsb_submit_desc *descs, u32 n, bool nonblock,
+				 u64 *last_seqno)
+{
+	u32 i, ok, bad;
+	int ret = 0, err = 0;
+
+	lockdep_assert_held(&q->sq_lock);
+	for (i = 0; i < n && !err; i++)
+		err = dsb_sqe_to_desc(q, q->sq_head + i, &descs[i]);
+	/* descs[0..ok) are valid by themselves; with err, descs[ok] is bad. */
+	ok = err ? i - 1 : n;
+	while (ok) {
+		ret = dsb_submit_batch(file, descs, ok, nonblock, &bad);
+		if (!ret) {
+			*last_seqno = descs[ok - 1].seqno;
+			break;
+		}
+		if (dsb_errno_transient(ret))
+			return ret;
+		err = ret;
+		ok = bad;
+	}
+	q->sq_head += ok;
+	if (ok == n)
+		return ok;
+	if (dsb_queue_post_unsubmitted(q, descs[ok].user_data, err, descs[ok].slot))
+		return ok ?: -EBUSY;
+	q->sq_head++;
+	return ok + 1;
 }
 
 /**
@@ -563,90 +533,56 @@ static bool dsb_queue_cq_room(struct dsb_user_queue *q)
  * @file: the submitting file
  * @q: the queue
  * @count: most entries to consume
+ * @nonblock: do not wait for the queue's locks: -EAGAIN when contended
+ *            (io_uring's inline issue, which then retries from a worker)
  * @submitted: out, entries consumed
  * @last_seqno: out, seqno of the last job submitted, or 0
  *
- * Entries are submitted in batches through dsb_submit_batch(). An entry that is
- * invalid by itself (bad field, unknown syncobj, ...) is consumed and
- * completed with an error CQE whose seqno is 0; a lack of fence slots,
+ * Entries are submitted in batches through dsb_submit_batch(). An entry
+ * that is invalid by itself (bad field, unknown syncobj, ...) is consumed
+ * and completed with an error CQE whose seqno is 0; a lack of fence slots,
  * ring space, CQ room or memory, or a banned queue, stops consumption and
  * leaves the entry in the SQ.
  *
  * Return: 0, or the reason nothing at all could be consumed.
  */
 int dsb_queue_submit_sq(struct drm_file *file, struct dsb_user_queue *q, u32 count,
-			u32 *submitted, u64 *last_seqno)
+			bool nonblock, u32 *submitted, u64 *last_seqno)
 {
 	struct dsb_submit_desc *descs;
-	u32 n, i, ok, bad, done = 0;
-	int ret = 0, err = 0;
+	u32 avail, done = 0;
+	int ret = 0;
 
+	*submitted = 0;
 	*last_seqno = 0;
 	/* One call's work is bounded even while another thread refills the SQ. */
 	count = min(count, q->sq_entries);
-	mutex_lock(&q->sq_lock);
-	/* Kept with the queue: a batch through the SQ allocates no array. */
-	if (!q->sq_descs) {
-		u32 nd = min_t(u32, q->sq_entries, DRM_DSB_MAX_JOBS);
-		u64 charge = dsb_mem_kmalloc_size((size_t)nd * sizeof(*q->sq_descs));
-
-		ret = dsb_mem_charge(q->mem, charge);
-		if (ret) {
-			mutex_unlock(&q->sq_lock);
-			return ret;
-		}
-		q->sq_descs = kvcalloc(nd, sizeof(*q->sq_descs), GFP_KERNEL_ACCOUNT);
-		if (!q->sq_descs) {
-			dsb_mem_uncharge(q->mem, charge);
-			mutex_unlock(&q->sq_lock);
-			return -ENOMEM;
-		}
-		q->mem_charge += charge;
+	if (!nonblock)
+		mutex_lock(&q->sq_lock);
+	else if (!mutex_trylock(&q->sq_lock))
+		return -EAGAIN;
+	descs = dsb_queue_sq_descs_locked(q);
+	if (IS_ERR(descs)) {
+		mutex_unlock(&q->sq_lock);
+		return PTR_ERR(descs);
 	}
-	descs = q->sq_descs;
 	while (done < count) {
 		/* Pairs with the library's store-release of sq_tail. */
-		u32 avail = smp_load_acquire(&q->sqcq->sq_tail) - q->sq_head;
-
-		n = min3(avail, count - done, (u32)DRM_DSB_MAX_JOBS);
-		if (!n || avail > q->sq_entries)
+		avail = smp_load_acquire(&q->sqcq->sq_tail) - q->sq_head;
+		if (!avail || avail > q->sq_entries)
 			break;
-		for (i = 0; i < n; i++) {
-			err = dsb_sqe_to_desc(q, q->sq_head + i, &descs[i]);
-			if (err)
-				break;
-		}
-		/* descs[0..ok) are valid by themselves; descs[ok] is bad (err). */
-		ok = i;
-		while (ok) {
-			ret = dsb_submit_batch(file, descs, ok, &bad);
-			if (!ret) {
-				*last_seqno = descs[ok - 1].seqno;
-				break;
-			}
-			if (dsb_errno_transient(ret))
-				goto out;
-			err = ret;
-			ok = bad;
-		}
-		q->sq_head += ok;
-		done += ok;
-		if (ok == n)
-			continue;
-		if (!dsb_queue_cq_room(q)) {
-			ret = -EBUSY;
+		ret = dsb_sq_consume_locked(file, q, descs,
+					    min3(avail, count - done, (u32)DRM_DSB_MAX_JOBS),
+					    nonblock, last_seqno);
+		if (ret <= 0)
 			break;
-		}
-		dsb_queue_post_cqe(q, descs[ok].user_data, 0, err, descs[ok].slot, false);
-		q->sq_head++;
-		done++;
+		done += ret;
 	}
-out:
 	/* Tell userspace how far we got; pairs with its load-acquire of sq_head. */
 	smp_store_release(&q->sqcq->sq_head, q->sq_head);
 	mutex_unlock(&q->sq_lock);
 	*submitted = done;
-	return done ? 0 : ret;
+	return done ? 0 : min(ret, 0);
 }
 
 /**
@@ -670,51 +606,8 @@ int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data, struct drm_fil
 	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
 	if (!q)
 		return -ENOENT;
-	ret = args->count ? dsb_queue_submit_sq(file, q, args->count, &args->submitted,
+	ret = args->count ? dsb_queue_submit_sq(file, q, args->count, false, &args->submitted,
 						 &args->last_seqno) : 0;
-	dsb_queue_put(q);
-	return ret;
-}
-
-/**
- * dsb_ioctl_wait() - DRM_IOCTL_DSB_WAIT
- * @dev: the DRM device
- * @data: &struct drm_dsb_wait
- * @file: the caller's file
- *
- * Return: 0 or a negative errno, see the uAPI header.
- */
-int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
-{
-	struct drm_dsb_wait *args = data;
-	struct dma_fence *fence;
-	struct dsb_user_queue *q;
-	long timeout, r;
-	int ret;
-
-	if (args->pad || args->flags & ~DRM_DSB_WAIT_RELATIVE)
-		return -EINVAL;
-	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
-	if (!q)
-		return -ENOENT;
-	ret = dsb_queue_seqno_fence(q, args->seqno, &fence, &args->error);
-	if (ret || !fence)
-		goto out;
-
-	if (args->flags & DRM_DSB_WAIT_RELATIVE)
-		timeout = args->timeout_ns <= 0 ? 0 :
-			  nsecs_to_jiffies(args->timeout_ns) + 1;
-	else
-		timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
-	r = dma_fence_wait_timeout(fence, true, timeout);
-	if (r < 0)
-		ret = r;
-	else if (!r && !dma_fence_is_signaled(fence))
-		ret = -ETIME;
-	else
-		args->error = fence->error;
-	dma_fence_put(fence);
-out:
 	dsb_queue_put(q);
 	return ret;
 }

@@ -4,7 +4,7 @@
 #define __DSB_SUBMIT_H__
 
 #include "dsb_drv.h"
-#include "dsb_fence.h"
+#include "dsb_job.h"
 
 struct dsb_user_queue;
 
@@ -41,11 +41,10 @@ struct dsb_submit_desc {
 };
 
 int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
-	       u32 *bad);
+		     bool nonblock, u32 *bad);
 int dsb_queue_submit_sq(struct drm_file *file, struct dsb_user_queue *q, u32 count,
-			u32 *submitted, u64 *last_seqno);
+			bool nonblock, u32 *submitted, u64 *last_seqno);
 int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file);
-int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_submit_sq(struct drm_device *dev, void *data,
 			      struct drm_file *file);
 

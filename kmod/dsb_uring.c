@@ -8,7 +8,8 @@
  *
  * - %DRM_DSB_URING_SUBMIT consumes SQ entries of a queue through the same
  *   path as %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ and completes at once with the
- *   number consumed (or a negative errno).
+ *   number consumed (or a negative errno). Issued inline, it does not wait
+ *   for the queue's locks (see dsb_uring_submit()).
  * - %DRM_DSB_URING_WAIT_SEQNO and %DRM_DSB_URING_WAIT_SYNCOBJ complete
  *   when a fence signals, with the fence's status as result. No thread
  *   waits: the request's own inline storage (pdu) holds the fence
@@ -134,7 +135,14 @@ static int dsb_uring_wait_syncobj(struct drm_file *file, const struct drm_dsb_ur
 	return dsb_uring_wait_fence(cmd, fence, issue_flags);
 }
 
-static int dsb_uring_submit(struct drm_file *file, const struct drm_dsb_uring_cmd *c)
+/*
+ * Issued inline (IO_URING_F_NONBLOCK), the SQ path only trylocks the
+ * queue's SQ and submit locks: -EAGAIN makes io_uring issue the command
+ * again from a worker, where it may block. Memory is still allocated with
+ * GFP_KERNEL, as io_uring's own inline issue does.
+ */
+static int dsb_uring_submit(struct drm_file *file, const struct drm_dsb_uring_cmd *c,
+			    unsigned int issue_flags)
 {
 	struct dsb_user_queue *q;
 	u32 submitted = 0;
@@ -146,7 +154,8 @@ static int dsb_uring_submit(struct drm_file *file, const struct drm_dsb_uring_cm
 	q = dsb_queue_lookup(file->driver_priv, c->id);
 	if (!q)
 		return -ENOENT;
-	ret = dsb_queue_submit_sq(file, q, c->arg, &submitted, &last);
+	ret = dsb_queue_submit_sq(file, q, c->arg, issue_flags & IO_URING_F_NONBLOCK,
+				  &submitted, &last);
 	dsb_queue_put(q);
 	return ret ?: submitted;
 }
@@ -174,7 +183,10 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	dsb_uring_pdu(cmd)->fence = NULL;
 	switch (READ_ONCE(cmd->cmd_op)) {
 	case DRM_DSB_URING_SUBMIT:
-		ret = dsb_uring_submit(file, &c);
+		ret = dsb_uring_submit(file, &c, issue_flags);
+		/* Not a result: io_uring retries the command from a worker. */
+		if (ret == -EAGAIN && issue_flags & IO_URING_F_NONBLOCK)
+			return -EAGAIN;
 		break;
 	case DRM_DSB_URING_WAIT_SEQNO:
 		ret = dsb_uring_wait_seqno(file, &c, cmd, issue_flags);

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: Jobs
+ *
+ * A job is born in the prepare phase of a submit (dsb_submit.c), where
+ * everything it will need is allocated: the job itself (from its queue's
+ * cache when it can), its fence, a reference on every fence it depends on
+ * and a chain node for every timeline point it signals. Its life then
+ * runs through this file:
+ *
+ * 1. prepare, may allocate and fail: dsb_job_create(), dsb_job_add_wait()
+ *    for each wait operation, dsb_signal_prepare() for each signal one;
+ * 2. arm, inside the fence-signalling section, allocates nothing and
+ *    cannot fail: dsb_job_arm() initialises the fence, fills the job's
+ *    entries of the queue's dependency table and writes its WAIT / EXEC /
+ *    SIGNAL packets; dsb_signal_publish() puts the fence into syncobjs;
+ *    the queue then takes the job into flight;
+ * 3. complete, in the critical section that takes it out of flight:
+ *    dsb_job_signal_locked() publishes its status to its fence slot and
+ *    signals its fence; dsb_job_finish() then posts its CQE and frees it
+ *    back to the queue's cache.
+ *
+ * A dependency on a fence of the same device becomes a GPU-side WAIT on
+ * the producer's fence slot: the dependency table entry points at that
+ * slot's seqno word, kept alive by the fence's reference on the producer's
+ * fence memory. Any other fence (another dsb device, vgem, a sync_file
+ * from elsewhere) becomes a WAIT on a proxy word in the entry, set by a
+ * fence callback whose storage (&struct dsb_dep) was allocated with the
+ * job. No CPU ever blocks on a dependency in the submit path.
+ */
+#include <linux/dma-fence-chain.h>
+#include <linux/dma-fence-unwrap.h>
+#include <linux/slab.h>
+#include <linux/sync_file.h>
+#include <drm/drm_syncobj.h>
+
+#include "dsb_engine.h"
+#include "dsb_fence.h"
+#include "dsb_job.h"
+#include "dsb_mem.h"
+#include "dsb_queue.h"
+#include "dsb_ring.h"
+#include "dsb_trace.h"
+
+/* Slab size charged per job, computed once (hot path). */
+static u64 dsb_job_charge __read_mostly;
+
+/**
+ * dsb_job_module_init() - size the per-job charge
+ */
+void dsb_job_module_init(void)
+{
+	dsb_job_charge = dsb_mem_kmalloc_size(sizeof(struct dsb_job));
+}
+
+/* A zeroed job from the queue's cache, or a new one charged to its user. */
+static struct dsb_job *dsb_job_alloc(struct dsb_user_queue *q)
+{
+	struct dsb_job *job;
+
+	spin_lock(&q->job_cache_lock);
+	job = list_first_entry_or_null(&q->job_cache, struct dsb_job, node);
+	if (job) {
+		list_del(&job->node);
+		q->job_cache_count--;
+	}
+	spin_unlock(&q->job_cache_lock);
+	if (job) {
+		memset(job, 0, sizeof(*job));
+		return job;
+	}
+	return dsb_mem_kzalloc(q->mem, sizeof(*job), dsb_job_charge);
+}
+
+/* Free a job that is not cached, and its charge. */
+static void dsb_job_free_uncached(struct dsb_user_queue *q, struct dsb_job *job)
+{
+	kfree(job);
+	dsb_mem_uncharge(q->mem, dsb_job_charge);
+}
+
+/* Give a finished job back to its queue's cache (no allocation). */
+static void dsb_job_recycle(struct dsb_user_queue *q, struct dsb_job *job)
+{
+	spin_lock(&q->job_cache_lock);
+	if (q->job_cache_count < q->nslots) {
+		list_add(&job->node, &q->job_cache);
+		q->job_cache_count++;
+		job = NULL;
+	}
+	spin_unlock(&q->job_cache_lock);
+	if (job)
+		dsb_job_free_uncached(q, job);
+}
+
+/**
+ * dsb_job_cache_drain() - free the jobs a dying queue keeps for reuse
+ * @q: the queue, its last reference gone
+ */
+void dsb_job_cache_drain(struct dsb_user_queue *q)
+{
+	struct dsb_job *job, *tmp;
+
+	list_for_each_entry_safe(job, tmp, &q->job_cache, node)
+		dsb_job_free_uncached(q, job);
+	INIT_LIST_HEAD(&q->job_cache);
+	q->job_cache_count = 0;
+}
+
+/**
+ * dsb_job_create() - a new job of a queue, with its fence (prepare phase)
+ * @q: the queue; the job does not hold a reference, its submitter does
+ *
+ * Jobs retire into a per-queue cache (at most one per fence slot) instead
+ * of going back to the slab allocator, whose fast path is costly under
+ * emulation. A job is charged to the queue's user when it is allocated and
+ * uncharged when it is freed, so cached jobs stay charged; its fence is
+ * charged on its own, as it may outlive the job, the queue and the file.
+ *
+ * Return: the job, or an ERR_PTR: -EDQUOT beyond the accounting limits,
+ * -ENOMEM.
+ */
+struct dsb_job *dsb_job_create(struct dsb_user_queue *q)
+{
+	struct dsb_job *job = dsb_job_alloc(q);
+	struct dsb_fence *fence;
+
+	if (IS_ERR(job))
+		return job;
+	atomic_inc(&q->ddev->stats.live_jobs);
+	job->q = q;
+	fence = dsb_fence_alloc(q->ddev, q->mem);
+	if (IS_ERR(fence)) {
+		dsb_job_free(job);
+		return ERR_CAST(fence);
+	}
+	job->fence = fence;
+	return job;
+}
+
+/**
+ * dsb_job_add_deps() - add the leaves of a fence as dependencies of a job
+ * @job: the job being prepared
+ * @fence: a fence, possibly a chain or an array
+ *
+ * Signalled fences without an error are dropped. A fence of the job's own
+ * device becomes a GPU-side wait, any other one a proxy.
+ *
+ * Return: 0, or -E2BIG beyond %DSB_MAX_JOB_DEPS dependencies.
+ */
+static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
+{
+	struct dma_fence_unwrap iter;
+	struct dma_fence *f;
+
+	dma_fence_unwrap_for_each(f, &iter, fence) {
+		struct dsb_fence *df = to_dsb_fence(f);
+		struct dsb_dep *dep;
+
+		if (dma_fence_is_signaled(f) && !f->error)
+			continue;
+		if (job->ndeps == DSB_MAX_JOB_DEPS) {
+			/*
+			 * Leaving the walk early: the cursor still holds a
+			 * reference on the container it is in (a chain node
+			 * or the fence itself), which holds every fence in it.
+			 */
+			dma_fence_put(iter.chain);
+			return -E2BIG;
+		}
+		dep = &job->deps[job->ndeps++];
+		dep->fence = dma_fence_get(f);
+		dep->proxy = !df || df->ddev != job->q->ddev;
+	}
+	return 0;
+}
+
+/**
+ * dsb_job_add_wait() - resolve a wait operation into dependencies
+ * @job: the job being prepared
+ * @file: the submitting file, whose syncobjs the operation names
+ * @op: a validated wait operation (not %DRM_DSB_SYNC_OP_SIGNAL)
+ *
+ * Return: 0, -EBADF for a bad sync_file, -ENOENT for an unknown syncobj or
+ * a point without a fence, -E2BIG beyond %DSB_MAX_JOB_DEPS dependencies.
+ */
+int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
+		     const struct drm_dsb_sync_op *op)
+{
+	struct dma_fence *fence;
+	int ret;
+
+	if ((op->flags & DRM_DSB_SYNC_OP_TYPE_MASK) == DRM_DSB_SYNC_OP_SYNC_FILE) {
+		fence = sync_file_get_fence(op->handle);
+		if (!fence)
+			return -EBADF;
+	} else if (drm_syncobj_find_fence(file, op->handle, op->point, 0, &fence)) {
+		return -ENOENT;
+	}
+	ret = dsb_job_add_deps(job, fence);
+	dma_fence_put(fence);
+	return ret;
+}
+
+/**
+ * dsb_signal_prepare() - resolve a signal operation (prepare phase)
+ * @sig: where to keep it; every field is set, descriptors are reused
+ * @file: the submitting file
+ * @op: a validated %DRM_DSB_SYNC_OP_SIGNAL operation
+ *
+ * Takes a reference on the syncobj and, for a timeline point, allocates
+ * its chain node; dsb_signal_release() gives back what is left of both.
+ *
+ * Return: 0, -ENOENT for an unknown syncobj, -ENOMEM.
+ */
+int dsb_signal_prepare(struct dsb_signal *sig, struct drm_file *file,
+		       const struct drm_dsb_sync_op *op)
+{
+	sig->chain = NULL;
+	sig->point = 0;
+	sig->syncobj = drm_syncobj_find(file, op->handle);
+	if (!sig->syncobj)
+		return -ENOENT;
+	if ((op->flags & DRM_DSB_SYNC_OP_TYPE_MASK) != DRM_DSB_SYNC_OP_TIMELINE)
+		return 0;
+	sig->chain = dma_fence_chain_alloc();
+	if (!sig->chain)
+		return -ENOMEM;
+	sig->point = op->point;
+	return 0;
+}
+
+/**
+ * dsb_signal_publish() - put an armed job's fence into a syncobj
+ * @sig: the prepared signal operation; its chain node is consumed
+ * @fence: the fence
+ *
+ * Arm phase: allocates nothing.
+ */
+void dsb_signal_publish(struct dsb_signal *sig, struct dma_fence *fence)
+{
+	if (sig->chain) {
+		drm_syncobj_add_point(sig->syncobj, sig->chain, fence, sig->point);
+		sig->chain = NULL;
+	} else {
+		drm_syncobj_replace_fence(sig->syncobj, fence);
+	}
+}
+
+/**
+ * dsb_signal_release() - drop what a signal operation holds
+ * @sig: the signal operation, published or not
+ */
+void dsb_signal_release(struct dsb_signal *sig)
+{
+	dma_fence_chain_free(sig->chain);
+	sig->chain = NULL;
+	if (sig->syncobj)
+		drm_syncobj_put(sig->syncobj);
+	sig->syncobj = NULL;
+}
+
+static void dsb_dep_proxy_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
+{
+	struct dsb_dep *dep = container_of(cb, struct dsb_dep, cb);
+
+	dsb_fence_word_publish(&dep->entry->proxy_value, &dep->entry->proxy_error,
+			       1, fence->error);
+	dsb_engine_kick(dep->q->engine);
+}
+
+/* The value a WAIT packet on @dep waits for: the producer's seqno, or 1. */
+static u64 dsb_dep_wait_value(const struct dsb_dep *dep)
+{
+	return dep->proxy ? 1 : dep->fence->seqno;
+}
+
+/*
+ * Fill the job's dependency table entries. In the signalling section:
+ * installs fence callbacks, which takes the foreign fence's spinlock but
+ * never allocates.
+ */
+static void dsb_job_arm_deps(struct dsb_job *job)
+{
+	struct dsb_user_queue *q = job->q;
+	u32 i;
+
+	for (i = 0; i < job->ndeps; i++) {
+		struct dsb_dep *dep = &job->deps[i];
+		struct dsb_dep_entry *e = &q->deps[job->slot * DSB_MAX_JOB_DEPS + i];
+
+		dep->entry = e;
+		dep->q = q;
+		if (!dep->proxy) {
+			struct dsb_fence *df = to_dsb_fence(dep->fence);
+
+			WRITE_ONCE(e->error, &df->slot->error);
+			WRITE_ONCE(e->word, &df->slot->seqno);
+			continue;
+		}
+		e->proxy_error = 0;
+		e->proxy_value = 0;
+		WRITE_ONCE(e->error, &e->proxy_error);
+		WRITE_ONCE(e->word, &e->proxy_value);
+		if (dma_fence_add_callback(dep->fence, &dep->cb, dsb_dep_proxy_cb))
+			/* Already signalled. */
+			dsb_fence_word_publish(&e->proxy_value, &e->proxy_error, 1,
+					       dep->fence->error);
+		else
+			dep->cb_armed = true;
+	}
+}
+
+/* Remove fence callbacks still installed; none runs after this returns. */
+static void dsb_job_disarm_deps(struct dsb_job *job)
+{
+	u32 i;
+
+	for (i = 0; i < job->ndeps; i++) {
+		struct dsb_dep *dep = &job->deps[i];
+
+		if (dep->cb_armed) {
+			dma_fence_remove_callback(dep->fence, &dep->cb);
+			dep->cb_armed = false;
+		}
+	}
+}
+
+/**
+ * dsb_job_arm() - arm a prepared job and write its packets
+ * @job: the job; its slot, ring space and CQE are reserved
+ * @seqno: its seqno in the queue
+ *
+ * Runs inside the fence-signalling section, under the queue's submit
+ * lock: initialises the fence, fills the dependency table and writes one
+ * WAIT packet per dependency, then EXEC and SIGNAL. Allocates nothing,
+ * cannot fail. The doorbell is rung later, once per batch.
+ */
+void dsb_job_arm(struct dsb_job *job, u64 seqno)
+{
+	struct dsb_user_queue *q = job->q;
+	u32 i;
+
+	lockdep_assert_held(&q->submit_lock);
+	job->seqno = seqno;
+	trace_dsb_submit(q, seqno, job->slot, job->ndeps);
+	dsb_fence_init(job->fence, q, job->slot, seqno);
+	dsb_job_arm_deps(job);
+	for (i = 0; i < job->ndeps; i++)
+		dsb_ring_emit(q, DRM_DSB_PKT_WAIT, job->slot * DSB_MAX_JOB_DEPS + i,
+			      dsb_dep_wait_value(&job->deps[i]), seqno);
+	dsb_ring_emit(q, DRM_DSB_PKT_EXEC, job->cmd_va, job->cmd_len, seqno);
+	dsb_ring_emit(q, DRM_DSB_PKT_SIGNAL, job->slot, seqno, 0);
+}
+
+/**
+ * dsb_job_free() - free a job, armed or not
+ * @job: the job
+ */
+void dsb_job_free(struct dsb_job *job)
+{
+	struct dsb_user_queue *q = job->q;
+	u32 i;
+
+	dsb_job_disarm_deps(job);
+	for (i = 0; i < job->ndeps; i++)
+		dma_fence_put(job->deps[i].fence);
+	if (job->fence) {
+		if (job->seqno)
+			dma_fence_put(&job->fence->base);
+		else
+			dsb_fence_free_unarmed(job->fence);
+	}
+	atomic_dec(&q->ddev->stats.live_jobs);
+	dsb_job_recycle(q, job);
+}
+
+/**
+ * dsb_job_signal_locked() - publish a retiring job's status and signal it
+ * @job: the job, being taken off its queue's in-flight list
+ * @error: 0 or the job's error
+ *
+ * Called under the queue lock, in the critical section that takes the job
+ * out of flight. A dependency's error propagates to the job even when the
+ * GPU-side wait could not see it (the producer's slot was reused since).
+ * The fence's error is set, then the fence slot is written, then the fence
+ * is signalled; from the slot write on, dsb_fence_signaled() makes any
+ * query of the fence (syncobj waits, sync_file status) see it signalled
+ * with that error. So fence memory never runs ahead of the dma_fence, and
+ * whoever learns of the completion from the fence (WAIT, io_uring, a
+ * syncobj) finds fence memory already written; CQEs are posted after.
+ * Nothing here allocates: fence callbacks run under the fence's own lock.
+ *
+ * Return: the job's final status.
+ */
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error)
+{
+	struct dsb_user_queue *q = job->q;
+	u32 i;
+
+	lockdep_assert_held(&q->lock);
+	dsb_job_disarm_deps(job);
+	for (i = 0; i < job->ndeps && !error; i++)
+		error = job->deps[i].fence->error;
+	if (error)
+		dma_fence_set_error(&job->fence->base, error);
+	dsb_queue_write_slot_locked(q, job, error);
+	trace_dsb_job_done(q, job->seqno, error);
+	/* Already signalled when a reader saw the slot first: harmless. */
+	dma_fence_signal(&job->fence->base);
+	return error;
+}
+
+/**
+ * dsb_job_finish() - post a signalled job's CQE and free the job
+ * @job: the job, signalled by dsb_job_signal_locked() and off every list
+ * @error: the status dsb_job_signal_locked() returned
+ */
+void dsb_job_finish(struct dsb_job *job, s32 error)
+{
+	struct dsb_user_queue *q = job->q;
+
+	if (job->post_cqe)
+		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot);
+	atomic64_inc(&q->ddev->stats.completions);
+	dsb_job_free(job);
+}

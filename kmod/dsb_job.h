@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Copyright (C) 2026 The dsb authors */
+#ifndef __DSB_JOB_H__
+#define __DSB_JOB_H__
+
+#include <linux/dma-fence.h>
+#include <linux/list.h>
+
+#include "dsb_drv.h"
+
+struct drm_file;
+struct drm_syncobj;
+struct dma_fence_chain;
+struct dsb_fence;
+struct dsb_user_queue;
+
+/**
+ * struct dsb_dep_entry - one entry of a queue's dependency table
+ * @word: the 64-bit word a WAIT packet compares against its value: a fence
+ *        slot's seqno in another dsb queue's fence memory, or @proxy_value
+ * @error: the error word that goes with @word
+ * @proxy_value: proxy word, set to 1 by a fence callback
+ * @proxy_error: proxy error, set before @proxy_value
+ *
+ * The table is kernel-only memory, written at arm time and read by the
+ * engine, like a hardware descriptor table: WAIT packets name an entry by
+ * index (the job's fence slot times %DSB_MAX_JOB_DEPS plus the
+ * dependency's index), never by address. Both word pairs are published
+ * and read with dsb_fence_word_publish() and dsb_fence_word_read().
+ */
+struct dsb_dep_entry {
+	const u64 *word;
+	const s32 *error;
+	u64 proxy_value;
+	s32 proxy_error;
+};
+
+/**
+ * struct dsb_dep - one dependency of a job
+ * @fence: the fence waited on (reference)
+ * @cb: the callback that sets a proxy word (foreign fences)
+ * @entry: the job's entry in the queue's dependency table
+ * @q: the queue to kick when the proxy word is set
+ * @proxy: the dependency goes through a proxy word
+ * @cb_armed: @cb is installed
+ */
+struct dsb_dep {
+	struct dma_fence *fence;
+	struct dma_fence_cb cb;
+	struct dsb_dep_entry *entry;
+	struct dsb_user_queue *q;
+	bool proxy;
+	bool cb_armed;
+};
+
+/**
+ * struct dsb_signal - a syncobj a job's fence is published to
+ * @syncobj: the syncobj (reference)
+ * @chain: preallocated chain node for a timeline point
+ * @point: the timeline point
+ */
+struct dsb_signal {
+	struct drm_syncobj *syncobj;
+	struct dma_fence_chain *chain;
+	u64 point;
+};
+
+/**
+ * struct dsb_job - a submitted job, from prepare to retirement
+ * @node: link in the queue's in-flight list, or in its cache of free jobs
+ * @q: the queue
+ * @fence: the job's fence (a reference)
+ * @seqno: seqno in the queue, 0 until armed
+ * @slot: fence slot
+ * @cmd_va: command buffer VA
+ * @cmd_len: command buffer length
+ * @user_data: echoed in the CQE
+ * @post_cqe: the job came from the SQ and owes a CQE
+ * @status: final status, set when it retires (its CQE's error)
+ * @ndeps: number of dependencies
+ * @deps: dependencies
+ */
+struct dsb_job {
+	struct list_head node;
+	struct dsb_user_queue *q;
+	struct dsb_fence *fence;
+	u64 seqno;
+	u32 slot;
+	u64 cmd_va;
+	u32 cmd_len;
+	u64 user_data;
+	bool post_cqe;
+	s32 status;
+	u32 ndeps;
+	struct dsb_dep deps[DSB_MAX_JOB_DEPS];
+};
+
+/* prepare: may allocate, may fail */
+struct dsb_job *dsb_job_create(struct dsb_user_queue *q);
+int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
+		     const struct drm_dsb_sync_op *op);
+int dsb_signal_prepare(struct dsb_signal *sig, struct drm_file *file,
+		       const struct drm_dsb_sync_op *op);
+void dsb_signal_release(struct dsb_signal *sig);
+
+/* arm: no allocation, no failure */
+void dsb_job_arm(struct dsb_job *job, u64 seqno);
+void dsb_signal_publish(struct dsb_signal *sig, struct dma_fence *fence);
+
+/* complete */
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error);
+void dsb_job_finish(struct dsb_job *job, s32 error);
+void dsb_job_free(struct dsb_job *job);
+void dsb_job_cache_drain(struct dsb_user_queue *q);
+
+void dsb_job_module_init(void);
+
+#endif /* __DSB_JOB_H__ */

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* Copyright (C) 2026 The dsb authors */
+/**
+ * DOC: Watchdog
+ *
+ * Driver policy, as drm_sched's job timeout handler is: a queue with jobs
+ * in flight whose engine shows no progress for the queue's timeout is
+ * banned with %DRM_DSB_FAULT_TIMEOUT, which signals all its fences with an
+ * error, so every dsb fence signals in finite time whatever the process
+ * puts in its command buffers.
+ *
+ * Progress is what the engine shows, as hardware shows it in registers:
+ * its count of executed steps moved (&dsb_qctx.steps), or the queue is
+ * blocked on a WAIT packet (&dsb_qctx.dep_wait). Waiting for a dependency
+ * does not count, as drm_sched starts a job's timeout when its
+ * dependencies are met: dependencies are fences, which signal in finite
+ * time on their own. A queue's clock starts at the first tick that finds
+ * it busy, so the time a queue spent idle never counts.
+ *
+ * One delayed work per device ticks every %DSB_WATCHDOG_TICK_MS while any
+ * of its queues is busy: the submit path arms it, it re-arms itself, and
+ * it stops when every queue is idle. A tick walks each engine's queues
+ * under the engine lock, inside a fence-signalling section (a ban signals
+ * fences); it runs on a WQ_MEM_RECLAIM workqueue, so memory pressure
+ * cannot keep it from running.
+ */
+#include <linux/dma-fence.h>
+#include <linux/jiffies.h>
+#include <linux/workqueue.h>
+
+#include "dsb_engine.h"
+#include "dsb_queue.h"
+#include "dsb_trace.h"
+#include "dsb_watchdog.h"
+
+#define DSB_WATCHDOG_TICK_MS	10
+
+static struct workqueue_struct *dsb_watchdog_wq;
+
+/*
+ * One queue at a tick: returns true while it is busy. Engine lock held:
+ * the queue is on the engine, and its watchdog fields are the tick's.
+ */
+static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long now)
+{
+	u64 steps = READ_ONCE(q->ctx.steps);
+
+	lockdep_assert_held(&q->engine->lock);
+	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
+	    READ_ONCE(q->submitted) == READ_ONCE(q->completed)) {
+		q->wd_busy = false;
+		return false;
+	}
+	if (!q->wd_busy || steps != q->wd_steps || READ_ONCE(q->ctx.dep_wait)) {
+		q->wd_busy = true;
+		q->wd_steps = steps;
+		q->wd_stamp = now;
+		return true;
+	}
+	if (time_before_eq(now, q->wd_stamp + msecs_to_jiffies(q->timeout_ms)))
+		return true;
+	atomic64_inc(&q->ddev->stats.timeouts);
+	trace_dsb_timeout(q, READ_ONCE(q->completed) + 1);
+	dsb_queue_ban(q, DRM_DSB_FAULT_TIMEOUT, 0);
+	q->wd_busy = false;
+	return false;
+}
+
+static void dsb_watchdog_tick(struct work_struct *work)
+{
+	struct dsb_device *ddev = container_of(to_delayed_work(work), struct dsb_device,
+					       watchdog);
+	unsigned long now = jiffies;
+	struct dsb_user_queue *q;
+	bool busy = false;
+	unsigned int i;
+	bool cookie;
+
+	cookie = dma_fence_begin_signalling();
+	for (i = 0; i < ddev->num_engines; i++) {
+		struct dsb_engine *eng = &ddev->engines[i];
+
+		mutex_lock(&eng->lock);
+		list_for_each_entry(q, &eng->queues, engine_node)
+			busy |= dsb_watchdog_check_locked(q, now);
+		mutex_unlock(&eng->lock);
+	}
+	dma_fence_end_signalling(cookie);
+	if (busy)
+		queue_delayed_work(dsb_watchdog_wq, &ddev->watchdog,
+				   msecs_to_jiffies(DSB_WATCHDOG_TICK_MS));
+}
+
+/**
+ * dsb_watchdog_arm() - make sure the device's watchdog ticks
+ * @ddev: the device, one of whose queues was just given work
+ *
+ * Any context; allocates nothing (called in the signalling section).
+ */
+void dsb_watchdog_arm(struct dsb_device *ddev)
+{
+	if (!delayed_work_pending(&ddev->watchdog))
+		queue_delayed_work(dsb_watchdog_wq, &ddev->watchdog,
+				   msecs_to_jiffies(DSB_WATCHDOG_TICK_MS));
+}
+
+/**
+ * dsb_watchdog_init() - set up a device's watchdog, not ticking
+ * @ddev: the device
+ */
+void dsb_watchdog_init(struct dsb_device *ddev)
+{
+	INIT_DELAYED_WORK(&ddev->watchdog, dsb_watchdog_tick);
+}
+
+/**
+ * dsb_watchdog_fini() - stop a device's watchdog
+ * @ddev: the device, with no queue left; its engines still exist
+ */
+void dsb_watchdog_fini(struct dsb_device *ddev)
+{
+	/* Waits for a running tick and keeps it from queueing itself again. */
+	cancel_delayed_work_sync(&ddev->watchdog);
+}
+
+/**
+ * dsb_watchdog_module_init() - create the watchdog workqueue
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int dsb_watchdog_module_init(void)
+{
+	dsb_watchdog_wq = alloc_workqueue("dsb-watchdog", WQ_MEM_RECLAIM, 0);
+	return dsb_watchdog_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * dsb_watchdog_module_exit() - destroy the watchdog workqueue
+ */
+void dsb_watchdog_module_exit(void)
+{
+	destroy_workqueue(dsb_watchdog_wq);
+}
