@@ -185,8 +185,10 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	case DRM_DSB_URING_SUBMIT:
 		ret = dsb_uring_submit(file, &c, issue_flags);
 		/* Not a result: io_uring retries the command from a worker. */
-		if (ret == -EAGAIN && issue_flags & IO_URING_F_NONBLOCK)
+		if (ret == -EAGAIN && issue_flags & IO_URING_F_NONBLOCK) {
+			atomic64_inc(&to_dsb_device(file->minor->dev)->stats.uring_retries);
 			return -EAGAIN;
+		}
 		break;
 	case DRM_DSB_URING_WAIT_SEQNO:
 		ret = dsb_uring_wait_seqno(file, &c, cmd, issue_flags);
