@@ -2,34 +2,14 @@
 /* Copyright (C) 2026 The dsb authors */
 /*
  * Submission and completion slow paths: publishing the SQ, the ioctl
- * backend, and waits that poll fence memory and the CQ before they block.
+ * backend, queue status, and waits that poll fence memory and the CQ
+ * before they block. Uses nothing of setup.c: setup.c installs the
+ * backends defined here (backend.h), never the other way round.
  */
 #include <sched.h>
-#include <stdlib.h>
 
+#include "backend.h"
 #include "dsb_private.h"
-
-int dsb__slots_init(struct dsb_queue *q, uint32_t nr_slots)
-{
-	uint32_t i;
-
-	q->nr_slots = nr_slots;
-	q->slot_words = (nr_slots + 63) / 64;
-	q->slot_bitmap = calloc(q->slot_words, sizeof(uint64_t));
-	q->sqe_slots = calloc(q->sq.ring_entries, sizeof(uint32_t));
-	if (!q->slot_bitmap || !q->sqe_slots) {
-		free(q->slot_bitmap);
-		free(q->sqe_slots);
-		q->slot_bitmap = NULL;
-		q->sqe_slots = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < nr_slots; i++)
-		q->slot_bitmap[i / 64] |= 1ull << (i % 64);
-	q->slots_free = nr_slots;
-	q->slot_hint = 0;
-	return 0;
-}
 
 int dsb__ioctl_submit(struct dsb_queue *q, unsigned int count, void *arg)
 {
@@ -58,6 +38,23 @@ int dsb__ioctl_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
 	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_WAIT, &w);
 	if (!ret && error)
 		*error = w.error;
+	return ret;
+}
+
+/**
+ * dsb_queue_status() - state, fault and progress of the queue
+ */
+int dsb_queue_status(struct dsb_queue *q, struct drm_dsb_queue_status *st)
+{
+	int ret;
+
+	if (q->fd < 0)
+		return -ENODEV;
+	memset(st, 0, sizeof(*st));
+	st->queue_id = q->queue_id;
+	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_QUEUE_STATUS, st);
+	if (!ret)
+		q->seqno_hint = st->submitted;
 	return ret;
 }
 

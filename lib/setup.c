@@ -13,6 +13,7 @@
 
 #include <xf86drm.h>
 
+#include "backend.h"
 #include "dsb_private.h"
 
 #define DSB_DRIVER_NAME		"dsb"
@@ -305,6 +306,29 @@ static void dsb_queue_unmap(struct dsb_queue *q)
 	q->ring_map = q->ctrl_map = q->fences_map = q->sq_cq_map = NULL;
 }
 
+/* The fence-slot allocator of dsb.h: every slot free. */
+static int dsb__slots_init(struct dsb_queue *q, uint32_t nr_slots)
+{
+	uint32_t i;
+
+	q->nr_slots = nr_slots;
+	q->slot_words = (nr_slots + 63) / 64;
+	q->slot_bitmap = calloc(q->slot_words, sizeof(uint64_t));
+	q->sqe_slots = calloc(q->sq.ring_entries, sizeof(uint32_t));
+	if (!q->slot_bitmap || !q->sqe_slots) {
+		free(q->slot_bitmap);
+		free(q->sqe_slots);
+		q->slot_bitmap = NULL;
+		q->sqe_slots = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr_slots; i++)
+		q->slot_bitmap[i / 64] |= 1ull << (i % 64);
+	q->slots_free = nr_slots;
+	q->slot_hint = 0;
+	return 0;
+}
+
 /*
  * Point the SQ/CQ views at a region laid out as struct drm_dsb_sq_cq_header,
  * checking the header against the region so that a scribbled header
@@ -493,21 +517,4 @@ void dsb_queue_exit(struct dsb_queue *q)
 	free(q->sqe_slots);
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
-}
-
-/**
- * dsb_queue_status() - state, fault and progress of the queue
- */
-int dsb_queue_status(struct dsb_queue *q, struct drm_dsb_queue_status *st)
-{
-	int ret;
-
-	if (q->fd < 0)
-		return -ENODEV;
-	memset(st, 0, sizeof(*st));
-	st->queue_id = q->queue_id;
-	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_QUEUE_STATUS, st);
-	if (!ret)
-		q->seqno_hint = st->submitted;
-	return ret;
 }

@@ -17,6 +17,7 @@
 
 #include <liburing.h>
 
+#include "backend.h"
 #include "dsb_private.h"
 
 _Static_assert(sizeof(struct drm_dsb_uring_cmd) == 16, "uring cmd size");
