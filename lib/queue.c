@@ -9,6 +9,7 @@
 #include <sched.h>
 
 #include "backend.h"
+#include "barrier.h"
 #include "dsb_private.h"
 
 int dsb__ioctl_submit(struct dsb_queue *q, unsigned int count, void *arg)
@@ -135,7 +136,7 @@ static bool dsb_spin(struct dsb_queue *q, unsigned int wait_nr)
 			return true;
 		if (++i % 64 == 0 && dsb_now_ns() >= end)
 			return false;
-		__builtin_ia32_pause();
+		dsb_cpu_relax();
 	}
 }
 
@@ -297,7 +298,7 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 		while (dsb_queue_completed(q) < seqno) {
 			if (++i % 64 == 0 && dsb_now_ns() >= end)
 				break;
-			__builtin_ia32_pause();
+			dsb_cpu_relax();
 		}
 	}
 	if (dsb_queue_completed(q) >= seqno && dsb_seqno_error(q, seqno, &err))

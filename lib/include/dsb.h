@@ -23,6 +23,7 @@
 #include <errno.h>
 
 #include "dsb_drm.h"
+#include "dsb_barrier.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,14 +31,6 @@ extern "C" {
 
 #define LIBDSB_VERSION_MAJOR	1
 #define LIBDSB_VERSION_MINOR	0
-
-/*
- * Barriers. Every acquire names the release it pairs with and the other
- * way round; the kernel side of each pair is described in dsb_drm.h.
- */
-#define dsb_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define dsb_store_release(p, v)		__atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define dsb_load_relaxed(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
 
 /** Timeout value meaning "wait forever". */
 #define DSB_TIMEOUT_INFINITE	INT64_MAX
