@@ -79,12 +79,13 @@ int dsb_sq_flush(struct dsb_queue *q)
 			if (q->sq.sqes[i & q->sq.ring_mask].slot !=
 			    q->sqe_slots[i & q->sq.ring_mask])
 				return -EINVAL;
-		/* Pairs with the kernel's load-acquire of sq_tail before it
-		 * copies the entries: our SQE writes are visible first. */
+		/* Pairs with smp_load_acquire(sq_tail) in the kernel's
+		 * dsb_queue_submit_sq() before it copies the entries
+		 * (dsb_sqe_to_desc()): our SQE writes are visible first. */
 		dsb_store_release(q->sq.ktail, tail);
 		q->sq.sqe_head = tail;
 	}
-	/* Pairs with the kernel's store-release of sq_head. */
+	/* Pairs with smp_store_release(sq_head) in dsb_queue_submit_sq(). */
 	head = dsb_load_acquire(q->sq.khead);
 	pending = tail - head;
 	if (pending > q->sq.ring_entries)
@@ -118,7 +119,8 @@ int dsb_submit(struct dsb_queue *q)
 /* CQEs still to come or unread: entries the kernel consumed, minus seen. */
 static uint32_t dsb_cqes_owed(const struct dsb_queue *q)
 {
-	/* Pairs with the kernel's store-release of sq_head. */
+	/* Pairs with smp_store_release(sq_head) in dsb_queue_submit_sq();
+	 * cq_head is ours (dsb_cqe_seen()). */
 	return dsb_load_acquire(q->sq.khead) - *q->cq.khead;
 }
 
@@ -263,8 +265,9 @@ static bool dsb_seqno_error(const struct dsb_queue *q, uint64_t seqno,
 	uint32_t i;
 
 	for (i = 0; i < q->nr_slots; i++) {
-		/* Pairs with the engine's store-release of the slot seqno
-		 * after the slot error. */
+		/* Pairs with smp_store_release(slot seqno) in the kernel's
+		 * dsb_queue_write_slot_locked(), after its WRITE_ONCE() of
+		 * the error: the relaxed load of the error is ordered. */
 		if (dsb_load_acquire(&q->fence_slots[i].seqno) == seqno) {
 			*error = dsb_load_relaxed(&q->fence_slots[i].error);
 			return true;

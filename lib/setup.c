@@ -361,7 +361,8 @@ static int dsb_queue_attach(struct dsb_queue *q, void *sq_cq, size_t size,
 	q->sq.ring_entries = se;
 	q->sq.ring_mask = se - 1;
 	q->sq.sqes = (struct drm_dsb_sqe *)((char *)sq_cq + so);
-	/* We are the only writer of sq_tail; start from what is there. */
+	/* We are the only writer of sq_tail (release in dsb_sq_flush());
+	 * start from what is there. */
 	q->sq.sqe_head = q->sq.sqe_tail = *q->sq.ktail;
 
 	q->cq.khead = &h->cq_head;
@@ -438,7 +439,12 @@ int dsb_queue_init(struct dsb_device *dev, struct dsb_queue *q,
 	q->spin_ns = p.spin_ns ? p.spin_ns : 20000;
 	q->ring_va = c.ring_va;
 
-	/* The library never writes the ring or the control page. */
+	/*
+	 * The library never writes the ring or the control page, so no
+	 * barrier of ours pairs with the kernel's there: it orders them for
+	 * itself (smp_wmb() before WRITE_ONCE(doorbell) in dsb_submit_batch(),
+	 * READ_ONCE(doorbell) then smp_rmb() in dsb_engine_step()).
+	 */
 	q->ctrl_map_size = dsb_page_round(sizeof(struct drm_dsb_queue_ctrl));
 	q->ctrl_map = dsb_map_region(dev->fd, c.ctrl_offset, q->ctrl_map_size,
 				     PROT_READ);

@@ -185,6 +185,9 @@ int main(void)
 		 * fence have completed. */
 		if (!gate_open && seen[T_READ_TMP] && seen[T_READ_PROC] && seen[T_WAIT1]) {
 			printf("     (CPU opens the gate of job 2)\n");
+			/* The engine's MEMWAIT polls the word with READ_ONCE()
+			 * (dsb_exec_instr_locked()), no acquire: the release
+			 * only keeps this store after our earlier ones. */
 			__atomic_store_n(&w[8], 1, __ATOMIC_RELEASE);
 			gate_open = 1;
 		}
