@@ -124,7 +124,7 @@ static uint32_t dsb_cqes_owed(const struct dsb_queue *q)
 	return dsb_load_acquire(q->sq.khead) - *q->cq.khead;
 }
 
-/* Poll @done(q, arg) until it holds or @spin_ns pass. */
+/* Poll until @wait_nr CQEs are ready or q->spin_ns pass. */
 static bool dsb_spin(struct dsb_queue *q, unsigned int wait_nr)
 {
 	int64_t end;
@@ -142,78 +142,97 @@ static bool dsb_spin(struct dsb_queue *q, unsigned int wait_nr)
 	}
 }
 
+/* What dsb_wait_ready() learnt so far. */
+struct dsb_wait_state {
+	uint64_t done;		/* highest seqno a blocking wait saw done */
+	bool spun;		/* spun since the last blocking wait */
+	bool resynced;		/* seqno_hint refreshed since then */
+};
+
+/* Refresh q->seqno_hint from the kernel, once per blocking wait. */
+static int dsb_wait_resync(struct dsb_queue *q, struct dsb_wait_state *ws)
+{
+	struct drm_dsb_queue_status st;
+
+	if (q->fd < 0 || ws->resynced)
+		return 0;
+	ws->resynced = true;
+	return dsb_queue_status(q, &st);
+}
+
+/*
+ * Block until the oldest job in flight is done: one past the highest
+ * seqno known done (fence memory header, or an earlier blocking wait).
+ * Returns 0 to look at the CQ again, or -errno.
+ */
+static int dsb_wait_oldest(struct dsb_queue *q, struct dsb_wait_state *ws,
+			   unsigned int wait_nr, int64_t deadline)
+{
+	uint64_t target = dsb_queue_completed(q);
+	int32_t err;
+	int ret;
+
+	if (ws->done > target)
+		target = ws->done;
+	target++;
+	if (target > q->seqno_hint) {
+		/* Jobs may have been submitted behind our back
+		 * (dsb_uring_prep_submit() on the caller's ring). */
+		ret = dsb_wait_resync(q, ws);
+		if (ret)
+			return ret;
+	}
+	if (!q->backend || !q->backend->wait || target > q->seqno_hint) {
+		/* Done per fence memory, CQE not posted yet. */
+		sched_yield();
+		return 0;
+	}
+	ret = q->backend->wait(q, target, deadline, &err, q->backend->arg);
+	if (ret == 0) {
+		ws->done = target;
+		ws->spun = false;
+		ws->resynced = false;
+		return 0;
+	}
+	if (ret == -EINVAL && q->fd >= 0 && !ws->resynced) {
+		/* Our seqno estimate ran ahead of the kernel's. */
+		return dsb_wait_resync(q, ws);
+	}
+	if (ret == -ETIME && dsb_cq_ready(q) >= wait_nr)
+		return 0;
+	return ret;
+}
+
 /*
  * Wait until @wait_nr CQEs are ready or @deadline passes.
  *
- * Completion is in seqno order within a queue, so the oldest job in
- * flight is one past the highest seqno known done (fence memory header,
- * or an earlier blocking wait). The kernel posts the CQE shortly after it
- * signals the fence; between the two the fence says "done" while the CQ
- * is still empty, which we ride out by spinning and yielding.
+ * Completion is in seqno order within a queue, so waiting for the oldest
+ * job in flight (dsb_wait_oldest()) brings the next CQE. The kernel posts
+ * the CQE shortly after it signals the fence; between the two the fence
+ * says "done" while the CQ is still empty, which we ride out by spinning
+ * and yielding.
  */
 static int dsb_wait_ready(struct dsb_queue *q, unsigned int wait_nr,
 			  int64_t deadline)
 {
-	uint64_t done = 0;
-	bool spun = false;
-	int resynced = 0;
+	struct dsb_wait_state ws = { 0 };
+	int ret;
 
 	for (;;) {
-		uint64_t target;
-		int32_t err;
-		int ret;
-
 		if (dsb_cq_ready(q) >= wait_nr)
 			return 0;
 		if (dsb_cqes_owed(q) < wait_nr)
 			return -EAGAIN;	/* would wait forever */
-		if (!spun) {
-			spun = true;
+		if (!ws.spun) {
+			ws.spun = true;
 			if (dsb_spin(q, wait_nr))
 				return 0;
 		}
 		if (deadline != DSB_TIMEOUT_INFINITE && dsb_now_ns() >= deadline)
 			return -ETIME;
-
-		target = dsb_queue_completed(q);
-		if (done > target)
-			target = done;
-		target++;
-		if (target > q->seqno_hint && q->fd >= 0 && !resynced) {
-			struct drm_dsb_queue_status st;
-
-			/* Jobs may have been submitted behind our back
-			 * (dsb_uring_prep_submit() on the caller's ring). */
-			resynced = 1;
-			ret = dsb_queue_status(q, &st);
-			if (ret)
-				return ret;
-		}
-		if (!q->backend || !q->backend->wait || target > q->seqno_hint) {
-			/* Done per fence memory, CQE not posted yet. */
-			sched_yield();
-			continue;
-		}
-		ret = q->backend->wait(q, target, deadline, &err, q->backend->arg);
-		if (ret == 0) {
-			done = target;
-			spun = false;
-			resynced = 0;
-			continue;
-		}
-		if (ret == -EINVAL && q->fd >= 0 && !resynced) {
-			struct drm_dsb_queue_status st;
-
-			/* Our seqno estimate ran ahead of the kernel's. */
-			resynced = 1;
-			ret = dsb_queue_status(q, &st);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (ret == -ETIME && dsb_cq_ready(q) >= wait_nr)
-			return 0;
-		return ret;
+		ret = dsb_wait_oldest(q, &ws, wait_nr, deadline);
+		if (ret)
+			return ret;
 	}
 }
 
