@@ -11,6 +11,11 @@
 #include "dsb.h"
 
 /*
+ * Helpers shared by every source file. Nothing here calls into another
+ * file of the library; the backends setup.c installs are in backend.h.
+ */
+
+/*
  * dsb_ioctl() - ioctl() returning 0 or -errno, restarted on EINTR/EAGAIN
  * like drmIoctl(). Callers pass absolute deadlines, so a restart never
  * extends a wait.
@@ -45,18 +50,5 @@ static inline int64_t dsb_deadline(int64_t timeout_ns)
 		return DSB_TIMEOUT_INFINITE;
 	return now + timeout_ns;
 }
-
-/* queue.c */
-int dsb__ioctl_submit(struct dsb_queue *q, unsigned int count, void *arg);
-int dsb__ioctl_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
-		    int32_t *error, void *arg);
-int dsb__slots_init(struct dsb_queue *q, uint32_t nr_slots);
-
-/* uring.c */
-int dsb__uring_setup(struct dsb_queue *q);
-void dsb__uring_teardown(struct dsb_queue *q);
-int dsb__uring_submit(struct dsb_queue *q, unsigned int count, void *arg);
-int dsb__uring_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
-		    int32_t *error, void *arg);
 
 #endif /* LIBDSB_PRIVATE_H */

@@ -2,34 +2,15 @@
 /* Copyright (C) 2026 The dsb authors */
 /*
  * Submission and completion slow paths: publishing the SQ, the ioctl
- * backend, and waits that poll fence memory and the CQ before they block.
+ * backend, queue status, and waits that poll fence memory and the CQ
+ * before they block. Uses nothing of setup.c: setup.c installs the
+ * backends defined here (backend.h), never the other way round.
  */
 #include <sched.h>
-#include <stdlib.h>
 
+#include "backend.h"
+#include "barrier.h"
 #include "dsb_private.h"
-
-int dsb__slots_init(struct dsb_queue *q, uint32_t nr_slots)
-{
-	uint32_t i;
-
-	q->nr_slots = nr_slots;
-	q->slot_words = (nr_slots + 63) / 64;
-	q->slot_bitmap = calloc(q->slot_words, sizeof(uint64_t));
-	q->sqe_slots = calloc(q->sq.ring_entries, sizeof(uint32_t));
-	if (!q->slot_bitmap || !q->sqe_slots) {
-		free(q->slot_bitmap);
-		free(q->sqe_slots);
-		q->slot_bitmap = NULL;
-		q->sqe_slots = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < nr_slots; i++)
-		q->slot_bitmap[i / 64] |= 1ull << (i % 64);
-	q->slots_free = nr_slots;
-	q->slot_hint = 0;
-	return 0;
-}
 
 int dsb__ioctl_submit(struct dsb_queue *q, unsigned int count, void *arg)
 {
@@ -62,6 +43,23 @@ int dsb__ioctl_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
 }
 
 /**
+ * dsb_queue_status() - state, fault and progress of the queue
+ */
+int dsb_queue_status(struct dsb_queue *q, struct drm_dsb_queue_status *st)
+{
+	int ret;
+
+	if (q->fd < 0)
+		return -ENODEV;
+	memset(st, 0, sizeof(*st));
+	st->queue_id = q->queue_id;
+	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_QUEUE_STATUS, st);
+	if (!ret)
+		q->seqno_hint = st->submitted;
+	return ret;
+}
+
+/**
  * dsb_sq_flush() - publish the prepared SQEs without submitting them
  *
  * Makes the SQEs handed out so far visible to the kernel (sq_tail) and
@@ -81,12 +79,13 @@ int dsb_sq_flush(struct dsb_queue *q)
 			if (q->sq.sqes[i & q->sq.ring_mask].slot !=
 			    q->sqe_slots[i & q->sq.ring_mask])
 				return -EINVAL;
-		/* Pairs with the kernel's load-acquire of sq_tail before it
-		 * copies the entries: our SQE writes are visible first. */
+		/* Pairs with smp_load_acquire(sq_tail) in the kernel's
+		 * dsb_queue_submit_sq() before it copies the entries
+		 * (dsb_sqe_to_desc()): our SQE writes are visible first. */
 		dsb_store_release(q->sq.ktail, tail);
 		q->sq.sqe_head = tail;
 	}
-	/* Pairs with the kernel's store-release of sq_head. */
+	/* Pairs with smp_store_release(sq_head) in dsb_queue_submit_sq(). */
 	head = dsb_load_acquire(q->sq.khead);
 	pending = tail - head;
 	if (pending > q->sq.ring_entries)
@@ -120,11 +119,12 @@ int dsb_submit(struct dsb_queue *q)
 /* CQEs still to come or unread: entries the kernel consumed, minus seen. */
 static uint32_t dsb_cqes_owed(const struct dsb_queue *q)
 {
-	/* Pairs with the kernel's store-release of sq_head. */
+	/* Pairs with smp_store_release(sq_head) in dsb_queue_submit_sq();
+	 * cq_head is ours (dsb_cqe_seen()). */
 	return dsb_load_acquire(q->sq.khead) - *q->cq.khead;
 }
 
-/* Poll @done(q, arg) until it holds or @spin_ns pass. */
+/* Poll until @wait_nr CQEs are ready or q->spin_ns pass. */
 static bool dsb_spin(struct dsb_queue *q, unsigned int wait_nr)
 {
 	int64_t end;
@@ -138,82 +138,101 @@ static bool dsb_spin(struct dsb_queue *q, unsigned int wait_nr)
 			return true;
 		if (++i % 64 == 0 && dsb_now_ns() >= end)
 			return false;
-		__builtin_ia32_pause();
+		dsb_cpu_relax();
 	}
+}
+
+/* What dsb_wait_ready() learnt so far. */
+struct dsb_wait_state {
+	uint64_t done;		/* highest seqno a blocking wait saw done */
+	bool spun;		/* spun since the last blocking wait */
+	bool resynced;		/* seqno_hint refreshed since then */
+};
+
+/* Refresh q->seqno_hint from the kernel, once per blocking wait. */
+static int dsb_wait_resync(struct dsb_queue *q, struct dsb_wait_state *ws)
+{
+	struct drm_dsb_queue_status st;
+
+	if (q->fd < 0 || ws->resynced)
+		return 0;
+	ws->resynced = true;
+	return dsb_queue_status(q, &st);
+}
+
+/*
+ * Block until the oldest job in flight is done: one past the highest
+ * seqno known done (fence memory header, or an earlier blocking wait).
+ * Returns 0 to look at the CQ again, or -errno.
+ */
+static int dsb_wait_oldest(struct dsb_queue *q, struct dsb_wait_state *ws,
+			   unsigned int wait_nr, int64_t deadline)
+{
+	uint64_t target = dsb_queue_completed(q);
+	int32_t err;
+	int ret;
+
+	if (ws->done > target)
+		target = ws->done;
+	target++;
+	if (target > q->seqno_hint) {
+		/* Jobs may have been submitted behind our back
+		 * (dsb_uring_prep_submit() on the caller's ring). */
+		ret = dsb_wait_resync(q, ws);
+		if (ret)
+			return ret;
+	}
+	if (!q->backend || !q->backend->wait || target > q->seqno_hint) {
+		/* Done per fence memory, CQE not posted yet. */
+		sched_yield();
+		return 0;
+	}
+	ret = q->backend->wait(q, target, deadline, &err, q->backend->arg);
+	if (ret == 0) {
+		ws->done = target;
+		ws->spun = false;
+		ws->resynced = false;
+		return 0;
+	}
+	if (ret == -EINVAL && q->fd >= 0 && !ws->resynced) {
+		/* Our seqno estimate ran ahead of the kernel's. */
+		return dsb_wait_resync(q, ws);
+	}
+	if (ret == -ETIME && dsb_cq_ready(q) >= wait_nr)
+		return 0;
+	return ret;
 }
 
 /*
  * Wait until @wait_nr CQEs are ready or @deadline passes.
  *
- * Completion is in seqno order within a queue, so the oldest job in
- * flight is one past the highest seqno known done (fence memory header,
- * or an earlier blocking wait). The kernel posts the CQE shortly after it
- * signals the fence; between the two the fence says "done" while the CQ
- * is still empty, which we ride out by spinning and yielding.
+ * Completion is in seqno order within a queue, so waiting for the oldest
+ * job in flight (dsb_wait_oldest()) brings the next CQE. The kernel posts
+ * the CQE shortly after it signals the fence; between the two the fence
+ * says "done" while the CQ is still empty, which we ride out by spinning
+ * and yielding.
  */
 static int dsb_wait_ready(struct dsb_queue *q, unsigned int wait_nr,
 			  int64_t deadline)
 {
-	uint64_t done = 0;
-	bool spun = false;
-	int resynced = 0;
+	struct dsb_wait_state ws = { 0 };
+	int ret;
 
 	for (;;) {
-		uint64_t target;
-		int32_t err;
-		int ret;
-
 		if (dsb_cq_ready(q) >= wait_nr)
 			return 0;
 		if (dsb_cqes_owed(q) < wait_nr)
 			return -EAGAIN;	/* would wait forever */
-		if (!spun) {
-			spun = true;
+		if (!ws.spun) {
+			ws.spun = true;
 			if (dsb_spin(q, wait_nr))
 				return 0;
 		}
 		if (deadline != DSB_TIMEOUT_INFINITE && dsb_now_ns() >= deadline)
 			return -ETIME;
-
-		target = dsb_queue_completed(q);
-		if (done > target)
-			target = done;
-		target++;
-		if (target > q->seqno_hint && q->fd >= 0 && !resynced) {
-			struct drm_dsb_queue_status st;
-
-			/* Jobs may have been submitted behind our back
-			 * (dsb_uring_prep_submit() on the caller's ring). */
-			resynced = 1;
-			ret = dsb_queue_status(q, &st);
-			if (ret)
-				return ret;
-		}
-		if (!q->backend || !q->backend->wait || target > q->seqno_hint) {
-			/* Done per fence memory, CQE not posted yet. */
-			sched_yield();
-			continue;
-		}
-		ret = q->backend->wait(q, target, deadline, &err, q->backend->arg);
-		if (ret == 0) {
-			done = target;
-			spun = false;
-			resynced = 0;
-			continue;
-		}
-		if (ret == -EINVAL && q->fd >= 0 && !resynced) {
-			struct drm_dsb_queue_status st;
-
-			/* Our seqno estimate ran ahead of the kernel's. */
-			resynced = 1;
-			ret = dsb_queue_status(q, &st);
-			if (ret)
-				return ret;
-			continue;
-		}
-		if (ret == -ETIME && dsb_cq_ready(q) >= wait_nr)
-			return 0;
-		return ret;
+		ret = dsb_wait_oldest(q, &ws, wait_nr, deadline);
+		if (ret)
+			return ret;
 	}
 }
 
@@ -265,8 +284,9 @@ static bool dsb_seqno_error(const struct dsb_queue *q, uint64_t seqno,
 	uint32_t i;
 
 	for (i = 0; i < q->nr_slots; i++) {
-		/* Pairs with the engine's store-release of the slot seqno
-		 * after the slot error. */
+		/* Pairs with smp_store_release(slot seqno) in the kernel's
+		 * dsb_queue_write_slot_locked(), after its WRITE_ONCE() of
+		 * the error: the relaxed load of the error is ordered. */
 		if (dsb_load_acquire(&q->fence_slots[i].seqno) == seqno) {
 			*error = dsb_load_relaxed(&q->fence_slots[i].error);
 			return true;
@@ -300,7 +320,7 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 		while (dsb_queue_completed(q) < seqno) {
 			if (++i % 64 == 0 && dsb_now_ns() >= end)
 				break;
-			__builtin_ia32_pause();
+			dsb_cpu_relax();
 		}
 	}
 	if (dsb_queue_completed(q) >= seqno && dsb_seqno_error(q, seqno, &err))

@@ -13,6 +13,7 @@
 
 #include <xf86drm.h>
 
+#include "backend.h"
 #include "dsb_private.h"
 
 #define DSB_DRIVER_NAME		"dsb"
@@ -305,6 +306,34 @@ static void dsb_queue_unmap(struct dsb_queue *q)
 	q->ring_map = q->ctrl_map = q->fences_map = q->sq_cq_map = NULL;
 }
 
+static void dsb_slots_fini(struct dsb_queue *q)
+{
+	free(q->slot_bitmap);
+	free(q->sqe_slots);
+	q->slot_bitmap = NULL;
+	q->sqe_slots = NULL;
+}
+
+/* The fence-slot allocator of dsb.h: every slot free. */
+static int dsb_slots_init(struct dsb_queue *q, uint32_t nr_slots)
+{
+	uint32_t i;
+
+	q->nr_slots = nr_slots;
+	q->slot_words = (nr_slots + 63) / 64;
+	q->slot_bitmap = calloc(q->slot_words, sizeof(uint64_t));
+	q->sqe_slots = calloc(q->sq.ring_entries, sizeof(uint32_t));
+	if (!q->slot_bitmap || !q->sqe_slots) {
+		dsb_slots_fini(q);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr_slots; i++)
+		q->slot_bitmap[i / 64] |= 1ull << (i % 64);
+	q->slots_free = nr_slots;
+	q->slot_hint = 0;
+	return 0;
+}
+
 /*
  * Point the SQ/CQ views at a region laid out as struct drm_dsb_sq_cq_header,
  * checking the header against the region so that a scribbled header
@@ -337,7 +366,8 @@ static int dsb_queue_attach(struct dsb_queue *q, void *sq_cq, size_t size,
 	q->sq.ring_entries = se;
 	q->sq.ring_mask = se - 1;
 	q->sq.sqes = (struct drm_dsb_sqe *)((char *)sq_cq + so);
-	/* We are the only writer of sq_tail; start from what is there. */
+	/* We are the only writer of sq_tail (release in dsb_sq_flush());
+	 * start from what is there. */
 	q->sq.sqe_head = q->sq.sqe_tail = *q->sq.ktail;
 
 	q->cq.khead = &h->cq_head;
@@ -349,7 +379,7 @@ static int dsb_queue_attach(struct dsb_queue *q, void *sq_cq, size_t size,
 	q->fence_hdr = fences;
 	q->fence_slots = (const struct drm_dsb_fence_slot *)
 		((const char *)fences + sizeof(struct drm_dsb_fence_mem_header));
-	return dsb__slots_init(q, fence_slots);
+	return dsb_slots_init(q, fence_slots);
 }
 
 /**
@@ -379,6 +409,82 @@ int dsb_queue_init_mem(struct dsb_queue *q, const struct dsb_queue_mem *mem,
 	return 0;
 }
 
+/* DRM_IOCTL_DSB_QUEUE_CREATE from the caller's parameters. */
+static int dsb_queue_create(struct dsb_device *dev,
+			    const struct dsb_queue_params *p,
+			    struct drm_dsb_queue_create *c)
+{
+	if ((p->flags & ~(DSB_QUEUE_RING_READONLY | DSB_QUEUE_LIB_FLAGS)) ||
+	    p->resv[0] || p->resv[1])
+		return -EINVAL;
+	c->flags = p->flags & ~DSB_QUEUE_LIB_FLAGS;
+	c->priority = p->priority;
+	c->ring_packets = p->ring_packets;
+	c->fence_slots = p->fence_slots;
+	c->timeout_ms = p->timeout_ms;
+	return dsb_ioctl(dev->fd, DRM_IOCTL_DSB_QUEUE_CREATE, c);
+}
+
+/* Map the regions of the queue QUEUE_CREATE returned in @c. */
+static int dsb_queue_map(struct dsb_queue *q,
+			 const struct drm_dsb_queue_create *c)
+{
+	size_t fences_size;
+
+	/*
+	 * The library never writes the ring or the control page, so no
+	 * barrier of ours pairs with the kernel's there: it orders them for
+	 * itself (smp_wmb() before WRITE_ONCE(doorbell) in dsb_submit_batch(),
+	 * READ_ONCE(doorbell) then smp_rmb() in dsb_engine_step()).
+	 */
+	q->ctrl_map_size = dsb_page_round(sizeof(struct drm_dsb_queue_ctrl));
+	q->ctrl_map = dsb_map_region(q->fd, c->ctrl_offset, q->ctrl_map_size,
+				     PROT_READ);
+	fences_size = sizeof(struct drm_dsb_fence_mem_header) +
+		(size_t)c->sq_entries * sizeof(struct drm_dsb_fence_slot);
+	q->fences_map_size = dsb_page_round(fences_size);
+	q->fences_map = dsb_map_region(q->fd, c->fences_offset,
+				       q->fences_map_size, PROT_READ);
+	q->sq_cq_map_size = (size_t)c->sq_cq_size;
+	q->sq_cq_map = dsb_map_region(q->fd, c->sq_cq_offset,
+				      q->sq_cq_map_size,
+				      PROT_READ | PROT_WRITE);
+	if (!q->ctrl_map || !q->fences_map || !q->sq_cq_map)
+		return -ENOMEM;
+	q->ctrl = q->ctrl_map;
+
+	/*
+	 * The ring size is not returned by QUEUE_CREATE; use the requested
+	 * size or the documented default.
+	 */
+	q->ring_packets = c->ring_packets ? c->ring_packets : 256;
+	q->ring_map_size = dsb_page_round((size_t)q->ring_packets *
+					  DRM_DSB_PACKET_SIZE);
+	q->ring_map = dsb_map_region(q->fd, c->ring_offset, q->ring_map_size,
+				     PROT_READ);
+	q->ring = q->ring_map;	/* optional: for decoding only */
+	return 0;
+}
+
+/* Submit and wait through ioctls, or through a private io_uring. */
+static int dsb_queue_set_backend(struct dsb_queue *q, uint32_t flags)
+{
+	int ret;
+
+	if (flags & DSB_QUEUE_IO_URING) {
+		ret = dsb__uring_setup(q);
+		if (ret)
+			return ret;
+		q->backend_store.submit = dsb__uring_submit;
+		q->backend_store.wait = dsb__uring_wait;
+	} else {
+		q->backend_store.submit = dsb__ioctl_submit;
+		q->backend_store.wait = dsb__ioctl_wait;
+	}
+	q->backend = &q->backend_store;
+	return 0;
+}
+
 /**
  * dsb_queue_init() - create a queue and map its regions
  */
@@ -388,23 +494,13 @@ int dsb_queue_init(struct dsb_device *dev, struct dsb_queue *q,
 	struct dsb_queue_params p = { 0 };
 	struct drm_dsb_queue_create c = { 0 };
 	struct drm_dsb_queue_destroy d = { 0 };
-	size_t fences_size;
 	int ret;
 
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
 	if (params)
 		p = *params;
-	if ((p.flags & ~(DSB_QUEUE_RING_READONLY | DSB_QUEUE_LIB_FLAGS)) ||
-	    p.resv[0] || p.resv[1])
-		return -EINVAL;
-
-	c.flags = p.flags & ~DSB_QUEUE_LIB_FLAGS;
-	c.priority = p.priority;
-	c.ring_packets = p.ring_packets;
-	c.fence_slots = p.fence_slots;
-	c.timeout_ms = p.timeout_ms;
-	ret = dsb_ioctl(dev->fd, DRM_IOCTL_DSB_QUEUE_CREATE, &c);
+	ret = dsb_queue_create(dev, &p, &c);
 	if (ret)
 		return ret;
 
@@ -413,61 +509,21 @@ int dsb_queue_init(struct dsb_device *dev, struct dsb_queue *q,
 	q->flags = p.flags;
 	q->spin_ns = p.spin_ns ? p.spin_ns : 20000;
 	q->ring_va = c.ring_va;
-
-	/* The library never writes the ring or the control page. */
-	q->ctrl_map_size = dsb_page_round(sizeof(struct drm_dsb_queue_ctrl));
-	q->ctrl_map = dsb_map_region(dev->fd, c.ctrl_offset, q->ctrl_map_size,
-				     PROT_READ);
-	fences_size = sizeof(struct drm_dsb_fence_mem_header) +
-		(size_t)c.sq_entries * sizeof(struct drm_dsb_fence_slot);
-	q->fences_map_size = dsb_page_round(fences_size);
-	q->fences_map = dsb_map_region(dev->fd, c.fences_offset,
-				       q->fences_map_size, PROT_READ);
-	q->sq_cq_map_size = (size_t)c.sq_cq_size;
-	q->sq_cq_map = dsb_map_region(dev->fd, c.sq_cq_offset,
-				      q->sq_cq_map_size,
-				      PROT_READ | PROT_WRITE);
-	if (!q->ctrl_map || !q->fences_map || !q->sq_cq_map) {
-		ret = -ENOMEM;
+	ret = dsb_queue_map(q, &c);
+	if (ret)
 		goto err_unmap;
-	}
-	q->ctrl = q->ctrl_map;
-
-	/*
-	 * The ring size is not returned by QUEUE_CREATE; use the requested
-	 * size or the documented default.
-	 */
-	q->ring_packets = c.ring_packets ? c.ring_packets : 256;
-	q->ring_map_size = dsb_page_round((size_t)q->ring_packets *
-					  DRM_DSB_PACKET_SIZE);
-	q->ring_map = dsb_map_region(dev->fd, c.ring_offset, q->ring_map_size,
-				     PROT_READ);
-	q->ring = q->ring_map;	/* optional: for decoding only */
-
 	/* fence_slots == sq_entries by contract (drm_dsb_queue_create). */
 	ret = dsb_queue_attach(q, q->sq_cq_map, q->sq_cq_map_size,
 			       q->fences_map, c.sq_entries);
 	if (ret)
 		goto err_unmap;
-
-	if (p.flags & DSB_QUEUE_IO_URING) {
-		ret = dsb__uring_setup(q);
-		if (ret)
-			goto err_slots;
-		q->backend_store.submit = dsb__uring_submit;
-		q->backend_store.wait = dsb__uring_wait;
-	} else {
-		q->backend_store.submit = dsb__ioctl_submit;
-		q->backend_store.wait = dsb__ioctl_wait;
-	}
-	q->backend = &q->backend_store;
+	ret = dsb_queue_set_backend(q, p.flags);
+	if (ret)
+		goto err_slots;
 	return 0;
 
 err_slots:
-	free(q->slot_bitmap);
-	free(q->sqe_slots);
-	q->slot_bitmap = NULL;
-	q->sqe_slots = NULL;
+	dsb_slots_fini(q);
 err_unmap:
 	dsb_queue_unmap(q);
 	d.queue_id = c.queue_id;
@@ -489,25 +545,7 @@ void dsb_queue_exit(struct dsb_queue *q)
 
 		dsb_ioctl(q->fd, DRM_IOCTL_DSB_QUEUE_DESTROY, &d);
 	}
-	free(q->slot_bitmap);
-	free(q->sqe_slots);
+	dsb_slots_fini(q);
 	memset(q, 0, sizeof(*q));
 	q->fd = -1;
-}
-
-/**
- * dsb_queue_status() - state, fault and progress of the queue
- */
-int dsb_queue_status(struct dsb_queue *q, struct drm_dsb_queue_status *st)
-{
-	int ret;
-
-	if (q->fd < 0)
-		return -ENODEV;
-	memset(st, 0, sizeof(*st));
-	st->queue_id = q->queue_id;
-	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_QUEUE_STATUS, st);
-	if (!ret)
-		q->seqno_hint = st->submitted;
-	return ret;
 }

@@ -17,6 +17,7 @@
 
 #include <liburing.h>
 
+#include "backend.h"
 #include "dsb_private.h"
 
 _Static_assert(sizeof(struct drm_dsb_uring_cmd) == 16, "uring cmd size");
@@ -102,14 +103,27 @@ void dsb__uring_teardown(struct dsb_queue *q)
 	q->uring = NULL;
 }
 
-static int dsb_uring_get_sqe(struct dsb_uring *u, struct io_uring_sqe **sqe)
+/*
+ * Put one dsb command for queue @q on the private ring and submit it:
+ * the prologue of every private-ring request. Returns 0 with the CQE tag
+ * to reap in *tag (kind @kind, a new generation), or -errno.
+ */
+static int dsb_uring_issue(struct dsb_queue *q, uint64_t kind, uint32_t op,
+			   uint32_t arg, uint64_t value, uint64_t *tag)
 {
-	*sqe = io_uring_get_sqe(&u->ring);
-	if (!*sqe) {
+	struct dsb_uring *u = q->uring;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	int ret;
+
+	if (!sqe) {
 		/* Cannot happen: at most two commands are in flight. */
 		return -EBUSY;
 	}
-	return 0;
+	dsb_uring_prep_cmd(sqe, q->fd, op, q->queue_id, arg, value);
+	*tag = (++u->gen << 8) | kind;
+	sqe->user_data = *tag;
+	ret = io_uring_submit(&u->ring);
+	return ret < 0 ? ret : 0;
 }
 
 /* Reap CQEs until the one tagged @tag; stale CQEs are dropped. */
@@ -137,25 +151,18 @@ static int dsb_uring_reap(struct dsb_uring *u, uint64_t tag,
 	}
 }
 
-
 int dsb__uring_submit(struct dsb_queue *q, unsigned int count, void *arg)
 {
-	struct dsb_uring *u = q->uring;
-	struct io_uring_sqe *sqe;
-	uint64_t tag = (++u->gen << 8) | DSB_URING_TAG_SUBMIT;
+	uint64_t tag;
 	int32_t res = 0;
 	int ret;
 
 	(void)arg;
-	ret = dsb_uring_get_sqe(u, &sqe);
+	ret = dsb_uring_issue(q, DSB_URING_TAG_SUBMIT, DRM_DSB_URING_SUBMIT,
+			      count, 0, &tag);
 	if (ret)
 		return ret;
-	dsb_uring_prep_submit(sqe, q->fd, q->queue_id, count);
-	sqe->user_data = tag;
-	ret = io_uring_submit(&u->ring);
-	if (ret < 0)
-		return ret;
-	ret = dsb_uring_reap(u, tag, NULL, &res);
+	ret = dsb_uring_reap(q->uring, tag, NULL, &res);
 	return ret ? ret : res;
 }
 
@@ -174,21 +181,15 @@ static bool dsb_uring_request_error(int res)
 int dsb__uring_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
 		    int32_t *error, void *arg)
 {
-	struct dsb_uring *u = q->uring;
-	struct io_uring_sqe *sqe;
 	struct __kernel_timespec ts, *tsp = NULL;
-	uint64_t tag = (++u->gen << 8) | DSB_URING_TAG_WAIT;
+	uint64_t tag;
 	int32_t res = 0;
 	int ret;
 
 	(void)arg;
-	ret = dsb_uring_get_sqe(u, &sqe);
+	ret = dsb_uring_issue(q, DSB_URING_TAG_WAIT, DRM_DSB_URING_WAIT_SEQNO,
+			      0, seqno, &tag);
 	if (ret)
-		return ret;
-	dsb_uring_prep_wait_seqno(sqe, q->fd, q->queue_id, seqno);
-	sqe->user_data = tag;
-	ret = io_uring_submit(&u->ring);
-	if (ret < 0)
 		return ret;
 
 	if (deadline_ns != DSB_TIMEOUT_INFINITE) {
@@ -200,7 +201,7 @@ int dsb__uring_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline_ns,
 		ts.tv_nsec = rel % 1000000000ll;
 		tsp = &ts;
 	}
-	ret = dsb_uring_reap(u, tag, tsp, &res);
+	ret = dsb_uring_reap(q->uring, tag, tsp, &res);
 	if (ret) {
 		/*
 		 * On -ETIME the wait stays in flight: a uring_cmd cannot be

@@ -39,87 +39,112 @@ static uint64_t expected(int queue, uint64_t job)
 	return ((uint64_t)queue << 56) ^ (job * 0x9e3779b97f4a7c15ull) ^ 1;
 }
 
+/* A worker's queue and buffers. */
+struct worker_ctx {
+	struct dsb_queue q;
+	struct dsb_bo res, cmd;
+	uint64_t *results;
+	uint64_t next;		/* next job to prepare */
+};
+
+/* Fill the queue: up to a batch, as long as slots are free. */
+static unsigned int worker_fill(struct worker *w, struct worker_ctx *c)
+{
+	struct drm_dsb_sqe *sqe;
+	unsigned int n = 0;
+
+	while (c->next < w->jobs && n < w->batch &&
+	       (sqe = dsb_get_sqe(&c->q)) != NULL) {
+		struct dsb_cmdbuf cb;
+		uint64_t off = (uint64_t)sqe->slot * CMD_BYTES;
+
+		dsb_cmdbuf_init(&cb, (char *)c->cmd.map + off, CMD_BYTES,
+				c->cmd.va + off);
+		dsb_cmd_write(&cb, c->res.va + 8 * (c->next % RESULTS),
+			      expected(w->index, c->next));
+		dsb_cmd_atomic_add(&cb, c->res.va + RESULTS * 8, 1);
+		dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
+		dsb_sqe_set_data64(sqe, c->next);
+		c->next++;
+		n++;
+	}
+	return n;
+}
+
+/* Reap at least one CQE, then everything ready; check each job. */
+static int worker_reap(struct worker *w, struct worker_ctx *c)
+{
+	struct drm_dsb_cqe *cqe;
+	int ret;
+
+	ret = dsb_wait_cqe(&c->q, &cqe);
+	if (ret)
+		return ret;
+	do {
+		uint64_t job = cqe->user_data;
+
+		if (cqe->error)
+			w->errors++;
+		else if (c->results[job % RESULTS] != expected(w->index, job))
+			w->mismatches++;
+		w->done++;
+		ret = dsb_cqe_seen(&c->q, cqe);
+		if (ret)
+			return ret;
+	} while (dsb_peek_cqe(&c->q, &cqe) == 0);
+	return 0;
+}
+
+static void worker_loop(struct worker *w, struct worker_ctx *c)
+{
+	int ret;
+
+	while (w->done < w->jobs) {
+		if (worker_fill(w, c)) {
+			ret = dsb_submit(&c->q);
+			if (ret < 0) {
+				w->ret = ret;
+				return;
+			}
+			w->batches++;
+		}
+		ret = worker_reap(w, c);
+		if (ret) {
+			w->ret = ret;
+			return;
+		}
+	}
+	if (!w->ret && c->results[RESULTS] != w->jobs)
+		w->mismatches++;
+}
+
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	struct dsb_queue_params p = { .flags = w->qflags };
-	struct dsb_queue q;
-	struct dsb_bo res, cmd;
-	uint64_t *results, next = 0;
+	struct worker_ctx c = { .next = 0 };
 	int ret;
 
-	ret = dsb_queue_init(w->dev, &q, &p);
+	ret = dsb_queue_init(w->dev, &c.q, &p);
 	if (ret) {
 		w->ret = ret;
 		return NULL;
 	}
-	ret = dsb_bo_create(w->dev, RESULTS * 8 + 4096, &res);
+	ret = dsb_bo_create(w->dev, RESULTS * 8 + 4096, &c.res);
 	if (!ret)
-		ret = dsb_bo_create(w->dev, (uint64_t)q.nr_slots * CMD_BYTES, &cmd);
+		ret = dsb_bo_create(w->dev, (uint64_t)c.q.nr_slots * CMD_BYTES,
+				    &c.cmd);
 	if (ret) {
 		w->ret = ret;
-		dsb_queue_exit(&q);
+		dsb_queue_exit(&c.q);
 		return NULL;
 	}
-	results = res.map;
-	memset(results, 0, res.size);
-
-	while (w->done < w->jobs) {
-		struct drm_dsb_cqe *cqe;
-		struct drm_dsb_sqe *sqe;
-		unsigned int n = 0;
-
-		/* Fill the queue: up to a batch, as long as slots are free. */
-		while (next < w->jobs && n < w->batch &&
-		       (sqe = dsb_get_sqe(&q)) != NULL) {
-			struct dsb_cmdbuf cb;
-			uint64_t off = (uint64_t)sqe->slot * CMD_BYTES;
-
-			dsb_cmdbuf_init(&cb, (char *)cmd.map + off, CMD_BYTES,
-					cmd.va + off);
-			dsb_cmd_write(&cb, res.va + 8 * (next % RESULTS),
-				      expected(w->index, next));
-			dsb_cmd_atomic_add(&cb, res.va + RESULTS * 8, 1);
-			dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
-			dsb_sqe_set_data64(sqe, next);
-			next++;
-			n++;
-		}
-		if (n) {
-			ret = dsb_submit(&q);
-			if (ret < 0) {
-				w->ret = ret;
-				break;
-			}
-			w->batches++;
-		}
-		/* Reap at least one, then everything ready. */
-		ret = dsb_wait_cqe(&q, &cqe);
-		if (ret) {
-			w->ret = ret;
-			break;
-		}
-		do {
-			uint64_t job = cqe->user_data;
-
-			if (cqe->error)
-				w->errors++;
-			else if (results[job % RESULTS] != expected(w->index, job))
-				w->mismatches++;
-			w->done++;
-			ret = dsb_cqe_seen(&q, cqe);
-			if (ret) {
-				w->ret = ret;
-				goto out;
-			}
-		} while (dsb_peek_cqe(&q, &cqe) == 0);
-	}
-	if (!w->ret && results[RESULTS] != w->jobs)
-		w->mismatches++;
-out:
-	dsb_bo_destroy(w->dev, &cmd);
-	dsb_bo_destroy(w->dev, &res);
-	dsb_queue_exit(&q);
+	c.results = c.res.map;
+	memset(c.results, 0, c.res.size);
+	worker_loop(w, &c);
+	dsb_bo_destroy(w->dev, &c.cmd);
+	dsb_bo_destroy(w->dev, &c.res);
+	dsb_queue_exit(&c.q);
 	return NULL;
 }
 

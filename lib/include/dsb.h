@@ -23,6 +23,7 @@
 #include <errno.h>
 
 #include "dsb_drm.h"
+#include "dsb_barrier.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,14 +31,6 @@ extern "C" {
 
 #define LIBDSB_VERSION_MAJOR	1
 #define LIBDSB_VERSION_MINOR	0
-
-/*
- * Barriers. Every acquire names the release it pairs with and the other
- * way round; the kernel side of each pair is described in dsb_drm.h.
- */
-#define dsb_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define dsb_store_release(p, v)		__atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define dsb_load_relaxed(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
 
 /** Timeout value meaning "wait forever". */
 #define DSB_TIMEOUT_INFINITE	INT64_MAX
@@ -293,8 +286,9 @@ static inline int dsb__slot_free(struct dsb_queue *q, uint32_t slot)
  */
 static inline unsigned int dsb_sq_space_left(const struct dsb_queue *q)
 {
-	/* Pairs with the kernel's store-release of sq_head after it copied
-	 * the entries: the SQEs before khead may be overwritten. */
+	/* Pairs with smp_store_release(sq_head) in the kernel's
+	 * dsb_queue_submit_sq(), after it copied the entries: the SQEs
+	 * before khead may be overwritten. */
 	uint32_t head = dsb_load_acquire(q->sq.khead);
 	uint32_t room = q->sq.ring_entries - (q->sq.sqe_tail - head);
 
@@ -311,7 +305,7 @@ static inline unsigned int dsb_sq_space_left(const struct dsb_queue *q)
 static inline struct drm_dsb_sqe *dsb_get_sqe(struct dsb_queue *q)
 {
 	struct drm_dsb_sqe *sqe;
-	/* Pairs with the kernel's store-release of sq_head. */
+	/* Pairs with smp_store_release(sq_head) in dsb_queue_submit_sq(). */
 	uint32_t head = dsb_load_acquire(q->sq.khead);
 	int slot;
 
@@ -414,8 +408,9 @@ static inline uint64_t dsb_cqe_get_data64(const struct drm_dsb_cqe *cqe)
 /** dsb_cq_ready() - number of CQEs available to read */
 static inline unsigned int dsb_cq_ready(const struct dsb_queue *q)
 {
-	/* Pairs with the kernel's store-release of cq_tail after it wrote
-	 * the CQEs: the entries before the tail are complete. */
+	/* Pairs with smp_store_release(cq_tail) in the kernel's
+	 * dsb_queue_post_cqe(), after it wrote the CQE: the entries before
+	 * the tail are complete. */
 	return dsb_load_acquire(q->cq.ktail) - *q->cq.khead;
 }
 
@@ -428,7 +423,7 @@ static inline int dsb_peek_cqe(struct dsb_queue *q,
 			       struct drm_dsb_cqe **cqe_ptr)
 {
 	uint32_t head = *q->cq.khead;
-	/* Pairs with the kernel's store-release of cq_tail. */
+	/* Pairs with smp_store_release(cq_tail) in dsb_queue_post_cqe(). */
 	uint32_t tail = dsb_load_acquire(q->cq.ktail);
 
 	if (tail == head) {
@@ -451,15 +446,21 @@ static inline int dsb_peek_cqe(struct dsb_queue *q,
 static inline int dsb_cqe_seen(struct dsb_queue *q, struct drm_dsb_cqe *cqe)
 {
 	uint32_t head = *q->cq.khead;
-	/* Pairs with the kernel's store-release of cq_tail. */
+	/* Pairs with smp_store_release(cq_tail) in dsb_queue_post_cqe(). */
 	uint32_t tail = dsb_load_acquire(q->cq.ktail);
 	uint32_t slot;
 
 	if (!cqe || tail == head || cqe != &q->cq.cqes[head & q->cq.ring_mask])
 		return -EINVAL;
 	slot = cqe->slot;
-	/* Pairs with the kernel's load-acquire of cq_head before it
-	 * overwrites the entry: our reads of it are done. */
+	/*
+	 * Release: our reads of the CQE are done before the kernel can see
+	 * its entry free. The kernel does not load-acquire cq_head: it reads
+	 * it with READ_ONCE() under q->lock in dsb_submit_reserve() and
+	 * dsb_queue_cq_room(), and overwrites the entry only later, in
+	 * dsb_queue_post_cqe() under the same lock, which orders that read
+	 * before the write.
+	 */
 	dsb_store_release(q->cq.khead, head + 1);
 	return dsb__slot_free(q, slot) ? -EBADMSG : 0;
 }
@@ -475,8 +476,9 @@ static inline int dsb_slot_done(const struct dsb_queue *q, uint32_t slot,
 {
 	if (slot >= q->nr_slots)
 		return -EINVAL;
-	/* Pairs with the engine's store-release of the slot's seqno after
-	 * it wrote the slot's error. */
+	/* Pairs with smp_store_release(slot seqno) in the kernel's
+	 * dsb_queue_write_slot_locked(), after its WRITE_ONCE() of the
+	 * slot's error. */
 	return dsb_load_acquire(&q->fence_slots[slot].seqno) >= seqno;
 }
 
@@ -485,14 +487,17 @@ static inline int dsb_slot_error(const struct dsb_queue *q, uint32_t slot)
 {
 	if (slot >= q->nr_slots)
 		return -EINVAL;
+	/* Relaxed: ordered after the WRITE_ONCE() of the error in
+	 * dsb_queue_write_slot_locked() by the caller's dsb_slot_done(),
+	 * whose acquire of the seqno pairs with that function's release. */
 	return dsb_load_relaxed(&q->fence_slots[slot].error);
 }
 
 /** dsb_queue_completed() - seqno of the queue's last completed job */
 static inline uint64_t dsb_queue_completed(const struct dsb_queue *q)
 {
-	/* Pairs with the engine's store-release of fence_hdr->completed
-	 * (written after the slot of that job). */
+	/* Pairs with smp_store_release(fhdr->completed) in the kernel's
+	 * dsb_queue_write_slot_locked(), after the slot of that job. */
 	return dsb_load_acquire(&q->fence_hdr->completed);
 }
 
