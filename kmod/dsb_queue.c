@@ -142,7 +142,8 @@ static void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, 
  */
 bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n)
 {
-	u32 used = q->cq_tail - READ_ONCE(q->sqcq->cq_head);
+	/* Pairs with the library's store-release of cq_head (dsb_cqe_seen()). */
+	u32 used = q->cq_tail - smp_load_acquire(&q->sqcq->cq_head);
 
 	lockdep_assert_held(&q->lock);
 	return used <= q->cq_entries && used + q->cq_owed + n <= q->cq_entries;

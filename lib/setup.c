@@ -434,8 +434,8 @@ static int dsb_queue_map(struct dsb_queue *q,
 	/*
 	 * The library never writes the ring or the control page, so no
 	 * barrier of ours pairs with the kernel's there: it orders them for
-	 * itself (smp_wmb() before WRITE_ONCE(doorbell) in dsb_submit_batch(),
-	 * READ_ONCE(doorbell) then smp_rmb() in dsb_engine_step()).
+	 * itself (smp_wmb() before WRITE_ONCE(doorbell) in dsb_ring_commit(),
+	 * READ_ONCE(doorbell) then smp_rmb() in dsb_ring_fetch()).
 	 */
 	q->ctrl_map_size = dsb_page_round(sizeof(struct drm_dsb_queue_ctrl));
 	q->ctrl_map = dsb_map_region(q->fd, c->ctrl_offset, q->ctrl_map_size,

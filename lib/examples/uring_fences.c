@@ -220,7 +220,7 @@ static int reap_requests(struct demo *d)
 		    d->seen[T_WAIT1]) {
 			printf("     (CPU opens the gate of job 2)\n");
 			/* The engine's MEMWAIT polls the word with READ_ONCE()
-			 * (dsb_exec_instr_locked()), no acquire: the release
+			 * (dsb_instr_memwait()), no acquire: the release
 			 * only keeps this store after our earlier ones. */
 			__atomic_store_n(&d->w[8], 1, __ATOMIC_RELEASE);
 			gate_open = 1;

@@ -455,11 +455,10 @@ static inline int dsb_cqe_seen(struct dsb_queue *q, struct drm_dsb_cqe *cqe)
 	slot = cqe->slot;
 	/*
 	 * Release: our reads of the CQE are done before the kernel can see
-	 * its entry free. The kernel does not load-acquire cq_head: it reads
-	 * it with READ_ONCE() under q->lock in dsb_submit_reserve() and
-	 * dsb_queue_cq_room(), and overwrites the entry only later, in
-	 * dsb_queue_post_cqe() under the same lock, which orders that read
-	 * before the write.
+	 * its entry free. Pairs with the smp_load_acquire() of cq_head in
+	 * dsb_queue_cq_room_locked(), which every CQE the kernel writes
+	 * (dsb_queue_post_cqe(), dsb_queue_post_unsubmitted()) was counted
+	 * against.
 	 */
 	dsb_store_release(q->cq.khead, head + 1);
 	return dsb__slot_free(q, slot) ? -EBADMSG : 0;
