@@ -320,6 +320,8 @@ struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 	}
 	bo->import_buf = buf;
 	bo->vaddr = bo->import_map.vaddr;
+	/* Implicit sync with the exporter and its other importers. */
+	bo->base.resv = buf->resv;
 	ret = drm_gem_create_mmap_offset(&bo->base);
 	if (ret)
 		goto err_put;
@@ -349,7 +351,7 @@ int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *fil
 	u64 va;
 	int ret;
 
-	if (args->flags || !args->size)
+	if (args->flags & ~DRM_DSB_BO_NO_IMPLICIT_SYNC || !args->size)
 		return -EINVAL;
 	if (args->size > DSB_MAX_BO_SIZE)
 		return -E2BIG;
@@ -357,6 +359,7 @@ int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *fil
 	bo = dsb_bo_create(to_dsb_device(dev), df->mem, args->size);
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
+	bo->no_implicit_sync = args->flags & DRM_DSB_BO_NO_IMPLICIT_SYNC;
 	ret = dsb_vm_map(df->vm, bo, &va);
 	if (ret)
 		goto out_put;

@@ -17,6 +17,7 @@ struct dsb_mem_client;
  * @import_map: for an imported dma-buf, its kernel mapping
  * @user_readonly: userspace may only map it read-only
  * @is_ring: a queue ring: engine writes to it fault the queue
+ * @no_implicit_sync: created with %DRM_DSB_BO_NO_IMPLICIT_SYNC
  * @charged: counted in &dsb_device.pinned
  * @pages: the backing pages of a BO the driver allocated, vmap()ed at @vaddr
  * @mem: the accounting object charged for it (reference)
@@ -29,6 +30,7 @@ struct dsb_gem_object {
 	struct iosys_map import_map;
 	bool user_readonly;
 	bool is_ring;
+	bool no_implicit_sync;
 	bool charged;
 	struct page **pages;
 	struct dsb_mem_client *mem;

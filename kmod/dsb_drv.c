@@ -70,6 +70,7 @@
 #include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
+#include "dsb_resv.h"
 #include "dsb_submit.h"
 #include "dsb_uring.h"
 #include "dsb_vm.h"
@@ -130,6 +131,7 @@ static const u64 dsb_fixed_params[] = {
 	[DRM_DSB_PARAM_MAX_FENCE_SLOTS] = DSB_MAX_FENCE_SLOTS,
 	[DRM_DSB_PARAM_MAX_CMD_LEN] = DSB_MAX_CMD_LEN,
 	[DRM_DSB_PARAM_MAX_JOB_DEPS] = DSB_MAX_JOB_DEPS,
+	[DRM_DSB_PARAM_MAX_JOB_BOS] = DRM_DSB_MAX_JOB_BOS,
 };
 
 static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_file *file)
@@ -205,6 +207,7 @@ static int dsb_open(struct drm_device *dev, struct drm_file *file)
 		goto err_free;
 	}
 	xa_init_flags(&df->queues, XA_FLAGS_ALLOC1);
+	xa_init_flags(&df->bo_lists, XA_FLAGS_ALLOC1);
 	file->driver_priv = df;
 	return 0;
 
@@ -223,6 +226,7 @@ static void dsb_postclose(struct drm_device *dev, struct drm_file *file)
 
 	dsb_file_destroy_queues(file);
 	xa_destroy(&df->queues);
+	dsb_file_destroy_bo_lists(df);
 	dsb_vm_put(df->vm);
 	dsb_mem_uncharge(df->mem, DSB_FILE_CHARGE);
 	dsb_mem_client_put(df->mem);
@@ -243,6 +247,8 @@ static const struct drm_ioctl_desc dsb_ioctls[] = {
 	DSB_IOCTL(WAIT, wait),
 	DSB_IOCTL(QUEUE_STATUS, queue_status),
 	DSB_IOCTL(QUEUE_SUBMIT_SQ, queue_submit_sq),
+	DSB_IOCTL(BO_LIST_CREATE, bo_list_create),
+	DSB_IOCTL(BO_LIST_DESTROY, bo_list_destroy),
 };
 
 static const struct file_operations dsb_fops = {

@@ -106,6 +106,7 @@ struct dsb_device {
  * @ddev: the device
  * @vm: the file's GPU virtual address space
  * @queues: queue id -> &struct dsb_user_queue
+ * @bo_lists: buffer list id -> &struct dsb_bo_list (implicit sync)
  * @busy_ns: engine time used by this file's queues, per engine (fdinfo)
  * @client_id: the file's drm-client-id (fdinfo, debugfs, tracepoints)
  * @mem: the accounting object of the user who opened the file (reference)
@@ -115,6 +116,7 @@ struct dsb_file {
 	struct dsb_mem_client *mem;
 	struct dsb_vm *vm;
 	struct xarray queues;
+	struct xarray bo_lists;
 	atomic64_t busy_ns[DSB_MAX_ENGINES];
 	u64 client_id;
 };

@@ -177,6 +177,46 @@ static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
 }
 
 /**
+ * dsb_job_add_implicit_dep() - wait for a fence of a reservation object
+ * @job: the job being prepared
+ * @fence: a fence found in one of its buffers' reservation objects
+ * @first: index of the job's first implicit dependency
+ *
+ * One fence per context is enough: of two fences of one context the later
+ * one signals last, so it replaces an earlier implicit dependency of the
+ * same context. A fence the job already waits for explicitly is skipped.
+ *
+ * Return: 0, or -E2BIG beyond %DSB_MAX_JOB_DEPS dependencies.
+ */
+int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 first)
+{
+	struct dsb_fence *df = to_dsb_fence(fence);
+	struct dsb_dep *dep;
+	u32 i;
+
+	if (dma_fence_is_signaled(fence) && !fence->error)
+		return 0;
+	for (i = 0; i < job->ndeps; i++) {
+		dep = &job->deps[i];
+		if (dep->fence == fence)
+			return 0;
+		if (i < first || dep->fence->context != fence->context)
+			continue;
+		if (dma_fence_is_later(fence, dep->fence)) {
+			dma_fence_put(dep->fence);
+			dep->fence = dma_fence_get(fence);
+		}
+		return 0;
+	}
+	if (job->ndeps == DSB_MAX_JOB_DEPS)
+		return -E2BIG;
+	dep = &job->deps[job->ndeps++];
+	dep->fence = dma_fence_get(fence);
+	dep->proxy = !df || df->ddev != job->q->ddev;
+	return 0;
+}
+
+/**
  * dsb_job_add_wait() - resolve a wait operation into dependencies
  * @job: the job being prepared
  * @file: the submitting file, whose syncobjs the operation names

@@ -99,6 +99,7 @@ struct dsb_job {
 struct dsb_job *dsb_job_create(struct dsb_user_queue *q);
 int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
 		     const struct drm_dsb_sync_op *op);
+int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 first);
 int dsb_signal_prepare(struct dsb_signal *sig, struct drm_file *file,
 		       const struct drm_dsb_sync_op *op);
 void dsb_signal_release(struct dsb_signal *sig);

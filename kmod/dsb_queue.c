@@ -495,7 +495,7 @@ static bool dsb_size_ok(u32 v, u32 min, u32 max)
 static int dsb_queue_create_check(const struct drm_dsb_queue_create *args,
 				  struct drm_file *file, u32 ring, u32 nslots)
 {
-	if (args->flags & ~DRM_DSB_QUEUE_RING_READONLY ||
+	if (args->flags & ~(DRM_DSB_QUEUE_RING_READONLY | DRM_DSB_QUEUE_EXPLICIT_SYNC) ||
 	    args->priority > DRM_DSB_QUEUE_PRIORITY_MAX ||
 	    !dsb_size_ok(ring, DSB_MIN_RING_PACKETS, DSB_MAX_RING_PACKETS) ||
 	    !dsb_size_ok(nslots, 1, DSB_MAX_FENCE_SLOTS) ||

@@ -29,6 +29,7 @@
 #include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
+#include "dsb_resv.h"
 #include "dsb_ring.h"
 #include "dsb_submit.h"
 #include "dsb_watchdog.h"
@@ -98,6 +99,8 @@ static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
 	for (i = 0; i < d->nsignals; i++)
 		dsb_signal_release(&d->signals[i]);
 	d->nsignals = 0;
+	dsb_bo_list_put(d->bos);
+	d->bos = NULL;
 	if (d->job)
 		dsb_job_free(d->job);
 	d->job = NULL;
@@ -240,6 +243,7 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 	kfree(kmalloc(64, GFP_KERNEL));
 #endif
 	dsb_job_arm(job, q->submitted + 1);
+	dsb_resv_add_job_fence(job, d->bos);
 	for (i = 0; i < d->nsignals; i++)
 		dsb_signal_publish(&d->signals[i], &job->fence->base);
 	dsb_queue_add_job(q, job, cancel);
@@ -288,6 +292,7 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 		     bool nonblock, u32 *bad)
 {
 	struct dsb_user_queue *qs[DSB_MAX_BATCH_QUEUES];
+	struct dsb_resv_batch resv;
 	u32 i, nq;
 	int ret;
 
@@ -299,12 +304,16 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 			*bad = i;
 	}
 	if (!ret)
-		ret = dsb_submit_lock(qs, nq, nonblock);
+		ret = dsb_resv_batch_lock(&resv, descs, count, nonblock, bad);
 	if (!ret) {
-		ret = dsb_submit_reserve_locked(descs, count, bad);
-		if (!ret)
-			dsb_submit_arm_locked(descs, count, qs, nq);
-		dsb_submit_unlock(qs, nq);
+		ret = dsb_submit_lock(qs, nq, nonblock);
+		if (!ret) {
+			ret = dsb_submit_reserve_locked(descs, count, bad);
+			if (!ret)
+				dsb_submit_arm_locked(descs, count, qs, nq);
+			dsb_submit_unlock(qs, nq);
+		}
+		dsb_resv_batch_unlock(&resv);
 	}
 	for (i = 0; i < count; i++)
 		dsb_submit_desc_cleanup(&descs[i]);
@@ -322,10 +331,14 @@ static int dsb_copy_elem(void *dst, size_t ksize, u64 uptr, u32 ustride, u32 idx
 	return copy_struct_from_user(dst, ksize, src, ustride);
 }
 
-/* Copy job @i of a SUBMIT ioctl into @d, looking up its queue (a reference). */
-static int dsb_submit_copy_job(struct dsb_file *df, const struct drm_dsb_submit *args,
+/*
+ * Copy job @i of a SUBMIT ioctl into @d, looking up its queue and building
+ * its buffer list (references).
+ */
+static int dsb_submit_copy_job(struct drm_file *file, const struct drm_dsb_submit *args,
 			       u32 i, struct dsb_submit_desc *d, struct dsb_submit_desc *prev)
 {
+	struct dsb_file *df = file->driver_priv;
 	struct drm_dsb_job uj;
 	u32 k;
 	int ret;
@@ -354,7 +367,14 @@ static int dsb_submit_copy_job(struct dsb_file *df, const struct drm_dsb_submit 
 		if (ret)
 			return ret;
 	}
-	return 0;
+	if (uj.bos.count) {
+		d->bos = dsb_bo_list_from_user(file, &uj.bos);
+		if (IS_ERR(d->bos)) {
+			ret = PTR_ERR(d->bos);
+			d->bos = NULL;
+		}
+	}
+	return ret;
 }
 
 /* Write each job's seqno back, when the caller's job struct has the field. */
@@ -406,7 +426,7 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 		if (fatal_signal_pending(current))
 			ret = -EINTR;
 		else
-			ret = dsb_submit_copy_job(file->driver_priv, args, i, &descs[i],
+			ret = dsb_submit_copy_job(file, args, i, &descs[i],
 						  i ? &descs[i - 1] : NULL);
 		bad = i;
 		cond_resched();
@@ -420,26 +440,31 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 	}
 	if (ret)
 		args->bad_job = bad;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		dsb_bo_list_put(descs[i].bos);	/* left by a failed copy */
 		dsb_queue_put(descs[i].q);
+	}
 	kvfree(descs);
 	return ret;
 }
 
 /**
  * dsb_sqe_to_desc() - turn an SQ entry into a descriptor
+ * @file: the submitting file, whose buffer lists the entry may name
  * @q: the queue
  * @idx: the entry's index (not yet masked)
  * @d: the descriptor to fill
  *
  * The entry is copied out of the shared SQ once, then checked on the copy.
  *
- * Return: 0 or -EINVAL.
+ * Return: 0, -EINVAL, or -ENOENT for an unknown buffer list.
  */
-static int dsb_sqe_to_desc(struct dsb_user_queue *q, u32 idx, struct dsb_submit_desc *d)
+static int dsb_sqe_to_desc(struct drm_file *file, struct dsb_user_queue *q, u32 idx,
+			   struct dsb_submit_desc *d)
 {
 	struct drm_dsb_sqe sqe;
 	u32 i;
+	int ret;
 
 	memcpy(&sqe, &q->sqes[idx & (q->sq_entries - 1)], sizeof(sqe));
 	d->q = q;
@@ -447,14 +472,21 @@ static int dsb_sqe_to_desc(struct dsb_user_queue *q, u32 idx, struct dsb_submit_
 	d->slot = sqe.slot;
 	d->post_cqe = true;
 	if (sqe.flags || sqe.sync_count > DRM_DSB_SQE_MAX_SYNCS ||
-	    sqe.pad[0] || sqe.pad[1] || sqe.pad[2] || sqe.pad[3])
+	    sqe.pad32 || sqe.pad[0] || sqe.pad[1] || sqe.pad[2])
 		return -EINVAL;
 	d->cmd_va = sqe.cmd_va;
 	d->cmd_len = sqe.cmd_len;
 	d->nsyncs = sqe.sync_count;
 	for (i = 0; i < d->nsyncs; i++)
 		d->syncs[i] = sqe.syncs[i];
-	return dsb_submit_desc_check(d);
+	ret = dsb_submit_desc_check(d);
+	if (!ret && sqe.bo_list) {
+		/* Last: a descriptor that fails its checks holds no list. */
+		d->bos = dsb_bo_list_lookup(file->driver_priv, sqe.bo_list);
+		if (!d->bos)
+			ret = -ENOENT;
+	}
+	return ret;
 }
 
 /* Errors that leave an SQ entry in the SQ: retrying later may succeed. */
@@ -500,12 +532,13 @@ static int dsb_sq_consume_locked(struct drm_file *file, struct dsb_user_queue *q
 				 struct dsb_submit_desc *descs, u32 n, bool nonblock,
 				 u64 *last_seqno)
 {
-	u32 i, ok, bad;
+	u32 i, ok, bad, parsed;
 	int ret = 0, err = 0;
 
 	lockdep_assert_held(&q->sq_lock);
 	for (i = 0; i < n && !err; i++)
-		err = dsb_sqe_to_desc(q, q->sq_head + i, &descs[i]);
+		err = dsb_sqe_to_desc(file, q, q->sq_head + i, &descs[i]);
+	parsed = i;
 	/* descs[0..ok) are valid by themselves; with err, descs[ok] is bad. */
 	ok = err ? i - 1 : n;
 	while (ok) {
@@ -515,10 +548,17 @@ static int dsb_sq_consume_locked(struct drm_file *file, struct dsb_user_queue *q
 			break;
 		}
 		if (dsb_errno_transient(ret))
-			return ret;
+			break;
 		err = ret;
 		ok = bad;
 	}
+	/* Entries parsed but not submitted are parsed again next time. */
+	for (i = 0; i < parsed; i++) {
+		dsb_bo_list_put(descs[i].bos);
+		descs[i].bos = NULL;
+	}
+	if (ret && dsb_errno_transient(ret))
+		return ret;
 	q->sq_head += ok;
 	if (ok == n)
 		return ok;

@@ -6,6 +6,7 @@
 #include "dsb_drv.h"
 #include "dsb_job.h"
 
+struct dsb_bo_list;
 struct dsb_user_queue;
 
 /**
@@ -17,6 +18,7 @@ struct dsb_user_queue;
  * @user_data: opaque value for the CQE
  * @post_cqe: the job comes from the SQ and owes a CQE
  * @reserved: its slot is marked in the queue's per-batch bitmap
+ * @bos: the buffers it reads and writes (a reference), or NULL
  * @nsyncs: number of @syncs
  * @syncs: wait and signal operations
  * @seqno: out, the job's seqno
@@ -32,6 +34,7 @@ struct dsb_submit_desc {
 	u64 user_data;
 	bool post_cqe;
 	bool reserved;
+	struct dsb_bo_list *bos;
 	u32 nsyncs;
 	struct drm_dsb_sync_op syncs[DRM_DSB_MAX_SYNC_OPS];
 	u64 seqno;

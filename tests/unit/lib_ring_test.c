@@ -597,7 +597,8 @@ START_TEST(test_prep_sync_ops)
 	sqe = dsb_get_sqe(&Q);
 	ck_assert_ptr_eq(sqe, &Q.sq.sqes[1]);
 	ck_assert_uint_eq(sqe->sync_count, 0);
-	ck_assert_uint_eq(sqe->pad[3], 0);
+	ck_assert_uint_eq(sqe->bo_list, 0);
+	ck_assert_uint_eq(sqe->pad[2], 0);
 	ck_assert_uint_eq(sqe->flags, 0);
 	sim_teardown();
 }

@@ -26,15 +26,23 @@ START_TEST(test_ioctl_args)
 	ck_assert_off(struct drm_dsb_queue_create, ring_va, 24);
 	ck_assert_size(struct drm_dsb_queue_destroy, 8);
 	ck_assert_size(struct drm_dsb_sync_op, 16);
-	ck_assert_size(struct drm_dsb_job, 56);
+	ck_assert_size(struct drm_dsb_job, 72);
 	ck_assert_off(struct drm_dsb_job, syncs, 24);
 	ck_assert_off(struct drm_dsb_job, seqno, 48);
+	ck_assert_off(struct drm_dsb_job, bos, 56);	/* v7 */
+	ck_assert_size(struct drm_dsb_bo_ref, 8);
+	ck_assert_size(struct drm_dsb_bo_list_create, 24);
+	ck_assert_size(struct drm_dsb_bo_list_destroy, 8);
 	ck_assert_size(struct drm_dsb_submit, 24);
 	ck_assert_size(struct drm_dsb_wait, 32);
 	ck_assert_size(struct drm_dsb_queue_status, 48);
 	ck_assert_size(struct drm_dsb_queue_submit_sq, 24);
 	ck_assert_off(struct drm_dsb_queue_submit_sq, last_seqno, 16);	/* v4 */
 	ck_assert_size(struct drm_dsb_uring_cmd, 16);
+	/* io_uring opcodes: ioctl-encoded on the command struct (v6). */
+	ck_assert_uint_eq(_IOC_SIZE(DRM_DSB_URING_SUBMIT), sizeof(struct drm_dsb_uring_cmd));
+	ck_assert_uint_eq(_IOC_DIR(DRM_DSB_URING_WAIT_SEQNO), _IOC_READ | _IOC_WRITE);
+	ck_assert_uint_eq(_IOC_NR(DRM_DSB_URING_WAIT_SYNCOBJ), DRM_DSB_URING_NR_WAIT_SYNCOBJ);
 }
 END_TEST
 
@@ -54,6 +62,8 @@ START_TEST(test_shared_memory)
 	ck_assert_off(struct drm_dsb_sq_cq_header, cq_head, 128);
 	ck_assert_off(struct drm_dsb_sq_cq_header, cq_tail, 192);
 	ck_assert_size(struct drm_dsb_sqe, 128);
+	ck_assert_off(struct drm_dsb_sqe, bo_list, 96);	/* v7, was pad */
+	ck_assert_off(struct drm_dsb_sqe, pad, 104);
 	ck_assert_size(struct drm_dsb_cqe, 32);
 }
 END_TEST
@@ -65,7 +75,8 @@ START_TEST(test_ioctl_numbers)
 		DRM_IOCTL_DSB_BO_INFO, DRM_IOCTL_DSB_QUEUE_CREATE,
 		DRM_IOCTL_DSB_QUEUE_DESTROY, DRM_IOCTL_DSB_SUBMIT,
 		DRM_IOCTL_DSB_WAIT, DRM_IOCTL_DSB_QUEUE_STATUS,
-		DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ,
+		DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, DRM_IOCTL_DSB_BO_LIST_CREATE,
+		DRM_IOCTL_DSB_BO_LIST_DESTROY,
 	};
 
 	/* Numbered in order from DRM_COMMAND_BASE, never reused. */

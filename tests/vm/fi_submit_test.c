@@ -8,6 +8,9 @@
  * -ENOMEM, a submit that failed must have handed out no fence (its syncobj
  * stays empty), every job that was submitted must complete without error,
  * and the device's live-object counters must return to where they were.
+ * Every job names its data buffer for implicit sync (the buffer list, the
+ * batch's reservation objects and their fence slots are allocated too),
+ * and each round creates a buffer list under injection.
  * kmemleak, run by the lane afterwards, checks that failures leaked nothing.
  */
 #include <check.h>
@@ -33,10 +36,50 @@ static void read_live(long long *v)
 			v[i] = -1;	/* debugfs unavailable: not compared */
 }
 
+/* SUBMIT of one job that writes @bo (implicit sync) and signals @op. */
+static int submit_writing(int fd, uint32_t qid, uint32_t slot, uint64_t va, uint32_t len,
+			  uint32_t bo, struct drm_dsb_sync_op *op, uint64_t *seqno)
+{
+	struct drm_dsb_bo_ref ref = { .handle = bo, .flags = DRM_DSB_BO_WRITE };
+	struct drm_dsb_job job = {
+		.queue_id = qid, .slot = slot, .cmd_va = va, .cmd_len = len,
+		.syncs = { .stride = sizeof(*op), .count = 1, .array = (uintptr_t)op },
+		.bos = { .stride = sizeof(ref), .count = 1, .array = (uintptr_t)&ref },
+	};
+	struct drm_dsb_submit s = {
+		.jobs = { .stride = sizeof(job), .count = 1, .array = (uintptr_t)&job },
+	};
+	int ret = dsb_test_ioctl(fd, DRM_IOCTL_DSB_SUBMIT, &s);
+
+	*seqno = job.seqno;
+	return ret;
+}
+
+/* BO_LIST_CREATE under injection, then destroy what was created. */
+static int bo_list_round(int fd, uint32_t bo)
+{
+	struct drm_dsb_bo_ref ref = { .handle = bo, .flags = DRM_DSB_BO_READ };
+	struct drm_dsb_bo_list_create c = {
+		.bos = { .stride = sizeof(ref), .count = 1, .array = (uintptr_t)&ref },
+	};
+	struct drm_dsb_bo_list_destroy d = { 0 };
+	int ret;
+
+	dsb_fi_begin();
+	ret = dsb_test_ioctl(fd, DRM_IOCTL_DSB_BO_LIST_CREATE, &c);
+	dsb_fi_end();
+	ck_assert_msg(dsb_test_ok_or_enomem(ret), "BO_LIST_CREATE: %d", ret);
+	if (!ret) {
+		d.list_id = c.list_id;
+		ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_BO_LIST_DESTROY, &d), 0);
+	}
+	return ret;
+}
+
 START_TEST(test_queue_and_submit_under_fault_injection)
 {
 	long long before[5], after[5];
-	int q_ok = 0, q_nomem = 0, s_ok = 0, s_nomem = 0;
+	int q_ok = 0, q_nomem = 0, s_ok = 0, s_nomem = 0, l_nomem = 0;
 	int fd;
 
 	read_live(before);
@@ -73,6 +116,7 @@ START_TEST(test_queue_and_submit_under_fault_injection)
 			ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_QUEUE_DESTROY, &d), 0);
 		}
 		ck_assert_int_eq(dsb_test_queue_create(fd, &args, &q), 0);
+		l_nomem += !!bo_list_round(fd, data.handle);
 
 		for (uint32_t j = 0; j < 8; j++) {
 			struct drm_dsb_sync_op op = {
@@ -86,8 +130,8 @@ START_TEST(test_queue_and_submit_under_fault_injection)
 			dsb_test_cmd_init(&cb, (char *)cmd.map + j * 128, 128);
 			dsb_test_cmd_write(&cb, data.va + 8 * j, 1000 + j);
 			dsb_fi_begin();
-			ret = dsb_test_submit(fd, q.id, j, cmd.va + j * 128,
-					      dsb_test_cmd_len(&cb), &op, 1, &seqno);
+			ret = submit_writing(fd, q.id, j, cmd.va + j * 128, dsb_test_cmd_len(&cb),
+					     data.handle, &op, &seqno);
 			dsb_fi_end();
 			ck_assert_msg(dsb_test_ok_or_enomem(ret), "SUBMIT: %d", ret);
 			ck_assert_int_eq(drmSyncobjQuery(fd, &op.handle, &point, 1), 0);
@@ -115,9 +159,10 @@ START_TEST(test_queue_and_submit_under_fault_injection)
 	if (!dsb_fault_injection_on()) {
 		ck_assert_int_eq(q_nomem, 0);
 		ck_assert_int_eq(s_nomem, 0);
+		ck_assert_int_eq(l_nomem, 0);
 	}
-	fprintf(stderr, "fault injection %s: queues %d created, %d -ENOMEM; jobs %d submitted, %d -ENOMEM\n",
-		dsb_fault_injection_on() ? "on" : "off", q_ok, q_nomem, s_ok, s_nomem);
+	fprintf(stderr, "fault injection %s: queues %d created, %d -ENOMEM; jobs %d submitted, %d -ENOMEM; buffer lists %d -ENOMEM\n",
+		dsb_fault_injection_on() ? "on" : "off", q_ok, q_nomem, s_ok, s_nomem, l_nomem);
 
 	/* Everything handed out is gone once the file is (fences free late). */
 	for (int tries = 0; tries < 100; tries++) {

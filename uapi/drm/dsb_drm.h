@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	6
+#define DRM_DSB_UAPI_VERSION	7
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -61,6 +61,10 @@ enum drm_dsb_ioctl_id {
 	DRM_DSB_QUEUE_STATUS,
 	/** @DRM_DSB_QUEUE_SUBMIT_SQ: consume entries of a queue's SQ. */
 	DRM_DSB_QUEUE_SUBMIT_SQ,
+	/** @DRM_DSB_BO_LIST_CREATE: create a buffer list (version 7). */
+	DRM_DSB_BO_LIST_CREATE,
+	/** @DRM_DSB_BO_LIST_DESTROY: destroy a buffer list (version 7). */
+	DRM_DSB_BO_LIST_DESTROY,
 };
 
 /**
@@ -82,6 +86,8 @@ enum drm_dsb_ioctl_id {
 #define DRM_IOCTL_DSB_WAIT		DRM_IOCTL_DSB(IOWR, WAIT, wait)
 #define DRM_IOCTL_DSB_QUEUE_STATUS	DRM_IOCTL_DSB(IOWR, QUEUE_STATUS, queue_status)
 #define DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ	DRM_IOCTL_DSB(IOWR, QUEUE_SUBMIT_SQ, queue_submit_sq)
+#define DRM_IOCTL_DSB_BO_LIST_CREATE	DRM_IOCTL_DSB(IOWR, BO_LIST_CREATE, bo_list_create)
+#define DRM_IOCTL_DSB_BO_LIST_DESTROY	DRM_IOCTL_DSB(IOW, BO_LIST_DESTROY, bo_list_destroy)
 
 /**
  * define DRM_DSB_MAX_STRIDE - largest element size of an array, in bytes
@@ -157,6 +163,11 @@ enum drm_dsb_param {
 	 * caller's user (version 5).
 	 */
 	DRM_DSB_PARAM_CLIENT_MEM_USED,
+	/**
+	 * @DRM_DSB_PARAM_MAX_JOB_BOS: most buffers in one job's buffer list
+	 * (version 7).
+	 */
+	DRM_DSB_PARAM_MAX_JOB_BOS,
 };
 
 /**
@@ -224,12 +235,25 @@ struct drm_dsb_get_param {
  */
 
 /**
+ * enum drm_dsb_bo_create_flags - flags of &struct drm_dsb_bo_create
+ */
+enum drm_dsb_bo_create_flags {
+	/**
+	 * @DRM_DSB_BO_NO_IMPLICIT_SYNC: jobs that list the buffer neither
+	 * wait for its reservation object's fences nor add theirs (a
+	 * driver's internal buffer; version 7). See "Implicit
+	 * synchronization".
+	 */
+	DRM_DSB_BO_NO_IMPLICIT_SYNC = 1 << 0,
+};
+
+/**
  * struct drm_dsb_bo_create - argument of %DRM_IOCTL_DSB_BO_CREATE
  */
 struct drm_dsb_bo_create {
 	/** @size: in, size in bytes (rounded up to pages); out, actual size. */
 	__u64 size;
-	/** @flags: in, MBZ (no flags are defined yet). */
+	/** @flags: in, &enum drm_dsb_bo_create_flags. */
 	__u32 flags;
 	/** @handle: out, GEM handle. */
 	__u32 handle;
@@ -293,6 +317,13 @@ struct drm_dsb_bo_info {
 enum drm_dsb_queue_flags {
 	/** @DRM_DSB_QUEUE_RING_READONLY: map the ring read-only. */
 	DRM_DSB_QUEUE_RING_READONLY = 1 << 0,
+	/**
+	 * @DRM_DSB_QUEUE_EXPLICIT_SYNC: the queue's jobs ignore implicit
+	 * synchronization: their buffer lists are checked but no
+	 * reservation object is locked, waited for or given a fence
+	 * (version 7).
+	 */
+	DRM_DSB_QUEUE_EXPLICIT_SYNC = 1 << 1,
 };
 
 /**
@@ -555,6 +586,93 @@ struct drm_dsb_instr {
  * distinct queues (-EINVAL beyond).
  */
 
+/**
+ * DOC: Implicit synchronization
+ *
+ * A job may name the buffers it reads and writes: an array of &struct
+ * drm_dsb_bo_ref in &drm_dsb_job.bos (SUBMIT), or a buffer list created in
+ * advance with %DRM_IOCTL_DSB_BO_LIST_CREATE and named by
+ * &drm_dsb_sqe.bo_list (SQ and io_uring), as amdgpu's BO list handles.
+ * Each buffer's dma-buf reservation object then orders the job with every
+ * other user of the buffer, in any driver:
+ *
+ * - before the job runs, it waits for the fences already there: a READ
+ *   waits for the writers, a WRITE for the readers and the writers. A
+ *   fence of the same dsb device becomes a GPU-side wait, any other (the
+ *   other dsb device, vgem, a display driver, a sync_file imported with
+ *   ``DMA_BUF_IOCTL_IMPORT_SYNC_FILE``) a proxy: no CPU ever waits;
+ * - the job's fence is added with its usage, so other drivers' implicit
+ *   sync, ``DMA_BUF_IOCTL_EXPORT_SYNC_FILE`` and poll() on an exported
+ *   dma-buf see it.
+ *
+ * The reservation objects of a whole batch are locked together (a
+ * ww_acquire context) and their fences resolved when the batch is
+ * prepared: jobs of one batch on different queues are not ordered among
+ * themselves by the buffers they share. A failed producer's error reaches
+ * its implicit consumers, as through explicit waits. Implicit and explicit
+ * dependencies together count against %DRM_DSB_PARAM_MAX_JOB_DEPS (one per
+ * fence context: only the latest fence of each is waited for).
+ *
+ * Buffers created with %DRM_DSB_BO_NO_IMPLICIT_SYNC, and every buffer of a
+ * queue created with %DRM_DSB_QUEUE_EXPLICIT_SYNC, are checked but skip
+ * all of this.
+ *
+ * Errors (the job's, or the list's at creation): -EINVAL for a list longer
+ * than %DRM_DSB_MAX_JOB_BOS, an entry with no or unknown usage flags, or
+ * the same buffer twice; -ENOENT for a handle this file does not have (or
+ * an unknown &drm_dsb_sqe.bo_list); -EINTR or -ERESTARTSYS when a signal
+ * arrives while the reservation objects are being locked; -EDQUOT,
+ * -ENOMEM. Nothing of a rejected job is left behind.
+ */
+
+/** define DRM_DSB_MAX_JOB_BOS - most buffers in one job's buffer list. */
+#define DRM_DSB_MAX_JOB_BOS	64
+
+/** enum drm_dsb_bo_ref_flags - usage flags of &struct drm_dsb_bo_ref */
+enum drm_dsb_bo_ref_flags {
+	/** @DRM_DSB_BO_READ: the job reads the buffer. */
+	DRM_DSB_BO_READ = 1 << 0,
+	/** @DRM_DSB_BO_WRITE: the job writes (and may read) the buffer. */
+	DRM_DSB_BO_WRITE = 1 << 1,
+};
+
+/**
+ * struct drm_dsb_bo_ref - one buffer of a job's buffer list
+ */
+struct drm_dsb_bo_ref {
+	/** @handle: GEM handle in the caller's file (own or imported). */
+	__u32 handle;
+	/** @flags: &enum drm_dsb_bo_ref_flags, at least one. */
+	__u32 flags;
+};
+
+/**
+ * struct drm_dsb_bo_list_create - argument of %DRM_IOCTL_DSB_BO_LIST_CREATE
+ *
+ * The list holds a reference on each buffer until it is destroyed (or the
+ * file closed), so closing a handle later does not change it.
+ */
+struct drm_dsb_bo_list_create {
+	/** @bos: in, array of &struct drm_dsb_bo_ref. */
+	struct drm_dsb_obj_array bos;
+	/** @flags: in, MBZ. */
+	__u32 flags;
+	/** @list_id: out, nonzero id for &drm_dsb_sqe.bo_list. */
+	__u32 list_id;
+};
+
+/**
+ * struct drm_dsb_bo_list_destroy - argument of %DRM_IOCTL_DSB_BO_LIST_DESTROY
+ *
+ * Jobs already submitted with the list are not affected.
+ */
+struct drm_dsb_bo_list_destroy {
+	/** @list_id: in, the list. */
+	__u32 list_id;
+	/** @pad: MBZ. */
+	__u32 pad;
+};
+
 /** enum drm_dsb_sync_op_flags - flags of &struct drm_dsb_sync_op */
 enum drm_dsb_sync_op_flags {
 	/** @DRM_DSB_SYNC_OP_WAIT: wait on the fence (input dependency). */
@@ -606,6 +724,12 @@ struct drm_dsb_job {
 	__u64 user_data;
 	/** @seqno: out, the job's seqno (its fence's seqno) in the queue. */
 	__u64 seqno;
+	/**
+	 * @bos: in, the buffers the job reads or writes, an array of
+	 * &struct drm_dsb_bo_ref (version 7; at most
+	 * %DRM_DSB_MAX_JOB_BOS). See "Implicit synchronization".
+	 */
+	struct drm_dsb_obj_array bos;
 };
 
 /** define DRM_DSB_MAX_JOBS - jobs per %DRM_IOCTL_DSB_SUBMIT. */
@@ -786,8 +910,15 @@ struct drm_dsb_sqe {
 	__u32 sync_count;
 	/** @syncs: wait/signal operations. */
 	struct drm_dsb_sync_op syncs[DRM_DSB_SQE_MAX_SYNCS];
+	/**
+	 * @bo_list: a buffer list of this file (%DRM_IOCTL_DSB_BO_LIST_CREATE)
+	 * the job reads or writes, 0 for none (version 7).
+	 */
+	__u32 bo_list;
+	/** @pad32: MBZ. */
+	__u32 pad32;
 	/** @pad: MBZ. */
-	__u64 pad[4];
+	__u64 pad[3];
 };
 
 /**
