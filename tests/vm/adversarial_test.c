@@ -141,20 +141,6 @@ static void by_resume(void)
 
 /* --- fixtures and small helpers ------------------------------------------- */
 
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
-
 /* Wait until the queue's fence memory says BANNED; returns ns waited. */
 static int64_t wait_banned(struct dsb_test_queue *q, int64_t limit_ns)
 {
@@ -1005,7 +991,7 @@ int main(void)
 	for (int i = 0; i < 5000 && !atomic_load(&by->iters); i++)
 		usleep(1000);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_watchdog_timeout);
 	tcase_add_test(tc, test_tamper_random_bytes_at_rptr);
 	tcase_add_test(tc, test_tamper_replayed_packet);
@@ -1020,7 +1006,7 @@ int main(void)
 	tcase_add_test(tc, test_garbage_cmdbufs);
 	tcase_add_test(tk, test_fork_sigkill_loop);
 	tcase_add_test(tv, test_bystander_unaffected);
-	rc = run_suite(s);
+	rc = vm_run(s, 0);
 	atomic_store(&by->stop, 1);
 	waitpid(bpid, &status, 0);
 	return rc;

@@ -17,22 +17,17 @@
  *  - bad commands complete with the exact errno of kmod/dsb_uring.c.
  */
 #define _GNU_SOURCE
-#include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "dsb.h"
-#include "helpers.h"
+#include "vm_suite.h"
 
 #define SEC		1000000000ll
 #define GATE		1000		/* words[GATE]: the hold word */
@@ -1036,15 +1031,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("lib_uring");
-	TCase *tc = tcase_create("uring");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tcase_new(s, "uring", dsb_test_debug_kernel() ? 600 : 120);
 
-	if (dsb_device_count() <= 0) {
-		fprintf(stderr, "lib_uring_test: no dsb device, skipping\n");
-		return DSB_TEST_SKIP;
-	}
-	tcase_set_timeout(tc, dsb_test_debug_kernel() ? 600 : 120);
 	tcase_add_test(tc, test_queue_io_uring_backend);
 	tcase_add_test(tc, test_submit_wait_data);
 	tcase_add_test(tc, test_submit_linked_wait);
@@ -1057,10 +1045,5 @@ int main(void)
 	tcase_add_test(tc, test_thread_exit_waits_pending);
 	tcase_add_loop_test(tc, test_ring_teardown_waits_pending, 0, 2);
 	tcase_add_test(tc, test_wait_already_signalled);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }
