@@ -320,7 +320,8 @@ END_TEST
  * the in-flight list under the lock but writes their fence slots later,
  * one by one; a WAIT in that window finds neither the job nor its seqno in
  * a slot and returns 0 with error 0 for a job that never ran. The same
- * race makes victim_check() and test_engine_fault_kinds fail now and then.
+ * race makes victim_check() and test_engine_fault_kinds (in
+ * adversarial_fault_test) fail now and then.
  */
 START_TEST(test_wait_during_ban_reports_cancel)
 {

@@ -10,9 +10,7 @@
 #define _GNU_SOURCE
 #include "lib_uring.h"
 
-/* ------------------------------------------------------------------ */
-/* Bad commands                                                        */
-
+/* A raw dsb uring_cmd: any cmd_op and payload. */
 static void prep_raw(struct io_uring_sqe *sqe, int fd, uint32_t op,
 		     uint32_t id, uint32_t arg, uint64_t value)
 {

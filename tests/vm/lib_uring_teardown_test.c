@@ -135,7 +135,7 @@ START_TEST(test_close_fd_waits_pending)
 			      "only %u of %u waits completed after teardown", i, n);
 		/* Seqno waits see the job's -ECANCELED. (Timeline syncobj
 		 * waits too, once the kernel reports the contained fence's
-		 * status: test_wait_syncobj_error.) */
+		 * status: test_wait_syncobj_error in lib_uring_wait_test.) */
 		if (ud % 2 == 0)
 			ck_assert_msg(res == -ECANCELED, "wait %llu after teardown: res %d",
 				      (unsigned long long)ud, res);
