@@ -61,6 +61,30 @@ deps_cover_tools() {
 }
 deps_cover_tools
 
+# The debug lane's test lists (FI_TESTS, NEGCTL_TEST) stand in the top
+# Makefile and, for a run without make, as check-debug.sh's defaults: both
+# must name the same VM test programs, and those must exist (tests/vm/).
+debug_lists_name_programs() {
+	local v mk sh t bad=()
+	for v in FI_TESTS NEGCTL_TEST; do
+		mk=$(sed -n "s/^$v := //p" Makefile)
+		sh=$(sed -n 's/^'"$v"'=${'"$v"':-\(.*\)}$/\1/p' scripts/check-debug.sh)
+		[ -n "$mk" ] && [ "$mk" = "$sh" ] ||
+			bad+=("$v is '$mk' in the Makefile, '$sh' in check-debug.sh")
+		for t in $mk; do
+			[ -f "tests/vm/$t.c" ] || bad+=("$v names $t: no tests/vm/$t.c")
+		done
+	done
+	if [ ${#bad[@]} = 0 ]; then
+		echo "harness: PASS: the debug lane's FI_TESTS and NEGCTL_TEST name existing VM tests"
+		pass=$((pass + 1))
+	else
+		printf 'harness: FAIL: %s\n' "${bad[@]}"
+		fail=$((fail + 1))
+	fi
+}
+debug_lists_name_programs
+
 expect "a kernel WARN fails the run" "-ne 0" "kernel log matches 'WARNING:'" -- \
 	--add "$out/dsb_warn_probe.ko:/dsb_warn_probe.ko" -- insmod /dsb_warn_probe.ko
 expect "a guest crash fails the run" "-ne 0" "without printing its exit marker" -- \

@@ -11,9 +11,10 @@
 # (/bin/dsb-run-tests, /bin/dsb-fault-inject), dsbctl (lib/tools/dsbctl, when
 # built) and every file given with
 # --add (a file goes to /bin/<name> unless DEST is given; a directory to
-# /<name>). /init mounts proc, sysfs, devtmpfs, debugfs and tmpfs on /tmp,
-# loads the modules (dsb with num_devices=2 $DSB_MODPARAMS), runs COMMAND
-# with /bin/sh, unloads dsb, dumps the kernel log and powers off.
+# /<name>). /init (scripts/guest-init.sh) mounts proc, sysfs, devtmpfs,
+# debugfs and tmpfs on /tmp, loads the modules (dsb with num_devices=2
+# $DSB_MODPARAMS), runs COMMAND with /bin/sh, unloads dsb, dumps the kernel
+# log and powers off.
 #
 # The run fails (exit status 1, or COMMAND's own nonzero status) when:
 #   - COMMAND exits nonzero (its status is returned);
@@ -204,89 +205,7 @@ squote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 	true
 } >"$stage/etc/dsb-vm.conf"
 
-cat >"$stage/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin:/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t tmpfs tmpfs /tmp
-. /etc/dsb-vm.conf
-echo "DSB-VM: booted $(uname -r)"
-
-kmemleak_report() { # kmemleak_report WHEN
-	[ "$DSB_KMEMLEAK" = 1 ] && [ -e /sys/kernel/debug/kmemleak ] || return 0
-	echo "DSB-VM: kmemleak scan ($1)"
-	echo scan >/sys/kernel/debug/kmemleak
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	echo "DSB-VM-KMEMLEAK-BEGIN $1"
-	cat /sys/kernel/debug/kmemleak
-	echo "DSB-VM-KMEMLEAK-END"
-}
-
-finish() { # finish STATUS
-	echo "DSB-VM-DMESG-BEGIN"
-	dmesg
-	echo "DSB-VM-DMESG-END"
-	echo "DSB-VM-EXIT=$1"
-	sync
-	poweroff -f
-	sleep 10
-}
-
-for m in $(cat /etc/dsb-modules); do
-	insmod /lib/modules/$m.ko || { echo "DSB-VM: insmod $m failed"; finish 125; }
-done
-if [ "$DSB_KMEMLEAK" = 1 ] && [ -e /sys/kernel/debug/kmemleak ]; then
-	# Leaks from boot are not ours: report only what appears from here.
-	echo scan >/sys/kernel/debug/kmemleak
-	echo clear >/sys/kernel/debug/kmemleak
-fi
-# A kernel that already reported a problem while booting (before any dsb
-# code ran) is not worth testing on: say so, and the host boots again.
-if dmesg | grep -E -q -f /etc/dsb-klog-patterns; then
-	echo "DSB-VM-BOOT-DIRTY"
-	dmesg | grep -E -m3 -f /etc/dsb-klog-patterns
-	sync
-	poweroff -f
-	sleep 10
-fi
-if [ "$DSB_LOAD_DSB" = 1 ]; then
-	echo "DSB-VM: loading dsb.ko"
-	insmod /lib/modules/dsb.ko $DSB_MODPARAMS || { echo "DSB-VM: insmod dsb.ko $DSB_MODPARAMS failed"; finish 125; }
-	echo "DSB-VM: loaded dsb.ko $DSB_MODPARAMS"
-fi
-
-echo "DSB-VM-CMD-BEGIN"
-cd /
-sh /etc/dsb-cmd </dev/null
-rc=$?
-echo "DSB-VM-CMD-END status=$rc"
-
-if [ "$DSB_LOAD_DSB" = 1 ]; then
-	kmemleak_report loaded
-	# Files can outlive their process briefly (io_uring releases its
-	# files from a workqueue after the ring is gone): give the module
-	# references 10 s to drop. A reference that never drops fails.
-	tries=0
-	until rmmod dsb 2>/tmp/rmmod.err; do
-		tries=$((tries + 1))
-		if [ $tries -ge 40 ]; then
-			cat /tmp/rmmod.err
-			break
-		fi
-		usleep 250000
-	done
-	[ $tries -gt 0 ] && [ $tries -lt 40 ] && echo "DSB-VM: rmmod dsb succeeded after $tries retries"
-	echo "DSB-VM-RMMOD=$([ $tries -lt 40 ] && echo 0 || echo 1)"
-fi
-kmemleak_report unloaded
-finish $rc
-INIT
-chmod 0755 "$stage/init"
+install -m 0755 "$DSB_ROOT/scripts/guest-init.sh" "$stage/init"
 
 initrd=$stage.cpio
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$initrd"

@@ -7,34 +7,10 @@
  * every bad input gets the errno that uapi/drm/dsb_drm.h documents.
  */
 #define _GNU_SOURCE
-#include <check.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
-#include <xf86drm.h>
-
-#include "helpers.h"
-
-#define PAGE 4096u
-
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
+#include "vm_suite.h"
 
 static uint64_t param(int f, uint32_t p)
 {
@@ -559,73 +535,53 @@ START_TEST(test_bo_fault_injection)
 }
 END_TEST
 
-static Suite *bo_suite(void)
+int main(void)
 {
 	Suite *s = suite_create("bo");
 	TCase *tc;
 
-	tc = tcase_create("device");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "device", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_version_is_dsb);
 	tcase_add_test(tc, test_render_node);
 	tcase_add_test(tc, test_num_devices);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("get_param");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "get_param", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_params);
 	tcase_add_test(tc, test_param_unknown);
 	tcase_add_test(tc, test_param_pad);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("bo");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "bo", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_bo_create_mmap_rw);
 	tcase_add_test(tc, test_bo_va_guard_page);
 	tcase_add_test(tc, test_bo_info);
 	tcase_add_test(tc, test_bo_close);
 	tcase_add_test(tc, test_bo_close_on_fd_close);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("prime");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "prime", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_prime_reimport_same_file);
 	tcase_add_test(tc, test_prime_import_other_file);
 	tcase_add_test(tc, test_prime_import_other_device);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("isolation");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "isolation", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_handles_are_per_file);
 	tcase_add_test(tc, test_mmap_bad_offset);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("bad_input");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "bad_input", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_bo_create_zero_size);
 	tcase_add_test(tc, test_bo_create_unknown_flags);
 	tcase_add_test(tc, test_bo_create_huge);
 	tcase_add_test(tc, test_bo_info_bad_handle);
 	tcase_add_test(tc, test_prime_bad_handle);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("fault_injection");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "fault_injection", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_bo_fault_injection);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	SRunner *sr;
-	int nf;
-
 	/* Skip the whole program, not each test, when there is no device. */
-	close(dsb_test_open_or_skip());
-	sr = srunner_create(bo_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

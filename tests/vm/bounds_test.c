@@ -19,29 +19,6 @@
 
 #define GIB (1ull << 30)
 
-static int fd = -1;
-static struct dsb_test_queue q;
-static struct dsb_test_bo cmd;
-
-static void setup(void)
-{
-	struct dsb_test_cmdbuf cb;
-
-	fd = dsb_test_open_or_skip();
-	q = queue_new(fd, 64, 64, 0);
-	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
-	dsb_test_cmd_init(&cb, cmd.map, 64);
-	ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
-}
-
-static void teardown(void)
-{
-	ck_assert_int_eq(dsb_test_queue_destroy(fd, &q), 0);
-	ck_assert_int_eq(dsb_test_bo_destroy(fd, &cmd), 0);
-	close(fd);
-	fd = -1;
-}
-
 /* @len bytes of read-only zero memory (no memory is committed). */
 static void *zero_map(uint64_t len)
 {
@@ -71,7 +48,7 @@ START_TEST(test_huge_stride_rejected_at_once)
 {
 	void *zeros = zero_map(16 * GIB);
 	struct drm_dsb_job job = {
-		.queue_id = q.id, .cmd_va = cmd.va, .cmd_len = DRM_DSB_INSTR_SIZE,
+		.queue_id = fx_queue[0].id, .cmd_va = fx_cmd.va, .cmd_len = DRM_DSB_INSTR_SIZE,
 		.syncs = { .stride = (uint32_t)GIB, .count = 16, .array = (uintptr_t)zeros },
 	};
 	int64_t ns;
@@ -110,7 +87,7 @@ START_TEST(test_worst_case_accepted_is_bounded)
 		struct drm_dsb_job *j = (void *)(jobs + (size_t)i * stride);
 
 		*j = (struct drm_dsb_job){
-			.queue_id = q.id, .slot = i % 64, .cmd_va = cmd.va,
+			.queue_id = fx_queue[0].id, .slot = i % 64, .cmd_va = fx_cmd.va,
 			.cmd_len = DRM_DSB_INSTR_SIZE,
 			.syncs = { .stride = stride, .count = DRM_DSB_MAX_SYNC_OPS,
 				   .array = (uintptr_t)zeros },
@@ -141,7 +118,7 @@ START_TEST(test_sigkill_is_prompt)
 	if (!pid) {
 		void *zeros = zero_map(16 * GIB);
 		struct drm_dsb_job job = {
-			.queue_id = q.id, .cmd_va = cmd.va, .cmd_len = DRM_DSB_INSTR_SIZE,
+			.queue_id = fx_queue[0].id, .cmd_va = fx_cmd.va, .cmd_len = DRM_DSB_INSTR_SIZE,
 			.syncs = { .stride = (uint32_t)GIB, .count = 16,
 				   .array = (uintptr_t)zeros },
 		};
@@ -169,9 +146,13 @@ int main(void)
 	Suite *s = suite_create("bounds");
 	TCase *tc = tcase_new(s, "bounds", 120);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	/* One queue of 64 packets and 64 fence slots, a one-NOP command BO. */
+	vm_fixture(tc, &(struct vm_fixture_params){
+		.queues = 1, .queue = { .ring_packets = 64, .fence_slots = 64 },
+		.cmd_bytes = PAGE,
+	});
 	tcase_add_test(tc, test_huge_stride_rejected_at_once);
 	tcase_add_test(tc, test_worst_case_accepted_is_bounded);
 	tcase_add_test(tc, test_sigkill_is_prompt);
-	return run_suite(s);
+	return vm_run(s, 0);
 }

@@ -204,5 +204,5 @@ int main(void)
 
 	tcase_add_test(tc, test_priority_above_normal_needs_privilege);
 	tcase_add_test(tc, test_bystander_starts_in_bounded_time);
-	return run_suite(s);
+	return vm_run(s, 0);
 }

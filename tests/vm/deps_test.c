@@ -41,20 +41,6 @@ struct drm_vgem_fence_signal {
 #define DRM_IOCTL_VGEM_FENCE_SIGNAL \
 	DRM_IOW(DRM_COMMAND_BASE + DRM_VGEM_FENCE_SIGNAL, struct drm_vgem_fence_signal)
 
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
-
 /* Producer: DELAY @delay_ms, WRITE @value at @va. */
 static uint64_t producer(int pfd, struct arena *a, uint32_t qid, uint32_t slot,
 			 uint64_t va, uint64_t value, uint32_t delay_ms,
@@ -594,8 +580,7 @@ int main(void)
 	Suite *s = suite_create("deps");
 	TCase *tc = tcase_new(s, "deps", 120);
 
-	close(dsb_test_open_or_skip());
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_cross_queue_binary_syncobj);
 	tcase_add_test(tc, test_same_batch_wait_rejected);
 	tcase_add_test(tc, test_timeline_points);
@@ -605,5 +590,5 @@ int main(void)
 	tcase_add_test(tc, test_errored_dependency);
 	tcase_add_test(tc, test_other_device_fence);
 	tcase_add_test(tc, test_slow_dependency_is_not_a_hang);
-	return run_suite(s);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

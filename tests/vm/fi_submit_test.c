@@ -13,17 +13,7 @@
  * and each round creates a buffer list under injection.
  * kmemleak, run by the lane afterwards, checks that failures leaked nothing.
  */
-#include <check.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <xf86drm.h>
-
-#include "helpers.h"
-
-#define PAGE 4096
+#include "vm_suite.h"
 
 static const char *const live[] = {
 	"live_jobs", "live_fences", "live_queues", "live_bos", "live_vms",
@@ -180,16 +170,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("fi_submit");
-	TCase *tc = tcase_create("fault_injection");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tcase_new(s, "fault_injection", 300);
 
-	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_queue_and_submit_under_fault_injection);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vm_run(s, 0);
 }

@@ -385,7 +385,6 @@ int main(void)
 	Suite *s = suite_create("fuzz");
 	TCase *tc = tcase_new(s, "fuzz", 240);
 
-	close(dsb_test_open_or_skip());
 	tcase_add_test(tc, test_ioctl_fuzz);
-	return run_suite(s);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

@@ -19,39 +19,14 @@
  *   ring and command-buffer dumps.
  */
 #define _GNU_SOURCE
-#include <check.h>
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <xf86drm.h>
-
-#include "helpers.h"
-
-#define PAGE 4096u
-#define WAIT_NS (30ll * 1000 * 1000 * 1000)
+#include "vm_suite.h"
 /* Long enough that the watchdog never bans a queue we keep stuck on purpose. */
 #define STUCK_TIMEOUT_MS 120000
-
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
 
 /* --- reading debugfs and fdinfo ------------------------------------------ */
 
@@ -657,38 +632,23 @@ START_TEST(test_dsbctl)
 }
 END_TEST
 
-static Suite *inspect_suite(void)
+int main(void)
 {
 	Suite *s = suite_create("inspect");
-	TCase *tc = tcase_create("debugfs");
+	TCase *tc = tcase_new(s, "debugfs", VM_CK_DEFAULT_TIMEOUT);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_memwait_decoded);
 	tcase_add_test(tc, test_wait_packet_blocked);
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_scribble_flagged);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("fdinfo");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "fdinfo", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_fdinfo);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("dsbctl");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_new(s, "dsbctl", VM_CK_DEFAULT_TIMEOUT);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_dsbctl);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(inspect_suite());
-	int failed;
-
-	close(dsb_test_open_or_skip());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

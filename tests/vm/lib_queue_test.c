@@ -5,18 +5,13 @@
  * fast paths over many laps, fence-slot reuse, waits, syncobjs, several
  * threads with a queue each, and misuse returning clear errors.
  */
-#include <check.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "dsb.h"
-#include "helpers.h"
+#include "vm_suite.h"
 
 #define SEC		1000000000ll
-#define CMD_BYTES	128		/* 4 instructions per slot */
+#define CMD_AREA	128		/* 4 instructions per slot */
 
 /* A queue plus a data BO and one command area per fence slot. */
 struct ctx {
@@ -37,7 +32,7 @@ static void ctx_init(struct ctx *c, const struct dsb_queue_params *p)
 	ck_assert_int_eq(dsb_queue_init(&c->dev, &c->q, p), 0);
 	ck_assert_int_eq(dsb_bo_create(&c->dev, 1 << 20, &c->data), 0);
 	ck_assert_int_eq(dsb_bo_create(&c->dev, (uint64_t)c->q.nr_slots *
-				       CMD_BYTES, &c->cmd), 0);
+				       CMD_AREA, &c->cmd), 0);
 	c->words = c->data.map;
 	memset(c->words, 0, c->data.size);
 }
@@ -54,9 +49,9 @@ static void ctx_fini(struct ctx *c)
 static void slot_cmdbuf(struct ctx *c, const struct drm_dsb_sqe *sqe,
 			struct dsb_cmdbuf *cb)
 {
-	uint64_t off = (uint64_t)sqe->slot * CMD_BYTES;
+	uint64_t off = (uint64_t)sqe->slot * CMD_AREA;
 
-	dsb_cmdbuf_init(cb, (char *)c->cmd.map + off, CMD_BYTES, c->cmd.va + off);
+	dsb_cmdbuf_init(cb, (char *)c->cmd.map + off, CMD_AREA, c->cmd.va + off);
 }
 
 /* Prepare "words[idx] = value" with user_data @ud; NULL when full. */
@@ -517,7 +512,7 @@ START_TEST(test_submit_jobs_ioctl)
 
 	ctx_init(&c, NULL);
 	ck_assert_int_eq(dsb_syncobj_create(&c.dev, 0, &so), 0);
-	dsb_cmdbuf_init(&cb, c.cmd.map, CMD_BYTES, c.cmd.va);
+	dsb_cmdbuf_init(&cb, c.cmd.map, CMD_AREA, c.cmd.va);
 	dsb_cmd_write(&cb, c.data.va, 77);
 	sig = (struct drm_dsb_sync_op){
 		.flags = DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_SYNCOBJ,
@@ -564,7 +559,7 @@ static void *thread_main(void *arg)
 	/* ck_assert from a thread would abort the whole test: count instead. */
 	if (dsb_device_open(&c.dev, 0) || dsb_queue_init(&c.dev, &c.q, &p) ||
 	    dsb_bo_create(&c.dev, 1 << 16, &c.data) ||
-	    dsb_bo_create(&c.dev, 16 * CMD_BYTES, &c.cmd)) {
+	    dsb_bo_create(&c.dev, 16 * CMD_AREA, &c.cmd)) {
 		t->ret = -1;
 		return NULL;
 	}
@@ -621,15 +616,8 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("lib_queue");
-	TCase *tc = tcase_create("queue");
-	SRunner *sr;
-	int failed;
+	TCase *tc = tcase_new(s, "queue", dsb_test_debug_kernel() ? 600 : 120);
 
-	if (dsb_device_count() <= 0) {
-		fprintf(stderr, "lib_queue_test: no dsb device, skipping\n");
-		return DSB_TEST_SKIP;
-	}
-	tcase_set_timeout(tc, dsb_test_debug_kernel() ? 600 : 120);
 	tcase_add_test(tc, test_device);
 	tcase_add_test(tc, test_bo);
 	tcase_add_test(tc, test_queue_init_status);
@@ -643,10 +631,5 @@ int main(void)
 	tcase_add_test(tc, test_syncobjs);
 	tcase_add_test(tc, test_submit_jobs_ioctl);
 	tcase_add_test(tc, test_threads_own_queues);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

@@ -398,5 +398,5 @@ int main(void)
 	TCase *tc = tcase_new(s, "hog", 150);
 
 	tcase_add_test(tc, test_hog_is_bounded);
-	return run_suite(s);
+	return vm_run(s, 0);
 }

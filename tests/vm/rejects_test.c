@@ -43,7 +43,7 @@ static const char *const live[] = {
 };
 #define N_LIVE (sizeof(live) / sizeof(live[0]))
 
-static int fd = -1;
+/* fd (vm_suite.h) is opened by fixture_up(), inside the tests. */
 /*
  * Nine producer queues (nine fence contexts: a sync_file merge keeps one
  * fence per context), each with one job blocked on a MEMWAIT.
@@ -379,5 +379,5 @@ int main(void)
 
 	tcase_add_test(tc, test_e2big_burst);
 	tcase_add_test(tc, test_every_rejection_leaves_nothing);
-	return run_suite(s);
+	return vm_run(s, 0);
 }

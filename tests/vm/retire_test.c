@@ -22,8 +22,6 @@
 
 #define DELAY_PARAM "/sys/module/dsb/parameters/test_retire_delay_us"
 
-static int fd = -1;
-
 static void set_delay_us(unsigned int us)
 {
 	FILE *f = fopen(DELAY_PARAM, "w");
@@ -33,17 +31,10 @@ static void set_delay_us(unsigned int us)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
+/* After each test (the fixture's cleanup): no retire delay. */
+static void reset_delay(void)
 {
 	set_delay_us(0);
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
 }
 
 /* The syncobj's fence and its sync_file both read as signalled, with @err. */
@@ -254,8 +245,8 @@ int main(void)
 	Suite *s = suite_create("retire");
 	TCase *tc = tcase_new(s, "retire", 120);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, &(struct vm_fixture_params){ .cleanup = reset_delay });
 	tcase_add_test(tc, test_complete_implies_signalled);
 	tcase_add_test(tc, test_failed_job_never_reported_as_success);
-	return run_suite(s);
+	return vm_run(s, 0);
 }

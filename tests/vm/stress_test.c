@@ -283,8 +283,7 @@ int main(void)
 	Suite *s = suite_create("stress");
 	TCase *tc = tcase_new(s, "stress", 300);
 
-	close(dsb_test_open_or_skip());
 	tcase_add_test(tc, test_10000_jobs_16_queues);
 	tcase_add_test(tc, test_idle_queues_big_batches_not_banned);
-	return run_suite(s);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

@@ -8,31 +8,7 @@
  * inside the fence-signalling section, the lane must catch that with lockdep.
  */
 #define _GNU_SOURCE
-#include <check.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "helpers.h"
-
-#define PAGE 4096u
-#define WAIT_NS (30ll * 1000 * 1000 * 1000)
-
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
+#include "vm_suite.h"
 
 START_TEST(test_write_fill_add)
 {
@@ -127,18 +103,10 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("submit_smoke");
-	TCase *tc = tcase_create("submit");
-	SRunner *sr;
-	int nf;
+	TCase *tc = tcase_new(s, "submit", VM_CK_DEFAULT_TIMEOUT);
 
-	close(dsb_test_open_or_skip());
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_write_fill_add);
 	tcase_add_test(tc, test_many_jobs);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

@@ -13,20 +13,6 @@
 
 #include "vm_suite.h"
 
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
-
 /*
  * 192 jobs on one queue, each copying a shared counter into its own result
  * word and then incrementing it: in order, result[i] == i. Some jobs carry
@@ -596,8 +582,7 @@ int main(void)
 	Suite *s = suite_create("submit");
 	TCase *tc = tcase_new(s, "submit", 120);
 
-	close(dsb_test_open_or_skip());
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_in_order_by_data);
 	tcase_add_test(tc, test_wait_timeouts);
 	tcase_add_test(tc, test_fence_memory_polling);
@@ -606,5 +591,5 @@ int main(void)
 	tcase_add_test(tc, test_ring_exhaustion);
 	tcase_add_test(tc, test_sq_path);
 	tcase_add_test(tc, test_sq_entry_rewritten_after_busy);
-	return run_suite(s);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

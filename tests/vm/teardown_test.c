@@ -15,20 +15,6 @@
 
 #include "vm_suite.h"
 
-static int fd = -1;
-
-static void setup(void)
-{
-	fd = dsb_test_open_or_skip();
-}
-
-static void teardown(void)
-{
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-}
-
 /* Poll a sync_file until it signals; returns its status (1 or -errno). */
 static int sync_file_settle(int sfd, int64_t limit_ns)
 {
@@ -299,12 +285,11 @@ int main(void)
 	TCase *tc = tcase_new(s, "teardown", 60);
 	TCase *tz = tcase_new(s, "counters", 30);
 
-	close(dsb_test_open_or_skip());
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_destroy_queue_with_pending_jobs);
 	tcase_add_test(tc, test_close_fd_with_waits_pending);
 	tcase_add_test(tc, test_exit_with_jobs_in_flight);
 	tcase_add_test(tc, test_sigkill_with_jobs_in_flight);
 	tcase_add_test(tz, test_live_counters_return_to_zero);
-	return run_suite(s);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

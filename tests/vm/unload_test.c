@@ -75,5 +75,5 @@ int main(void)
 	TCase *tc = tcase_new(s, "unload", 60);
 
 	tcase_add_test(tc, test_sync_file_pins_the_module);
-	return run_suite(s);
+	return vm_run(s, 0);
 }

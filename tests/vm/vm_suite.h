@@ -1,16 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (C) 2026 The dsb authors */
 /*
- * Small shared pieces of the VM suites submit_test, deps_test, stress_test,
- * adversarial_test, fuzz_test and teardown_test: an arena of command
- * buffers in one BO, one-call submit/wait wrappers that assert, syncobj
- * sync-op builders, and a main() runner with a TCG-friendly timeout.
+ * What every VM test program shares: the fixture (the dsb device as `fd`,
+ * optionally queues and a command BO), the runner of main() (vm_run) and
+ * the test-case constructor (tcase_new); and the small pieces most suites
+ * use: an arena of command buffers in one BO, one-call submit/wait
+ * wrappers that assert, syncobj sync-op builders.
+ *
+ * A program's main():
+ *
+ *	Suite *s = suite_create("name");
+ *	TCase *tc = tcase_new(s, "case", 120);
+ *
+ *	vm_fixture(tc, NULL);		(or parameters, see below)
+ *	tcase_add_test(tc, test_x);
+ *	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
  */
 #ifndef DSB_VM_SUITE_H
 #define DSB_VM_SUITE_H
 
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,23 +149,122 @@ static inline struct drm_dsb_queue_status status_of(int fd, uint32_t qid)
 	return st;
 }
 
-/* Run one suite; every TCase gets @timeout_s (Check's default is 4 s). */
-static inline int run_suite(Suite *s)
+/* --- fixture ------------------------------------------------------------- */
+
+#define VM_FIXTURE_MAX_QUEUES 4
+
+/**
+ * struct vm_fixture_params - what the fixture creates besides the device fd.
+ * @queues:   number of queues, created with @queue (queue_new()), in
+ *            fx_queue[0..@queues-1]; destroyed by the teardown, which
+ *            asserts that this succeeds
+ * @queue:    their ring_packets, fence_slots and timeout_ms
+ * @cmd_bytes: size of a command BO (fx_cmd), 0 for none; it holds one NOP
+ *            at offset 0 (a valid DRM_DSB_INSTR_SIZE command buffer)
+ * @cleanup:  called first by the teardown, the device still open (reset a
+ *            module parameter the tests changed, say)
+ */
+struct vm_fixture_params {
+	unsigned int queues;
+	struct drm_dsb_queue_create queue;
+	uint64_t cmd_bytes;
+	void (*cleanup)(void);
+};
+
+/*
+ * The fixture's state. `fd` is the device every test of a VM program uses:
+ * opened by the fixture (vm_setup) before each test of a TCase given
+ * vm_fixture(), or, in a TCase without it, by the test itself.
+ */
+static int fd = -1;
+static struct dsb_test_queue fx_queue[VM_FIXTURE_MAX_QUEUES];
+static struct dsb_test_bo fx_cmd;
+static struct vm_fixture_params fx_params;
+
+static inline void vm_setup(void)
 {
-	SRunner *sr = srunner_create(s);
+	fd = dsb_test_open_or_skip();
+	for (unsigned int i = 0; i < fx_params.queues; i++)
+		fx_queue[i] = queue_new(fd, fx_params.queue.ring_packets,
+					fx_params.queue.fence_slots,
+					fx_params.queue.timeout_ms);
+	if (fx_params.cmd_bytes) {
+		struct dsb_test_cmdbuf cb;
+
+		ck_assert_int_eq(dsb_test_bo_create(fd, fx_params.cmd_bytes, &fx_cmd), 0);
+		dsb_test_cmd_init(&cb, fx_cmd.map, DRM_DSB_INSTR_SIZE);
+		ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+	}
+}
+
+static inline void vm_teardown(void)
+{
+	if (fx_params.cleanup)
+		fx_params.cleanup();
+	for (unsigned int i = 0; i < fx_params.queues; i++)
+		ck_assert_int_eq(dsb_test_queue_destroy(fd, &fx_queue[i]), 0);
+	if (fx_params.cmd_bytes)
+		ck_assert_int_eq(dsb_test_bo_destroy(fd, &fx_cmd), 0);
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+}
+
+/*
+ * Run vm_setup()/vm_teardown() around each test of @tc (checked: in the
+ * test's process, failures count). @p: what to create besides the device
+ * (NULL: nothing); one set of parameters per program, the last one given.
+ */
+static inline void vm_fixture(TCase *tc, const struct vm_fixture_params *p)
+{
+	if (p) {
+		if (p->queues > VM_FIXTURE_MAX_QUEUES) {
+			fprintf(stderr, "vm_fixture: %u queues, at most %u\n", p->queues,
+				VM_FIXTURE_MAX_QUEUES);
+			abort();
+		}
+		fx_params = *p;
+	}
+	tcase_add_checked_fixture(tc, vm_setup, vm_teardown);
+}
+
+/* --- runner ---------------------------------------------------------------- */
+
+/* vm_run() flags. */
+#define VM_SKIP_WITHOUT_DEVICE	1u	/* no dsb device: skip the whole program (77) */
+
+/*
+ * The main() of every VM test program: run @s, every test in its own
+ * process (CK_FORK); EXIT_SUCCESS when nothing failed. With
+ * VM_SKIP_WITHOUT_DEVICE the program exits 77 first when there is no dsb
+ * device; without it every test runs and fails on its own.
+ */
+static inline int vm_run(Suite *s, unsigned int flags)
+{
+	SRunner *sr;
 	int nf;
 
+	if (flags & VM_SKIP_WITHOUT_DEVICE)
+		close(dsb_test_open_or_skip());
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* tcase_new() timeout: Check's default, CK_DEFAULT_TIMEOUT (vm.sh: 120 s,
+ * 600 s on the debug kernel). */
+#define VM_CK_DEFAULT_TIMEOUT 0
+
+/* A TCase of @s timing out after @timeout_s (Check's default is 4 s), or
+ * VM_CK_DEFAULT_TIMEOUT. */
 static inline TCase *tcase_new(Suite *s, const char *name, double timeout_s)
 {
 	TCase *tc = tcase_create(name);
 
-	tcase_set_timeout(tc, timeout_s);
+	if (timeout_s > 0)
+		tcase_set_timeout(tc, timeout_s);
 	suite_add_tcase(s, tc);
 	return tc;
 }
