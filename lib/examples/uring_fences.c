@@ -122,7 +122,7 @@ static void submit_requests(struct demo *d)
 	if ((ret = io_uring_queue_init(16, ring, 0)))
 		DIE("io_uring: %s", strerror(-ret));
 	/* The submit first: the waits need the seqnos to exist. (It could be
-	 * linked to them with IOSQE_IO_LINK; see lib_uring_test.) */
+	 * linked to them with IOSQE_IO_LINK; see lib_uring_submit_test.) */
 	sqe = io_uring_get_sqe(ring);
 	dsb_uring_prep_submit(sqe, d->dev.fd, d->q.queue_id, 3);
 	sqe->user_data = T_SUBMIT;

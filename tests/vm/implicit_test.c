@@ -51,9 +51,11 @@ struct drm_vgem_fence_signal {
 #define BUF_BYTES	4096u
 #define SHORT_NS	(50 * MS_NS)
 
-static int fd = -1, vfd = -1;
-static struct dsb_test_queue q, q2;
+static int vfd = -1;
 static struct arena ar;
+/* Two queues from vm_fixture(). */
+#define q	fx_queue[0]
+#define q2	fx_queue[1]
 static struct dsb_test_bo gate;	/* a MEMWAIT word that holds jobs back */
 
 static int open_vgem(void)
@@ -78,25 +80,19 @@ static int open_vgem(void)
 	return -1;
 }
 
+/* After vm_setup(): vgem, command buffers, the gate word. */
 static void setup(void)
 {
-	fd = dsb_test_open_or_skip();
 	vfd = open_vgem();
-	q = queue_new(fd, 256, 64, 0);
-	q2 = queue_new(fd, 256, 64, 0);
 	arena_init(fd, &ar, 64);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &gate), 0);
 }
 
 static void teardown(void)
 {
-	dsb_test_bo_destroy(fd, &gate);
-	dsb_test_bo_destroy(fd, &ar.bo);
-	dsb_test_queue_destroy(fd, &q2);
-	dsb_test_queue_destroy(fd, &q);
 	if (vfd >= 0)
 		close(vfd);
-	close(fd);
+	vfd = -1;
 }
 
 /* One job through SUBMIT with a buffer list; returns 0 or -errno. */
@@ -573,9 +569,13 @@ END_TEST
 
 int main(void)
 {
+	const struct vm_fixture_params fx = {
+		.queues = 2, .queue = { .ring_packets = 256, .fence_slots = 64 },
+	};
 	Suite *s = suite_create("implicit");
 	TCase *tc = tcase_new(s, "implicit", 300);
 
+	vm_fixture(tc, &fx);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_vgem_write_then_dsb_read);
 	tcase_add_test(tc, test_dsb_write_then_vgem);
@@ -584,5 +584,5 @@ int main(void)
 	tcase_add_test(tc, test_error_propagates);
 	tcase_add_test(tc, test_two_devices_chain);
 	tcase_add_test(tc, test_hostile_lists);
-	return run_suite(s);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

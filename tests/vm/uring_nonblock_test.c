@@ -25,29 +25,11 @@
 #define ROUNDS		400
 #define MAX_ROUNDS	4000
 
-static int fd = -1;
-static struct dsb_test_queue q;
-static struct dsb_test_bo cmd;
 static atomic_bool stop;
 
-static void setup(void)
-{
-	struct drm_dsb_queue_create args = { .fence_slots = 64 };
-	struct dsb_test_cmdbuf cb;
-
-	fd = dsb_test_open_or_skip();
-	ck_assert_int_eq(dsb_test_queue_create(fd, &args, &q), 0);
-	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
-	dsb_test_cmd_init(&cb, cmd.map, PAGE);
-	ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
-}
-
-static void teardown(void)
-{
-	dsb_test_bo_destroy(fd, &cmd);
-	dsb_test_queue_destroy(fd, &q);
-	close(fd);
-}
+/* One queue (64 fence slots), a command BO with one NOP: vm_fixture(). */
+#define q	fx_queue[0]
+#define cmd	fx_cmd
 
 /* Batches of SUBMIT ioctls on slots 32.., each waited for before reuse. */
 static void *ioctl_submitter(void *arg)
@@ -152,10 +134,14 @@ END_TEST
 
 int main(void)
 {
+	const struct vm_fixture_params fx = {
+		.queues = 1, .queue = { .ring_packets = 256, .fence_slots = 64 },
+		.cmd_bytes = PAGE,
+	};
 	Suite *s = suite_create("uring_nonblock");
 	TCase *tc = tcase_new(s, "nonblock", 300);
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	vm_fixture(tc, &fx);
 	tcase_add_test(tc, test_submit_never_waits_inline);
-	return run_suite(s);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }
