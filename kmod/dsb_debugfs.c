@@ -365,7 +365,10 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 		   (long long)atomic64_read(&s->faults),
 		   (long long)atomic64_read(&s->tampers),
 		   (long long)atomic64_read(&s->cancels));
-	seq_printf(m, "uring_retries %lld\n", (long long)atomic64_read(&s->uring_retries));
+	seq_printf(m, "implicit_deps %lld\nproxy_deps %lld\nuring_retries %lld\n",
+		   (long long)atomic64_read(&s->implicit_deps),
+		   (long long)atomic64_read(&s->proxy_deps),
+		   (long long)atomic64_read(&s->uring_retries));
 	seq_printf(m, "live_bos %d\nlive_queues %d\nlive_jobs %d\nlive_fences %d\nlive_vms %d\n",
 		   atomic_read(&s->live_bos), atomic_read(&s->live_queues),
 		   atomic_read(&s->live_jobs), atomic_read(&s->live_fences),

@@ -48,6 +48,8 @@ struct dsb_vm;
  * @faults: queues banned for a fault (timeouts included)
  * @tampers: packets that failed their MAC or sequence check
  * @cancels: jobs retired without running (bans, destroys)
+ * @implicit_deps: dependencies found in buffers' reservation objects
+ * @proxy_deps: dependencies armed through a proxy word (foreign fences)
  * @uring_retries: io_uring SUBMITs issued inline that found a queue lock
  *                 contended and were handed back to io_uring (-EAGAIN)
  * @live_bos: buffer objects alive
@@ -64,6 +66,8 @@ struct dsb_stats {
 	atomic64_t faults;
 	atomic64_t tampers;
 	atomic64_t cancels;
+	atomic64_t implicit_deps;
+	atomic64_t proxy_deps;
 	atomic64_t uring_retries;
 	atomic_t live_bos;
 	atomic_t live_queues;

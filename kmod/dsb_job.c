@@ -213,6 +213,7 @@ int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 f
 	dep = &job->deps[job->ndeps++];
 	dep->fence = dma_fence_get(fence);
 	dep->proxy = !df || df->ddev != job->q->ddev;
+	atomic64_inc(&job->q->ddev->stats.implicit_deps);
 	return 0;
 }
 
@@ -339,6 +340,7 @@ static void dsb_job_arm_deps(struct dsb_job *job)
 			WRITE_ONCE(e->word, &df->slot->seqno);
 			continue;
 		}
+		atomic64_inc(&q->ddev->stats.proxy_deps);
 		e->proxy_error = 0;
 		e->proxy_value = 0;
 		WRITE_ONCE(e->error, &e->proxy_error);

@@ -421,11 +421,14 @@ START_TEST(test_two_devices_chain)
 	struct drm_dsb_bo_info info = { 0 };
 	struct dsb_test_queue q1;
 	uint64_t seq0[64] = { 0 }, seq1[64] = { 0 };
+	long long proxies[2], implicit[2];
 	uint32_t h1;
 	int fd1, dmabuf;
 
 	if (dsb_test_count_devices() < 2)
 		return;
+	ck_assert_int_eq(dsb_test_debugfs_counter(1, "proxy_deps", &proxies[0]), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "implicit_deps", &implicit[0]), 0);
 	fd1 = dsb_test_open(1);
 	ck_assert_int_ge(fd1, 0);
 	q1 = queue_new(fd1, 256, 64, 0);
@@ -466,6 +469,16 @@ START_TEST(test_two_devices_chain)
 		if (seq1[k])
 			ck_assert_int_eq(wait_job(fd1, q1.id, seq1[k]), 0);
 	}
+	/*
+	 * No CPU waited for a dependency: dev1's jobs waited for dev0's
+	 * writers through proxies, dev0's writers for dev1's readers.
+	 */
+	ck_assert_int_eq(dsb_test_debugfs_counter(1, "proxy_deps", &proxies[1]), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "implicit_deps", &implicit[1]), 0);
+	printf("two-device chain: %u jobs, dev1 proxies %lld, dev0 implicit deps %lld\n",
+	       2 * rounds, proxies[1] - proxies[0], implicit[1] - implicit[0]);
+	ck_assert_int_gt(proxies[1] - proxies[0], 0);
+	ck_assert_int_gt(implicit[1] - implicit[0], 0);
 	for (unsigned int i = 0; i < rounds; i++)
 		ck_assert_msg(((uint64_t *)log1.map)[i] == 2 * i + 2,
 			      "round %u: dev1 read %llu, not %u", i,
