@@ -21,7 +21,12 @@
  * 1. &dsb_user_queue.sq_lock (mutex): one consumer of a queue's SQ at a
  *    time (the SUBMIT_SQ ioctl, io_uring SUBMIT) and queue destruction.
  *    Held while allocating: the SQ path's prepare phase runs under it.
- * 2. &dsb_user_queue.submit_lock (mutex), of every queue of a batch, in
+ * 2. The reservation objects of the buffers of a batch with implicit sync
+ *    (dma_resv ww_mutexes, all taken with one ww_acquire context in the
+ *    prepare phase, dsb_resv.c) and held until the batch is armed.
+ *    Allocation is allowed under them (their fence slots are reserved
+ *    there); they are never taken inside a fence-signalling section.
+ * 3. &dsb_user_queue.submit_lock (mutex), of every queue of a batch, in
  *    increasing queue id: the reserve and arm phases of a submit, and
  *    queue destruction. Never held while allocating: the arm phase runs
  *    under it inside a fence-signalling section. A batch holds at most
@@ -31,17 +36,17 @@
  *    deadlock between two batches, and the subclass tells lockdep that
  *    holding several is deliberate (%DSB_MAX_BATCH_QUEUES does not exceed
  *    the eight subclasses lockdep has).
- * 3. &dsb_engine.lock (mutex): the engine thread holds it for a whole
+ * 4. &dsb_engine.lock (mutex): the engine thread holds it for a whole
  *    round, inside a fence-signalling section, so it is never held while
  *    allocating; also the watchdog tick, debugfs, and adding or removing
- *    a queue (under 1 and 2 when a queue is destroyed). debugfs takes
+ *    a queue (under 1 and 3 when a queue is destroyed). debugfs takes
  *    &dsb_device.queues_lock (mutex, the device's queue list, otherwise
  *    taken alone) before it.
- * 4. &dsb_user_queue.lock (spinlock, irqsave: in-flight jobs, CQ, state)
+ * 5. &dsb_user_queue.lock (spinlock, irqsave: in-flight jobs, CQ, state)
  *    or &dsb_vm.lock (spinlock: the GPU VA space, held around every engine
  *    memory access). The two never nest: a fault found under the VM lock
  *    bans the queue after it is dropped.
- * 5. Under the queue lock, dma_fence_signal() takes each dsb fence's own
+ * 6. Under the queue lock, dma_fence_signal() takes each dsb fence's own
  *    lock and runs its callbacks: proxy words of other queues (which only
  *    wake an engine), io_uring waits, syncobj waiters.
  *
