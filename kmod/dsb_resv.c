@@ -286,7 +286,7 @@ static int dsb_resv_collect(struct dsb_resv_batch *b, struct dsb_submit_desc *de
 }
 
 /* The job's dependencies from the fences of its buffers. Locks held. */
-static int dsb_resv_add_deps(struct dsb_submit_desc *d)
+static int dsb_resv_add_deps_locked(struct dsb_submit_desc *d)
 {
 	const struct dsb_bo_list *list = d->bos;
 	struct dsb_job *job = d->job;
@@ -302,6 +302,7 @@ static int dsb_resv_add_deps(struct dsb_submit_desc *d)
 
 		if (!dsb_resv_implicit(d, e))
 			continue;
+		dma_resv_assert_held(e->bo->base.resv);
 		dma_resv_for_each_fence(&cursor, e->bo->base.resv, dma_resv_usage_rw(write),
 					fence) {
 			ret = dsb_job_add_implicit_dep(job, fence, first);
@@ -354,7 +355,7 @@ int dsb_resv_batch_lock(struct dsb_resv_batch *b, struct dsb_submit_desc *descs,
 	for (i = 0; i < b->n && !ret; i++)
 		ret = dma_resv_reserve_fences(b->objs[i]->resv, b->nfences[i]);
 	for (i = 0; i < count && !ret; i++) {
-		ret = dsb_resv_add_deps(&descs[i]);
+		ret = dsb_resv_add_deps_locked(&descs[i]);
 		if (ret)
 			*bad = i;
 	}

@@ -261,6 +261,8 @@ static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
 	bool cookie;
 	u32 i;
 
+	for (i = 0; i < nq; i++)
+		lockdep_assert_held(&qs[i]->submit_lock);
 	cookie = dma_fence_begin_signalling();
 	for (i = 0; i < count; i++)
 		dsb_submit_arm_one(&descs[i], &cancel);

@@ -25,9 +25,16 @@ START_TEST(test_queue_io_uring_backend)
 	ctx_init(&c, DSB_QUEUE_IO_URING);
 	ck_assert_ptr_nonnull(c.q.uring);
 	while (done < 500) {
+		uint64_t first = next;
+		int n;
+
 		while (next < 500 && prep(&c, next, next * 3 + 1, false))
 			next++;
-		ck_assert_int_ge(dsb_submit(&c.q), 1);
+		n = dsb_submit(&c.q);
+		ck_assert_msg(n >= 1, "dsb_submit: %d after preparing %llu (jobs %llu..%llu, %llu done), "
+			      "%u SQEs free", n, (unsigned long long)(next - first),
+			      (unsigned long long)first, (unsigned long long)next,
+			      (unsigned long long)done, dsb_sq_space_left(&c.q));
 		ck_assert_int_eq(dsb_wait_cqe_timeout(&c.q, &cqe, 30 * SEC), 0);
 		do {
 			ck_assert_int_eq(cqe->error, 0);
