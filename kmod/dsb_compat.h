@@ -27,6 +27,16 @@
 #define DSB_DRIVER_PRIME_HOOKS
 #endif
 
+/*
+ * Deadline hints on fences (dma_fence_ops.set_deadline) arrived in 6.3; on
+ * older kernels nobody can set one, and dsb fences have no such op.
+ */
+#ifdef DSB_HAVE_FENCE_SET_DEADLINE
+#define DSB_FENCE_SET_DEADLINE_OP	.set_deadline = dsb_fence_set_deadline,
+#else
+#define DSB_FENCE_SET_DEADLINE_OP
+#endif
+
 /* vm_flags became write-protected in 6.3. */
 static inline void dsb_vma_clear_maywrite(struct vm_area_struct *vma)
 {

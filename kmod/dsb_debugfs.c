@@ -277,6 +277,10 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	doorbell = READ_ONCE(q->ctrl->doorbell);
 	seq_printf(m, ": engine %u hw slot %d prio %u timeout %u ms\n",
 		   eng->idx, q->ctx.slot, q->priority, q->timeout_ms);
+	if (READ_ONCE(q->fhdr->boost_seqno) > READ_ONCE(q->fhdr->completed))
+		seq_printf(m, "  deadline boost until job %llu, %lld ns left\n",
+			   READ_ONCE(q->fhdr->boost_seqno),
+			   (s64)(READ_ONCE(q->fhdr->boost_until_ns) - ktime_get_ns()));
 
 	spin_lock_irqsave(&q->lock, flags);
 	for (k = 0; k < q->nslots; k++)
@@ -324,9 +328,9 @@ static void dsb_debugfs_engine(struct seq_file *m, struct dsb_engine *eng)
 	unsigned int k;
 
 	mutex_lock(&eng->lock);
-	seq_printf(m, "engine %u: queues %u maps %llu evictions %llu busy_ns %lld\n",
+	seq_printf(m, "engine %u: queues %u maps %llu evictions %llu busy_ns %lld yields %llu\n",
 		   eng->idx, eng->nqueues, eng->maps, eng->evictions,
-		   (long long)atomic64_read(&eng->busy_ns));
+		   (long long)atomic64_read(&eng->busy_ns), eng->yields);
 	for (k = 0; k < ddev->hw_slots; k++) {
 		struct dsb_user_queue *q = eng->slots[k];
 
@@ -344,6 +348,17 @@ static void dsb_debugfs_engine(struct seq_file *m, struct dsb_engine *eng)
 		seq_puts(m, "  last packet: -\n");
 	}
 	mutex_unlock(&eng->lock);
+}
+
+/* Slots given up by blocked queues, on every engine of the device. */
+static u64 dsb_debugfs_yields(struct dsb_device *ddev)
+{
+	u64 n = 0;
+	unsigned int i;
+
+	for (i = 0; i < ddev->num_engines; i++)
+		n += READ_ONCE(ddev->engines[i].yields);
+	return n;
 }
 
 static int dsb_device_show(struct seq_file *m, void *unused)
@@ -365,6 +380,10 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 		   (long long)atomic64_read(&s->faults),
 		   (long long)atomic64_read(&s->tampers),
 		   (long long)atomic64_read(&s->cancels));
+	seq_printf(m, "slot_yields %llu\n", dsb_debugfs_yields(ddev));
+	seq_printf(m, "deadline_hints %lld\ndeadline_misses %lld\n",
+		   (long long)atomic64_read(&s->deadline_hints),
+		   (long long)atomic64_read(&s->deadline_misses));
 	seq_printf(m, "implicit_deps %lld\nproxy_deps %lld\nuring_retries %lld\n",
 		   (long long)atomic64_read(&s->implicit_deps),
 		   (long long)atomic64_read(&s->proxy_deps),

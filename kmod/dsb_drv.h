@@ -50,6 +50,8 @@ struct dsb_vm;
  * @cancels: jobs retired without running (bans, destroys)
  * @implicit_deps: dependencies found in buffers' reservation objects
  * @proxy_deps: dependencies armed through a proxy word (foreign fences)
+ * @deadline_hints: deadlines set on dsb fences
+ * @deadline_misses: dsb fences that signalled after their deadline
  * @uring_retries: io_uring SUBMITs issued inline that found a queue lock
  *                 contended and were handed back to io_uring (-EAGAIN)
  * @live_bos: buffer objects alive
@@ -68,6 +70,8 @@ struct dsb_stats {
 	atomic64_t cancels;
 	atomic64_t implicit_deps;
 	atomic64_t proxy_deps;
+	atomic64_t deadline_hints;
+	atomic64_t deadline_misses;
 	atomic64_t uring_retries;
 	atomic_t live_bos;
 	atomic_t live_queues;

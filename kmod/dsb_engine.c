@@ -427,6 +427,29 @@ static bool dsb_queue_has_work(struct dsb_user_queue *q)
 	return q->ctx.in_exec || READ_ONCE(q->ctrl->doorbell) != q->ctx.rptr;
 }
 
+/*
+ * A boost request the driver wrote into the queue's fence memory header
+ * (a deadline hint): still wanted while its job is not complete and its
+ * deadline has not passed.
+ */
+static bool dsb_queue_boosted(const struct dsb_user_queue *q, u64 now)
+{
+	const struct drm_dsb_fence_mem_header *h = q->fhdr;
+
+	return READ_ONCE(h->boost_seqno) > READ_ONCE(h->completed) &&
+	       now < READ_ONCE(h->boost_until_ns);
+}
+
+/* Give up a queue's hardware slot (it blocked, or it goes away). */
+static void dsb_engine_unmap_locked(struct dsb_engine *eng, struct dsb_user_queue *q)
+{
+	lockdep_assert_held(&eng->lock);
+	if (q->ctx.slot < 0)
+		return;
+	eng->slots[q->ctx.slot] = NULL;
+	q->ctx.slot = -1;
+}
+
 /**
  * dsb_engine_make_resident_locked() - map a queue into a hardware slot
  * @eng: the engine, lock held
@@ -476,13 +499,14 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 				      u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
-	int budget = DSB_BASE_BUDGET << q->priority;
-	u64 slice = DSB_SLICE_NS << q->priority;
+	u64 now = ktime_get_ns();
+	u32 prio = dsb_queue_boosted(q, now) ? DRM_DSB_QUEUE_PRIORITY_MAX : q->priority;
+	int budget = DSB_BASE_BUDGET << prio;
+	u64 slice = DSB_SLICE_NS << prio;
+	enum dsb_step r = DSB_STEP_IDLE;
 	unsigned int light = 0;
 	bool progress = false;
-	u64 now = ktime_get_ns();
 	u64 start = now;
-	enum dsb_step r;
 
 	lockdep_assert_held(&eng->lock);
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE)
@@ -492,10 +516,13 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 		return false;
 	}
 	c->blocked_until = 0;
-	if (!dsb_queue_has_work(q))
+	/* What the watchdog reads: the engine found nothing it could run. */
+	WRITE_ONCE(c->idle, !dsb_queue_has_work(q));
+	if (c->idle)
 		return false;
 
 	dsb_engine_make_resident_locked(eng, q);
+	WRITE_ONCE(c->runs, c->runs + 1);
 	eng->current_q = q;
 	while (budget > 0) {
 		c->step_cost = 1;
@@ -515,6 +542,11 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 	}
 	eng->current_q = NULL;
 	c->last_run = ++eng->tick;
+	/* Blocked on a dependency, a MEMWAIT or a DELAY: let others have the slot. */
+	if (r == DSB_STEP_BLOCKED || c->blocked_until) {
+		dsb_engine_unmap_locked(eng, q);
+		eng->yields++;
+	}
 	now = ktime_get_ns();
 	atomic64_add(now - start, &eng->busy_ns);
 	if (q->busy_ns)
@@ -545,8 +577,15 @@ static int dsb_engine_thread(void *data)
 		WRITE_ONCE(eng->dep_waiters, false);
 		cookie = dma_fence_begin_signalling();
 		mutex_lock(&eng->lock);
+		/* Queues with a deadline hint first, then everyone, once each. */
 		list_for_each_entry(q, &eng->queues, engine_node) {
-			progress |= dsb_engine_service_locked(eng, q, &next);
+			q->ctx.boost_served = dsb_queue_boosted(q, now);
+			if (q->ctx.boost_served)
+				progress |= dsb_engine_service_locked(eng, q, &next);
+		}
+		list_for_each_entry(q, &eng->queues, engine_node) {
+			if (!q->ctx.boost_served)
+				progress |= dsb_engine_service_locked(eng, q, &next);
 			/* A round of many busy queues must not hold the CPU. */
 			cond_resched();
 		}
@@ -613,9 +652,7 @@ void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_user_queue *q)
 {
 	mutex_lock(&eng->lock);
 	list_del(&q->engine_node);
-	if (q->ctx.slot >= 0)
-		eng->slots[q->ctx.slot] = NULL;
-	q->ctx.slot = -1;
+	dsb_engine_unmap_locked(eng, q);
 	WRITE_ONCE(eng->nqueues, eng->nqueues - 1);
 	mutex_unlock(&eng->lock);
 	dsb_queue_put(q);

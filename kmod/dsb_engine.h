@@ -45,6 +45,7 @@ struct dsb_engine_last {
  * @tick: scheduling rounds, for slot eviction
  * @maps: queues mapped into a hardware slot
  * @evictions: resident queues evicted for another one
+ * @yields: slots given up by queues that blocked
  * @busy_ns: time spent executing
  */
 struct dsb_engine {
@@ -64,6 +65,7 @@ struct dsb_engine {
 	unsigned long tick;
 	u64 maps;
 	u64 evictions;
+	u64 yields;
 	atomic64_t busy_ns;
 };
 

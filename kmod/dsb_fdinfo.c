@@ -30,6 +30,7 @@
 
 #include "dsb_compat.h"
 #include "dsb_drv.h"
+#include "dsb_queue.h"
 #include "dsb_fdinfo.h"
 #include "dsb_mem.h"
 
@@ -58,6 +59,18 @@ static void dsb_fdinfo_print_engines(struct drm_printer *p, struct drm_file *fil
 			   (long long)atomic64_read(&df->busy_ns[i]));
 }
 
+/* One line per queue: its scheduling priority (0 low .. 3 realtime). */
+static void dsb_fdinfo_print_queues(struct drm_printer *p, struct dsb_file *df)
+{
+	struct dsb_user_queue *q;
+	unsigned long id;
+
+	xa_lock(&df->queues);
+	xa_for_each(&df->queues, id, q)
+		drm_printf(p, "dsb-queue-%lu-priority:\t%u\n", id, q->priority);
+	xa_unlock(&df->queues);
+}
+
 /**
  * dsb_fdinfo_print() - the driver's part of a file's fdinfo
  * @p: printer into the fdinfo seq_file
@@ -71,6 +84,7 @@ void dsb_fdinfo_print(struct drm_printer *p, struct drm_file *file)
 	struct dsb_file *df = file->driver_priv;
 
 	dsb_fdinfo_print_engines(p, file);
+	dsb_fdinfo_print_queues(p, df);
 	dsb_show_memory_stats(p, file);
 	drm_printf(p, "dsb-client-memory:\t%llu KiB\n",
 		   (u64)atomic64_read(&df->mem->used) >> 10);

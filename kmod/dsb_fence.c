@@ -19,6 +19,8 @@
 #include <linux/slab.h>
 
 #include "dsb_bo.h"
+#include "dsb_compat.h"
+#include "dsb_engine.h"
 #include "dsb_fence.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
@@ -106,11 +108,41 @@ static bool dsb_fence_signaled(struct dma_fence *fence)
 	return true;
 }
 
+/* Serializes boost requests written into fence memory headers. */
+static DEFINE_SPINLOCK(dsb_boost_lock);
+
+/*
+ * A deadline hint (any context, no allocation): the earliest deadline is
+ * kept for the miss count, and the queue that will signal the fence is
+ * boosted until the job completes or the deadline passes. The request
+ * goes where the engine looks, its queue's fence memory header, which the
+ * fence keeps alive; the process can read it there, not write it.
+ */
+static void __maybe_unused dsb_fence_set_deadline(struct dma_fence *fence, ktime_t deadline)
+{
+	struct dsb_fence *f = container_of(fence, struct dsb_fence, base);
+	struct drm_dsb_fence_mem_header *h = f->fence_bo->vaddr;
+	u64 d = max_t(s64, ktime_to_ns(deadline), 1);
+	unsigned long flags;
+
+	spin_lock_irqsave(&dsb_boost_lock, flags);
+	if (!f->deadline_ns || d < f->deadline_ns)
+		WRITE_ONCE(f->deadline_ns, d);
+	if (fence->seqno > READ_ONCE(h->boost_seqno))
+		WRITE_ONCE(h->boost_seqno, fence->seqno);
+	if (d > READ_ONCE(h->boost_until_ns))
+		WRITE_ONCE(h->boost_until_ns, d);
+	spin_unlock_irqrestore(&dsb_boost_lock, flags);
+	atomic64_inc(&f->ddev->stats.deadline_hints);
+	dsb_device_kick_all(f->ddev);
+}
+
 static const struct dma_fence_ops dsb_fence_ops = {
 	.get_driver_name = dsb_fence_get_driver_name,
 	.get_timeline_name = dsb_fence_get_timeline_name,
 	.signaled = dsb_fence_signaled,
 	.release = dsb_fence_release,
+	DSB_FENCE_SET_DEADLINE_OP
 };
 
 /**
@@ -202,5 +234,6 @@ void dsb_fence_init(struct dsb_fence *f, struct dsb_user_queue *q, u32 slot, u64
 	drm_gem_object_get(&q->fence_bo->base);
 	f->fence_bo = q->fence_bo;
 	f->slot = &q->slots[slot];
+	f->deadline_ns = 0;
 	dma_fence_init(&f->base, &dsb_fence_ops, &f->lock, q->fence_context, seqno);
 }

@@ -22,6 +22,7 @@ struct dsb_mem_client;
  * @free_node: on the list of fences freed in process context
  * @mem: the accounting object charged for the fence (reference); the fence
  *       may outlive the file and the queue, the reference keeps it alive
+ * @deadline_ns: earliest deadline set on the fence (CLOCK_MONOTONIC), or 0
  */
 struct dsb_fence {
 	struct dma_fence base;
@@ -31,6 +32,7 @@ struct dsb_fence {
 	struct drm_dsb_fence_slot *slot;
 	struct llist_node free_node;
 	struct dsb_mem_client *mem;
+	u64 deadline_ns;
 };
 
 /**

@@ -449,6 +449,11 @@ s32 dsb_job_signal_locked(struct dsb_job *job, s32 error)
 		dma_fence_set_error(&job->fence->base, error);
 	dsb_queue_write_slot_locked(q, job, error);
 	trace_dsb_job_done(q, job->seqno, error);
+	if (unlikely(READ_ONCE(job->fence->deadline_ns)) &&
+	    ktime_get_ns() > READ_ONCE(job->fence->deadline_ns)) {
+		atomic64_inc(&q->ddev->stats.deadline_misses);
+		trace_dsb_deadline_miss(q, job->seqno);
+	}
 	/* Already signalled when a reader saw the slot first: harmless. */
 	dma_fence_signal(&job->fence->base);
 	return error;

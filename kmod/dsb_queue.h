@@ -41,6 +41,11 @@ struct dsb_memwait {
  * @blocked_until: DELAY in progress until this time (ns)
  * @dep_wait: blocked on a WAIT packet (the watchdog does not count it)
  * @steps: packets and instructions executed (the watchdog's progress)
+ * @runs: time slices the queue was given on a hardware slot (the watchdog
+ *        counts only time in which it ran)
+ * @boost_served: ran in this round's pass of boosted queues
+ * @idle: at its last look the engine found nothing to run (the doorbell at
+ *        the read pointer), though the driver may have jobs in flight
  * @step_cost: work units of the step being executed (time slices)
  * @slot: hardware slot held on the engine, or -1
  * @last_run: jiffies when it last ran, for slot eviction
@@ -57,6 +62,9 @@ struct dsb_qctx {
 	u64 blocked_until;
 	bool dep_wait;
 	u64 steps;
+	u64 runs;
+	bool boost_served;
+	bool idle;
 	u32 step_cost;
 	int slot;
 	unsigned long last_run;
@@ -129,7 +137,9 @@ struct dsb_qctx {
  *              which carry their own, nor the jobs); grows under @sq_lock
  * @wd_busy: the watchdog found the queue busy at its last tick
  * @wd_steps: the engine's step count when the watchdog last saw progress
- * @wd_stamp: jiffies of that tick (the three: under the engine lock)
+ * @wd_runs: the engine's slice count at the watchdog's last tick
+ * @wd_stalled: jiffies on a slot without progress since then
+ * @wd_stamp: jiffies of the last tick (the five: under the engine lock)
  */
 struct dsb_user_queue {
 	struct kref ref;
@@ -200,6 +210,8 @@ struct dsb_user_queue {
 	u64 mem_charge;
 	bool wd_busy;
 	u64 wd_steps;
+	u64 wd_runs;
+	unsigned long wd_stalled;
 	unsigned long wd_stamp;
 };
 

@@ -137,6 +137,12 @@ TRACE_EVENT_CONDITION(dsb_fault,
 				__entry->seqno, __entry->va)
 );
 
+/* Job @seqno's fence signalled after the deadline set on it. */
+DEFINE_EVENT(dsb_queue_event, dsb_deadline_miss,
+	     TP_PROTO(const struct dsb_user_queue *q, u64 seqno),
+	     TP_ARGS(q, seqno)
+);
+
 /* The watchdog saw no progress for timeout_ms; @seqno is the oldest job. */
 DEFINE_EVENT(dsb_queue_event, dsb_timeout,
 	     TP_PROTO(const struct dsb_user_queue *q, u64 seqno),

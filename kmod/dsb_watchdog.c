@@ -14,8 +14,14 @@
  * blocked on a WAIT packet (&dsb_qctx.dep_wait). Waiting for a dependency
  * does not count, as drm_sched starts a job's timeout when its
  * dependencies are met: dependencies are fences, which signal in finite
- * time on their own. A queue's clock starts at the first tick that finds
- * it busy, so the time a queue spent idle never counts.
+ * time on their own. Only time on a hardware slot counts: a tick adds the
+ * time since the previous one only when the engine gave the queue a time
+ * slice in between (&dsb_qctx.runs moved), the queue sits in a DELAY, or
+ * the engine finds nothing to run in it (&dsb_qctx.idle: a lowered
+ * doorbell), so a queue waiting for its turn among many others is never
+ * banned for it.
+ * A queue's clock starts at the first tick that finds it busy, so the
+ * time a queue spent idle never counts.
  *
  * One delayed work per device ticks every %DSB_WATCHDOG_TICK_MS while any
  * of its queues is busy: the submit path arms it, it re-arms itself, and
@@ -26,6 +32,7 @@
  */
 #include <linux/dma-fence.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/workqueue.h>
 
 #include "dsb_engine.h"
@@ -41,9 +48,10 @@ static struct workqueue_struct *dsb_watchdog_wq;
  * One queue at a tick: returns true while it is busy. Engine lock held:
  * the queue is on the engine, and its watchdog fields are the tick's.
  */
-static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long now)
+static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long now,
+				      u64 now_ns)
 {
-	u64 steps = READ_ONCE(q->ctx.steps);
+	u64 steps = READ_ONCE(q->ctx.steps), runs = READ_ONCE(q->ctx.runs);
 
 	lockdep_assert_held(&q->engine->lock);
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
@@ -54,10 +62,18 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 	if (!q->wd_busy || steps != q->wd_steps || READ_ONCE(q->ctx.dep_wait)) {
 		q->wd_busy = true;
 		q->wd_steps = steps;
+		q->wd_runs = runs;
+		q->wd_stalled = 0;
 		q->wd_stamp = now;
 		return true;
 	}
-	if (time_before_eq(now, q->wd_stamp + msecs_to_jiffies(q->timeout_ms)))
+	/* No progress: count the interval only if the queue had slot time in it. */
+	if (runs != q->wd_runs || READ_ONCE(q->ctx.blocked_until) > now_ns ||
+	    READ_ONCE(q->ctx.idle))
+		q->wd_stalled += now - q->wd_stamp;
+	q->wd_runs = runs;
+	q->wd_stamp = now;
+	if (q->wd_stalled <= msecs_to_jiffies(q->timeout_ms))
 		return true;
 	atomic64_inc(&q->ddev->stats.timeouts);
 	trace_dsb_timeout(q, READ_ONCE(q->completed) + 1);
@@ -71,6 +87,7 @@ static void dsb_watchdog_tick(struct work_struct *work)
 	struct dsb_device *ddev = container_of(to_delayed_work(work), struct dsb_device,
 					       watchdog);
 	unsigned long now = jiffies;
+	u64 now_ns = ktime_get_ns();
 	struct dsb_user_queue *q;
 	bool busy = false;
 	unsigned int i;
@@ -82,7 +99,7 @@ static void dsb_watchdog_tick(struct work_struct *work)
 
 		mutex_lock(&eng->lock);
 		list_for_each_entry(q, &eng->queues, engine_node)
-			busy |= dsb_watchdog_check_locked(q, now);
+			busy |= dsb_watchdog_check_locked(q, now, now_ns);
 		mutex_unlock(&eng->lock);
 	}
 	dma_fence_end_signalling(cookie);

@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	7
+#define DRM_DSB_UAPI_VERSION	8
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -306,6 +306,32 @@ struct drm_dsb_bo_info {
  * queue on any mismatch.
  */
 
+/**
+ * DOC: Scheduling
+ *
+ * Each engine has a fixed number of hardware queue slots
+ * (%DRM_DSB_PARAM_HW_SLOTS) and multiplexes any number of queues over them,
+ * round robin: every round, every queue with work is mapped into a slot
+ * (evicting the least recently run one) and runs for one time slice, whose
+ * work budget and length double with its priority (0 low .. 3 realtime;
+ * above %DRM_DSB_QUEUE_PRIORITY_NORMAL needs CAP_SYS_NICE or DRM master). So
+ * no queue starves: a low-priority queue gets at least an eighth of a
+ * realtime queue's share. A queue that blocks (a WAIT on a dependency, a
+ * MEMWAIT, a DELAY) gives up its slot at once.
+ *
+ * The watchdog counts only time a queue spends on a slot without progress:
+ * waiting for its turn among many queues never gets it banned.
+ *
+ * Deadline hints (kernels with dma_fence_ops.set_deadline, 6.3 and later):
+ * a deadline set on a dsb fence (dma_fence_set_deadline(), a syncobj wait
+ * with %DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, SYNC_IOC_SET_DEADLINE on a
+ * sync_file) boosts the queue that will signal it: the kernel writes
+ * &drm_dsb_fence_mem_header.boost_seqno and .boost_until_ns, and until
+ * the job completes or the deadline passes the engine runs that queue
+ * first in each round at the highest priority. A fence that signals after
+ * its deadline is counted as a missed deadline (debugfs, tracepoint).
+ */
+
 /** define DRM_DSB_PACKET_SIZE - size of one ring packet in bytes. */
 #define DRM_DSB_PACKET_SIZE		64
 /** define DRM_DSB_INSTR_SIZE - size of one command-buffer instruction in bytes. */
@@ -445,8 +471,17 @@ struct drm_dsb_fence_mem_header {
 	__u32 state;
 	/** @fault: &enum drm_dsb_fault_kind. */
 	__u32 fault;
+	/**
+	 * @boost_seqno: kernel-written scheduling hint (version 8): while
+	 * @completed is below it and before @boost_until_ns, the engine runs
+	 * the queue first in each round and at the highest priority. Set when
+	 * a deadline is set on one of the queue's fences (see "Scheduling").
+	 */
+	__u64 boost_seqno;
+	/** @boost_until_ns: CLOCK_MONOTONIC end of that boost (version 8). */
+	__u64 boost_until_ns;
 	/** @pad: reserved. */
-	__u64 pad[6];
+	__u64 pad[4];
 };
 
 /**

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/* Copyright (C) 2026 The dsb authors */
+/*
+ * Scheduling when queues outnumber hardware slots (issue 17).
+ *
+ * - A queue that waits for its turn among many busy realtime queues for
+ *   longer than its own watchdog timeout is not banned: only time on a
+ *   slot counts.
+ * - Queues blocked on a MEMWAIT give up their hardware slots.
+ * - On one engine, the same work finishes first at high priority, then
+ *   normal, then low, and every level progresses.
+ * - A deadline hint (SYNC_IOC_SET_DEADLINE on the job's sync_file) boosts
+ *   the job past a flood of background work: it completes in well under
+ *   half the time of the same job without the hint; a deadline that cannot
+ *   be met is counted as missed. Kernels without deadline hints (6.1)
+ *   skip this case.
+ */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <linux/sync_file.h>
+
+#include "vm_suite.h"
+
+#ifndef SYNC_IOC_SET_DEADLINE
+struct sync_set_deadline {
+	uint64_t deadline_ns;
+	uint64_t pad;
+};
+#define SYNC_IOC_SET_DEADLINE	_IOW(SYNC_IOC_MAGIC, 5, struct sync_set_deadline)
+#endif
+
+#define FLOOD_FILES	3	/* a file has at most 64 queues */
+#define FLOOD_PER_FILE	40
+#define FLOOD_QUEUES	(FLOOD_FILES * FLOOD_PER_FILE)	/* 60 per engine: rounds of 100 ms */
+#define FLOOD_FILLS	192
+#define MIB		(1u << 20)
+
+static struct dsb_test_queue flood[FLOOD_QUEUES];
+static struct dsb_test_bo flood_dst[FLOOD_FILES], flood_cmd[FLOOD_FILES];
+static int flood_fd[FLOOD_FILES];
+
+static struct dsb_test_queue queue_prio_on(int f, uint32_t prio, uint32_t timeout_ms)
+{
+	struct drm_dsb_queue_create c = { .priority = prio, .timeout_ms = timeout_ms,
+					  .fence_slots = 8 };
+	struct dsb_test_queue q;
+
+	ck_assert_int_eq(dsb_test_queue_create(f, &c, &q), 0);
+	return q;
+}
+
+static struct dsb_test_queue queue_prio(uint32_t prio, uint32_t timeout_ms)
+{
+	return queue_prio_on(fd, prio, timeout_ms);
+}
+
+/* Every flood queue runs FLOOD_FILLS 1 MiB fills at realtime priority. */
+static void flood_start(void)
+{
+	struct dsb_test_cmdbuf cb;
+	uint64_t seqno;
+
+	for (unsigned int f = 0; f < FLOOD_FILES; f++) {
+		flood_fd[f] = dsb_test_open(0);
+		ck_assert_int_ge(flood_fd[f], 0);
+		ck_assert_int_eq(dsb_test_bo_create(flood_fd[f], MIB, &flood_dst[f]), 0);
+		ck_assert_int_eq(dsb_test_bo_create(flood_fd[f], FLOOD_FILLS * DRM_DSB_INSTR_SIZE,
+						    &flood_cmd[f]), 0);
+		dsb_test_cmd_init(&cb, flood_cmd[f].map, flood_cmd[f].size);
+		for (unsigned int i = 0; i < FLOOD_FILLS; i++)
+			ck_assert_int_eq(dsb_test_cmd_fill(&cb, flood_dst[f].va, i, MIB), 0);
+		for (unsigned int i = 0; i < FLOOD_PER_FILE; i++) {
+			struct dsb_test_queue *q = &flood[f * FLOOD_PER_FILE + i];
+
+			*q = queue_prio_on(flood_fd[f], DRM_DSB_QUEUE_PRIORITY_MAX, 0);
+			ck_assert_int_eq(dsb_test_submit(flood_fd[f], q->id, 0, flood_cmd[f].va,
+							 dsb_test_cmd_len(&cb), NULL, 0, &seqno), 0);
+		}
+	}
+}
+
+/* Every flood queue still active (none was banned); then all go away. */
+static void flood_stop(void)
+{
+	for (unsigned int f = 0; f < FLOOD_FILES; f++) {
+		for (unsigned int i = 0; i < FLOOD_PER_FILE; i++) {
+			struct dsb_test_queue *q = &flood[f * FLOOD_PER_FILE + i];
+			struct drm_dsb_queue_status st;
+
+			ck_assert_int_eq(dsb_test_queue_status(flood_fd[f], q->id, &st), 0);
+			ck_assert_uint_eq(st.state, DRM_DSB_QUEUE_ACTIVE);
+		}
+		close(flood_fd[f]);	/* destroys its queues and BOs */
+	}
+}
+
+/*
+ * A command buffer of @n NOPs and a TIMESTAMP of its end into @ts_va,
+ * after a MEMWAIT for *@gate_va >= 1 when @gate_va is not 0.
+ */
+static uint32_t gated_nops_then_stamp(struct dsb_test_bo *cmd, uint64_t gate_va, uint32_t n,
+				      uint64_t ts_va)
+{
+	struct dsb_test_cmdbuf cb;
+
+	dsb_test_cmd_init(&cb, cmd->map, cmd->size);
+	if (gate_va)
+		ck_assert_int_eq(dsb_test_cmd_memwait(&cb, gate_va, 1, 0), 0);
+	for (uint32_t i = 0; i < n; i++)
+		ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+	ck_assert_int_eq(dsb_test_cmd_timestamp(&cb, ts_va), 0);
+	return dsb_test_cmd_len(&cb);
+}
+
+static uint32_t nops_then_stamp(struct dsb_test_bo *cmd, uint32_t n, uint64_t ts_va)
+{
+	return gated_nops_then_stamp(cmd, 0, n, ts_va);
+}
+
+START_TEST(test_slot_wait_not_banned)
+{
+	struct dsb_test_queue victim;
+	struct dsb_test_bo cmd, ts;
+	struct drm_dsb_queue_status st;
+	uint64_t seqno;
+	uint32_t len;
+	int64_t t0;
+
+	flood_start();
+	/* 5 ms timeout: far below the time between its slices in the flood. */
+	victim = queue_prio(0, 5);
+	ck_assert_int_eq(dsb_test_bo_create(fd, 4096 * DRM_DSB_INSTR_SIZE, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	len = nops_then_stamp(&cmd, 3000, ts.va);
+	t0 = dsb_test_now_ns();
+	ck_assert_int_eq(dsb_test_submit(fd, victim.id, 0, cmd.va, len, NULL, 0, &seqno), 0);
+	ck_assert_int_eq(wait_job(fd, victim.id, seqno), 0);
+	st = status_of(fd, victim.id);
+	ck_assert_uint_eq(st.state, DRM_DSB_QUEUE_ACTIVE);
+	printf("sched: a low-priority job of 3000 steps behind %u realtime floods took %lld ms "
+	       "with a 5 ms watchdog, not banned\n", FLOOD_QUEUES,
+	       (long long)((dsb_test_now_ns() - t0) / MS_NS));
+	flood_stop();
+	dsb_test_queue_destroy(fd, &victim);
+}
+END_TEST
+
+static int count_unmapped_queues(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f;
+
+	for (int minor = 0; minor < 256; minor++) {
+		char path[96];
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%d/dsb_queues", minor);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			n += strstr(line, ": engine ") && strstr(line, " hw slot -1 ");
+		fclose(f);
+		break;
+	}
+	return n;
+}
+
+START_TEST(test_blocked_queues_yield_slots)
+{
+	enum { N = 12 };	/* more than the 2 x 4 hardware slots */
+	struct dsb_test_queue q[N];
+	struct dsb_test_bo gate, cmd;
+	struct dsb_test_cmdbuf cb;
+	long long yields[2];
+	uint64_t seqno[N];
+
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &gate), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
+	dsb_test_cmd_init(&cb, cmd.map, cmd.size);
+	ck_assert_int_eq(dsb_test_cmd_memwait(&cb, gate.va, 1, 0), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "slot_yields", &yields[0]), 0);
+	for (int i = 0; i < N; i++) {
+		q[i] = queue_new(fd, 64, 8, 0);
+		ck_assert_int_eq(dsb_test_submit(fd, q[i].id, 0, cmd.va, dsb_test_cmd_len(&cb),
+						 NULL, 0, &seqno[i]), 0);
+	}
+	/* All blocked: none holds a slot once it has had its look. */
+	for (int tries = 0; tries < 200 && count_unmapped_queues() < N; tries++)
+		usleep(5000);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "slot_yields", &yields[1]), 0);
+	printf("sched: %d MEMWAIT-blocked queues, %d without a slot, %lld slots given up\n", N,
+	       count_unmapped_queues(), yields[1] - yields[0]);
+	ck_assert_int_eq(count_unmapped_queues(), N);
+	ck_assert_int_ge(yields[1] - yields[0], N);
+	*(volatile uint64_t *)gate.map = 1;
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(wait_job(fd, q[i].id, seqno[i]), 0);
+		dsb_test_queue_destroy(fd, &q[i]);
+	}
+	dsb_test_bo_destroy(fd, &cmd);
+	dsb_test_bo_destroy(fd, &gate);
+}
+END_TEST
+
+START_TEST(test_priority_order)
+{
+	/* Created alternately on the two engines: 0, 2, 4 share engine 0. */
+	struct dsb_test_queue q[6];
+	struct dsb_test_bo cmd[3], ts;
+	uint64_t seqno[3], t[3];
+	const uint32_t prio[3] = { 0, 1, 2 };	/* low, normal, high */
+
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	for (int i = 0; i < 6; i++)
+		q[i] = queue_prio(i % 2 ? 0 : prio[i / 2], 0);
+	/* All three start together, when the gate word (ts[3]) opens. */
+	for (int k = 0; k < 3; k++) {
+		uint32_t len;
+
+		ck_assert_int_eq(dsb_test_bo_create(fd, 20100 * DRM_DSB_INSTR_SIZE, &cmd[k]), 0);
+		len = gated_nops_then_stamp(&cmd[k], ts.va + 24, 20000, ts.va + 8 * k);
+		ck_assert_int_eq(dsb_test_submit(fd, q[2 * k].id, 0, cmd[k].va, len, NULL, 0,
+						 &seqno[k]), 0);
+	}
+	usleep(20000);
+	__atomic_store_n(&((uint64_t *)ts.map)[3], 1, __ATOMIC_RELEASE);
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(wait_job(fd, q[2 * k].id, seqno[k]), 0);
+		t[k] = ((volatile uint64_t *)ts.map)[k];
+	}
+	printf("sched: 20000 steps each on one engine: high done %lld us before normal, "
+	       "normal %lld us before low\n", (long long)(t[1] - t[2]) / 1000,
+	       (long long)(t[0] - t[1]) / 1000);
+	ck_assert_msg(t[2] < t[1] && t[1] < t[0], "completion order high %llu normal %llu low %llu",
+		      (unsigned long long)t[2], (unsigned long long)t[1], (unsigned long long)t[0]);
+	for (int i = 0; i < 6; i++)
+		dsb_test_queue_destroy(fd, &q[i]);
+	for (int k = 0; k < 3; k++)
+		dsb_test_bo_destroy(fd, &cmd[k]);
+	dsb_test_bo_destroy(fd, &ts);
+}
+END_TEST
+
+/* Time one low-priority job behind the flood, with or without a deadline. */
+static int64_t timed_job(struct dsb_test_queue *q, struct dsb_test_bo *cmd, uint32_t len,
+			 int64_t deadline_in_ns, int *set_ret)
+{
+	struct drm_dsb_sync_op sig;
+	uint32_t so = syncobj_new(fd);
+	uint64_t seqno;
+	int64_t t0;
+	int sfd;
+
+	sig = sync_signal(so);
+	t0 = dsb_test_now_ns();
+	ck_assert_int_eq(dsb_test_submit(fd, q->id, 0, cmd->va, len, &sig, 1, &seqno), 0);
+	*set_ret = 0;
+	if (deadline_in_ns) {
+		struct sync_set_deadline d = { .deadline_ns = (uint64_t)(t0 + deadline_in_ns) };
+
+		ck_assert_int_eq(drmSyncobjExportSyncFile(fd, so, &sfd), 0);
+		*set_ret = ioctl(sfd, SYNC_IOC_SET_DEADLINE, &d) ? -errno : 0;
+		close(sfd);
+	}
+	ck_assert_int_eq(wait_job(fd, q->id, seqno), 0);
+	drmSyncobjDestroy(fd, so);
+	return dsb_test_now_ns() - t0;
+}
+
+START_TEST(test_deadline_boost)
+{
+	struct dsb_test_queue q;
+	struct dsb_test_bo cmd, ts;
+	long long hints[2], misses[2];
+	int64_t plain, hinted;
+	uint32_t len;
+	int ret;
+
+	flood_start();
+	q = queue_prio(0, 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, 2100 * DRM_DSB_INSTR_SIZE, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	len = nops_then_stamp(&cmd, 2000, ts.va);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[0]), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_misses", &misses[0]), 0);
+	plain = timed_job(&q, &cmd, len, 0, &ret);
+	hinted = timed_job(&q, &cmd, len, 5 * SEC_NS, &ret);
+	if (ret == -ENOTTY || ret == -EINVAL) {
+		/* No SYNC_IOC_SET_DEADLINE (before 6.3): nothing to boost. */
+		printf("sched: no deadline hints on this kernel (%s), skipped\n", strerror(-ret));
+		goto out;
+	}
+	ck_assert_int_eq(ret, 0);
+	/* A deadline 1 ms away cannot be met by 2000 steps behind the flood. */
+	timed_job(&q, &cmd, len, MS_NS, &ret);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[1]), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_misses", &misses[1]), 0);
+	printf("sched: behind %u realtime floods, a low-priority job took %lld ms, "
+	       "with a deadline hint %lld ms: ratio %.2f; hints %lld, missed %lld\n",
+	       FLOOD_QUEUES, (long long)(plain / MS_NS), (long long)(hinted / MS_NS),
+	       (double)hinted / (double)plain, hints[1] - hints[0], misses[1] - misses[0]);
+	ck_assert_int_eq(hints[1] - hints[0], 2);
+	ck_assert_int_eq(misses[1] - misses[0], 1);
+	ck_assert_msg(hinted * 2 <= plain, "hinted %lld ns, plain %lld ns",
+		      (long long)hinted, (long long)plain);
+out:
+	flood_stop();
+	dsb_test_queue_destroy(fd, &q);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sched");
+	TCase *tc = tcase_new(s, "sched", 300);
+
+	vm_fixture(tc, NULL);
+	tcase_add_test(tc, test_slot_wait_not_banned);
+	tcase_add_test(tc, test_blocked_queues_yield_slots);
+	tcase_add_test(tc, test_priority_order);
+	tcase_add_test(tc, test_deadline_boost);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
+}
