@@ -1326,6 +1326,169 @@ static void bench_scaling(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Scheduling: oversubscribed slots, deadline hints (issue 17)         */
+/* ------------------------------------------------------------------ */
+
+#define OVERSUB_MAX	32
+
+/* @nq queues in one thread, NOP jobs round robin, batches of 16 each. */
+static int oversub_run(unsigned int nq, uint64_t total)
+{
+	static struct dsb_queue qs[OVERSUB_MAX];
+	uint64_t sent[OVERSUB_MAX] = { 0 }, seen = 0, per = total / nq;
+	char name[48];
+	int64_t t0;
+
+	for (unsigned int i = 0; i < nq; i++)
+		if (queue_big(&qs[i], 0))
+			return -1;
+	t0 = now_ns();
+	while (seen < per * nq) {
+		for (unsigned int i = 0; i < nq; i++) {
+			struct drm_dsb_cqe *cqe;
+			struct drm_dsb_sqe *sqe;
+			unsigned int k = 0;
+			int ret;
+
+			while (k < 16 && sent[i] < per && (sqe = dsb_get_sqe(&qs[i]))) {
+				dsb_prep_exec(sqe, cmdbo.va, DRM_DSB_INSTR_SIZE);
+				dsb_sqe_set_data64(sqe, sent[i]++);
+				k++;
+			}
+			ret = k ? dsb_submit(&qs[i]) : 0;
+			CHECK(ret >= 0, "oversub submit: %s", strerror(-ret));
+			while (dsb_peek_cqe(&qs[i], &cqe) == 0) {
+				CHECK(cqe->error == 0, "oversub job error %d", cqe->error);
+				CHECK(dsb_cqe_seen(&qs[i], cqe) == 0, "oversub dsb_cqe_seen");
+				seen++;
+			}
+		}
+	}
+	snprintf(name, sizeof(name), "oversub_%u_jobs_per_s", nq);
+	res_add_unit(name, (double)seen * 1e9 / (double)(now_ns() - t0), "jobs/s",
+		     "NOP jobs, one thread round robin over the queues, batches of 16");
+	jobs_done += seen;
+	for (unsigned int i = 0; i < nq; i++)
+		dsb_queue_exit(&qs[i]);
+	return 0;
+}
+
+/* One low-priority job of @nops NOPs, timed, with or without a deadline. */
+static int64_t deadline_job(struct dsb_queue *q, struct dsb_bo *cmd, uint32_t nops,
+			    bool hint)
+{
+	uint32_t so;
+	struct drm_dsb_sync_op sig = { .flags = DRM_DSB_SYNC_OP_SIGNAL };
+	struct drm_dsb_job job = {
+		.queue_id = q->queue_id, .slot = 0, .cmd_va = cmd->va,
+		.cmd_len = nops * DRM_DSB_INSTR_SIZE,
+		.syncs = { .stride = sizeof(sig), .count = 1, .array = (uintptr_t)&sig },
+	};
+	struct drm_dsb_submit sub = {
+		.jobs = { .stride = sizeof(job), .count = 1, .array = (uintptr_t)&job },
+	};
+	struct { uint64_t deadline_ns, pad; } d;
+	int64_t t0;
+	int sfd;
+
+	if (drmSyncobjCreate(dev.fd, 0, &so))
+		return -1;
+	sig.handle = so;
+	t0 = now_ns();
+	if (drmIoctl(dev.fd, DRM_IOCTL_DSB_SUBMIT, &sub))
+		return -1;
+	if (hint) {
+		d.deadline_ns = (uint64_t)t0 + 5000000000ull;
+		d.pad = 0;
+		/* SYNC_IOC_SET_DEADLINE, since 6.3. */
+		if (drmSyncobjExportSyncFile(dev.fd, so, &sfd) ||
+		    ioctl(sfd, _IOW('>', 5, typeof(d)), &d))
+			t0 = -2;
+		close(sfd);
+	}
+	if (drmSyncobjWait(dev.fd, &so, 1, INT64_MAX, 0, NULL))
+		return -1;
+	drmSyncobjDestroy(dev.fd, so);
+	jobs_done++;
+	return t0 < 0 ? t0 : now_ns() - t0;
+}
+
+static void bench_sched(void)
+{
+	enum { FLOODS = 16, FILLS = 64, NOPS = 1000 };
+	static struct dsb_queue flood[FLOODS], q;
+	struct dsb_queue_params lowp = { .priority = 0, .fence_slots = 8 };
+	struct dsb_queue_params rtp = { .priority = DRM_DSB_QUEUE_PRIORITY_MAX, .fence_slots = 8 };
+	struct dsb_bo fcmd, dst, ncmd;
+	int64_t plain, hinted;
+	uint64_t slots = 4, engines = 2;
+
+	dsb_get_param(&dev, DRM_DSB_PARAM_HW_SLOTS, &slots);
+	dsb_get_param(&dev, DRM_DSB_PARAM_NUM_ENGINES, &engines);
+	printf("== scheduling: %" PRIu64 " engines x %" PRIu64 " slots; then a deadline hint"
+	       " behind %d realtime floods\n", engines, slots, FLOODS);
+	if (engines * slots * 4 > OVERSUB_MAX ||
+	    oversub_run((unsigned int)(engines * slots), 8192ull * scale) ||
+	    oversub_run((unsigned int)(engines * slots * 4), 8192ull * scale))
+		return;
+
+	if (dsb_bo_create(&dev, 1u << 20, &dst) || dsb_bo_create(&dev, FILLS * 32, &fcmd) ||
+	    dsb_bo_create(&dev, NOPS * 32, &ncmd)) {
+		fail("sched BOs");
+		return;
+	}
+	memset(ncmd.map, 0, NOPS * 32);	/* NOPs */
+	for (int i = 0; i < FILLS; i++) {
+		struct drm_dsb_instr *in = (struct drm_dsb_instr *)fcmd.map + i;
+
+		memset(in, 0, sizeof(*in));
+		in->op = DRM_DSB_OP_FILL;
+		in->a = dst.va;
+		in->c = 1u << 20;
+	}
+	if (dsb_queue_init(&dev, &q, &lowp)) {
+		fail("sched queue");
+		return;
+	}
+	plain = deadline_job(&q, &ncmd, NOPS, false);	/* idle, warm */
+	for (int i = 0; i < FLOODS; i++) {
+		struct drm_dsb_sqe *sqe;
+
+		if (dsb_queue_init(&dev, &flood[i], &rtp) || !(sqe = dsb_get_sqe(&flood[i]))) {
+			fail("flood queue %d", i);
+			return;
+		}
+		dsb_prep_exec(sqe, fcmd.va, FILLS * 32);
+		dsb_submit(&flood[i]);
+	}
+	plain = deadline_job(&q, &ncmd, NOPS, false);
+	hinted = deadline_job(&q, &ncmd, NOPS, true);
+	for (int i = 0; i < FLOODS; i++) {
+		struct drm_dsb_cqe *cqe;
+
+		if (dsb_wait_cqe(&flood[i], &cqe) == 0 && cqe->error == 0) {
+			dsb_cqe_seen(&flood[i], cqe);
+			jobs_done++;
+		}
+		dsb_queue_exit(&flood[i]);
+	}
+	dsb_queue_exit(&q);
+	dsb_bo_destroy(&dev, &ncmd);
+	dsb_bo_destroy(&dev, &fcmd);
+	dsb_bo_destroy(&dev, &dst);
+	if (plain < 0 || hinted == -1) {
+		fail("deadline jobs");
+		return;
+	}
+	res_add("deadline_plain", (double)plain, "low-priority 1000-NOP job behind the floods");
+	if (hinted > 0)
+		res_add("deadline_hinted", (double)hinted,
+			"the same job with a deadline hint (SYNC_IOC_SET_DEADLINE)");
+	else
+		printf("   no deadline hints on this kernel\n");
+}
+
+/* ------------------------------------------------------------------ */
 /* Ratios                                                              */
 /* ------------------------------------------------------------------ */
 
@@ -1524,6 +1687,7 @@ int main(int argc, char **argv)
 		snprintf(lat_suffix, sizeof(lat_suffix), "_shared");
 		bench_latency();
 		bench_scaling();
+		bench_sched();
 	}
 	res_finish();
 	if (ncpus > 1)
@@ -1552,6 +1716,10 @@ int main(int argc, char **argv)
 			{ "wake_wait_ioctl p50 / eventfd_rtt p50", "wake_wait_ioctl", "eventfd_rtt", 1.0 },
 			{ "wake_uring p50 / eventfd_rtt p50", "wake_uring", "eventfd_rtt", 1.0 },
 			{ "wake_poll p50 / eventfd_rtt p50", "wake_poll", "eventfd_rtt", 0.25 },
+			{ "4x slots of queues / as many as slots, jobs/s", "oversub_32_jobs_per_s",
+			  "oversub_8_jobs_per_s", 0.9, true },
+			{ "deadline-hinted / plain completion, under load", "deadline_hinted",
+			  "deadline_plain", 0.5 },
 			{ "64 queues / 1 queue, jobs per busy CPU", "queues_64_per_cpu",
 			  "queues_1_per_cpu", 0.8, true },
 			{ "64 queues / 1 queue, aggregate jobs/s", "queues_64_jobs_per_s",
