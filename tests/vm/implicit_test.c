@@ -20,65 +20,19 @@
  *   the live counters where they were.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <linux/dma-buf.h>
 
-#include "vm_suite.h"
+#include "vgem.h"
 
-/* From include/uapi/drm/vgem_drm.h (not shipped by libdrm). */
-#define DRM_VGEM_FENCE_ATTACH	0x1
-#define DRM_VGEM_FENCE_SIGNAL	0x2
-struct drm_vgem_fence_attach {
-	uint32_t handle;
-	uint32_t flags;
-	uint32_t out_fence;
-	uint32_t pad;
-};
-#define VGEM_FENCE_WRITE	0x1
-struct drm_vgem_fence_signal {
-	uint32_t fence;
-	uint32_t flags;
-};
-#define DRM_IOCTL_VGEM_FENCE_ATTACH \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VGEM_FENCE_ATTACH, struct drm_vgem_fence_attach)
-#define DRM_IOCTL_VGEM_FENCE_SIGNAL \
-	DRM_IOW(DRM_COMMAND_BASE + DRM_VGEM_FENCE_SIGNAL, struct drm_vgem_fence_signal)
-
-#define BUF_BYTES	4096u
 #define SHORT_NS	(50 * MS_NS)
 
-static int vfd = -1;
 static struct arena ar;
 /* Two queues from vm_fixture(). */
 #define q	fx_queue[0]
 #define q2	fx_queue[1]
 static struct dsb_test_bo gate;	/* a MEMWAIT word that holds jobs back */
-
-static int open_vgem(void)
-{
-	for (int i = 0; i < 16; i++) {
-		char path[64];
-		drmVersionPtr v;
-		int f, is;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		f = open(path, O_RDWR | O_CLOEXEC);
-		if (f < 0)
-			continue;
-		v = drmGetVersion(f);
-		is = v && v->name && !strcmp(v->name, "vgem");
-		if (v)
-			drmFreeVersion(v);
-		if (is)
-			return f;
-		close(f);
-	}
-	return -1;
-}
 
 /* After vm_setup(): vgem, command buffers, the gate word. */
 static void setup(void)
@@ -124,59 +78,6 @@ static uint64_t submit_bos_ok(int f, uint32_t qid, uint32_t slot, uint64_t va,
 
 	ck_assert_msg(ret == 0, "submit with %u buffers: %s", nbos, strerror(-ret));
 	return seqno;
-}
-
-/* A vgem buffer imported into dsb: handles in both, its dma-buf fd. */
-struct shared {
-	uint32_t vhandle, handle;
-	uint64_t va;
-	int dmabuf;
-	void *map;
-};
-
-static struct shared vgem_shared(void)
-{
-	struct drm_mode_create_dumb dumb = { .width = BUF_BYTES / 4, .height = 1, .bpp = 32 };
-	struct drm_mode_map_dumb md = { 0 };
-	struct drm_dsb_bo_info info = { 0 };
-	struct shared s;
-
-	ck_assert_int_eq(dsb_test_ioctl(vfd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb), 0);
-	s.vhandle = dumb.handle;
-	ck_assert_int_eq(drmPrimeHandleToFD(vfd, s.vhandle, DRM_CLOEXEC | DRM_RDWR, &s.dmabuf), 0);
-	ck_assert_int_eq(drmPrimeFDToHandle(fd, s.dmabuf, &s.handle), 0);
-	info.handle = s.handle;
-	ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_BO_INFO, &info), 0);
-	s.va = info.va;
-	md.handle = s.vhandle;
-	ck_assert_int_eq(dsb_test_ioctl(vfd, DRM_IOCTL_MODE_MAP_DUMB, &md), 0);
-	s.map = mmap(NULL, BUF_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, vfd, md.offset);
-	ck_assert_ptr_ne(s.map, MAP_FAILED);
-	return s;
-}
-
-static void shared_free(struct shared *s)
-{
-	munmap(s->map, BUF_BYTES);
-	close(s->dmabuf);
-	dsb_test_gem_close(fd, s->handle);
-	dsb_test_gem_close(vfd, s->vhandle);
-}
-
-static uint32_t vgem_attach(uint32_t vhandle, bool write, int *ret)
-{
-	struct drm_vgem_fence_attach at = { .handle = vhandle,
-					    .flags = write ? VGEM_FENCE_WRITE : 0 };
-
-	*ret = dsb_test_ioctl(vfd, DRM_IOCTL_VGEM_FENCE_ATTACH, &at);
-	return at.out_fence;
-}
-
-static void vgem_signal(uint32_t fence)
-{
-	struct drm_vgem_fence_signal sig = { .fence = fence };
-
-	ck_assert_int_eq(dsb_test_ioctl(vfd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig), 0);
 }
 
 /* Job still running after SHORT_NS: WAIT times out. */
