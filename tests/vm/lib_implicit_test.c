@@ -100,6 +100,18 @@ static void submit_copy(struct dsb_queue *q, uint64_t src_va, uint32_t list)
 	ck_assert_int_eq(dsb_submit(q), 1);
 }
 
+/* A queue with @flags, the vgem buffer's list, the copy job submitted. */
+static uint32_t queue_and_copy(struct dsb_queue *q, uint32_t flags, const struct shared *s)
+{
+	struct dsb_queue_params p = { .flags = flags, .fence_slots = 16 };
+	uint32_t list;
+
+	ck_assert_int_eq(dsb_queue_init(&dev, q, &p), 0);
+	list = list_new(s);
+	submit_copy(q, s->va, list);
+	return list;
+}
+
 /* The job's CQE: its error, after the CQE is consumed. */
 static int32_t reap(struct dsb_queue *q, int64_t timeout_ns)
 {
@@ -121,16 +133,13 @@ static int32_t reap(struct dsb_queue *q, int64_t timeout_ns)
  */
 static void vgem_then_queue(uint32_t flags)
 {
-	struct dsb_queue_params p = { .flags = flags, .fence_slots = 16 };
 	struct drm_dsb_cqe *cqe;
 	struct dsb_queue q;
 	struct shared s;
 	uint32_t fence, list;
 
 	s = vgem_writing(&fence);
-	ck_assert_int_eq(dsb_queue_init(&dev, &q, &p), 0);
-	list = list_new(&s);
-	submit_copy(&q, s.va, list);
+	list = queue_and_copy(&q, flags, &s);
 	ck_assert_int_eq(dsb_bo_list_destroy(&dev, list), 0);
 	ck_assert_int_eq(dsb_bo_list_destroy(&dev, list), -ENOENT);
 
@@ -197,15 +206,12 @@ END_TEST
 /* A DSB_QUEUE_EXPLICIT_SYNC queue runs the same job at once. */
 START_TEST(test_explicit_sync_queue_does_not_wait)
 {
-	struct dsb_queue_params p = { .flags = DSB_QUEUE_EXPLICIT_SYNC, .fence_slots = 16 };
 	struct dsb_queue q;
 	struct shared s;
 	uint32_t fence, list;
 
 	s = vgem_writing(&fence);
-	ck_assert_int_eq(dsb_queue_init(&dev, &q, &p), 0);
-	list = list_new(&s);
-	submit_copy(&q, s.va, list);
+	list = queue_and_copy(&q, DSB_QUEUE_EXPLICIT_SYNC, &s);
 	ck_assert_int_eq(reap(&q, LIB_WAIT_NS), 0);
 	assert_dst(0x11);	/* ran before vgem was done */
 	vgem_signal(fence);
