@@ -25,7 +25,7 @@ SHELL := /bin/bash
 DSB_KVERS ?= 6.1 6.12
 # Static programs `make demo` runs in the VM, in order; append to it.
 DEMO_PROGS := tests/build/demo/demo $(addprefix lib/examples/,hello mesa_style \
-	throughput uring_fences) tests/build/demo/dsbctl_view
+	throughput uring_fences implicit_vgem) tests/build/demo/dsbctl_view
 DEMO_KVER ?= 6.1
 # VM tests that are also run under fault injection in the debug lane.
 FI_TESTS := bo_test fi_submit_test

@@ -201,7 +201,16 @@ static void dsb_gem_close(struct dsb_device *dev, uint32_t handle)
 
 int dsb_bo_create(struct dsb_device *dev, uint64_t size, struct dsb_bo *bo)
 {
-	struct drm_dsb_bo_create c = { .size = size };
+	return dsb_bo_create_flags(dev, size, 0, bo);
+}
+
+/**
+ * dsb_bo_create_flags() - dsb_bo_create() with DSB_BO_* flags
+ */
+int dsb_bo_create_flags(struct dsb_device *dev, uint64_t size, uint32_t flags,
+			struct dsb_bo *bo)
+{
+	struct drm_dsb_bo_create c = { .size = size, .flags = flags };
 	int ret;
 
 	memset(bo, 0, sizeof(*bo));
@@ -275,6 +284,43 @@ err_close:
 	dsb_gem_close(dev, p.handle);
 	memset(bo, 0, sizeof(*bo));
 	return ret;
+}
+
+/**
+ * dsb_bo_list_create() - DRM_IOCTL_DSB_BO_LIST_CREATE: a buffer list for SQEs
+ */
+int dsb_bo_list_create(struct dsb_device *dev,
+		       const struct drm_dsb_bo_ref *bos, unsigned int count,
+		       uint32_t *list_id)
+{
+	struct drm_dsb_bo_list_create c = {
+		.bos = {
+			.stride = sizeof(*bos),
+			.count = count,
+			.array = (uint64_t)(uintptr_t)bos,
+		},
+	};
+	int ret;
+
+	if (!list_id || !bos || !count || count > DRM_DSB_MAX_JOB_BOS)
+		return -EINVAL;
+	*list_id = 0;
+	ret = dsb_ioctl(dev->fd, DRM_IOCTL_DSB_BO_LIST_CREATE, &c);
+	if (!ret)
+		*list_id = c.list_id;
+	return ret;
+}
+
+/**
+ * dsb_bo_list_destroy() - DRM_IOCTL_DSB_BO_LIST_DESTROY
+ */
+int dsb_bo_list_destroy(struct dsb_device *dev, uint32_t list_id)
+{
+	struct drm_dsb_bo_list_destroy d = { .list_id = list_id };
+
+	if (!list_id)
+		return -EINVAL;
+	return dsb_ioctl(dev->fd, DRM_IOCTL_DSB_BO_LIST_DESTROY, &d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -414,7 +460,7 @@ static int dsb_queue_create(struct dsb_device *dev,
 			    const struct dsb_queue_params *p,
 			    struct drm_dsb_queue_create *c)
 {
-	if ((p->flags & ~(DSB_QUEUE_RING_READONLY | DSB_QUEUE_LIB_FLAGS)) ||
+	if ((p->flags & ~(DSB_QUEUE_KERNEL_FLAGS | DSB_QUEUE_LIB_FLAGS)) ||
 	    p->resv[0] || p->resv[1])
 		return -EINVAL;
 	c->flags = p->flags & ~DSB_QUEUE_LIB_FLAGS;

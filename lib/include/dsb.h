@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define LIBDSB_VERSION_MAJOR	1
-#define LIBDSB_VERSION_MINOR	0
+#define LIBDSB_VERSION_MINOR	1
 
 /** Timeout value meaning "wait forever". */
 #define DSB_TIMEOUT_INFINITE	INT64_MAX
@@ -71,11 +71,27 @@ int dsb_device_from_fd(struct dsb_device *dev, int fd);
 void dsb_device_close(struct dsb_device *dev);
 int dsb_get_param(struct dsb_device *dev, uint32_t param, uint64_t *value);
 
+/* dsb_bo_create_flags() flags */
+/* Jobs naming the buffer skip implicit sync (DRM_DSB_BO_NO_IMPLICIT_SYNC). */
+#define DSB_BO_NO_IMPLICIT_SYNC		DRM_DSB_BO_NO_IMPLICIT_SYNC
+
 int dsb_bo_create(struct dsb_device *dev, uint64_t size, struct dsb_bo *bo);
+int dsb_bo_create_flags(struct dsb_device *dev, uint64_t size, uint32_t flags,
+			struct dsb_bo *bo);
 int dsb_bo_destroy(struct dsb_device *dev, struct dsb_bo *bo);
 int dsb_bo_export_fd(struct dsb_device *dev, const struct dsb_bo *bo,
 		     int *fd);
 int dsb_bo_import_fd(struct dsb_device *dev, int fd, struct dsb_bo *bo);
+
+/*
+ * Buffer lists (implicit synchronization, uAPI version 7): the buffers a
+ * job reads and writes, named by an SQE (dsb_sqe_set_bo_list()) or inline
+ * in a struct drm_dsb_job (dsb_job_set_bos()).
+ */
+int dsb_bo_list_create(struct dsb_device *dev,
+		       const struct drm_dsb_bo_ref *bos, unsigned int count,
+		       uint32_t *list_id);
+int dsb_bo_list_destroy(struct dsb_device *dev, uint32_t list_id);
 
 /* ------------------------------------------------------------------ */
 /* Mesa path: the job ioctl and syncobjs                               */
@@ -83,6 +99,16 @@ int dsb_bo_import_fd(struct dsb_device *dev, int fd, struct dsb_bo *bo);
 
 int dsb_submit_jobs(struct dsb_device *dev, struct drm_dsb_job *jobs,
 		    uint32_t count, uint32_t *bad_job);
+
+/** dsb_job_set_bos() - name the buffers a SUBMIT job reads and writes */
+static inline void dsb_job_set_bos(struct drm_dsb_job *job,
+				   const struct drm_dsb_bo_ref *bos,
+				   uint32_t count)
+{
+	job->bos.stride = sizeof(*bos);
+	job->bos.count = count;
+	job->bos.array = (uint64_t)(uintptr_t)bos;
+}
 int dsb_syncobj_create(struct dsb_device *dev, uint32_t flags,
 		       uint32_t *handle);
 int dsb_syncobj_destroy(struct dsb_device *dev, uint32_t handle);
@@ -105,6 +131,12 @@ int dsb_syncobj_import_sync_file(struct dsb_device *dev, uint32_t handle,
 /* dsb_queue_params::flags */
 /* Map the ring read-only (DRM_DSB_QUEUE_RING_READONLY). */
 #define DSB_QUEUE_RING_READONLY		DRM_DSB_QUEUE_RING_READONLY
+/* Jobs ignore implicit sync, buffer lists are only checked
+ * (DRM_DSB_QUEUE_EXPLICIT_SYNC). */
+#define DSB_QUEUE_EXPLICIT_SYNC		DRM_DSB_QUEUE_EXPLICIT_SYNC
+/* The flags passed to DRM_IOCTL_DSB_QUEUE_CREATE. */
+#define DSB_QUEUE_KERNEL_FLAGS		(DSB_QUEUE_RING_READONLY | \
+					 DSB_QUEUE_EXPLICIT_SYNC)
 /* Submit and block through a private io_uring instead of ioctls. */
 #define DSB_QUEUE_IO_URING		(1u << 16)
 /* Never spin before blocking in waits. */
@@ -383,6 +415,19 @@ static inline int dsb_prep_signal_timeline(struct drm_dsb_sqe *sqe,
 {
 	return dsb__prep_sync(sqe, DRM_DSB_SYNC_OP_SIGNAL |
 			      DRM_DSB_SYNC_OP_TIMELINE, handle, point);
+}
+
+/**
+ * dsb_sqe_set_bo_list() - name the buffer list of the job (0: none)
+ *
+ * The job waits for the fences of the list's buffers and adds its own
+ * (implicit synchronization); the list must stay alive until the SQE is
+ * consumed by dsb_submit().
+ */
+static inline void dsb_sqe_set_bo_list(struct drm_dsb_sqe *sqe,
+				       uint32_t list_id)
+{
+	sqe->bo_list = list_id;
 }
 
 static inline void dsb_sqe_set_data(struct drm_dsb_sqe *sqe, void *data)

@@ -3,7 +3,9 @@
 /*
  * dsb_bench: submission cost, batching curve, io_uring vs ioctl, the
  * pure-userspace limit, a vgem peer, wake latency and queue scaling,
- * measured side by side in one run (issue 9). Runs in the VM as root.
+ * measured side by side in one run (issue 9); the cost of implicit sync
+ * per job with 0, 1 and 8 shared buffers (issue 14). Runs in the VM as
+ * root.
  *
  *   dsb_bench [-s scale] [-r reps]
  *
@@ -443,55 +445,70 @@ static void bench_siphash(void)
 /* 2. One DRM_IOCTL_DSB_SUBMIT per job                                 */
 /* ------------------------------------------------------------------ */
 
+/*
+ * One timed window of WINDOW jobs, one DRM_IOCTL_DSB_SUBMIT each, on fence
+ * slots 0..WINDOW-1, each job naming @nbos buffers of @bos (implicit
+ * sync); checks that all ran. Returns ns per job, or -1.
+ */
+static double submit_window(struct dsb_queue *q, const struct drm_dsb_bo_ref *bos,
+			    uint32_t nbos, const char *tag)
+{
+	static uint64_t seq[WINDOW];
+	int64_t t = now_ns();
+
+	for (uint32_t i = 0; i < WINDOW; i++) {
+		struct drm_dsb_job job = {
+			.queue_id = q->queue_id,
+			.slot = i,
+			.cmd_va = cmdbo.va,
+			.cmd_len = DRM_DSB_INSTR_SIZE,
+		};
+		struct drm_dsb_submit s = {
+			.jobs = { .stride = sizeof(job), .count = 1,
+				  .array = (uintptr_t)&job },
+		};
+
+		if (nbos)
+			dsb_job_set_bos(&job, bos, nbos);
+		if (ioctl(dev.fd, DRM_IOCTL_DSB_SUBMIT, &s)) {
+			fail("%s: SUBMIT job %u: %s", tag, i, strerror(errno));
+			return -1;
+		}
+		seq[i] = job.seqno;
+	}
+	t = now_ns() - t;
+	if (!drain(q, seq[WINDOW - 1])) {
+		fail("%s: jobs did not complete", tag);
+		return -1;
+	}
+	for (uint32_t i = 0; i < WINDOW; i++) {
+		if (q->fence_slots[i].seqno != seq[i] || q->fence_slots[i].error ||
+		    (i && seq[i] != seq[i - 1] + 1)) {
+			fail("%s: slot %u seqno %" PRIu64 " error %d, expected %" PRIu64,
+			     tag, i, (uint64_t)q->fence_slots[i].seqno,
+			     q->fence_slots[i].error, seq[i]);
+			return -1;
+		}
+	}
+	jobs_done += WINDOW;
+	return (double)t / WINDOW;
+}
+
 static int bench_submit_ioctl(void)
 {
 	struct dsb_queue q;
-	static uint64_t seq[WINDOW];
 	double v[16];
-	int ret;
 
 	printf("== one SUBMIT ioctl per job\n");
 	if (queue_big(&q, 0))
 		return -1;
 	for (int r = -1; r < reps; r++) {	/* r = -1: warm-up */
-		int64_t t = now_ns();
+		double x = submit_window(&q, NULL, 0, "SUBMIT");
 
-		for (uint32_t i = 0; i < WINDOW; i++) {
-			struct drm_dsb_job job = {
-				.queue_id = q.queue_id,
-				.slot = i,
-				.cmd_va = cmdbo.va,
-				.cmd_len = DRM_DSB_INSTR_SIZE,
-			};
-			struct drm_dsb_submit s = {
-				.jobs = { .stride = sizeof(job), .count = 1,
-					  .array = (uintptr_t)&job },
-			};
-
-			if (ioctl(dev.fd, DRM_IOCTL_DSB_SUBMIT, &s)) {
-				ret = -errno;
-				fail("SUBMIT job %u: %s", i, strerror(-ret));
-				goto out;
-			}
-			seq[i] = job.seqno;
-		}
-		t = now_ns() - t;
-		if (r >= 0)
-			v[r] = (double)t / WINDOW;
-		if (!drain(&q, seq[WINDOW - 1])) {
-			fail("SUBMIT: jobs did not complete");
+		if (x < 0)
 			goto out;
-		}
-		for (uint32_t i = 0; i < WINDOW; i++) {
-			if (q.fence_slots[i].seqno != seq[i] || q.fence_slots[i].error ||
-			    (i && seq[i] != seq[i - 1] + 1)) {
-				fail("SUBMIT: slot %u seqno %" PRIu64 " error %d, expected %" PRIu64,
-				     i, (uint64_t)q.fence_slots[i].seqno,
-				     q.fence_slots[i].error, seq[i]);
-				goto out;
-			}
-		}
-		jobs_done += WINDOW;
+		if (r >= 0)
+			v[r] = x;
 	}
 	res_add("submit_ioctl_per_job", median(v, reps), "one DRM_IOCTL_DSB_SUBMIT per NOP job");
 out:
@@ -638,6 +655,7 @@ out:
 /* ------------------------------------------------------------------ */
 
 static uint64_t sq_next;	/* user_data of the next SQE */
+static uint32_t sq_bo_list;	/* buffer list of every SQE, 0: none */
 
 /* One timed window of WINDOW jobs in batches of @b; returns ns per job. */
 static double sq_window(struct dsb_queue *q, unsigned int b)
@@ -657,6 +675,7 @@ static double sq_window(struct dsb_queue *q, unsigned int b)
 				return -1;
 			}
 			dsb_prep_exec(sqe, cmdbo.va, DRM_DSB_INSTR_SIZE);
+			dsb_sqe_set_bo_list(sqe, sq_bo_list);
 			dsb_sqe_set_data64(sqe, sq_next++);
 		}
 		for (k = 0; k < b; k += (unsigned int)ret) {
@@ -697,6 +716,128 @@ static void bench_sq(const char *tag, uint32_t flags, const char *what)
 	}
 out:
 	dsb_queue_exit(&q);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4b. Implicit sync: 0, 1 and 8 shared buffers per job (issue 14)     */
+/* ------------------------------------------------------------------ */
+
+#define IMPL_MAX_BOS	8
+static const unsigned int impl_nbos[] = { 0, 1, IMPL_MAX_BOS };
+#define IMPL_N		(sizeof(impl_nbos) / sizeof(impl_nbos[0]))
+static const unsigned int impl_batches[] = { 1, 64 };
+#define IMPL_NB		(sizeof(impl_batches) / sizeof(impl_batches[0]))
+
+/*
+ * Buffers shared with a second file (exported as dma-bufs and imported
+ * there, so each has a reservation object other users see). A job's list
+ * names the first n of them: buffer 0 WRITE (a render target), the others
+ * READ (textures). Every path keeps its own queue, so the implicit waits
+ * are on its own previous jobs (one fence context).
+ */
+static void bench_implicit(void)
+{
+	struct drm_dsb_bo_ref bos[IMPL_MAX_BOS];
+	struct dsb_bo bo[IMPL_MAX_BOS], imp[IMPL_MAX_BOS];
+	uint32_t list[IMPL_N] = { 0 };
+	struct dsb_device dev2;
+	struct dsb_queue q;
+	unsigned int nb = 0, ni = 0, n;
+	double v[16];
+	char name[48];
+	int ret;
+
+	printf("== implicit sync: 0, 1, %d shared buffers per job\n", IMPL_MAX_BOS);
+	ret = dsb_device_open(&dev2, 0);
+	if (ret) {
+		fail("implicit: second file: %s", strerror(-ret));
+		return;
+	}
+	for (; nb < IMPL_MAX_BOS; nb++, ni++) {
+		int dmabuf;
+
+		ret = dsb_bo_create(&dev, 4096, &bo[nb]);
+		if (ret)
+			goto err;
+		ret = dsb_bo_export_fd(&dev, &bo[nb], &dmabuf);
+		if (!ret) {
+			ret = dsb_bo_import_fd(&dev2, dmabuf, &imp[nb]);
+			close(dmabuf);
+		}
+		if (ret) {
+			nb++;
+			goto err;
+		}
+		bos[nb].handle = bo[nb].handle;
+		bos[nb].flags = nb ? DRM_DSB_BO_READ : DRM_DSB_BO_WRITE;
+	}
+	for (unsigned int k = 1; k < IMPL_N; k++) {
+		ret = dsb_bo_list_create(&dev, bos, impl_nbos[k], &list[k]);
+		if (ret)
+			goto err;
+	}
+
+	/* DRM_IOCTL_DSB_SUBMIT, one job per call, buffers inline. */
+	for (unsigned int k = 0; k < IMPL_N; k++) {
+		n = impl_nbos[k];
+		if (queue_big(&q, 0))
+			goto out;
+		for (int r = -1; r < reps; r++) {
+			double x = submit_window(&q, bos, n, "implicit SUBMIT");
+
+			if (x < 0) {
+				dsb_queue_exit(&q);
+				goto out;
+			}
+			if (r >= 0)
+				v[r] = x;
+		}
+		dsb_queue_exit(&q);
+		snprintf(name, sizeof(name), "submit_bos%u", n);
+		res_add(name, median(v, reps), n ? "SUBMIT per job, n shared buffers inline"
+			: "SUBMIT per job, no buffer list (reference)");
+	}
+	/* libdsb SQ (ioctl backend), every SQE naming a buffer list. */
+	for (unsigned int k = 0; k < IMPL_N; k++) {
+		n = impl_nbos[k];
+		if (queue_big(&q, 0))
+			goto out;
+		sq_next = 0;
+		sq_bo_list = list[k];
+		for (unsigned int bi = 0; bi < IMPL_NB; bi++) {
+			unsigned int b = impl_batches[bi];
+
+			for (int r = -1; r < reps; r++) {
+				double x = sq_window(&q, b);
+
+				if (x < 0) {
+					sq_bo_list = 0;
+					dsb_queue_exit(&q);
+					goto out;
+				}
+				if (r >= 0)
+					v[r] = x;
+			}
+			snprintf(name, sizeof(name), "sq_bos%u@%u", n, b);
+			res_add(name, median(v, reps), n ? "dsb_submit (SUBMIT_SQ), BO list of n shared buffers"
+				: "dsb_submit (SUBMIT_SQ), no BO list (reference)");
+		}
+		sq_bo_list = 0;
+		dsb_queue_exit(&q);
+	}
+	goto out;
+err:
+	fail("implicit: set-up: %s", strerror(-ret));
+out:
+	for (unsigned int k = 1; k < IMPL_N; k++)
+		if (list[k])
+			dsb_bo_list_destroy(&dev, list[k]);
+	for (unsigned int i = 0; i < nb; i++) {
+		if (i < ni)
+			dsb_bo_destroy(&dev2, &imp[i]);
+		dsb_bo_destroy(&dev, &bo[i]);
+	}
+	dsb_device_close(&dev2);
 }
 
 /* io_uring's own floor: batches of IORING_OP_NOP. */
@@ -1676,6 +1817,7 @@ int main(int argc, char **argv)
 		bench_sq("sq_ioctl", 0, "libdsb dsb_submit, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ backend");
 		bench_sq("sq_uring", DSB_QUEUE_IO_URING,
 			 "libdsb dsb_submit, io_uring URING_CMD SUBMIT backend");
+		bench_implicit();
 		bench_uring_nop();
 		bench_userspace();
 		bench_vgem();
@@ -1744,6 +1886,12 @@ int main(int argc, char **argv)
 			{ "sq_uring@256 / uring_nop@256", "sq_uring@256", "uring_nop@256", 0 },
 			{ "uring_nop@1 / ioctl_get_param", "uring_nop@1", "ioctl_get_param", 0 },
 			{ "userspace_packet / getppid", "userspace_packet", "getppid", 0 },
+			{ "submit_bos1 / submit_bos0 (1 shared BO)", "submit_bos1", "submit_bos0", 1.5 },
+			{ "submit_bos8 / submit_bos0 (8 shared BOs)", "submit_bos8", "submit_bos0", 3.0 },
+			{ "sq_bos1@1 / sq_bos0@1 (BO list, 1 BO)", "sq_bos1@1", "sq_bos0@1", 1.5 },
+			{ "sq_bos8@1 / sq_bos0@1 (BO list, 8 BOs)", "sq_bos8@1", "sq_bos0@1", 3.0 },
+			{ "sq_bos1@64 / sq_bos0@64 (BO list, 1 BO)", "sq_bos1@64", "sq_bos0@64", 1.5 },
+			{ "sq_bos8@64 / sq_bos0@64 (BO list, 8 BOs)", "sq_bos8@64", "sq_bos0@64", 3.0 },
 		};
 		/* Rows without num/den carry their value (queue scaling). */
 		ratio_table(rt, (int)(sizeof(rt) / sizeof(rt[0])));

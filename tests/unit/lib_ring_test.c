@@ -5,7 +5,8 @@
  * kernel through a struct dsb_queue_backend: it consumes SQEs, checks the
  * fence-slot rules the real kernel enforces (-EBUSY for a slot in flight,
  * CQ room), completes jobs in order by writing fence memory and CQEs with
- * the same release stores the kernel uses.
+ * the same release stores the kernel uses, and looks buffer lists up as
+ * the kernel does (an unknown one: an error CQE of -ENOENT).
  */
 #include <check.h>
 #include <pthread.h>
@@ -35,9 +36,10 @@ struct sim {
 	bool slot_busy[SIM_MAX_SLOTS];
 	struct {
 		uint64_t user_data, seqno;
-		uint32_t slot;
+		uint32_t slot, bo_list;
 		int32_t error;
 	} jobs[SIM_MAX_SLOTS];		/* FIFO of jobs in flight */
+	uint32_t bo_lists;		/* bit n: buffer list n exists */
 	uint32_t job_head, job_tail;
 	/* Error CQEs of rejected SQEs, posted at once. */
 	unsigned int max_per_submit;	/* 0: no limit */
@@ -127,6 +129,9 @@ static int sim_submit(struct dsb_queue *q, unsigned int count, void *arg)
 			err = -EBUSY;
 		else if (sqe.cmd_len % DRM_DSB_INSTR_SIZE || sqe.flags)
 			err = -EINVAL;
+		else if (sqe.bo_list && (sqe.bo_list >= 32 ||
+					 !(s->bo_lists & (1u << sqe.bo_list))))
+			err = -ENOENT;
 		head++;
 		n++;
 		if (err) {
@@ -139,6 +144,7 @@ static int sim_submit(struct dsb_queue *q, unsigned int count, void *arg)
 		s->inflight++;
 		s->jobs[s->job_tail % SIM_MAX_SLOTS].user_data = sqe.user_data;
 		s->jobs[s->job_tail % SIM_MAX_SLOTS].slot = sqe.slot;
+		s->jobs[s->job_tail % SIM_MAX_SLOTS].bo_list = sqe.bo_list;
 		s->jobs[s->job_tail % SIM_MAX_SLOTS].seqno = ++s->next_seqno;
 		s->jobs[s->job_tail % SIM_MAX_SLOTS].error = s->next_error;
 		s->job_tail++;
@@ -460,6 +466,88 @@ START_TEST(test_bad_sqe_error_cqe_frees_slot)
 }
 END_TEST
 
+/* The SQE's buffer list reaches the kernel; an unknown one fails the job. */
+START_TEST(test_sqe_bo_list)
+{
+	struct drm_dsb_sqe *sqe;
+	struct drm_dsb_cqe *cqe;
+
+	sim_setup(8);
+	S.bo_lists = 1u << 3;
+	dsb_sqe_set_bo_list(prep_job(1), 3);
+	prep_job(2);
+	sqe = prep_job(3);
+	dsb_sqe_set_bo_list(sqe, 5);
+	ck_assert_uint_eq(sqe->bo_list, 5);
+	prep_job(4);
+	ck_assert_int_eq(dsb_submit(&Q), 3);
+	ck_assert_uint_eq(S.jobs[0].bo_list, 3);
+	ck_assert_uint_eq(S.jobs[1].bo_list, 0);
+	ck_assert_int_eq(dsb_peek_cqe(&Q, &cqe), 0);
+	ck_assert_uint_eq(cqe->user_data, 3);
+	ck_assert_int_eq(cqe->error, -ENOENT);
+	ck_assert_int_eq(dsb_cqe_seen(&Q, cqe), 0);
+	ck_assert_int_eq(dsb_submit(&Q), 1);
+	ck_assert_uint_eq(S.jobs[2].bo_list, 0);
+	/* Unset again: a reused SQE is handed out with no list. */
+	sim_complete(&S, 3);
+	for (uint64_t ud = 1; ud <= 4; ud += ud == 2 ? 2 : 1) {
+		ck_assert_int_eq(dsb_wait_cqe(&Q, &cqe), 0);
+		ck_assert_uint_eq(cqe->user_data, ud);
+		ck_assert_int_eq(dsb_cqe_seen(&Q, cqe), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		sqe = dsb_get_sqe(&Q);
+		ck_assert_ptr_nonnull(sqe);
+		ck_assert_uint_eq(sqe->bo_list, 0);
+		dsb_sqe_set_bo_list(sqe, 3);
+	}
+	ck_assert_int_eq(dsb_submit(&Q), 8);
+	for (int i = 0; i < 8; i++)
+		ck_assert_uint_eq(S.jobs[3 + i].bo_list, 3);
+	sim_teardown();
+}
+END_TEST
+
+/* The buffer-list calls check their arguments before the kernel sees them;
+ * the implicit-sync flags are passed on. */
+START_TEST(test_bo_list_args)
+{
+	const struct drm_dsb_bo_ref bos[2] = {
+		{ 1, DRM_DSB_BO_READ }, { 2, DRM_DSB_BO_WRITE },
+	};
+	struct dsb_queue_params qp = { .flags = DSB_QUEUE_EXPLICIT_SYNC };
+	struct dsb_device dev = { .fd = -1 };
+	struct drm_dsb_job job = { 0 };
+	struct dsb_queue q;
+	struct dsb_bo bo;
+	uint32_t id = 77;
+
+	ck_assert_int_eq(dsb_bo_list_create(&dev, NULL, 1, &id), -EINVAL);
+	ck_assert_int_eq(dsb_bo_list_create(&dev, bos, 0, &id), -EINVAL);
+	ck_assert_int_eq(dsb_bo_list_create(&dev, bos, DRM_DSB_MAX_JOB_BOS + 1,
+					    &id), -EINVAL);
+	ck_assert_int_eq(dsb_bo_list_create(&dev, bos, 2, NULL), -EINVAL);
+	ck_assert_uint_eq(id, 77);
+	ck_assert_int_eq(dsb_bo_list_create(&dev, bos, 2, &id), -EBADF);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_int_eq(dsb_bo_list_destroy(&dev, 0), -EINVAL);
+	ck_assert_int_eq(dsb_bo_list_destroy(&dev, 1), -EBADF);
+
+	dsb_job_set_bos(&job, bos, 2);
+	ck_assert_uint_eq(job.bos.stride, sizeof(struct drm_dsb_bo_ref));
+	ck_assert_uint_eq(job.bos.count, 2);
+	ck_assert_uint_eq(job.bos.array, (uint64_t)(uintptr_t)bos);
+
+	ck_assert_int_eq(dsb_bo_create_flags(&dev, 4096, DSB_BO_NO_IMPLICIT_SYNC,
+					     &bo), -EBADF);
+	/* EXPLICIT_SYNC goes to QUEUE_CREATE (-EBADF), an unknown flag not. */
+	ck_assert_int_eq(dsb_queue_init(&dev, &q, &qp), -EBADF);
+	qp.flags = 1u << 5;
+	ck_assert_int_eq(dsb_queue_init(&dev, &q, &qp), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_changed_slot_rejected)
 {
 	struct drm_dsb_sqe *sqe;
@@ -681,6 +769,8 @@ int main(void)
 	tcase_add_test(tc, test_cqe_seen_twice);
 	tcase_add_test(tc, test_cqe_bad_slot);
 	tcase_add_test(tc, test_bad_sqe_error_cqe_frees_slot);
+	tcase_add_test(tc, test_sqe_bo_list);
+	tcase_add_test(tc, test_bo_list_args);
 	tcase_add_test(tc, test_changed_slot_rejected);
 	tcase_add_test(tc, test_wait_paths);
 	tcase_add_test(tc, test_job_error_in_fence_memory);

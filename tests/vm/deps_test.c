@@ -20,26 +20,7 @@
 #include <sys/wait.h>
 #include <linux/dma-buf.h>
 
-#include "vm_suite.h"
-
-/* From include/uapi/drm/vgem_drm.h (not shipped by libdrm). */
-#define DRM_VGEM_FENCE_ATTACH	0x1
-#define DRM_VGEM_FENCE_SIGNAL	0x2
-struct drm_vgem_fence_attach {
-	__u32 handle;
-	__u32 flags;
-#define VGEM_FENCE_WRITE	0x1
-	__u32 out_fence;
-	__u32 pad;
-};
-struct drm_vgem_fence_signal {
-	__u32 fence;
-	__u32 flags;
-};
-#define DRM_IOCTL_VGEM_FENCE_ATTACH \
-	DRM_IOWR(DRM_COMMAND_BASE + DRM_VGEM_FENCE_ATTACH, struct drm_vgem_fence_attach)
-#define DRM_IOCTL_VGEM_FENCE_SIGNAL \
-	DRM_IOW(DRM_COMMAND_BASE + DRM_VGEM_FENCE_SIGNAL, struct drm_vgem_fence_signal)
+#include "vgem.h"
 
 /* Producer: DELAY @delay_ms, WRITE @value at @va. */
 static uint64_t producer(int pfd, struct arena *a, uint32_t qid, uint32_t slot,
@@ -304,28 +285,6 @@ START_TEST(test_cross_process)
 		      "producer child failed: status %#x", status);
 }
 END_TEST
-
-static int open_vgem(void)
-{
-	for (int i = 0; i < 16; i++) {
-		char path[64];
-		drmVersionPtr v;
-		int vfd, is;
-
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
-		vfd = open(path, O_RDWR | O_CLOEXEC);
-		if (vfd < 0)
-			continue;
-		v = drmGetVersion(vfd);
-		is = v && v->name && !strcmp(v->name, "vgem");
-		if (v)
-			drmFreeVersion(v);
-		if (is)
-			return vfd;
-		close(vfd);
-	}
-	return -1;
-}
 
 /* A vgem fence as a sync_file: attach, PRIME export, EXPORT_SYNC_FILE. */
 static int vgem_fence_sync_file(int vfd, uint32_t *fence_id)
