@@ -23,6 +23,7 @@ struct dsb_mem_client;
  * @mem: the accounting object charged for the fence (reference); the fence
  *       may outlive the file and the queue, the reference keeps it alive
  * @deadline_ns: earliest deadline set on the fence (CLOCK_MONOTONIC), or 0
+ * @error_inherited: its error came from a dependency (set before signalling)
  */
 struct dsb_fence {
 	struct dma_fence base;
@@ -33,6 +34,7 @@ struct dsb_fence {
 	struct llist_node free_node;
 	struct dsb_mem_client *mem;
 	u64 deadline_ns;
+	bool error_inherited;
 };
 
 /**

@@ -184,7 +184,10 @@ static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
  *
  * One fence per context is enough: of two fences of one context the later
  * one signals last, so it replaces an earlier implicit dependency of the
- * same context. A fence the job already waits for explicitly is skipped.
+ * same context. A fence the job already waits for explicitly is skipped,
+ * and so is a signalled one, even with an error: a failed producer's error
+ * reaches the jobs that were queued behind it, not every later user of
+ * the buffer (reservation objects keep signalled fences until replaced).
  *
  * Return: 0, or -E2BIG beyond %DSB_MAX_JOB_DEPS dependencies.
  */
@@ -194,7 +197,7 @@ int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 f
 	struct dsb_dep *dep;
 	u32 i;
 
-	if (dma_fence_is_signaled(fence) && !fence->error)
+	if (dma_fence_is_signaled(fence))
 		return 0;
 	for (i = 0; i < job->ndeps; i++) {
 		dep = &job->deps[i];
@@ -213,6 +216,7 @@ int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 f
 	dep = &job->deps[job->ndeps++];
 	dep->fence = dma_fence_get(fence);
 	dep->proxy = !df || df->ddev != job->q->ddev;
+	dep->implicit = true;
 	atomic64_inc(&job->q->ddev->stats.implicit_deps);
 	return 0;
 }
@@ -333,13 +337,16 @@ static void dsb_job_arm_deps(struct dsb_job *job)
 
 		dep->entry = e;
 		dep->q = q;
+		e->implicit = dep->implicit;
 		if (!dep->proxy) {
 			struct dsb_fence *df = to_dsb_fence(dep->fence);
 
 			WRITE_ONCE(e->error, &df->slot->error);
+			WRITE_ONCE(e->flags, &df->slot->flags);
 			WRITE_ONCE(e->word, &df->slot->seqno);
 			continue;
 		}
+		WRITE_ONCE(e->flags, NULL);
 		atomic64_inc(&q->ddev->stats.proxy_deps);
 		e->proxy_error = 0;
 		e->proxy_value = 0;
@@ -418,10 +425,23 @@ void dsb_job_free(struct dsb_job *job)
 	dsb_job_recycle(q, job);
 }
 
+/*
+ * Whether a failed dependency fails the job: always when it was waited for
+ * explicitly; through a shared buffer only when the producer failed by
+ * itself, so an error does not travel from job to job along a buffer.
+ */
+static bool dsb_dep_error_reaches(const struct dsb_dep *dep)
+{
+	struct dsb_fence *df = to_dsb_fence(dep->fence);
+
+	return !dep->implicit || !df || !READ_ONCE(df->error_inherited);
+}
+
 /**
  * dsb_job_signal_locked() - publish a retiring job's status and signal it
  * @job: the job, being taken off its queue's in-flight list
  * @error: 0 or the job's error
+ * @inherited: @error came from a dependency (the engine skipped the job)
  *
  * Called under the queue lock, in the critical section that takes the job
  * out of flight. A dependency's error propagates to the job even when the
@@ -436,18 +456,24 @@ void dsb_job_free(struct dsb_job *job)
  *
  * Return: the job's final status.
  */
-s32 dsb_job_signal_locked(struct dsb_job *job, s32 error)
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited)
 {
 	struct dsb_user_queue *q = job->q;
 	u32 i;
 
 	lockdep_assert_held(&q->lock);
 	dsb_job_disarm_deps(job);
-	for (i = 0; i < job->ndeps && !error; i++)
-		error = job->deps[i].fence->error;
-	if (error)
+	for (i = 0; i < job->ndeps && !error; i++) {
+		if (job->deps[i].fence->error && dsb_dep_error_reaches(&job->deps[i])) {
+			error = job->deps[i].fence->error;
+			inherited = true;
+		}
+	}
+	if (error) {
+		job->fence->error_inherited = inherited;
 		dma_fence_set_error(&job->fence->base, error);
-	dsb_queue_write_slot_locked(q, job, error);
+	}
+	dsb_queue_write_slot_locked(q, job, error, inherited);
 	trace_dsb_job_done(q, job->seqno, error);
 	if (unlikely(READ_ONCE(job->fence->deadline_ns)) &&
 	    ktime_get_ns() > READ_ONCE(job->fence->deadline_ns)) {

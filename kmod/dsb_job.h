@@ -21,6 +21,10 @@ struct dsb_user_queue;
  * @error: the error word that goes with @word
  * @proxy_value: proxy word, set to 1 by a fence callback
  * @proxy_error: proxy error, set before @proxy_value
+ * @flags: the fence slot's flags word (%DRM_DSB_SLOT_ERROR_INHERITED), NULL
+ *         for a proxy
+ * @implicit: the dependency came from a buffer's reservation object: an
+ *            inherited error of the producer does not reach the job
  *
  * The table is kernel-only memory, written at arm time and read by the
  * engine, like a hardware descriptor table: WAIT packets name an entry by
@@ -31,8 +35,10 @@ struct dsb_user_queue;
 struct dsb_dep_entry {
 	const u64 *word;
 	const s32 *error;
+	const u32 *flags;
 	u64 proxy_value;
 	s32 proxy_error;
+	bool implicit;
 };
 
 /**
@@ -42,6 +48,7 @@ struct dsb_dep_entry {
  * @entry: the job's entry in the queue's dependency table
  * @q: the queue to kick when the proxy word is set
  * @proxy: the dependency goes through a proxy word
+ * @implicit: found in a buffer's reservation object (see &dsb_dep_entry)
  * @cb_armed: @cb is installed
  */
 struct dsb_dep {
@@ -50,6 +57,7 @@ struct dsb_dep {
 	struct dsb_dep_entry *entry;
 	struct dsb_user_queue *q;
 	bool proxy;
+	bool implicit;
 	bool cb_armed;
 };
 
@@ -109,7 +117,7 @@ void dsb_job_arm(struct dsb_job *job, u64 seqno);
 void dsb_signal_publish(struct dsb_signal *sig, struct dma_fence *fence);
 
 /* complete */
-s32 dsb_job_signal_locked(struct dsb_job *job, s32 error);
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited);
 void dsb_job_finish(struct dsb_job *job, s32 error);
 void dsb_job_free(struct dsb_job *job);
 void dsb_job_cache_drain(struct dsb_user_queue *q);

@@ -225,6 +225,7 @@ void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct lis
  * @q: the queue, lock held
  * @job: the job, already off the in-flight list
  * @err: its error (the engine's, or the ban's)
+ * @inherited: @err came from a dependency, not from the job or its queue
  *
  * In one critical section with taking the job out of flight, its fence
  * slot is written and its dma_fence signalled (dsb_job_signal_locked()),
@@ -235,10 +236,10 @@ void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct lis
  * it reports. GPU-side and userspace waiters of the slot move on.
  */
 static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_job *job,
-					  int err)
+					  int err, bool inherited)
 {
 	lockdep_assert_held(&q->lock);
-	err = dsb_job_signal_locked(job, err);
+	err = dsb_job_signal_locked(job, err, inherited);
 	job->status = err;
 	q->slot_job[job->slot] = NULL;
 	q->completed = job->seqno;
@@ -273,7 +274,8 @@ void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 		if (job->seqno > seqno)
 			break;
 		list_move_tail(&job->node, &done);
-		dsb_queue_complete_job_locked(q, job, err);
+		/* The engine's error for a job is a dependency's: it skipped it. */
+		dsb_queue_complete_job_locked(q, job, err, err != 0);
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 
@@ -288,16 +290,20 @@ void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
  * @q: the queue, lock held
  * @job: a retiring job, its fence's error set, its fence not yet signalled
  * @err: its status
+ * @inherited: @err is a dependency's (%DRM_DSB_SLOT_ERROR_INHERITED)
  *
  * The only writer of fence slots, called by dsb_job_signal_locked(): the
  * engine's SIGNAL goes through dsb_queue_retire(), bans and cancelled
  * submits through dsb_queue_cancel_job_locked().
  */
-void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err)
+void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err,
+				 bool inherited)
 {
 	struct drm_dsb_fence_slot *fs = &q->slots[job->slot];
 
 	lockdep_assert_held(&q->lock);
+	/* Published with the error by the release store of the seqno. */
+	WRITE_ONCE(fs->flags, err && inherited ? DRM_DSB_SLOT_ERROR_INHERITED : 0);
 	dsb_fence_word_publish(&fs->seqno, &fs->error, job->seqno, err);
 	/* Slot before header: pairs with userspace's load-acquire of it. */
 	smp_store_release(&q->fhdr->completed, job->seqno);
@@ -315,7 +321,7 @@ void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, 
 {
 	lockdep_assert_held(&q->lock);
 	atomic64_inc(&q->ddev->stats.cancels);
-	dsb_queue_complete_job_locked(q, job, err);
+	dsb_queue_complete_job_locked(q, job, err, false);
 }
 
 /**

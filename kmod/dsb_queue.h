@@ -225,7 +225,8 @@ void dsb_queue_put(struct dsb_user_queue *q);
 struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
 void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va);
 void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err);
-void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
+void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err,
+				 bool inherited);
 void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
 void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
 			s32 error, u32 slot);

@@ -452,9 +452,23 @@ struct drm_dsb_fence_slot {
 	__u64 seqno;
 	/** @error: 0 or the negative errno of that job. */
 	__s32 error;
-	/** @pad: reserved. */
-	__u32 pad;
+	/**
+	 * @flags: %DRM_DSB_SLOT_ERROR_INHERITED when @error came from one of
+	 * the job's dependencies rather than from the job itself (version 8).
+	 */
+	__u32 flags;
 };
+
+/**
+ * define DRM_DSB_SLOT_ERROR_INHERITED - a fence slot's error is a
+ * dependency's
+ *
+ * Such an error reaches the job's explicit waiters, but not its implicit
+ * ones (jobs that wait for it only through a shared buffer): one failed
+ * producer fails its direct implicit consumers, not every later user of
+ * the buffer.
+ */
+#define DRM_DSB_SLOT_ERROR_INHERITED	(1u << 0)
 
 /**
  * struct drm_dsb_fence_mem_header - start of a queue's fence memory
@@ -644,7 +658,10 @@ struct drm_dsb_instr {
  * ww_acquire context) and their fences resolved when the batch is
  * prepared: jobs of one batch on different queues are not ordered among
  * themselves by the buffers they share. A failed producer's error reaches
- * its implicit consumers, as through explicit waits. Implicit and explicit
+ * the implicit consumers queued behind it while it was pending (not later
+ * users of the buffer, nor the consumers of a job that only inherited its
+ * error, see %DRM_DSB_SLOT_ERROR_INHERITED): one failure does not poison a
+ * shared buffer. Implicit and explicit
  * dependencies together count against %DRM_DSB_PARAM_MAX_JOB_DEPS (one per
  * fence context: only the latest fence of each is waited for).
  *
