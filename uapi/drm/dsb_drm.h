@@ -468,7 +468,7 @@ struct drm_dsb_fence_slot {
  * producer fails its direct implicit consumers, not every later user of
  * the buffer.
  */
-#define DRM_DSB_SLOT_ERROR_INHERITED	(1u << 0)
+#define DRM_DSB_SLOT_ERROR_INHERITED	0x1u
 
 /**
  * struct drm_dsb_fence_mem_header - start of a queue's fence memory
