@@ -33,7 +33,7 @@ bin=$DSB_BUILD/bench/dsb_bench
 # --- RT latency: RT kernel vs its generic flavour (issue 20) ---------------
 bench_rtlat() {
 	local rt=$1 gen=${1%-rt} rounds=${DSB_BENCH_RTLAT_ROUNDS:-2}
-	local n=${DSB_BENCH_RTLAT_SAMPLES:-150} out k r log rc=0 res=()
+	local n=${DSB_BENCH_RTLAT_SAMPLES:-150} out k r log rc=0 m f a b t
 	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results/$rt}
 	mkdir -p "$out"
 	log=$(mktemp "${TMPDIR:-/tmp}/dsb-rtlat.XXXXXX")
@@ -60,6 +60,11 @@ bench_rtlat() {
 			for (i = 5; i < NF; i++) if ($i == f) v = $(i + 1)
 			if (b == "" || v + 0 < b + 0) b = v } END { print b }' "$out/rt-latency.raw"
 	}
+	mean() { # mean KVER FIELD over the window lines
+		awk -v k="$1" -v f="$2" '$1 == k && $4 == "window" {
+			for (i = 5; i < NF; i++) if ($i == f) { s += $(i + 1); c++ } }
+			END { if (c) printf "%.0f", s / c }' "$out/rt-latency.raw"
+	}
 	{
 		echo "dsb RT latency (issue 20): priority-2 queue under 8 loaded normal queues"
 		echo
@@ -70,17 +75,28 @@ bench_rtlat() {
 		echo "kernels: $rt = $(dsb_resolve_kver "$rt"), $gen = $(dsb_resolve_kver "$gen")"
 		echo
 		printf '%-22s %12s %12s %9s\n' "metric (us)" "$rt" "$gen" "RT/gen"
-		for m in start wake; do
+		for m in start wake endwake; do
 			for f in p50_ns p99_ns; do
 				a=$(best "$rt" $m $f); b=$(best "$gen" $m $f)
+				t="submit-to-$m ${f%_ns}"
+				[ $m = endwake ] && t="job-end-to-wake ${f%_ns}"
 				if [ -n "$a" ] && [ -n "$b" ]; then
-					awk -v m="submit-to-$m ${f%_ns}" -v a="$a" -v b="$b" 'BEGIN {
+					awk -v m="$t" -v a="$a" -v b="$b" 'BEGIN {
 						printf "%-22s %12.1f %12.1f %9.2f\n", m, a / 1000, b / 1000, a / b }'
 				else
-					printf '%-22s %12s %12s %9s\n' "submit-to-$m ${f%_ns}" "${a:-n/a}" "${b:-n/a}" -
+					printf '%-22s %12s %12s %9s\n' "$t" "${a:-n/a}" "${b:-n/a}" -
 				fi
 			done
 		done
+		# sampling-window throughput of the load and context switches: mean of boots
+		for f in load_jobs_per_s ctxt_per_s; do
+			a=$(mean "$rt" $f); b=$(mean "$gen" $f)
+			printf '%-22s %12s %12s %9s\n' "${f%_per_s}/s (mean)" "${a:-n/a}" "${b:-n/a}" \
+				"$( [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+		done
+		echo
+		echo "start: job's first TIMESTAMP minus the submit; wake: DSB_WAIT return minus"
+		echo "the submit; job-end-to-wake: DSB_WAIT return minus the job's last TIMESTAMP."
 		echo
 		echo "raw (kernel round metric ...):"
 		sed 's/^/  /' "$out/rt-latency.raw"

@@ -1514,7 +1514,7 @@ static void *rtlat_loader(void *arg)
 				}
 				dsb_cqe_seen(q, cqe);
 				L->inflight[i]--;
-				L->done++;
+				__atomic_add_fetch(&L->done, 1, __ATOMIC_RELAXED);
 				progress = true;
 			}
 			while (!stopping && L->inflight[i] + n < RTLAT_DEPTH) {
@@ -1562,6 +1562,21 @@ static void rtlat_report(const char *name, int64_t *v, int n)
 	       name, v[n / 2], v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], v[n - 1], n);
 }
 
+/* Context switches since boot, all CPUs (/proc/stat "ctxt"). */
+static uint64_t rtlat_ctxt(void)
+{
+	unsigned long long v = 0;
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "ctxt %llu", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static int bench_rtlat(int nsamples)
 {
 	struct dsb_queue_params lp = { .fence_slots = 64, .timeout_ms = 60000,
@@ -1573,7 +1588,8 @@ static int bench_rtlat(int nsamples)
 	struct dsb_cmdbuf cb;
 	struct dsb_queue hq;
 	struct sched_param sp = { .sched_priority = 50 };
-	int64_t *start, *wake;
+	int64_t *start, *wake, *endwake, tw0 = 0, tw1 = 0;
+	uint64_t jobs0 = 0, ctxt0 = 0, ctxt1 = 0;
 	bool fifo;
 	pthread_t th;
 	int ret, n = 0, nq = 0;
@@ -1583,7 +1599,8 @@ static int bench_rtlat(int nsamples)
 	uname(&u);
 	start = calloc((size_t)nsamples, sizeof(*start));
 	wake = calloc((size_t)nsamples, sizeof(*wake));
-	if (!start || !wake || dsb_bo_create(&dev, 4 * RTLAT_FILL_LEN + 4096, &loadbo) ||
+	endwake = calloc((size_t)nsamples, sizeof(*endwake));
+	if (!start || !wake || !endwake || dsb_bo_create(&dev, 4 * RTLAT_FILL_LEN + 4096, &loadbo) ||
 	    dsb_bo_create(&dev, 4096, &hibo)) {
 		fail("rtlat: setup");
 		return 1;
@@ -1597,10 +1614,13 @@ static int bench_rtlat(int nsamples)
 			     0x5a5a0000u + (uint32_t)i, RTLAT_FILL_LEN);
 	L.cmd_va = cb.va;
 	L.cmd_len = dsb_cmdbuf_len(&cb);
-	/* High-priority job: TIMESTAMP at hibo+0, then a NOP; cmd at +64. */
+	/* High-priority job: TIMESTAMP at hibo+0, a NOP, TIMESTAMP at hibo+8
+	 * (its end: end-to-wake is the retire and the waiter's wake-up);
+	 * cmd at +64. */
 	dsb_cmdbuf_init(&cb, (char *)hibo.map + 64, 256, hibo.va + 64);
 	dsb_cmd_timestamp(&cb, hibo.va);
 	dsb_cmd_nop(&cb);
+	dsb_cmd_timestamp(&cb, hibo.va + 8);
 
 	for (nq = 0; nq < RTLAT_QUEUES; nq++) {
 		ret = dsb_queue_init(&dev, &L.q[nq], &lp);
@@ -1636,6 +1656,11 @@ static int bench_rtlat(int nsamples)
 		struct timespec gap = { 0, 500000 + (i & 7) * 125000 };
 		int64_t ts, tw;
 
+		if (i == 0) {
+			tw0 = now_ns();
+			jobs0 = __atomic_load_n(&L.done, __ATOMIC_RELAXED);
+			ctxt0 = rtlat_ctxt();
+		}
 		if (!sqe) {
 			fail("rtlat: no SQE");
 			break;
@@ -1672,11 +1697,15 @@ static int bench_rtlat(int nsamples)
 				break;
 			}
 			start[n] = (int64_t)st > ts ? (int64_t)st - ts : 0;
+			st = ((volatile uint64_t *)hibo.map)[1];
+			endwake[n] = (int64_t)st < tw ? tw - (int64_t)st : 0;
 			wake[n] = tw - ts;
 			n++;
 		}
 		nanosleep(&gap, NULL);
 	}
+	tw1 = now_ns();
+	ctxt1 = rtlat_ctxt();
 	if (fifo) {
 		sp.sched_priority = 0;
 		sched_setscheduler(0, SCHED_OTHER, &sp);
@@ -1694,7 +1723,11 @@ out_queues:
 		printf("rtlat kernel %s\n", u.release);
 		rtlat_report("start", start, n);
 		rtlat_report("wake", wake, n);
-		printf("rtlat load_jobs %" PRIu64 " seconds %.1f\n", L.done,
+		rtlat_report("endwake", endwake, n);
+		/* Sampling window only: load throughput and context switches. */
+		printf("rtlat window load_jobs_per_s %.0f ctxt_per_s %.0f seconds %.1f\n",
+		       (double)(__atomic_load_n(&L.done, __ATOMIC_RELAXED) - jobs0) * 1e9 / (double)(tw1 - tw0),
+		       (double)(ctxt1 - ctxt0) * 1e9 / (double)(tw1 - tw0),
 		       (double)(now_ns() - t0) / 1e9);
 		printf("DSB-BENCH-RTLAT-END\n");
 	}
@@ -1702,6 +1735,7 @@ out_queues:
 	dsb_bo_destroy(&dev, &loadbo);
 	free(start);
 	free(wake);
+	free(endwake);
 	return failed ? 1 : 0;
 }
 
