@@ -33,11 +33,12 @@ bin=$DSB_BUILD/bench/dsb_bench
 # --- RT latency: RT kernel vs its generic flavour (issue 20) ---------------
 bench_rtlat() {
 	local rt=$1 gen=${1%-rt} rounds=${DSB_BENCH_RTLAT_ROUNDS:-2}
-	local n=${DSB_BENCH_RTLAT_SAMPLES:-150} out k r log rc=0 m f a b t
+	local n=${DSB_BENCH_RTLAT_SAMPLES:-150} out k r log raw rc=0 m f a b t
 	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results/$rt}
 	mkdir -p "$out"
 	log=$(mktemp "${TMPDIR:-/tmp}/dsb-rtlat.XXXXXX")
-	: >"$out/rt-latency.raw"
+	raw=$log.raw
+	: >"$raw"
 	for r in $(seq 1 "$rounds"); do
 		for k in "$rt" "$gen"; do
 			echo "bench.sh: RT latency round $r/$rounds on KVER=$k" >&2
@@ -49,7 +50,7 @@ bench_rtlat() {
 				continue
 			fi
 			sed -n '/^DSB-BENCH-RTLAT-BEGIN/,/^DSB-BENCH-RTLAT-END/p' "$log" |
-				grep '^rtlat ' | sed "s/^/$k $r /" >>"$out/rt-latency.raw"
+				grep '^rtlat ' | sed "s/^/$k $r /" >>"$raw"
 			grep '^rtlat: ' "$log" | head -n1 >&2 || true
 		done
 	done
@@ -58,12 +59,12 @@ bench_rtlat() {
 	best() { # best KVER METRIC FIELD
 		awk -v k="$1" -v m="$2" -v f="$3" '$1 == k && $4 == m {
 			for (i = 5; i < NF; i++) if ($i == f) v = $(i + 1)
-			if (b == "" || v + 0 < b + 0) b = v } END { print b }' "$out/rt-latency.raw"
+			if (b == "" || v + 0 < b + 0) b = v } END { print b }' "$raw"
 	}
 	mean() { # mean KVER FIELD over the window lines
 		awk -v k="$1" -v f="$2" '$1 == k && $4 == "window" {
 			for (i = 5; i < NF; i++) if ($i == f) { s += $(i + 1); c++ } }
-			END { if (c) printf "%.0f", s / c }' "$out/rt-latency.raw"
+			END { if (c) printf "%.0f", s / c }' "$raw"
 	}
 	{
 		echo "dsb RT latency (issue 20): priority-2 queue under 8 loaded normal queues"
@@ -99,8 +100,9 @@ bench_rtlat() {
 		echo "the submit; job-end-to-wake: DSB_WAIT return minus the job's last TIMESTAMP."
 		echo
 		echo "raw (kernel round metric ...):"
-		sed 's/^/  /' "$out/rt-latency.raw"
+		sed 's/^/  /' "$raw"
 	} >"$out/rt-latency.txt"
+	rm -f "$raw"
 	cat "$out/rt-latency.txt"
 	echo "bench.sh: RT latency results in $out/rt-latency.txt" >&2
 	return $rc
