@@ -15,7 +15,9 @@
 #   make check-unit | check-vm | check-harness | check-debug
 #   make install         install the library (PREFIX, DESTDIR)
 #   make bench           deps, build, run the benchmark in the VM (KVER=6.1
-#                        default): tests/bench/results/{results.txt,bench.png}
+#                        default): tests/bench/results/{results.txt,bench.png};
+#                        KVER=6.1-rt|6.12-rt: RT latency, RT vs generic
+#                        (tests/bench/results/<KVER>/rt-latency.txt)
 #   make KDIR=/path kmod build dsb.ko against one kernel tree only
 #                        (output in build/custom/kmod/dsb.ko)
 
