@@ -4,25 +4,29 @@
 #   make                 build dsb.ko for every Debian test kernel (W=1, no
 #                        warnings allowed), lib/ and tests/
 #   make check           the test command: deps, build, unit tests (plain and
-#                        ASan/UBSan), harness self-test, VM tests on 6.1 and
-#                        6.12, and the debug-kernel lane when a debug kernel
-#                        is available (DSB_REQUIRE_DEBUG=1: mandatory)
+#                        ASan/UBSan), harness self-test, VM tests on 6.1,
+#                        6.12, 6.1-rt and 6.12-rt, and the debug-kernel lane
+#                        when a debug kernel is available
+#                        (DSB_REQUIRE_DEBUG=1: mandatory)
 #   make demo            deps, build, boot the VM ($(DEMO_KVER)), load dsb and
 #                        run $(DEMO_PROGS)
-#   make vm CMD='...'    run a command in the VM: KVER=6.1|6.12|debug,
+#   make vm CMD='...'    run a command in the VM: KVER=6.1|6.12|6.1-rt|6.12-rt|debug,
 #                        ADD='file...' to copy static programs to /bin
 #   make check-unit | check-vm | check-harness | check-debug
 #   make install         install the library (PREFIX, DESTDIR)
 #   make bench           deps, build, run the benchmark in the VM (KVER=6.1
-#                        default): tests/bench/results/{results.txt,bench.png}
+#                        default): tests/bench/results/{results.txt,bench.png};
+#                        KVER=6.1-rt|6.12-rt: RT latency, RT vs generic
+#                        (tests/bench/results/<KVER>/rt-latency.txt)
 #   make KDIR=/path kmod build dsb.ko against one kernel tree only
 #                        (output in build/custom/kmod/dsb.ko)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
-# Debian kernels the module is built for and tested on.
-DSB_KVERS ?= 6.1 6.12
+# Debian kernels the module is built for and tested on: the generic and the
+# PREEMPT_RT flavours of 6.1 and 6.12 (scripts/common.sh, dsb_resolve_kver).
+DSB_KVERS ?= 6.1 6.12 6.1-rt 6.12-rt
 # Static programs `make demo` runs in the VM, in order; append to it.
 DEMO_PROGS := tests/build/demo/demo $(addprefix lib/examples/,hello mesa_style \
 	throughput uring_fences implicit_vgem) tests/build/demo/dsbctl_view
@@ -81,7 +85,7 @@ demo: deps all
 
 # make vm CMD='dsb-run-tests bo_test' [KVER=6.12] [ADD='./prog ./data']
 vm: deps all
-	@test -n "$(CMD)" || { echo "usage: make vm CMD='command' [KVER=6.1|6.12|debug] [ADD='files']"; exit 2; }
+	@test -n "$(CMD)" || { echo "usage: make vm CMD='command' [KVER=6.1|6.12|6.1-rt|6.12-rt|debug] [ADD='files']"; exit 2; }
 	KVER=$(or $(KVER),6.1) scripts/vm.sh $(foreach f,$(ADD),--add $(f)) -- sh -c '$(CMD)'
 
 bench: deps lib

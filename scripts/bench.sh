@@ -2,6 +2,7 @@
 # Run the dsb benchmark (issue 9) in the VM and write its results.
 #
 #   KVER=6.1|6.12 scripts/bench.sh [dsb_bench options, e.g. -r 5 -s 1]
+#   KVER=6.1-rt|6.12-rt scripts/bench.sh      RT latency, RT vs generic
 #
 # Boots the VM (scripts/vm.sh) with build/bench/dsb_bench (`make -C
 # tests/bench`), runs it once, and from its output writes, on the host:
@@ -12,12 +13,107 @@
 # DSB_BENCH_OUT defaults to tests/bench/results (KVER 6.1) or
 # tests/bench/results/<KVER>. The run fails if the benchmark fails (a job
 # did not execute, a wrong result) or the kernel log is dirty.
+#
+# RT latency (issue 20): with an RT kernel name (KVER=6.12-rt, 6.1-rt) the
+# script boots that kernel and its generic counterpart (6.12, 6.1) in turn,
+# DSB_BENCH_RTLAT_ROUNDS times each (default 2, interleaved), runs
+# `dsb_bench -L N` (N = DSB_BENCH_RTLAT_SAMPLES, default 150: submit-to-start
+# and submit-to-wake of a priority-2 queue under 8 loaded queues, a few
+# seconds per boot) and writes $DSB_BENCH_OUT/rt-latency.txt (default
+# tests/bench/results/<KVER>/) with p50/p99 per kernel, the best of the
+# rounds, and the ratios RT / generic. DSB_BENCH_FULL=1 then also runs the
+# full benchmark on the RT kernel.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 KVER=${KVER:-6.1}
 bin=$DSB_BUILD/bench/dsb_bench
 [ -x "$bin" ] || make -C "$DSB_ROOT/tests/bench" >&2
+
+# --- RT latency: RT kernel vs its generic flavour (issue 20) ---------------
+bench_rtlat() {
+	local rt=$1 gen=${1%-rt} rounds=${DSB_BENCH_RTLAT_ROUNDS:-2}
+	local n=${DSB_BENCH_RTLAT_SAMPLES:-150} out k r log raw rc=0 m f a b t
+	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results/$rt}
+	mkdir -p "$out"
+	log=$(mktemp "${TMPDIR:-/tmp}/dsb-rtlat.XXXXXX")
+	raw=$log.raw
+	: >"$raw"
+	for r in $(seq 1 "$rounds"); do
+		for k in "$rt" "$gen"; do
+			echo "bench.sh: RT latency round $r/$rounds on KVER=$k" >&2
+			if ! KVER=$k "$DSB_ROOT/scripts/vm.sh" --no-tests --timeout 300 \
+				--add "$bin" -- dsb_bench -L "$n" >"$log" 2>&1; then
+				cat "$log" >&2
+				echo "bench.sh: RT latency run on KVER=$k failed" >&2
+				rc=1
+				continue
+			fi
+			sed -n '/^DSB-BENCH-RTLAT-BEGIN/,/^DSB-BENCH-RTLAT-END/p' "$log" |
+				grep '^rtlat ' | sed "s/^/$k $r /" >>"$raw"
+			grep '^rtlat: ' "$log" | head -n1 >&2 || true
+		done
+	done
+	rm -f "$log"
+	# best (lowest) of the rounds per kernel and metric: host load only adds time
+	best() { # best KVER METRIC FIELD
+		awk -v k="$1" -v m="$2" -v f="$3" '$1 == k && $4 == m {
+			for (i = 5; i < NF; i++) if ($i == f) v = $(i + 1)
+			if (b == "" || v + 0 < b + 0) b = v } END { print b }' "$raw"
+	}
+	mean() { # mean KVER FIELD over the window lines
+		awk -v k="$1" -v f="$2" '$1 == k && $4 == "window" {
+			for (i = 5; i < NF; i++) if ($i == f) { s += $(i + 1); c++ } }
+			END { if (c) printf "%.0f", s / c }' "$raw"
+	}
+	{
+		echo "dsb RT latency (issue 20): priority-2 queue under 8 loaded normal queues"
+		echo
+		echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+		echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "guest:   QEMU TCG (-cpu max -smp 2 -m 1G); $n samples per boot, $rounds boots per kernel, best of boots"
+		echo "kernels: $rt = $(dsb_resolve_kver "$rt"), $gen = $(dsb_resolve_kver "$gen")"
+		echo
+		printf '%-22s %12s %12s %9s\n' "metric (us)" "$rt" "$gen" "RT/gen"
+		for m in start wake endwake; do
+			for f in p50_ns p99_ns; do
+				a=$(best "$rt" $m $f); b=$(best "$gen" $m $f)
+				t="submit-to-$m ${f%_ns}"
+				[ $m = endwake ] && t="job-end-to-wake ${f%_ns}"
+				if [ -n "$a" ] && [ -n "$b" ]; then
+					awk -v m="$t" -v a="$a" -v b="$b" 'BEGIN {
+						printf "%-22s %12.1f %12.1f %9.2f\n", m, a / 1000, b / 1000, a / b }'
+				else
+					printf '%-22s %12s %12s %9s\n' "$t" "${a:-n/a}" "${b:-n/a}" -
+				fi
+			done
+		done
+		# sampling-window throughput of the load and context switches: mean of boots
+		for f in load_jobs_per_s ctxt_per_s; do
+			a=$(mean "$rt" $f); b=$(mean "$gen" $f)
+			printf '%-22s %12s %12s %9s\n' "${f%_per_s}/s (mean)" "${a:-n/a}" "${b:-n/a}" \
+				"$( [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+		done
+		echo
+		echo "start: job's first TIMESTAMP minus the submit; wake: DSB_WAIT return minus"
+		echo "the submit; job-end-to-wake: DSB_WAIT return minus the job's last TIMESTAMP."
+		echo
+		echo "raw (kernel round metric ...):"
+		sed 's/^/  /' "$raw"
+	} >"$out/rt-latency.txt"
+	rm -f "$raw"
+	cat "$out/rt-latency.txt"
+	echo "bench.sh: RT latency results in $out/rt-latency.txt" >&2
+	return $rc
+}
+case $KVER in
+*-rt)
+	rtlat_rc=0
+	bench_rtlat "$KVER" || rtlat_rc=$?
+	[ "${DSB_BENCH_FULL:-0}" = 1 ] || exit $rtlat_rc
+	[ $rtlat_rc = 0 ] || exit $rtlat_rc ;;
+esac
 if [ "$KVER" = 6.1 ]; then
 	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results}
 else

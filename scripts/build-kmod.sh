@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build dsb.ko out of tree for one kernel, in its own output copy.
 #
-#   scripts/build-kmod.sh 6.1|6.12|debug|<kernel release>
+#   scripts/build-kmod.sh 6.1|6.12|6.1-rt|6.12-rt|debug|<kernel release>
 #   KDIR=/path/to/build scripts/build-kmod.sh custom
 #
 # The sources of kmod/ and uapi/ are copied to build/<name>/{kmod,uapi}
@@ -14,7 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-target=${1:?usage: build-kmod.sh 6.1|6.12|debug|RELEASE}
+target=${1:?usage: build-kmod.sh 6.1|6.12|6.1-rt|6.12-rt|debug|RELEASE}
 
 if [ -n "${KDIR:-}" ]; then
 	kdir=$KDIR
@@ -25,11 +25,8 @@ elif [ "$target" = debug ]; then
 	kdir=$dbg/build
 	name=debug
 else
-	case $target in
-	6.1|6.12) rel=$(dsb_resolve_kver "$target") ||
-		dsb_die "no installed Debian $target kernel with headers (run scripts/deps.sh)" ;;
-	*) rel=$target ;;
-	esac
+	# 6.1|6.12 (generic flavour), 6.1-rt|6.12-rt, or an installed release.
+	rel=$(dsb_resolve_kver "$target") || exit 1
 	kdir=$(dsb_kdir "$rel")
 	[ -f "$kdir/Makefile" ] || dsb_die "no build tree for $rel at $kdir"
 	name=$rel

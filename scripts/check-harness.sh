@@ -85,6 +85,57 @@ debug_lists_name_programs() {
 }
 debug_lists_name_programs
 
+# Kernel names resolve to one flavour each (issue 20): with an RT and a
+# cloud flavour installed next to the generic ones, and the cloud release
+# the newest of its series, 6.1/6.12 must still pick the generic flavour,
+# 6.1-rt/6.12-rt the RT one; other names and missing flavours fail naming
+# what is installed. A fake tree stands for /lib/modules, /boot, /usr/src.
+resolver_picks_flavours() {
+	local fake r want got bad=() err
+	fake=$(mktemp -d)
+	for r in 6.1.0-56-amd64 6.1.0-57-amd64 6.1.0-57-rt-amd64 6.1.0-58-cloud-amd64 \
+		6.12.115+deb12-amd64 6.12.117+deb12-amd64 6.12.117+deb12-rt-amd64 \
+		6.12.118+deb12-cloud-amd64 6.12.119+deb12-amd64; do
+		mkdir -p "$fake/lib/modules/$r/build" "$fake/boot"
+		touch "$fake/boot/vmlinuz-$r"
+		# 6.12.119 has no headers: never a build target.
+		[ "$r" = 6.12.119+deb12-amd64 ] || touch "$fake/lib/modules/$r/build/Makefile"
+	done
+	for want in 6.1=6.1.0-57-amd64 6.12=6.12.117+deb12-amd64 \
+		6.1-rt=6.1.0-57-rt-amd64 6.12-rt=6.12.117+deb12-rt-amd64 \
+		6.12.115+deb12-amd64=6.12.115+deb12-amd64; do
+		got=$(DSB_KERNEL_ROOT=$fake dsb_resolve_kver "${want%%=*}" 2>/dev/null)
+		[ "$got" = "${want#*=}" ] || bad+=("KVER=${want%%=*} gave '$got', wanted ${want#*=}")
+	done
+	for r in 6.2 6.12-cloud 6.12.118+deb12-cloud-amd64x 6.12.119+deb12-amd64 rt ""; do
+		if got=$(DSB_KERNEL_ROOT=$fake dsb_resolve_kver "$r" 2>&1 >/dev/null); then
+			bad+=("KVER='$r' resolved, must fail")
+		elif [[ $got != *"installed: "*"6.12.117+deb12-rt-amd64 (KVER=6.12-rt)"* ]]; then
+			bad+=("KVER='$r' failed without naming the installed kernels: $got")
+		fi
+	done
+	# A flavour that is not installed fails in the scripts too, before any
+	# build or boot, with the resolver's message.
+	rm -rf "$fake"/lib/modules/6.1.0-57-rt-amd64
+	err=$(DSB_KERNEL_ROOT=$fake KVER=6.1-rt DSB_VM_NO_DSB=1 scripts/vm.sh -- true 2>&1) &&
+		bad+=("vm.sh KVER=6.1-rt ran without a 6.1 RT kernel")
+	[[ $err == *"KVER=6.1-rt: no Debian 6.1-rt kernel"*"installed: "* ]] ||
+		bad+=("vm.sh KVER=6.1-rt without the kernel said: $err")
+	err=$(DSB_KERNEL_ROOT=$fake DSB_BUILD=$fake/build scripts/build-kmod.sh 6.1-rt 2>&1) &&
+		bad+=("build-kmod.sh 6.1-rt built without a 6.1 RT kernel")
+	[[ $err == *"KVER=6.1-rt: no Debian 6.1-rt kernel"*"installed: "* ]] ||
+		bad+=("build-kmod.sh 6.1-rt without the kernel said: $err")
+	rm -rf "$fake"
+	if [ ${#bad[@]} = 0 ]; then
+		echo "harness: PASS: KVER names resolve to their own flavour (generic, rt; never cloud), others fail naming what is installed"
+		pass=$((pass + 1))
+	else
+		printf 'harness: FAIL: %s\n' "${bad[@]}"
+		fail=$((fail + 1))
+	fi
+}
+resolver_picks_flavours
+
 expect "a kernel WARN fails the run" "-ne 0" "kernel log matches 'WARNING:'" -- \
 	--add "$out/dsb_warn_probe.ko:/dsb_warn_probe.ko" -- insmod /dsb_warn_probe.ko
 expect "a guest crash fails the run" "-ne 0" "without printing its exit marker" -- \

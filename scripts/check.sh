@@ -10,13 +10,14 @@
 # stops everything). Ends with "check: N passed, N failed, N skipped" over
 # all test cases and exits 1 when anything failed.
 #
-# Environment: DSB_KVERS (default "6.1 6.12"), DSB_REQUIRE_DEBUG=1 (fail when
-# the debug lane cannot run), DSB_SKIP_DEBUG=1 (do not run it), MAKE.
+# Environment: DSB_KVERS (default "6.1 6.12 6.1-rt 6.12-rt"),
+# DSB_REQUIRE_DEBUG=1 (fail when the debug lane cannot run), DSB_SKIP_DEBUG=1
+# (do not run it), MAKE.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
 MAKE=${MAKE:-make}
-KVERS=${DSB_KVERS:-6.1 6.12}
+KVERS=${DSB_KVERS:-6.1 6.12 6.1-rt 6.12-rt}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 total_p=0 total_f=0 total_s=0

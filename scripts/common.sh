@@ -13,28 +13,100 @@ dsb_die() {
 	exit 1
 }
 
-# dsb_resolve_kver SERIES: print the newest installed Debian kernel release
-# of SERIES ("6.1" or "6.12") that has both an image and a build tree.
-dsb_resolve_kver() {
-	local series=$1 best= r d
-	# "6.1.*" cannot match "6.12...": the series must be followed by a dot.
-	for d in /lib/modules/"$series".*-amd64; do
+# Kernel names (KVER) and the Debian kernel releases they stand for. A name
+# is a series and a flavour: "6.1" and "6.12" are the generic flavour only
+# (6.1.0-57-amd64, 6.12.117+deb12-amd64), "6.1-rt" and "6.12-rt" the
+# PREEMPT_RT one (6.1.0-57-rt-amd64, 6.12.117+deb12-rt-amd64). Other
+# flavours (cloud: no DRM drivers) are never picked. "debug" is not resolved
+# here (dsb_debug_kernel).
+DSB_KVER_NAMES="6.1 6.12 6.1-rt 6.12-rt"
+
+# The installed kernels are read from $DSB_KERNEL_ROOT/lib/modules,
+# $DSB_KERNEL_ROOT/boot and $DSB_KERNEL_ROOT/usr/src (DSB_KERNEL_ROOT
+# empty, the default: the real /lib/modules, /boot, /usr/src). The harness
+# self-test points it at a fake tree.
+
+# dsb_kver_of RELEASE: print the kernel name of a Debian release
+# ("6.12.117+deb12-rt-amd64" -> "6.12-rt"), or "" for a release of another
+# flavour or series. The flavour is the word between the ABI and "-amd64";
+# a generic release has none (its last part before "-amd64" has digits).
+dsb_kver_of() {
+	local r=$1 base series flav
+	case $r in *-amd64) ;; *) return 0 ;; esac
+	base=${r%-amd64}
+	flav=${base##*-}
+	if [[ $flav =~ ^[a-z]+$ ]]; then
+		base=${base%-*}
+	else
+		flav=
+	fi
+	series=$(sed -nE 's/^([0-9]+\.[0-9]+)\..*/\1/p' <<<"$base")
+	case " $DSB_KVER_NAMES " in
+	*" $series${flav:+-$flav} "*) echo "$series${flav:+-$flav}" ;;
+	esac
+}
+
+# dsb_installed_releases: print every kernel release that has an image and
+# a build tree, oldest first.
+dsb_installed_releases() {
+	local root=${DSB_KERNEL_ROOT:-} d r
+	for d in "$root"/lib/modules/*; do
 		[ -d "$d" ] || continue
 		r=${d##*/}
-		[ -f "/boot/vmlinuz-$r" ] || continue
-		[ -f "$d/build/Makefile" ] || [ -f "/usr/src/linux-headers-$r/Makefile" ] || continue
-		best=$(printf '%s\n%s\n' "$best" "$r" | sed '/^$/d' | sort -V | tail -n1)
+		[ -f "$root/boot/vmlinuz-$r" ] || continue
+		[ -f "$d/build/Makefile" ] || [ -f "$root/usr/src/linux-headers-$r/Makefile" ] ||
+			continue
+		echo "$r"
+	done | sort -V
+}
+
+# dsb_installed_summary: "6.1.0-57-amd64 (KVER=6.1), 6.1.0-57-cloud-amd64
+# (no KVER: flavour not supported), ..." for error messages.
+dsb_installed_summary() {
+	local r k out=
+	for r in $(dsb_installed_releases); do
+		k=$(dsb_kver_of "$r")
+		if [ -n "$k" ]; then
+			out="$out${out:+, }$r (KVER=$k)"
+		else
+			out="$out${out:+, }$r (not a dsb target)"
+		fi
 	done
-	[ -n "$best" ] || return 1
-	echo "$best"
+	echo "${out:-none}"
+}
+
+# dsb_resolve_kver NAME: print the newest installed release (image and build
+# tree) of NAME, one of $DSB_KVER_NAMES, or an installed release given in
+# full. Fails, saying what is installed, for anything else.
+dsb_resolve_kver() {
+	local name=$1 best= r
+	case " $DSB_KVER_NAMES " in
+	*" $name "*)
+		for r in $(dsb_installed_releases); do
+			[ "$(dsb_kver_of "$r")" = "$name" ] && best=$r
+		done
+		if [ -z "$best" ]; then
+			echo "dsb: error: KVER=$name: no Debian $name kernel installed with image and headers (scripts/deps.sh installs them); installed: $(dsb_installed_summary)" >&2
+			return 1
+		fi
+		echo "$best"
+		return 0 ;;
+	esac
+	if [ -n "$name" ] && dsb_installed_releases | grep -qxF -e "$name"; then
+		echo "$name"
+		return 0
+	fi
+	echo "dsb: error: KVER='$name' is not a kernel dsb knows: use one of $DSB_KVER_NAMES debug, or an installed release; installed: $(dsb_installed_summary)" >&2
+	return 1
 }
 
 # dsb_kdir RELEASE: the build tree of an installed kernel release.
 dsb_kdir() {
-	if [ -f "/lib/modules/$1/build/Makefile" ]; then
-		echo "/lib/modules/$1/build"
+	local root=${DSB_KERNEL_ROOT:-}
+	if [ -f "$root/lib/modules/$1/build/Makefile" ]; then
+		echo "$root/lib/modules/$1/build"
 	else
-		echo "/usr/src/linux-headers-$1"
+		echo "$root/usr/src/linux-headers-$1"
 	fi
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a command inside a QEMU VM booting a Debian kernel with dsb.ko loaded.
 #
-#   KVER=6.1|6.12|debug scripts/vm.sh [--timeout S] [--add SRC[:DEST]]... \
+#   KVER=6.1|6.12|6.1-rt|6.12-rt|debug scripts/vm.sh [--timeout S] [--add SRC[:DEST]]... \
 #       [--no-tests] -- COMMAND [ARGS...]
 #
 # The guest is a busybox initramfs holding: the DRM modules dsb.ko and vgem
@@ -24,7 +24,8 @@
 #     BUG, Oops, lockdep, KASAN, UBSAN, kmemleak, hung task, Call Trace...).
 #
 # Environment:
-#   KVER            6.1 (default), 6.12, debug, or a full kernel release
+#   KVER            6.1 (default), 6.12 (generic flavours), 6.1-rt, 6.12-rt
+#                   (PREEMPT_RT), debug, or an installed kernel release
 #   DSB_MODPARAMS   extra insmod parameters for dsb.ko (after num_devices=2)
 #   DSB_KO          use this dsb.ko instead of building one
 #   DSB_VM_NO_DSB=1 do not load dsb.ko (vgem and DRM only)
@@ -79,11 +80,9 @@ if [ "$KVER" = debug ]; then
 	timeout_s=${timeout_s:-1800}
 	kmemleak=${DSB_VM_KMEMLEAK:-1}
 else
-	case $KVER in
-	6.1|6.12) rel=$(dsb_resolve_kver "$KVER") ||
-		dsb_die "no installed Debian $KVER kernel with headers (run scripts/deps.sh)" ;;
-	*) rel=$KVER ;;
-	esac
+	# 6.1|6.12 (generic flavour), 6.1-rt|6.12-rt, or an installed release;
+	# anything else fails naming the installed kernels.
+	rel=$(dsb_resolve_kver "$KVER") || exit 1
 	vmlinuz=/boot/vmlinuz-$rel
 	[ -r "$vmlinuz" ] || dsb_die "no kernel image $vmlinuz"
 	kname=$rel
@@ -131,6 +130,12 @@ add_mod() { # add_mod NAME: depth-first, dependencies first
 		dsb_die "kernel $rel has no module $name"
 	}
 	case $path in (builtin|"(builtin)") return 0 ;; esac
+	# Modules come from the booted kernel's own tree (an RT kernel cannot
+	# load the generic flavour's drm.ko).
+	case $path in
+	/lib/modules/"$rel"/*) ;;
+	*) dsb_die "module $name of $rel resolved outside /lib/modules/$rel: $path" ;;
+	esac
 	for dep in $(modinfo -F depends "$path" | tr ',' ' '); do
 		add_mod "$dep"
 	done

@@ -1764,6 +1764,285 @@ static void ratio_table(struct ratio *rt, int n)
 	printf("DSB-BENCH-TABLE-END\n");
 }
 
+/* ------------------------------------------------------------------ */
+/* RT latency (issue 20): dsb_bench -L                                 */
+/* ------------------------------------------------------------------ */
+/*
+ * Submit-to-start and submit-to-wake of a high-priority queue (priority 2,
+ * CAP_SYS_NICE: the VM runs as root) while RTLAT_QUEUES normal-priority
+ * queues are kept full of CPU-heavy jobs by a loader thread. The measuring
+ * thread runs SCHED_FIFO (as a latency-sensitive application would) and
+ * submits one job at a time: a TIMESTAMP instruction (start = its value
+ * minus the submit time, both CLOCK_MONOTONIC; the engine's clock is read
+ * every few steps, so a stamp a little before the submit counts as 0) and
+ * a NOP, then blocks in
+ * DRM_IOCTL_DSB_WAIT (wake = return minus submit time). Nothing is
+ * pinned. scripts/bench.sh runs this on an RT kernel and its generic
+ * counterpart and reports RT / generic ratios. Self-contained: its own
+ * queues, BOs and threads; shares only dev, fail(), now_ns(), pct().
+ */
+#define RTLAT_QUEUES	8	/* load queues */
+#define RTLAT_DEPTH	16	/* jobs in flight per load queue */
+#define RTLAT_FILLS	4	/* FILL instructions per load job */
+#define RTLAT_FILL_LEN	16384	/* bytes per FILL */
+
+struct rtlat_load {
+	struct dsb_queue q[RTLAT_QUEUES];
+	unsigned int inflight[RTLAT_QUEUES];
+	uint64_t cmd_va, done;
+	uint32_t cmd_len;
+	atomic_bool stop;
+	int err;
+};
+
+/* Reap and refill every load queue until told to stop, then drain. */
+static void *rtlat_loader(void *arg)
+{
+	struct rtlat_load *L = arg;
+	bool stopping = false;
+
+	for (;;) {
+		bool progress = false, busy = false;
+
+		if (!stopping && atomic_load(&L->stop))
+			stopping = true;
+		for (int i = 0; i < RTLAT_QUEUES && !L->err; i++) {
+			struct dsb_queue *q = &L->q[i];
+			struct drm_dsb_cqe *cqe;
+			unsigned int n = 0;
+
+			while (dsb_peek_cqe(q, &cqe) == 0) {
+				if (cqe->error) {
+					L->err = cqe->error;
+					break;
+				}
+				dsb_cqe_seen(q, cqe);
+				L->inflight[i]--;
+				__atomic_add_fetch(&L->done, 1, __ATOMIC_RELAXED);
+				progress = true;
+			}
+			while (!stopping && L->inflight[i] + n < RTLAT_DEPTH) {
+				struct drm_dsb_sqe *sqe = dsb_get_sqe(q);
+
+				if (!sqe)
+					break;
+				dsb_prep_exec(sqe, L->cmd_va, L->cmd_len);
+				n++;
+			}
+			if (n) {
+				int ret = dsb_submit(q);
+
+				if (ret != (int)n) {
+					L->err = ret < 0 ? ret : -EIO;
+					break;
+				}
+				L->inflight[i] += n;
+				progress = true;
+			}
+			busy |= L->inflight[i] > 0;
+		}
+		if (L->err || (stopping && !busy))
+			break;
+		if (!progress) {
+			struct timespec ts = { 0, 100000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+static int rtlat_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void rtlat_report(const char *name, int64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), rtlat_cmp_i64);
+	printf("rtlat %s p50_ns %" PRId64 " p99_ns %" PRId64 " max_ns %" PRId64 " n %d\n",
+	       name, v[n / 2], v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], v[n - 1], n);
+}
+
+/* Context switches since boot, all CPUs (/proc/stat "ctxt"). */
+static uint64_t rtlat_ctxt(void)
+{
+	unsigned long long v = 0;
+	char line[256];
+	FILE *f = fopen("/proc/stat", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "ctxt %llu", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int bench_rtlat(int nsamples)
+{
+	struct dsb_queue_params lp = { .fence_slots = 64, .timeout_ms = 60000,
+				       .priority = DRM_DSB_QUEUE_PRIORITY_NORMAL };
+	struct dsb_queue_params hp = { .priority = 2, .timeout_ms = 60000, /* high */
+				       .flags = DSB_QUEUE_NO_SPIN };
+	static struct rtlat_load L;
+	struct dsb_bo loadbo, hibo;
+	struct dsb_cmdbuf cb;
+	struct dsb_queue hq;
+	struct sched_param sp = { .sched_priority = 50 };
+	int64_t *start, *wake, *endwake, tw0 = 0, tw1 = 0;
+	uint64_t jobs0 = 0, ctxt0 = 0, ctxt1 = 0;
+	bool fifo;
+	pthread_t th;
+	int ret, n = 0, nq = 0;
+	struct utsname u;
+	int64_t t0 = now_ns();
+
+	uname(&u);
+	start = calloc((size_t)nsamples, sizeof(*start));
+	wake = calloc((size_t)nsamples, sizeof(*wake));
+	endwake = calloc((size_t)nsamples, sizeof(*endwake));
+	if (!start || !wake || !endwake || dsb_bo_create(&dev, 4 * RTLAT_FILL_LEN + 4096, &loadbo) ||
+	    dsb_bo_create(&dev, 4096, &hibo)) {
+		fail("rtlat: setup");
+		return 1;
+	}
+	/* Load job: RTLAT_FILLS fills of the BO's first pages; its tail page
+	 * holds the command buffer. */
+	dsb_cmdbuf_init(&cb, (char *)loadbo.map + 4 * RTLAT_FILL_LEN, 4096,
+			loadbo.va + 4 * RTLAT_FILL_LEN);
+	for (int i = 0; i < RTLAT_FILLS; i++)
+		dsb_cmd_fill(&cb, loadbo.va + (uint64_t)(i % 4) * RTLAT_FILL_LEN,
+			     0x5a5a0000u + (uint32_t)i, RTLAT_FILL_LEN);
+	L.cmd_va = cb.va;
+	L.cmd_len = dsb_cmdbuf_len(&cb);
+	/* High-priority job: TIMESTAMP at hibo+0, a NOP, TIMESTAMP at hibo+8
+	 * (its end: end-to-wake is the retire and the waiter's wake-up);
+	 * cmd at +64. */
+	dsb_cmdbuf_init(&cb, (char *)hibo.map + 64, 256, hibo.va + 64);
+	dsb_cmd_timestamp(&cb, hibo.va);
+	dsb_cmd_nop(&cb);
+	dsb_cmd_timestamp(&cb, hibo.va + 8);
+
+	for (nq = 0; nq < RTLAT_QUEUES; nq++) {
+		ret = dsb_queue_init(&dev, &L.q[nq], &lp);
+		if (ret) {
+			fail("rtlat: load queue %d: %s", nq, strerror(-ret));
+			goto out_queues;
+		}
+	}
+	ret = dsb_queue_init(&dev, &hq, &hp);
+	if (ret) {
+		fail("rtlat: priority-2 queue: %s", strerror(-ret));
+		goto out_queues;
+	}
+	atomic_store(&L.stop, false);
+	pthread_create(&th, NULL, rtlat_loader, &L);
+	fifo = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+	printf("rtlat: kernel %s, %d load queues x %d jobs of %d x %d-byte FILL,"
+	       " measuring thread %s, %d samples\n", u.release, RTLAT_QUEUES, RTLAT_DEPTH,
+	       RTLAT_FILLS, RTLAT_FILL_LEN, fifo ? "SCHED_FIFO 50" : "SCHED_OTHER (no FIFO)",
+	       nsamples);
+	/* Let the load reach steady state. */
+	usleep(200000);
+	for (int i = -10; i < nsamples && !L.err; i++) {
+		struct drm_dsb_sqe *sqe = dsb_get_sqe(&hq);
+		uint64_t target = dsb_queue_completed(&hq) + 1;
+		struct drm_dsb_wait w = {
+			.queue_id = hq.queue_id,
+			.flags = DRM_DSB_WAIT_RELATIVE,
+			.seqno = target,
+			.timeout_ns = 10ll * 1000000000,
+		};
+		struct drm_dsb_cqe *cqe;
+		struct timespec gap = { 0, 500000 + (i & 7) * 125000 };
+		int64_t ts, tw;
+
+		if (i == 0) {
+			tw0 = now_ns();
+			jobs0 = __atomic_load_n(&L.done, __ATOMIC_RELAXED);
+			ctxt0 = rtlat_ctxt();
+		}
+		if (!sqe) {
+			fail("rtlat: no SQE");
+			break;
+		}
+		dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
+		*(volatile uint64_t *)hibo.map = 0;
+		ts = now_ns();
+		ret = dsb_submit(&hq);
+		if (ret != 1) {
+			fail("rtlat: dsb_submit: %d", ret);
+			break;
+		}
+		ret = ioctl(hq.fd, DRM_IOCTL_DSB_WAIT, &w);
+		tw = now_ns();
+		if (ret || w.error) {
+			fail("rtlat: DSB_WAIT: %s, job error %d", ret ? strerror(errno) : "ok",
+			     w.error);
+			break;
+		}
+		ret = dsb_wait_cqe_timeout(&hq, &cqe, 10ll * 1000000000);
+		if (ret || cqe->error || cqe->seqno != target) {
+			fail("rtlat: CQE: %s", ret ? strerror(-ret) : "wrong seqno or error");
+			break;
+		}
+		dsb_cqe_seen(&hq, cqe);
+		if (i >= 0) {
+			uint64_t st = *(volatile uint64_t *)hibo.map;
+
+			/* The engine reads its clock once per DSB_CLOCK_EVERY light
+			 * steps: a stamp may predate the submit by a few of them. */
+			if (!st || (int64_t)st > tw) {
+				fail("rtlat: job start stamp %" PRIu64 " outside (0, %" PRId64
+				     "]", st, tw);
+				break;
+			}
+			start[n] = (int64_t)st > ts ? (int64_t)st - ts : 0;
+			st = ((volatile uint64_t *)hibo.map)[1];
+			endwake[n] = (int64_t)st < tw ? tw - (int64_t)st : 0;
+			wake[n] = tw - ts;
+			n++;
+		}
+		nanosleep(&gap, NULL);
+	}
+	tw1 = now_ns();
+	ctxt1 = rtlat_ctxt();
+	if (fifo) {
+		sp.sched_priority = 0;
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+	}
+	atomic_store(&L.stop, true);
+	pthread_join(th, NULL);
+	if (L.err)
+		fail("rtlat: load queue: %s", strerror(-L.err));
+	dsb_queue_exit(&hq);
+out_queues:
+	while (nq-- > 0)
+		dsb_queue_exit(&L.q[nq]);
+	if (n == nsamples && !failed) {
+		printf("DSB-BENCH-RTLAT-BEGIN\n");
+		printf("rtlat kernel %s\n", u.release);
+		rtlat_report("start", start, n);
+		rtlat_report("wake", wake, n);
+		rtlat_report("endwake", endwake, n);
+		/* Sampling window only: load throughput and context switches. */
+		printf("rtlat window load_jobs_per_s %.0f ctxt_per_s %.0f seconds %.1f\n",
+		       (double)(__atomic_load_n(&L.done, __ATOMIC_RELAXED) - jobs0) * 1e9 / (double)(tw1 - tw0),
+		       (double)(ctxt1 - ctxt0) * 1e9 / (double)(tw1 - tw0),
+		       (double)(now_ns() - t0) / 1e9);
+		printf("DSB-BENCH-RTLAT-END\n");
+	}
+	dsb_bo_destroy(&dev, &hibo);
+	dsb_bo_destroy(&dev, &loadbo);
+	free(start);
+	free(wake);
+	free(endwake);
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	long long c0 = -1, c1 = -1;
@@ -1771,13 +2050,16 @@ int main(int argc, char **argv)
 	struct utsname u;
 	int opt, ret;
 	int64_t t0 = now_ns();
+	int rtlat_samples = 0;	/* -L N: RT latency section only (issue 20) */
 
-	while ((opt = getopt(argc, argv, "s:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:L:")) != -1) {
 		switch (opt) {
 		case 's': scale = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'L': rtlat_samples = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-s scale] [-r rounds (1-15)]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-s scale] [-r rounds (1-15)] [-L samples]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -1801,6 +2083,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(cmdbo.map, 0, 4096);	/* DRM_DSB_OP_NOP = 0 */
+	if (rtlat_samples > 0) {
+		ret = bench_rtlat(rtlat_samples);
+		dsb_bo_destroy(&dev, &cmdbo);
+		dsb_device_close(&dev);
+		return ret;
+	}
 	nlat = 100 * scale;
 	lat = calloc((size_t)nlat + 64, sizeof(*lat));
 	debugfs_counter(dev.index, "completions", &c0);
