@@ -43,7 +43,8 @@ struct dsb_memwait {
  * @steps: packets and instructions executed (the watchdog's progress)
  * @runs: time slices the queue was given on a hardware slot (the watchdog
  *        counts only time in which it ran)
- * @boost_served: ran in this round's pass of boosted queues
+ * @boost_served: boosted this round (deadline hint): ran in the round's first
+ *                pass, with the realtime budget
  * @idle: at its last look the engine found nothing to run (the doorbell at
  *        the read pointer), though the driver may have jobs in flight
  * @step_cost: work units of the step being executed (time slices)
