@@ -117,8 +117,11 @@ static enum dsb_step dsb_engine_fault(struct dsb_user_queue *q, u32 fault, u64 v
 	return DSB_STEP_FAULT;
 }
 
-static u32 dsb_vm_fault_kind(enum dsb_vm_fault f)
+/* An evicted mapping is a bad VA too: no armed job can meet one. */
+static u32 dsb_vm_fault_kind(struct dsb_vm *vm, enum dsb_vm_fault f)
 {
+	if (f == DSB_VM_EVICTED)
+		atomic64_inc(&vm->ddev->stats.evicted_faults);
 	return f == DSB_VM_RING_WRITE ? DRM_DSB_FAULT_RING_WRITE : DRM_DSB_FAULT_BAD_VA;
 }
 
@@ -129,7 +132,7 @@ static void *dsb_xlate(struct dsb_vm *vm, u64 va, u64 len, bool write, u32 *faul
 	void *p = dsb_vm_translate(vm, va, len, write, &vf);
 
 	if (!p) {
-		*fault = dsb_vm_fault_kind(vf);
+		*fault = dsb_vm_fault_kind(vm, vf);
 		*fva = va;
 	}
 	return p;
@@ -279,7 +282,7 @@ static enum dsb_step dsb_engine_exec_instr(struct dsb_user_queue *q, u64 now, u6
 		memcpy(&in, p, sizeof(in));
 		r = dsb_exec_instr_locked(q, &in, now, next, &fault, &fva);
 	} else {
-		fault = DRM_DSB_FAULT_BAD_VA;
+		fault = dsb_vm_fault_kind(q->vm, vf);
 		fva = c->ip;
 	}
 	spin_unlock(&q->vm->lock);
