@@ -409,6 +409,8 @@ static void dsb_job_release_vm(struct dsb_job *job)
 {
 	if (job->vm_busy) {
 		job->vm_busy = false;
+		if (job->seqno)
+			dsb_vm_forget_fence(job->q->vm, &job->fence->base);
 		dsb_vm_unbusy(job->q->vm);
 	}
 }

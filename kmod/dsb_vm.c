@@ -397,6 +397,23 @@ void dsb_vm_note_fence(struct dsb_vm *vm, struct dma_fence *fence)
 }
 
 /**
+ * dsb_vm_forget_fence() - a job is done: drop its fence if it was the last
+ * @vm: the VM
+ * @fence: the job's fence
+ *
+ * So a finished job's fence is not kept alive by its VM. Any context, no
+ * allocation: the signalling path calls it. Whoever of this and
+ * dsb_vm_note_fence() takes @fence out of the VM drops its reference.
+ */
+void dsb_vm_forget_fence(struct dsb_vm *vm, struct dma_fence *fence)
+{
+	if (rcu_access_pointer(vm->last_fence) != fence)
+		return;
+	if (cmpxchg(&vm->last_fence, RCU_INITIALIZER(fence), NULL) == RCU_INITIALIZER(fence))
+		dma_fence_put(fence);
+}
+
+/**
  * dsb_vm_last_fence() - the fence of the last job armed on a VM
  * @vm: the VM
  *

@@ -82,6 +82,7 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock);
 u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want);
 void dsb_vm_note_fence(struct dsb_vm *vm, struct dma_fence *fence);
+void dsb_vm_forget_fence(struct dsb_vm *vm, struct dma_fence *fence);
 struct dma_fence *dsb_vm_last_fence(struct dsb_vm *vm);
 
 /**
