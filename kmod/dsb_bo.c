@@ -39,7 +39,9 @@
 #include <linux/dma-buf.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/pagevec.h>
 #include <linux/shmem_fs.h>
+#include <linux/swap.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -73,18 +75,39 @@ static void dsb_bo_free_pages(struct dsb_gem_object *bo)
 /* Pages of a swappable BO: no OOM kill on their behalf, no warning. */
 #define DSB_BO_SHMEM_GFP (GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-/* Unpin the first @n pages of a swappable BO: shmem may swap them now. */
+/* Drop a batch of page references, back on the evictable LRU first. */
+static void dsb_bo_release_batch(struct folio_batch *fbatch)
+{
+	check_move_unevictable_folios(fbatch);
+	folio_batch_release(fbatch);
+	cond_resched();
+}
+
+/*
+ * Unpin the first @n pages of a swappable BO: shmem may swap them now.
+ * While pinned its mapping is unevictable, so reclaim does not scan pages
+ * it cannot free; they go back on the evictable LRU here, as
+ * drm_gem_put_pages() does.
+ */
 static void dsb_bo_put_shmem_pages(struct dsb_gem_object *bo, unsigned int n)
 {
+	struct folio_batch fbatch;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		set_page_dirty(bo->pages[i]);
-		mark_page_accessed(bo->pages[i]);
-		put_page(bo->pages[i]);
-		bo->pages[i] = NULL;
-	}
 	mapping_clear_unevictable(bo->base.filp->f_mapping);
+	folio_batch_init(&fbatch);
+	for (i = 0; i < n; i++) {
+		struct folio *folio = page_folio(bo->pages[i]);
+
+		folio_mark_dirty(folio);
+		folio_mark_accessed(folio);
+		bo->pages[i] = NULL;
+		/* One reference per page: shmem_read_mapping_page_gfp() took it. */
+		if (!folio_batch_add(&fbatch, folio))
+			dsb_bo_release_batch(&fbatch);
+	}
+	if (folio_batch_count(&fbatch))
+		dsb_bo_release_batch(&fbatch);
 }
 
 /* The last reference to a swappable BO is gone: unpin, no counter left behind. */

@@ -70,6 +70,7 @@ static inline bool dsb_bo_evictable(struct dsb_gem_object *bo)
 	dma_resv_assert_held(bo->base.resv);
 	return bo->swappable && bo->resident && !bo->pinned;
 }
+
 void dsb_bo_put(struct dsb_gem_object *bo);
 int dsb_bo_allow_mmap(struct dsb_gem_object *bo, struct drm_file *file, u64 *offset);
 struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,

@@ -3,7 +3,8 @@
 #
 #   deps -> build (kmod for each kernel, lib, tests) -> native unit tests
 #   (plain and ASan/UBSan) -> harness self-test -> VM tests on each Debian
-#   kernel -> debug-kernel lane (lockdep, KASAN, kmemleak, fault injection,
+#   kernel -> reclaim VM (little RAM, swap) on the generic kernels ->
+#   debug-kernel lane (lockdep, KASAN, kmemleak, fault injection,
 #   negative control) when a debug kernel is available.
 #
 # Every stage runs even when an earlier test stage failed (a build failure
@@ -63,6 +64,11 @@ stage unit $MAKE -s -C tests run-unit
 stage harness scripts/check-harness.sh
 for k in $KVERS; do
 	stage "vm $k" env KVER="$k" DSB_VM_NO_BUILD=1 scripts/vm.sh -- dsb-run-tests
+done
+# Reclaim under real memory pressure (swap): the generic kernels.
+for k in $KVERS; do
+	case $k in *-rt) continue ;; esac
+	stage "reclaim $k" env KVER="$k" DSB_VM_NO_BUILD=1 scripts/check-reclaim.sh
 done
 
 if [ "${DSB_SKIP_DEBUG:-0}" = 1 ]; then
