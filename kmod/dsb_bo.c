@@ -238,6 +238,7 @@ static vm_fault_t dsb_bo_fault(struct vm_fault *vmf)
 	if (pg >= obj->size >> PAGE_SHIFT)
 		return VM_FAULT_SIGBUS;
 	dma_resv_lock(obj->resv, NULL);
+	WRITE_ONCE(bo->last_used, jiffies);
 	if (!dsb_bo_restore_locked(bo, NULL))
 		ret = vmf_insert_pfn(vma, vmf->address, page_to_pfn(bo->pages[pg]));
 	dma_resv_unlock(obj->resv);
@@ -511,6 +512,7 @@ int dsb_bo_restore_locked(struct dsb_gem_object *bo, struct dsb_vm *except)
 		goto err;
 	}
 	bo->resident = true;
+	WRITE_ONCE(bo->last_used, jiffies);
 	dsb_reclaim_restored(bo);
 	return 0;
 

@@ -25,6 +25,8 @@ struct dsb_vm;
  * @swappable: backed by shmem, evicted while its VM is idle (dsb_reclaim.c)
  * @resident: a swappable BO's pages are pinned and mapped at @vaddr
  * @pinned: a swappable BO that was exported: resident until freed
+ * @last_used: jiffies of its last restore, submit or CPU fault: the
+ *             shrinker leaves recently used BOs for last
  * @pages: the backing pages of a BO the driver allocated, vmap()ed at @vaddr;
  *         for a swappable BO, its pages while @resident (the array stays)
  * @mem: the accounting object charged for it (reference)
@@ -42,6 +44,7 @@ struct dsb_gem_object {
 	bool swappable;
 	bool resident;
 	bool pinned;
+	unsigned long last_used;
 	struct page **pages;
 	struct dsb_mem_client *mem;
 	u64 mem_charge;

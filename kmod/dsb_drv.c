@@ -21,6 +21,14 @@
  * 1. &dsb_user_queue.sq_lock (mutex): one consumer of a queue's SQ at a
  *    time (the SUBMIT_SQ ioctl, io_uring SUBMIT) and queue destruction.
  *    Held while allocating: the SQ path's prepare phase runs under it.
+ * 1a. &dsb_vm.res_lock (mutex, residency): the prepare phase makes the
+ *    VM resident under it (allocating, reading back from swap), adding and
+ *    removing mappings take it; under it, one swappable BO's reservation
+ *    lock at a time, taken alone (no ww context), then &dsb_vm.lock.
+ *    Released before 2. The shrinker only trylocks both (dsb_reclaim.c),
+ *    and may then wait for a dsb fence with neither held; a CPU fault
+ *    takes a BO's reservation lock under the mmap lock, as dma-resv
+ *    primes lockdep to expect.
  * 2. The reservation objects of the buffers of a batch with implicit sync
  *    (dma_resv ww_mutexes, all taken with one ww_acquire context in the
  *    prepare phase, dsb_resv.c) and held until the batch is armed.
@@ -52,7 +60,7 @@
  *
  * Leaves, taken with nothing else inside: &dsb_user_queue.job_cache_lock,
  * the xarray lock of &dsb_file.queues, the accounting table's lock
- * (dsb_mem.c). Functions that need a lock held are named ``_locked`` and
+ * (dsb_mem.c), &dsb_device.vm_lru_lock. Functions that need a lock held are named ``_locked`` and
  * assert it with lockdep_assert_held().
  */
 #include <linux/dma-mapping.h>

@@ -19,7 +19,9 @@
  * - Who evicts: the device's shrinker, under memory pressure, and a
  *   restore that would pass the device's pinned limit (it evicts idle VMs
  *   to make room, then fails with -ENOMEM if there still is none). Idle
- *   VMs are visited round robin.
+ *   VMs are visited round robin; buffers used (submitted, restored,
+ *   CPU-faulted) within the last half second are taken only when nothing
+ *   older is left, so reclaim does not evict what a process is touching.
  * - Busy VMs: when idle VMs did not give the shrinker enough, it waits
  *   for the last fence armed on one busy VM, for at most
  *   ``shrink_wait_ms`` (default 20 ms, 0: never), then evicts it if it is
@@ -46,6 +48,9 @@
 #include "dsb_reclaim.h"
 #include "dsb_trace.h"
 #include "dsb_vm.h"
+
+/* Memory used more recently than this is evicted only when nothing else is. */
+#define DSB_RECLAIM_MIN_AGE (HZ / 2)
 
 static unsigned int dsb_shrink_wait_ms = 20;
 module_param_named(shrink_wait_ms, dsb_shrink_wait_ms, uint, 0644);
@@ -105,15 +110,30 @@ static struct dsb_vm *dsb_reclaim_next_vm(struct dsb_device *ddev, unsigned int 
 }
 
 /* Evict @vm if its residency lock is free and it is idle. */
-static u64 dsb_reclaim_try_evict(struct dsb_vm *vm, u64 want)
+static u64 dsb_reclaim_try_evict(struct dsb_vm *vm, u64 want, unsigned long min_age)
 {
 	u64 freed = 0;
 
 	if (!mutex_trylock(&vm->res_lock))
 		return 0;
 	if (!atomic_read(&vm->busy))
-		freed = dsb_vm_evict_locked(vm, want);
+		freed = dsb_vm_evict_locked(vm, want, min_age);
 	mutex_unlock(&vm->res_lock);
+	return freed;
+}
+
+/* One round over the idle VMs, leaving what was used within @min_age. */
+static u64 dsb_reclaim_evict_round(struct dsb_device *ddev, u64 want,
+				   struct dsb_vm *except, unsigned long min_age)
+{
+	unsigned int left = atomic_read(&ddev->stats.live_vms);
+	struct dsb_vm *vm;
+	u64 freed = 0;
+
+	while (freed < want && (vm = dsb_reclaim_next_vm(ddev, &left, false, except))) {
+		freed += dsb_reclaim_try_evict(vm, want - freed, min_age);
+		dsb_vm_put(vm);
+	}
 	return freed;
 }
 
@@ -123,22 +143,18 @@ static u64 dsb_reclaim_try_evict(struct dsb_vm *vm, u64 want)
  * @want: bytes wanted
  * @except: a VM not to touch (its residency lock is the caller's), or NULL
  *
- * Visits each VM of the device at most once, round robin, and only
- * trylocks: safe from the shrinker and with any dsb lock held but a VM
- * lock.
+ * Visits each VM of the device round robin, leaving BOs used within the
+ * last %DSB_RECLAIM_MIN_AGE for a second round, and only trylocks: safe
+ * from the shrinker and with any dsb lock held but a VM lock.
  *
  * Return: bytes evicted.
  */
 u64 dsb_reclaim_evict_idle(struct dsb_device *ddev, u64 want, struct dsb_vm *except)
 {
-	unsigned int left = atomic_read(&ddev->stats.live_vms);
-	struct dsb_vm *vm;
-	u64 freed = 0;
+	u64 freed = dsb_reclaim_evict_round(ddev, want, except, DSB_RECLAIM_MIN_AGE);
 
-	while (freed < want && (vm = dsb_reclaim_next_vm(ddev, &left, false, except))) {
-		freed += dsb_reclaim_try_evict(vm, want - freed);
-		dsb_vm_put(vm);
-	}
+	if (freed < want)
+		freed += dsb_reclaim_evict_round(ddev, want - freed, except, 0);
 	return freed;
 }
 
@@ -167,7 +183,7 @@ static u64 dsb_reclaim_wait_busy(struct dsb_device *ddev, u64 want)
 		if (t <= 0)
 			atomic64_inc(&ddev->stats.shrinker_wait_timeouts);
 		else
-			freed = dsb_reclaim_try_evict(vm, want);
+			freed = dsb_reclaim_try_evict(vm, want, 0);
 		dma_fence_put(fence);
 	}
 	dsb_vm_put(vm);

@@ -334,8 +334,10 @@ int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock)
 	}
 	if (vm->unpublished)
 		ret = nonblock ? -EAGAIN : dsb_vm_restore_locked(vm);
-	if (!ret)
+	if (!ret) {
 		atomic_add(jobs, &vm->busy);
+		vm->last_used = jiffies;
+	}
 	mutex_unlock(&vm->res_lock);
 	return ret;
 }
@@ -344,6 +346,9 @@ int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock)
  * dsb_vm_evict_locked() - evict the swappable BOs of an idle VM
  * @vm: the VM, its residency lock held and no job in flight (@vm->busy 0)
  * @want: stop once this many bytes are evicted
+ * @min_age: leave a BO (and the whole VM) used less than this many jiffies
+ *           ago: a second chance, so reclaim does not take what a process
+ *           is using right now while older memory is left
  *
  * Each mapping's kernel address is cleared under @vm->lock before its BO
  * is evicted, so the engine cannot be using it. BOs whose reservation lock
@@ -351,18 +356,23 @@ int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock)
  *
  * Return: bytes evicted.
  */
-u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want)
+u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age)
 {
+	unsigned long now = jiffies;
 	struct drm_mm_node *node;
 	u64 freed = 0;
 	u32 bos = 0;
 
 	lockdep_assert_held(&vm->res_lock);
+	if (min_age && time_before(now, vm->last_used + min_age))
+		return 0;
 	drm_mm_for_each_node(node, &vm->mm) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 		struct dsb_gem_object *bo = m->bo;
 
 		if (!bo->swappable || !READ_ONCE(bo->resident) || READ_ONCE(bo->pinned))
+			continue;
+		if (min_age && time_before(now, READ_ONCE(bo->last_used) + min_age))
 			continue;
 		if (!dma_resv_trylock(bo->base.resv))
 			continue;

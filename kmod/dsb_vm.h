@@ -35,6 +35,7 @@ struct dsb_gem_object;
  * @last_fence: the fence of the last job armed on the VM (RCU), what the
  *              shrinker waits for to find the VM idle
  * @lru: link in &dsb_device.vm_lru, under &dsb_device.vm_lru_lock
+ * @last_used: jiffies of the VM's last submit
  */
 struct dsb_vm {
 	struct kref ref;
@@ -47,6 +48,7 @@ struct dsb_vm {
 	atomic_t busy;
 	struct dma_fence __rcu *last_fence;
 	struct list_head lru;
+	unsigned long last_used;
 };
 
 /**
@@ -80,7 +82,7 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 		       enum dsb_vm_fault *fault);
 
 int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock);
-u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want);
+u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age);
 void dsb_vm_note_fence(struct dsb_vm *vm, struct dma_fence *fence);
 void dsb_vm_forget_fence(struct dsb_vm *vm, struct dma_fence *fence);
 struct dma_fence *dsb_vm_last_fence(struct dsb_vm *vm);

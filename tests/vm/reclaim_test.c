@@ -36,6 +36,21 @@
 #define JOB_CMD 4096u		/* one command buffer per job */
 #define ACTIVE_BO_MB 16
 
+/*
+ * Forked clients must not use Check's asserts (they report through the
+ * test process's channel, which several writers corrupt): a failed check
+ * prints and exits 1, and the test asserts every client's exit status.
+ */
+#define CHILD_CHECK(cond, ...)						\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "reclaim child %d: ", (int)getpid());	\
+			fprintf(stderr, __VA_ARGS__);			\
+			fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);	\
+			_exit(1);					\
+		}							\
+	} while (0)
+
 enum { CMD_VERIFY = 'v', CMD_IDLE = 'i', CMD_EXIT = 'x' };
 
 struct client {
@@ -86,9 +101,32 @@ static int32_t run_job(int dfd, uint32_t qid, const struct dsb_test_bo *cmd,
 	int ret = dsb_test_submit(dfd, qid, slot, cmd->va + (uint64_t)slot * JOB_CMD,
 				  dsb_test_cmd_len(cb), NULL, 0, &seqno);
 
+	int32_t err = 12345;
+
 	if (ret)
 		return ret;
-	return wait_job(dfd, qid, seqno);
+	ret = dsb_test_wait(dfd, qid, seqno, WAIT_NS, &err);
+	return ret ? ret : err;
+}
+
+/* A queue for a child, or exit. */
+static struct dsb_test_queue child_queue(int dfd, uint32_t timeout_ms)
+{
+	struct drm_dsb_queue_create c = {
+		.ring_packets = 256, .fence_slots = 16, .timeout_ms = timeout_ms,
+	};
+	struct dsb_test_queue q;
+	int ret = dsb_test_queue_create(dfd, &c, &q);
+
+	CHILD_CHECK(ret == 0, "queue create: %s", strerror(-ret));
+	return q;
+}
+
+static void child_bo(int dfd, uint64_t size, struct dsb_test_bo *bo)
+{
+	int ret = dsb_test_bo_create(dfd, size, bo);
+
+	CHILD_CHECK(ret == 0, "BO of %llu bytes: %s", (unsigned long long)size, strerror(-ret));
 }
 
 /* Child: fill BOS buffers by GPU jobs, then verify or idle on command. */
@@ -101,19 +139,22 @@ static void client_main(int id, int in, int out)
 	char c = 0;
 	int i;
 
-	ck_assert_int_ge(dfd, 0);
-	q = queue_new(dfd, 256, 16, 20000);
-	ck_assert_int_eq(dsb_test_bo_create(dfd, (uint64_t)(BOS + 1) * JOB_CMD, &cmd), 0);
-	ck_assert_int_eq(dsb_test_bo_create(dfd, (uint64_t)BOS * CHUNK, &res), 0);
+	int32_t err;
+
+	CHILD_CHECK(dfd >= 0, "open: %s", strerror(-dfd));
+	q = child_queue(dfd, 20000);
+	child_bo(dfd, (uint64_t)(BOS + 1) * JOB_CMD, &cmd);
+	child_bo(dfd, (uint64_t)BOS * CHUNK, &res);
 	for (i = 0; i < BOS; i++) {
-		ck_assert_int_eq(dsb_test_bo_create(dfd, BO_MB * MiB, &bo[i]), 0);
+		child_bo(dfd, BO_MB * MiB, &bo[i]);
 		dsb_test_cmd_init(&cb, (char *)cmd.map + (size_t)i * JOB_CMD, JOB_CMD);
 		for (uint64_t off = 0; off < BO_MB * MiB; off += CHUNK)
-			ck_assert_int_eq(dsb_test_cmd_fill(&cb, bo[i].va + off,
-							   pattern(id, i), CHUNK), 0);
-		ck_assert_int_eq(run_job(dfd, q.id, &cmd, i, &cb), 0);
+			CHILD_CHECK(!dsb_test_cmd_fill(&cb, bo[i].va + off, pattern(id, i), CHUNK),
+				    "fill");
+		err = run_job(dfd, q.id, &cmd, i, &cb);
+		CHILD_CHECK(!err, "client %d: fill job: %s", id, strerror(-err));
 	}
-	ck_assert_int_eq(write(out, "f", 1), 1);
+	CHILD_CHECK(write(out, "f", 1) == 1, "pipe");
 
 	while (read(in, &c, 1) == 1 && c != CMD_EXIT) {
 		if (c != CMD_VERIFY)
@@ -121,25 +162,25 @@ static void client_main(int id, int in, int out)
 		/* The GPU reads the restored buffers: copy a MiB of each. */
 		dsb_test_cmd_init(&cb, (char *)cmd.map + (size_t)BOS * JOB_CMD, JOB_CMD);
 		for (i = 0; i < BOS; i++)
-			ck_assert_int_eq(dsb_test_cmd_copy(&cb, res.va + (uint64_t)i * CHUNK,
-							   bo[i].va + (BO_MB - 1) * MiB,
-							   CHUNK), 0);
-		ck_assert_int_eq(run_job(dfd, q.id, &cmd, BOS, &cb), 0);
+			CHILD_CHECK(!dsb_test_cmd_copy(&cb, res.va + (uint64_t)i * CHUNK,
+						       bo[i].va + (BO_MB - 1) * MiB, CHUNK), "copy");
+		err = run_job(dfd, q.id, &cmd, BOS, &cb);
+		CHILD_CHECK(!err, "client %d: verify job: %s", id, strerror(-err));
 		for (i = 0; i < BOS; i++) {
 			const uint32_t *r = (const uint32_t *)((char *)res.map + (size_t)i * CHUNK);
 			const uint32_t *p = bo[i].map;
 
 			for (size_t w = 0; w < CHUNK / 4; w++)
-				ck_assert_msg(r[w] == pattern(id, i),
-					      "client %d bo %d: GPU read %#x at word %zu",
-					      id, i, r[w], w);
+				CHILD_CHECK(r[w] == pattern(id, i),
+					    "client %d bo %d: GPU read %#x at word %zu",
+					    id, i, r[w], w);
 			/* The CPU reads every byte (a refault restores). */
 			for (size_t w = 0; w < BO_MB * MiB / 4; w++)
-				if (p[w] != pattern(id, i))
-					ck_abort_msg("client %d bo %d: CPU read %#x at word %zu",
-						     id, i, p[w], w);
+				CHILD_CHECK(p[w] == pattern(id, i),
+					    "client %d bo %d: CPU read %#x at word %zu",
+					    id, i, p[w], w);
 		}
-		ck_assert_int_eq(write(out, "v", 1), 1);
+		CHILD_CHECK(write(out, "v", 1) == 1, "pipe");
 	}
 	_exit(0);
 }
@@ -198,33 +239,45 @@ static pid_t active_start(struct active_report *rep)
 	if (pid)
 		return pid;
 	int dfd = dsb_test_open(0);
-	struct dsb_test_queue q = queue_new(dfd, 256, 16, 5000);
+	struct dsb_test_queue q;
 	struct dsb_test_bo cmd, buf;
 	struct dsb_test_cmdbuf cb;
-	uint64_t seq[2] = { 0, 0 };
+	uint64_t seq[2] = { 0, 0 }, done = 0;
+	int32_t err;
+	int ret;
 
-	ck_assert_int_eq(dsb_test_bo_create(dfd, JOB_CMD, &cmd), 0);
-	ck_assert_int_eq(dsb_test_bo_create(dfd, ACTIVE_BO_MB * MiB, &buf), 0);
+	CHILD_CHECK(dfd >= 0, "open: %s", strerror(-dfd));
+	q = child_queue(dfd, 5000);
+	child_bo(dfd, JOB_CMD, &cmd);
+	child_bo(dfd, ACTIVE_BO_MB * MiB, &buf);
 	dsb_test_cmd_init(&cb, cmd.map, JOB_CMD);
-	ck_assert_int_eq(dsb_test_cmd_delay(&cb, 2 * MS_NS), 0);
-	ck_assert_int_eq(dsb_test_cmd_atomic_add(&cb, buf.va, 1), 0);
-	for (uint64_t n = 0; !__atomic_load_n(&rep->stop, __ATOMIC_ACQUIRE); n++) {
+	CHILD_CHECK(!dsb_test_cmd_delay(&cb, 2 * MS_NS), "delay");
+	CHILD_CHECK(!dsb_test_cmd_atomic_add(&cb, buf.va, 1), "atomic add");
+	for (uint64_t n = 0; ; n++) {
 		uint32_t s = n % 2;
-		int ret;
+		bool stop = __atomic_load_n(&rep->stop, __ATOMIC_ACQUIRE);
 
 		if (seq[s]) {
-			if (wait_job(dfd, q.id, seq[s]))
+			err = 12345;
+			ret = dsb_test_wait(dfd, q.id, seq[s], WAIT_NS, &err);
+			CHILD_CHECK(ret == 0, "active wait: %s", strerror(-ret));
+			if (err)
 				__atomic_add_fetch(&rep->errors, 1, __ATOMIC_RELAXED);
+			else
+				done++;
 			__atomic_add_fetch(&rep->jobs, 1, __ATOMIC_RELAXED);
+			seq[s] = 0;
 		}
+		if (stop && !seq[0] && !seq[1])
+			break;
+		if (stop)
+			continue;
 		ret = dsb_test_submit(dfd, q.id, s, cmd.va, dsb_test_cmd_len(&cb), NULL, 0,
 				      &seq[s]);
-		ck_assert_msg(ret == 0, "active submit: %s", strerror(-ret));
+		CHILD_CHECK(ret == 0, "active submit: %s", strerror(-ret));
 	}
-	for (int s = 0; s < 2; s++)
-		if (seq[s] && wait_job(dfd, q.id, seq[s]))
-			__atomic_add_fetch(&rep->errors, 1, __ATOMIC_RELAXED);
-	ck_assert_uint_eq(*(volatile uint64_t *)buf.map, rep->jobs + 2 - rep->errors);
+	CHILD_CHECK(*(volatile uint64_t *)buf.map == done, "active: counter %llu, %llu jobs",
+		    (unsigned long long)*(volatile uint64_t *)buf.map, (unsigned long long)done);
 	_exit(0);
 }
 
