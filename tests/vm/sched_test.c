@@ -14,9 +14,13 @@
  *   half the time of the same job without the hint; a deadline that cannot
  *   be met is counted as missed. Kernels without deadline hints (6.1)
  *   skip this case.
+ * - Without CAP_SYS_NICE, a deadline boost lifts a low-priority queue to
+ *   no more than normal's share (anyone holding a fence can hint it).
  */
 #define _GNU_SOURCE
+#include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <linux/sync_file.h>
 
 #include "vm_suite.h"
@@ -428,6 +432,121 @@ START_TEST(test_fair_share)
 }
 END_TEST
 
+/* Drop CAP_SYS_NICE (this test's process only: Check forks every test). */
+static int drop_sys_nice(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	for (int i = 0; i < 2; i++) {
+		d[i].effective &= ~(i == CAP_SYS_NICE / 32 ? 1u << (CAP_SYS_NICE % 32) : 0);
+		d[i].permitted &= ~(i == CAP_SYS_NICE / 32 ? 1u << (CAP_SYS_NICE % 32) : 0);
+		d[i].inheritable &= ~(i == CAP_SYS_NICE / 32 ? 1u << (CAP_SYS_NICE % 32) : 0);
+	}
+	return syscall(SYS_capset, &h, d) ? -errno : 0;
+}
+
+/*
+ * Any holder of a fence can set a deadline on it, so a deadline boost must
+ * not give an unprivileged queue more than an unprivileged creator may ask
+ * for: without CAP_SYS_NICE, a low-priority queue whose job has a deadline
+ * hint and a normal-priority one on the same engine, started together,
+ * get the same share (the boost lifts low to normal, not to realtime).
+ * Sampled mid-run: the boosted queue has at most twice the other's
+ * progress (at the realtime budget it had 4x), and at least 0.7 of it
+ * (unboosted, low gets half of normal).
+ */
+START_TEST(test_deadline_boost_capped_without_privilege)
+{
+	enum { STEPS = 30000 };
+	struct dsb_test_queue q[4];
+	struct dsb_test_bo cnt, cmd;
+	uint64_t seqno[2], v[2];
+	long long hints[2];
+	uint32_t so, len;
+	int sfd, ret;
+
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cnt), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, 2 * (STEPS + 2) * DRM_DSB_INSTR_SIZE, &cmd), 0);
+	for (int k = 0; k < 2; k++) {
+		struct dsb_test_cmdbuf cb;
+
+		dsb_test_cmd_init(&cb, (char *)cmd.map + (size_t)k * (STEPS + 2) * DRM_DSB_INSTR_SIZE,
+				  (size_t)(STEPS + 2) * DRM_DSB_INSTR_SIZE);
+		ck_assert_int_eq(dsb_test_cmd_memwait(&cb, cnt.va + 8 * 63, 1, 0), 0);
+		for (int n = 0; n < STEPS; n++)
+			ck_assert_int_eq(dsb_test_cmd_atomic_add(&cb, cnt.va + 8 * k, 1), 0);
+		len = dsb_test_cmd_len(&cb);
+	}
+	ck_assert_int_eq(drop_sys_nice(), 0);
+	/* The priority rule holds here: realtime is refused. */
+	{
+		struct drm_dsb_queue_create c = { .priority = DRM_DSB_QUEUE_PRIORITY_MAX };
+		struct dsb_test_queue rt;
+
+		ck_assert_int_eq(dsb_test_queue_create(fd, &c, &rt), -EACCES);
+	}
+	/* Created alternately on the two engines: q[0] and q[2] share engine 0. */
+	for (int i = 0; i < 4; i++)
+		q[i] = queue_prio(i == 0 ? 0 : 1, 60000);
+	so = syncobj_new(fd);
+	for (int k = 0; k < 2; k++) {
+		struct drm_dsb_sync_op sig = sync_signal(so);
+
+		ck_assert_int_eq(dsb_test_submit(fd, q[2 * k].id, 0,
+						 cmd.va + (uint64_t)k * (STEPS + 2) * DRM_DSB_INSTR_SIZE,
+						 len, &sig, k == 0, &seqno[k]), 0);
+	}
+	/* The low queue's job: a deadline a minute away, boosted until it is done. */
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[0]), 0);
+	ck_assert_int_eq(drmSyncobjExportSyncFile(fd, so, &sfd), 0);
+	{
+		struct sync_set_deadline d = {
+			.deadline_ns = (uint64_t)(dsb_test_now_ns() + 60 * SEC_NS) };
+
+		ret = ioctl(sfd, SYNC_IOC_SET_DEADLINE, &d) ? -errno : 0;
+	}
+	close(sfd);
+	__atomic_store_n(&((uint64_t *)cnt.map)[63], 1, __ATOMIC_RELEASE);
+	if (ret == -ENOTTY || ret == -EINVAL) {
+		printf("sched: no deadline hints on this kernel (%s), skipped\n", strerror(-ret));
+		goto out;
+	}
+	ck_assert_int_eq(ret, 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[1]), 0);
+	ck_assert_int_eq(hints[1] - hints[0], 1);
+	/* Mid-run: a quarter of the work done, neither job finished. */
+	for (int64_t end = dsb_test_now_ns() + 30 * SEC_NS; dsb_test_now_ns() < end;) {
+		v[0] = ((volatile uint64_t *)cnt.map)[0];
+		v[1] = ((volatile uint64_t *)cnt.map)[1];
+		if (v[0] + v[1] > STEPS / 2)
+			break;
+		usleep(1000);
+	}
+	v[0] = ((volatile uint64_t *)cnt.map)[0];
+	v[1] = ((volatile uint64_t *)cnt.map)[1];
+	printf("sched: unprivileged, on one engine: boosted low queue %llu steps, normal queue "
+	       "%llu (ratio %.2f; the cap is normal's budget)\n", (unsigned long long)v[0],
+	       (unsigned long long)v[1], v[1] ? (double)v[0] / (double)v[1] : 0);
+	ck_assert_msg(v[0] < STEPS && v[1] < STEPS, "sampled too late: %llu %llu",
+		      (unsigned long long)v[0], (unsigned long long)v[1]);
+	ck_assert_msg(v[0] <= 2 * v[1], "boost beyond the unprivileged cap: %llu vs %llu",
+		      (unsigned long long)v[0], (unsigned long long)v[1]);
+	ck_assert_msg(v[0] * 10 >= v[1] * 7, "boost did not lift low to normal: %llu vs %llu",
+		      (unsigned long long)v[0], (unsigned long long)v[1]);
+out:
+	for (int k = 0; k < 2; k++)
+		ck_assert_int_eq(wait_job(fd, q[2 * k].id, seqno[k]), 0);
+	drmSyncobjDestroy(fd, so);
+	for (int i = 0; i < 4; i++)
+		dsb_test_queue_destroy(fd, &q[i]);
+	dsb_test_bo_destroy(fd, &cmd);
+	dsb_test_bo_destroy(fd, &cnt);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sched");
@@ -438,6 +557,7 @@ int main(void)
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_deadline_boost);
+	tcase_add_test(tc, test_deadline_boost_capped_without_privilege);
 	tcase_add_test(tc, test_fair_share);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }
