@@ -14,6 +14,12 @@
 # tests/bench/results/<KVER>. The run fails if the benchmark fails (a job
 # did not execute, a wrong result) or the kernel log is dirty.
 #
+# Scheduling rows only (issue 17): with dsb_bench's -S (`make bench
+# BENCH_ARGS="-S -r 3"`) the benchmark runs only its scheduling sections
+# (oversubscription, deadline hint, priority start latency loaded vs idle)
+# and the script writes $DSB_BENCH_OUT/sched.txt and sched.log instead,
+# leaving results.txt, bench.dat and bench.png of the full run alone.
+#
 # RT latency (issue 20): with an RT kernel name (KVER=6.12-rt, 6.1-rt) the
 # script boots that kernel and its generic counterpart (6.12, 6.1) in turn,
 # DSB_BENCH_RTLAT_ROUNDS times each (default 2, interleaved), runs
@@ -122,6 +128,10 @@ fi
 mkdir -p "$out"
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-r 5)
+sched_only=0
+for a in "${args[@]}"; do
+	[ "$a" != -S ] || sched_only=1	# -S as its own argument
+done
 
 log=$(mktemp "${TMPDIR:-/tmp}/dsb-bench.XXXXXX")
 trap 'rm -f "$log"' EXIT
@@ -144,10 +154,32 @@ if [ -z "$table" ] || [ -z "$data" ]; then
 	echo "bench.sh: the benchmark printed no result table (status $rc)" >&2
 	exit 1
 fi
+rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
+if [ $sched_only = 1 ]; then
+	sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/sched.log"
+	{
+		echo "dsb benchmark, scheduling rows only (issue 17; dsb_bench -S): ratios measured side by side in one run"
+		echo
+		echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$DSB_ROOT" diff --quiet HEAD -- kmod lib 2>/dev/null || echo ' (kmod/lib modified)')"
+		echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after"
+		echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
+		grep -E '^dsb_bench: kernel|^== check|^== priority|note:' "$log" | sed 's/^/run:     /' || true
+		echo
+		printf '%s\n' "$table"
+		echo
+		echo "Figures are the best of the rounds (host load only adds time); 'rounds min-max'"
+		echo "is the spread of the per-round ratio (every section runs once per round)."
+		echo "Start latency: a TIMESTAMP-first job's stamp minus its submit time, one job at a"
+		echo "time; 'loaded' = while 16 normal queues (2x the hardware slots) stay full."
+	} >"$out/sched.txt"
+	cat "$out/sched.txt"
+	echo "bench.sh: results in $out (sched.txt, sched.log)" >&2
+	exit "$rc"
+fi
 sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/bench.log"
 printf '%s\n' "$data" >"$out/bench.dat"
 
-rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
 {
 	echo "dsb benchmark (issue 9): ratios measured side by side in one run"
 	echo
