@@ -221,7 +221,8 @@ if [ $sched_only = 1 ]; then
 		echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$DSB_ROOT" diff --quiet HEAD -- kmod lib 2>/dev/null || echo ' (kmod/lib modified)')"
 		echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after"
 		echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
-		grep -E '^dsb_bench: kernel|^== check|^== priority|note:' "$log" | sed 's/^/run:     /' || true
+		grep -E '^dsb_bench: kernel|^== check|^== priority|note:' "$log" | awk '!seen[$0]++' |
+			sed 's/^/run:     /' || true
 		[ "$profile" != 1 ] || echo "profile: this run was under perf record (sched-profile.txt): its figures are slowed by it"
 		echo
 		printf '%s\n' "$table"
