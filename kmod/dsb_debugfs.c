@@ -278,8 +278,8 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	seq_printf(m, ": engine %u hw slot %d prio %u timeout %u ms\n",
 		   eng->idx, q->ctx.slot, q->priority, q->timeout_ms);
 	if (READ_ONCE(q->fhdr->boost_seqno) > READ_ONCE(q->fhdr->completed))
-		seq_printf(m, "  deadline boost until job %llu, %lld ns left\n",
-			   READ_ONCE(q->fhdr->boost_seqno),
+		seq_printf(m, "  deadline boost until job %llu at prio %u, %lld ns left\n",
+			   READ_ONCE(q->fhdr->boost_seqno), q->boost_priority,
 			   (s64)(READ_ONCE(q->fhdr->boost_until_ns) - ktime_get_ns()));
 
 	spin_lock_irqsave(&q->lock, flags);

@@ -506,7 +506,7 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 	struct dsb_qctx *c = &q->ctx;
 	u64 now = ktime_get_ns();
 	/* Boosted: decided once per round, by the thread's first pass. */
-	u32 prio = c->boost_served ? DRM_DSB_QUEUE_PRIORITY_MAX : q->priority;
+	u32 prio = c->boost_served ? q->boost_priority : q->priority;
 	int budget = DSB_BASE_BUDGET << prio;
 	u64 slice = DSB_SLICE_NS << prio;
 	enum dsb_step r = DSB_STEP_IDLE;

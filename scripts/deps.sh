@@ -13,6 +13,7 @@ PKGS=(
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	libdrm-dev liburing-dev check libsubunit-dev
 	python3 gnuplot-nox
+	linux-perf
 )
 
 missing=()
