@@ -92,6 +92,11 @@ bench: deps lib
 	$(MAKE) -C tests/bench
 	KVER=$(or $(KVER),6.1) scripts/bench.sh $(BENCH_ARGS)
 
+# Reclaim under memory pressure (issue 15): its own VM with little RAM and swap.
+bench-reclaim: deps lib
+	$(MAKE) -C tests/bench
+	KVER=$(or $(KVER),6.1) scripts/bench-reclaim.sh $(BENCH_ARGS)
+
 install:
 	$(MAKE) -C lib install
 
@@ -103,4 +108,4 @@ clean:
 	$(MAKE) -C lib clean
 
 .PHONY: all kmod lib tools tests deps check check-unit check-vm check-harness \
-	check-debug demo vm bench install clean
+	check-debug demo vm bench bench-reclaim install clean
