@@ -24,14 +24,17 @@
 #
 # Environment: DSB_PKG_KVERS kernels (default "6.1 6.12"; 6.1-rt and
 # 6.12-rt work too); DSB_PKG_KEEP=1 keeps the root (its path is printed).
-# Needs root (chroot, mounts). Downloaded .debs are kept in
+# Needs root (chroot, mounts): exits 77 (skipped) otherwise. Downloaded .debs are kept in
 # .cache/pkg-apt-archives, so runs after the first download little.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kvers=${DSB_PKG_KVERS:-6.1 6.12}
 mirror=http://deb.debian.org/debian
-[ "$(id -u)" = 0 ] || dsb_die "check-packages needs root (chroot, mount)"
+if [ "$(id -u)" != 0 ]; then
+	echo "check-packages: SKIPPED: needs root (debootstrap, chroot, mount)" >&2
+	exit 77
+fi
 
 debs=()
 for p in dsb-dkms libdsb1 libdsb-dev dsb-tools; do
@@ -116,7 +119,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-for m in proc sys dev; do
+for m in proc sys dev dev/pts; do
 	mount --bind "/$m" "$root/$m"
 	mounted+=("$root/$m")
 done
@@ -141,6 +144,11 @@ echo "check-packages: dsb $version, kernels ${rels[*]}, root $root, log $log"
 
 step "apt-get update, headers of ${rels[0]}"
 in_root "apt-get update -q" || { bad "apt-get update"; finish; }
+# The 6.12 headers depend on their kernel image, whose installation would
+# generate (twice) an initramfs the test never boots, the VM having its
+# own: more than a minute. update-initramfs is diverted to true here.
+in_root "dpkg-divert --local --rename --add /usr/sbin/update-initramfs &&
+	ln -s /bin/true /usr/sbin/update-initramfs" || { bad "divert update-initramfs"; finish; }
 apt_install "linux-headers-${rels[0]}" || { bad "headers of ${rels[0]}"; finish; }
 
 # --- 1. install: DKMS builds the module -----------------------------------
@@ -190,7 +198,7 @@ for p in $progs; do
 		cc_ok=0
 	fi
 done
-if [ $cc_ok = 1 ] && in_root "ldd /root/bin/hello | grep -q 'libdsb.so.1 => /usr/lib/x86_64-linux-gnu/libdsb.so.1'"; then
+if [ $cc_ok = 1 ] && in_root "ldd /root/bin/hello | grep -Eq 'libdsb.so.1 => (/usr)?/lib/x86_64-linux-gnu/libdsb.so.1'"; then
 	ok "the examples compile with \$(pkg-config --cflags --libs libdsb) and run with the installed libdsb.so.1"
 elif [ $cc_ok = 1 ]; then
 	bad "hello is not linked with the installed libdsb.so.1"

@@ -3,7 +3,8 @@
 #
 #   deps -> build (kmod for each kernel, lib, tests) -> native unit tests
 #   (plain and ASan/UBSan) -> harness self-test -> VM tests on each Debian
-#   kernel -> debug-kernel lane (lockdep, KASAN, kmemleak, fault injection,
+#   kernel -> Debian packages on a fresh root (check-packages.sh) ->
+#   debug-kernel lane (lockdep, KASAN, kmemleak, fault injection,
 #   negative control) when a debug kernel is available.
 #
 # Every stage runs even when an earlier test stage failed (a build failure
@@ -64,6 +65,9 @@ stage harness scripts/check-harness.sh
 for k in $KVERS; do
 	stage "vm $k" env KVER="$k" DSB_VM_NO_BUILD=1 scripts/vm.sh -- dsb-run-tests
 done
+
+# The Debian packages on a fresh Debian 12 root (about 2 minutes).
+stage packages bash -c "$MAKE -s deb && scripts/check-packages.sh"
 
 if [ "${DSB_SKIP_DEBUG:-0}" = 1 ]; then
 	results+=("debug lane             SKIPPED (DSB_SKIP_DEBUG=1)")
