@@ -20,7 +20,10 @@
 #      root's own shared libraries (libdsb.so.1 from libdsb1);
 #   4. the packages are purged: `dkms status` must be empty and no file of
 #      the packages, no dsb.ko and no /usr/src/dsb-* may remain.
-# Prints the time of each step and "check-packages: N passed, N failed".
+# Where the root has a kernel's modules too (the 6.12 headers depend on the
+# image), `modprobe --show-depends dsb` must find the DKMS module after
+# drm.ko. Prints the time of each step and "check-packages: N passed, N
+# failed".
 #
 # Environment: DSB_PKG_KVERS kernels (default "6.1 6.12"; 6.1-rt and
 # 6.12-rt work too); DSB_PKG_KEEP=1 keeps the root (its path is printed).
@@ -53,15 +56,9 @@ done
 
 pass=0 fail=0
 t0=$(date +%s)
-tstep=$t0
 ok() { echo "check-packages: PASS: $*"; pass=$((pass + 1)); }
 bad() { echo "check-packages: FAIL: $*"; fail=$((fail + 1)); }
-step() {
-	local now
-	now=$(date +%s)
-	echo "check-packages: --- $* (previous step $((now - tstep))s)"
-	tstep=$now
-}
+step() { echo "check-packages: [$(( $(date +%s) - t0 ))s] $*"; }
 finish() {
 	echo "check-packages: total $(( $(date +%s) - t0 ))s"
 	echo "check-packages: $pass passed, $fail failed"
@@ -175,6 +172,17 @@ for r in "${rels[@]}"; do
 	if grep -q "^dsb/$version, $r, x86_64: installed" <<<"$status" && [ -n "$f" ]; then
 		ok "DKMS built and installed dsb.ko for $r (${f#"$root"})"
 		ko[$r]=$f
+		# Where the root also has the kernel's modules (the 6.12 headers
+		# bring their image), modprobe must find dsb and its DRM deps.
+		if [ -d "$root/lib/modules/$r/kernel" ]; then
+			if chroot "$root" modprobe -S "$r" --show-depends dsb 2>>"$log" |
+				grep -q "updates/dkms/dsb.ko" &&
+				chroot "$root" modprobe -S "$r" --show-depends dsb | grep -q '/drm.ko'; then
+				ok "$r: modprobe dsb resolves to the DKMS module, after drm.ko"
+			else
+				bad "$r: modprobe does not find the DKMS module and its dependencies"
+			fi
+		fi
 	else
 		bad "DKMS did not install dsb.ko for $r"
 	fi
