@@ -5,7 +5,8 @@
 #                        warnings allowed), lib/ and tests/
 #   make check           the test command: deps, build, unit tests (plain and
 #                        ASan/UBSan), harness self-test, VM tests on 6.1,
-#                        6.12, 6.1-rt and 6.12-rt, and the debug-kernel lane
+#                        6.12, 6.1-rt and 6.12-rt, the packages
+#                        (check-packages), and the debug-kernel lane
 #                        when a debug kernel is available
 #                        (DSB_REQUIRE_DEBUG=1: mandatory)
 #   make demo            deps, build, boot the VM ($(DEMO_KVER)), load dsb and
