@@ -125,6 +125,11 @@ MODULE_PARM_DESC(timeout_ms, "Default queue watchdog timeout in ms");
 #ifdef DSB_NEGATIVE_CONTROL
 /* Built only by the debug lane's negative control, see dsb_submit.c. */
 MODULE_INFO(dsb_negative_control, "allocates inside the signalling section");
+
+unsigned int dsb_negctl_site;
+module_param_named(negctl_site, dsb_negctl_site, uint, 0444);
+MODULE_PARM_DESC(negctl_site,
+		 "NEGATIVE CONTROL BUILD ONLY: where to allocate inside a signalling section: 0 a submit's arm phase, 1 the engine while the shrinker waits for a fence");
 #endif
 
 unsigned int dsb_test_retire_delay_us;

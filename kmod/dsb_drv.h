@@ -169,4 +169,11 @@ extern unsigned int dsb_engine_poll_us;
 extern unsigned int dsb_max_pinned_mb;
 extern unsigned int dsb_test_retire_delay_us;
 
+#ifdef DSB_NEGATIVE_CONTROL
+/* The debug lane's negative controls (scripts/check-debug.sh). */
+enum { DSB_NEGCTL_SUBMIT = 0, DSB_NEGCTL_ENGINE = 1 };
+extern unsigned int dsb_negctl_site;
+bool dsb_reclaim_waiting(void);
+#endif
+
 #endif /* __DSB_DRV_H__ */

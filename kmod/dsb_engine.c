@@ -582,6 +582,16 @@ static int dsb_engine_thread(void *data)
 		/* Set again below by every queue still blocked on a WAIT. */
 		WRITE_ONCE(eng->dep_waiters, false);
 		cookie = dma_fence_begin_signalling();
+#ifdef DSB_NEGATIVE_CONTROL
+		/*
+		 * The reclaim negative control, never in a shipped module: the
+		 * engine, which signals the fences the shrinker waits for,
+		 * allocates while it waits. The debug lane proves lockdep
+		 * catches it.
+		 */
+		if (dsb_negctl_site == DSB_NEGCTL_ENGINE && dsb_reclaim_waiting())
+			kfree(kmalloc(64, GFP_KERNEL));
+#endif
 		mutex_lock(&eng->lock);
 		/* Queues with a deadline hint first, then everyone, once each. */
 		list_for_each_entry(q, &eng->queues, engine_node) {

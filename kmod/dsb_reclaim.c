@@ -57,6 +57,16 @@ module_param_named(shrink_wait_ms, dsb_shrink_wait_ms, uint, 0644);
 MODULE_PARM_DESC(shrink_wait_ms,
 		 "Longest the shrinker waits for a busy VM's last fence, in ms (0: never waits)");
 
+#ifdef DSB_NEGATIVE_CONTROL
+static atomic_t dsb_reclaim_waiters = ATOMIC_INIT(0);
+
+/* Negative control build only: is a shrinker waiting for a fence now? */
+bool dsb_reclaim_waiting(void)
+{
+	return atomic_read(&dsb_reclaim_waiters);
+}
+#endif
+
 /**
  * dsb_reclaim_add_vm() - make a new VM visible to the shrinker
  * @vm: the VM
@@ -177,8 +187,14 @@ static u64 dsb_reclaim_wait_busy(struct dsb_device *ddev, u64 want)
 	fence = dsb_vm_last_fence(vm);
 	if (fence) {
 		atomic64_inc(&ddev->stats.shrinker_waits);
+#ifdef DSB_NEGATIVE_CONTROL
+		atomic_inc(&dsb_reclaim_waiters);
+#endif
 		t = dma_fence_wait_timeout(fence, false,
 					   msecs_to_jiffies(READ_ONCE(dsb_shrink_wait_ms)));
+#ifdef DSB_NEGATIVE_CONTROL
+		atomic_dec(&dsb_reclaim_waiters);
+#endif
 		trace_dsb_shrinker_wait(ddev->index, vm->client_id, t > 0);
 		if (t <= 0)
 			atomic64_inc(&ddev->stats.shrinker_wait_timeouts);

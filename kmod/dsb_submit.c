@@ -269,7 +269,8 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last,
 	 * build with DSB_NEGATIVE_CONTROL=y allocates here, and the lane
 	 * proves lockdep catches it.
 	 */
-	kfree(kmalloc(64, GFP_KERNEL));
+	if (dsb_negctl_site == DSB_NEGCTL_SUBMIT)
+		kfree(kmalloc(64, GFP_KERNEL));
 #endif
 	dsb_job_arm(job, q->submitted + 1);
 	if (last)

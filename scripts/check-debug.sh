@@ -102,5 +102,19 @@ else
 	f=$((f + 1)); fail=1
 fi
 
+echo "debug lane: [2b/2] reclaim negative control: the engine allocates while the shrinker waits (reclaim_test pressure case) must be caught"
+if [ -n "$(modinfo -F dsb_negative_control "$negctl_ko")" ] &&
+	KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
+	DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
+	DSB_KO="$negctl_ko" DSB_MODPARAMS=negctl_site=1 RECLAIM_CASE=pressure \
+	scripts/check-reclaim.sh >"$out" 2>&1; then
+	grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
+	echo "debug lane: reclaim negative control caught"
+	p=$((p + 1))
+else
+	tail -n 40 "$out"
+	echo "debug lane: FAIL: the reclaim negative control was NOT caught"
+	f=$((f + 1)); fail=1
+fi
 echo "debug lane: $p passed, $f failed, $s skipped"
 exit $fail

@@ -448,15 +448,20 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("reclaim");
-	TCase *tc = tcase_new(s, "reclaim", 600);
+	/* One case each: CK_RUN_CASE=pressure runs one (the negative control). */
+	TCase *evict = tcase_new(s, "evict", 600);
+	TCase *pressure = tcase_new(s, "pressure", 600);
+	TCase *teardown = tcase_new(s, "teardown", 600);
 
 	if (meminfo_kib("SwapTotal") == 0) {
 		fprintf(stderr, "reclaim: no swap device (run by check.sh with one), skipped\n");
 		return 77;
 	}
-	vm_fixture(tc, NULL);
-	tcase_add_test(tc, test_evict_restore);
-	tcase_add_test(tc, test_pressure);
-	tcase_add_test(tc, test_teardown);
+	vm_fixture(evict, NULL);
+	vm_fixture(pressure, NULL);
+	vm_fixture(teardown, NULL);
+	tcase_add_test(evict, test_evict_restore);
+	tcase_add_test(pressure, test_pressure);
+	tcase_add_test(teardown, test_teardown);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }
