@@ -384,14 +384,16 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 	seq_printf(m, "deadline_hints %lld\ndeadline_misses %lld\n",
 		   (long long)atomic64_read(&s->deadline_hints),
 		   (long long)atomic64_read(&s->deadline_misses));
-	seq_printf(m, "implicit_deps %lld\nproxy_deps %lld\nuring_retries %lld\n",
+	seq_printf(m, "implicit_deps %lld\nproxy_deps %lld\nuring_retries %lld\nuring_cancels %lld\n",
 		   (long long)atomic64_read(&s->implicit_deps),
 		   (long long)atomic64_read(&s->proxy_deps),
-		   (long long)atomic64_read(&s->uring_retries));
+		   (long long)atomic64_read(&s->uring_retries),
+		   (long long)atomic64_read(&s->uring_cancels));
 	seq_printf(m, "live_bos %d\nlive_queues %d\nlive_jobs %d\nlive_fences %d\nlive_vms %d\n",
 		   atomic_read(&s->live_bos), atomic_read(&s->live_queues),
 		   atomic_read(&s->live_jobs), atomic_read(&s->live_fences),
 		   atomic_read(&s->live_vms));
+	seq_printf(m, "live_uring_waits %d\n", atomic_read(&s->live_uring_waits));
 	/* Module-wide, the same on every device. */
 	seq_printf(m, "pinned_bytes %lld\nmem_charged_bytes %llu\nmem_total_limit %llu\nmem_client_limit %llu\n",
 		   (long long)atomic64_read(&ddev->pinned), dsb_mem_total_used(),

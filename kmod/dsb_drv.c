@@ -137,6 +137,7 @@ static const u64 dsb_fixed_params[] = {
 	[DRM_DSB_PARAM_MAX_CMD_LEN] = DSB_MAX_CMD_LEN,
 	[DRM_DSB_PARAM_MAX_JOB_DEPS] = DSB_MAX_JOB_DEPS,
 	[DRM_DSB_PARAM_MAX_JOB_BOS] = DRM_DSB_MAX_JOB_BOS,
+	[DRM_DSB_PARAM_MAX_URING_WAITS] = DSB_MAX_URING_WAITS,
 };
 
 static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_file *file)
@@ -213,6 +214,8 @@ static int dsb_open(struct drm_device *dev, struct drm_file *file)
 	}
 	xa_init_flags(&df->queues, XA_FLAGS_ALLOC1);
 	xa_init_flags(&df->bo_lists, XA_FLAGS_ALLOC1);
+	spin_lock_init(&df->uring_lock);
+	INIT_LIST_HEAD(&df->uring_waits);
 	file->driver_priv = df;
 	return 0;
 
@@ -229,6 +232,8 @@ static void dsb_postclose(struct drm_device *dev, struct drm_file *file)
 {
 	struct dsb_file *df = file->driver_priv;
 
+	/* Each pending io_uring wait holds the file through its request. */
+	WARN_ON_ONCE(atomic_read(&df->uring_nwaits) || !list_empty(&df->uring_waits));
 	dsb_file_destroy_queues(file);
 	xa_destroy(&df->queues);
 	dsb_file_destroy_bo_lists(df);

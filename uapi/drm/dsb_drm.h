@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	8
+#define DRM_DSB_UAPI_VERSION	9
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -168,6 +168,12 @@ enum drm_dsb_param {
 	 * (version 7).
 	 */
 	DRM_DSB_PARAM_MAX_JOB_BOS,
+	/**
+	 * @DRM_DSB_PARAM_MAX_URING_WAITS: most io_uring waits
+	 * (%DRM_DSB_URING_WAIT_SEQNO, %DRM_DSB_URING_WAIT_SYNCOBJ) one file
+	 * may have outstanding (version 9).
+	 */
+	DRM_DSB_PARAM_MAX_URING_WAITS,
 };
 
 /**
@@ -1035,6 +1041,23 @@ struct drm_dsb_queue_submit_sq {
  * inline and the queue's SQ or submit lock is contended it returns
  * -EAGAIN to io_uring, which retries it from a worker that may block; the
  * caller never sees that -EAGAIN.
+ *
+ * Waits (version 9). A file has at most %DRM_DSB_PARAM_MAX_URING_WAITS
+ * waits outstanding, on all the io_urings it is used from together; one
+ * more completes at once with -EBUSY (a wait on a fence already signalled
+ * completes at once and does not count). ``dsb-uring-waits`` in the file's
+ * fdinfo is the number outstanding. A wait's @arg is its cancel key, any
+ * value: %DRM_DSB_URING_CANCEL with that key in @arg completes every
+ * pending wait of the file with that key with -ECANCELED, and itself with
+ * the number cancelled, or -ENOENT if there was none (a wait already
+ * completing is not cancelled and posts its own result).
+ * ``IORING_OP_ASYNC_CANCEL`` does not reach io_uring commands (on 6.1 and
+ * 6.12 it returns -ENOENT and the wait stays pending): use
+ * %DRM_DSB_URING_CANCEL. When an io_uring is torn down with waits pending,
+ * kernels with cancelable io_uring commands (6.7 and later) complete them
+ * with -ECANCELED at once; older kernels (6.1) keep them, counted against
+ * the file's limit, until their fences signal (every dsb fence does,
+ * within its queue's watchdog timeout).
  */
 
 /**
@@ -1051,6 +1074,12 @@ enum drm_dsb_uring_cmd_nr {
 	DRM_DSB_URING_NR_WAIT_SEQNO = 0xd2,
 	/** @DRM_DSB_URING_NR_WAIT_SYNCOBJ: complete when syncobj @id point @value signals. */
 	DRM_DSB_URING_NR_WAIT_SYNCOBJ = 0xd3,
+	/**
+	 * @DRM_DSB_URING_NR_CANCEL: cancel the file's pending waits with
+	 * cancel key @arg (@id and @value MBZ); res = number cancelled
+	 * (version 9).
+	 */
+	DRM_DSB_URING_NR_CANCEL = 0xd4,
 };
 
 /**
@@ -1059,7 +1088,10 @@ enum drm_dsb_uring_cmd_nr {
 struct drm_dsb_uring_cmd {
 	/** @id: queue id or syncobj handle. */
 	__u32 id;
-	/** @arg: SUBMIT: most entries to consume; otherwise MBZ. */
+	/**
+	 * @arg: SUBMIT: most entries to consume; WAIT_*: the wait's cancel
+	 * key (MBZ before version 9); CANCEL: the key of the waits to cancel.
+	 */
 	__u32 arg;
 	/** @value: seqno or timeline point (0 for a binary syncobj). */
 	__u64 value;
@@ -1070,6 +1102,7 @@ struct drm_dsb_uring_cmd {
 #define DRM_DSB_URING_SUBMIT	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_SUBMIT)
 #define DRM_DSB_URING_WAIT_SEQNO	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SEQNO)
 #define DRM_DSB_URING_WAIT_SYNCOBJ	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SYNCOBJ)
+#define DRM_DSB_URING_CANCEL	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_CANCEL)
 
 #if defined(__cplusplus)
 }
