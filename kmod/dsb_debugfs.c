@@ -67,6 +67,22 @@ static const char *dsb_debugfs_fault_name(u32 fault)
 	return fault < ARRAY_SIZE(names) && names[fault] ? names[fault] : "unknown";
 }
 
+/* Where the error of job @seqno came from (&struct drm_dsb_error_origin). */
+static void dsb_debugfs_origin(struct seq_file *m, u64 seqno,
+			       const struct drm_dsb_error_origin *o)
+{
+	seq_printf(m, "  last failed job %llu: error %d, %s", seqno, o->error,
+		   o->flags & DRM_DSB_ORIGIN_INHERITED ? "inherited from " : "own");
+	if (o->flags & DRM_DSB_ORIGIN_FOREIGN)
+		seq_puts(m, "a foreign fence\n");
+	else if (o->flags & DRM_DSB_ORIGIN_INHERITED)
+		seq_printf(m, "dsb%u client %llu queue %u job %llu (fault %s)\n",
+			   o->device, o->client_id, o->queue_id, o->seqno,
+			   dsb_debugfs_fault_name(o->fault));
+	else
+		seq_printf(m, " (fault %s)\n", dsb_debugfs_fault_name(o->fault));
+}
+
 /*
  * Print a packet's operation, in the words of the library's
  * dsb_decode_packet() (without its sequence number and MAC).
@@ -289,6 +305,8 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	seq_printf(m, "  state %s fault %s fault_seqno %llu fault_va 0x%llx\n",
 		   active ? "active" : "banned",
 		   dsb_debugfs_fault_name(q->fault), q->fault_seqno, q->fault_va);
+	if (q->last_failed)
+		dsb_debugfs_origin(m, q->last_failed, &q->failed_origin);
 	seq_printf(m, "  ring %u packets va 0x%llx: head %llu tail %llu doorbell %llu\n",
 		   q->ring_packets, q->ring_va, rptr, wptr, doorbell);
 	seq_printf(m, "  jobs submitted %llu completed %llu, fence slots %u/%u in flight\n",

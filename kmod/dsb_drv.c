@@ -259,6 +259,7 @@ static const struct drm_ioctl_desc dsb_ioctls[] = {
 	DSB_IOCTL(QUEUE_SUBMIT_SQ, queue_submit_sq),
 	DSB_IOCTL(BO_LIST_CREATE, bo_list_create),
 	DSB_IOCTL(BO_LIST_DESTROY, bo_list_destroy),
+	DSB_IOCTL(JOB_ERROR, job_error),
 };
 
 static const struct file_operations dsb_fops = {

@@ -24,6 +24,10 @@ struct dsb_mem_client;
  *       may outlive the file and the queue, the reference keeps it alive
  * @deadline_ns: earliest deadline set on the fence (CLOCK_MONOTONIC), or 0
  * @error_inherited: its error came from a dependency (set before signalling)
+ * @origin: where its error came from, all zero without one; written by
+ *          dsb_job_signal_locked() before the fence slot is published
+ *          (release) and the fence signalled, read by the jobs that fail
+ *          through it
  */
 struct dsb_fence {
 	struct dma_fence base;
@@ -35,6 +39,7 @@ struct dsb_fence {
 	struct dsb_mem_client *mem;
 	u64 deadline_ns;
 	bool error_inherited;
+	struct drm_dsb_error_origin origin;
 };
 
 /**

@@ -189,7 +189,7 @@ struct qblock {
 
 static void queue_print(const struct qblock *b, int all)
 {
-	char state[32] = "?", fault[32] = "?", blocked[256] = "";
+	char state[32] = "?", fault[32] = "?", blocked[256] = "", failed[256] = "";
 	unsigned long long head = 0, tail = 0, sub = 0, done = 0;
 	unsigned int busy = 0, nslots = 0, bad = 0;
 
@@ -203,6 +203,8 @@ static void queue_print(const struct qblock *b, int all)
 		       &sub, &done, &busy, &nslots);
 		if (!strncmp(l, "  blocked ", 10))
 			snprintf(blocked, sizeof(blocked), "%s", l + 10);
+		if (!strncmp(l, "  last failed job ", 18))
+			snprintf(failed, sizeof(failed), "%s", l + 2);
 		if (sscanf(l, "    %*s %*u %15s", verdict) == 1 && !strcmp(verdict, "BAD"))
 			bad++;
 		else if (sscanf(l, "    %*u %15s", verdict) == 1 && !strcmp(verdict, "BAD"))
@@ -215,6 +217,8 @@ static void queue_print(const struct qblock *b, int all)
 	       sub, done, sub - done, busy, nslots, head, tail);
 	if (strcmp(state, "active"))
 		printf("  !! banned: fault %s\n", fault);
+	if (*failed)
+		printf("  %s\n", failed);
 	if (*blocked)
 		printf("  !! stuck: %s\n", blocked);
 	if (bad)
@@ -226,7 +230,8 @@ static void queue_print(const struct qblock *b, int all)
 		const char *l = b->lines[i];
 
 		if (!strncmp(l, "  state ", 8) || !strncmp(l, "  ring ", 7) ||
-		    !strncmp(l, "  jobs ", 7) || !strncmp(l, "  blocked ", 10))
+		    !strncmp(l, "  jobs ", 7) || !strncmp(l, "  blocked ", 10) ||
+		    !strncmp(l, "  last failed job ", 18))
 			continue;
 		printf("%s\n", l);
 	}

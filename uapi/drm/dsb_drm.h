@@ -65,6 +65,8 @@ enum drm_dsb_ioctl_id {
 	DRM_DSB_BO_LIST_CREATE,
 	/** @DRM_DSB_BO_LIST_DESTROY: destroy a buffer list (version 7). */
 	DRM_DSB_BO_LIST_DESTROY,
+	/** @DRM_DSB_JOB_ERROR: where a job's error came from (version 9). */
+	DRM_DSB_JOB_ERROR,
 };
 
 /**
@@ -88,6 +90,7 @@ enum drm_dsb_ioctl_id {
 #define DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ	DRM_IOCTL_DSB(IOWR, QUEUE_SUBMIT_SQ, queue_submit_sq)
 #define DRM_IOCTL_DSB_BO_LIST_CREATE	DRM_IOCTL_DSB(IOWR, BO_LIST_CREATE, bo_list_create)
 #define DRM_IOCTL_DSB_BO_LIST_DESTROY	DRM_IOCTL_DSB(IOW, BO_LIST_DESTROY, bo_list_destroy)
+#define DRM_IOCTL_DSB_JOB_ERROR		DRM_IOCTL_DSB(IOWR, JOB_ERROR, job_error)
 
 /**
  * define DRM_DSB_MAX_STRIDE - largest element size of an array, in bytes
@@ -876,6 +879,77 @@ enum drm_dsb_fault_kind {
 };
 
 /**
+ * DOC: Error provenance
+ *
+ * A job that fails carries the origin of its error (version 9): for its
+ * own fault, or its queue's ban or destroy, itself; for an error it
+ * inherited from a dependency (directly, through a syncobj or a sync_file,
+ * from the other dsb device, or along a chain of such jobs) the origin the
+ * failed dependency carried, so the root of a chain is named at its tail,
+ * with %DRM_DSB_ORIGIN_INHERITED set. A dependency of another driver that
+ * failed is the root itself, with %DRM_DSB_ORIGIN_FOREIGN.
+ *
+ * The origin is reported by %DRM_IOCTL_DSB_JOB_ERROR (by queue and
+ * seqno), by &drm_dsb_queue_status.failed_origin for the queue's last
+ * failed job, by %DRM_DSB_CQE_ERROR_INHERITED in the CQE, and in debugfs
+ * (``dsb_queues``).
+ */
+
+/** define DRM_DSB_ORIGIN_INHERITED - the job failed because a dependency did */
+#define DRM_DSB_ORIGIN_INHERITED	0x1u
+/**
+ * define DRM_DSB_ORIGIN_FOREIGN - the root is a fence of another driver:
+ * @device is ~0, @queue_id, @client_id and @seqno are 0
+ */
+#define DRM_DSB_ORIGIN_FOREIGN		0x2u
+
+/**
+ * struct drm_dsb_error_origin - where a job's error came from (40 bytes)
+ *
+ * All zero for a job that succeeded.
+ */
+struct drm_dsb_error_origin {
+	/** @flags: %DRM_DSB_ORIGIN_INHERITED, %DRM_DSB_ORIGIN_FOREIGN. */
+	__u32 flags;
+	/** @error: the root's errno (the job's own error when not inherited). */
+	__s32 error;
+	/** @device: dsb device index of the root job (%DRM_DSB_PARAM_DEVICE_INDEX). */
+	__u32 device;
+	/** @queue_id: the root job's queue, as its owner names it. */
+	__u32 queue_id;
+	/** @client_id: drm-client-id (fdinfo) of the root queue's owner. */
+	__u64 client_id;
+	/** @seqno: the root job's seqno. */
+	__u64 seqno;
+	/**
+	 * @fault: &enum drm_dsb_fault_kind of the root queue when the root
+	 * failed (%DRM_DSB_FAULT_NONE for a destroyed queue or a foreign root).
+	 */
+	__u32 fault;
+	/** @pad: 0. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_dsb_job_error - argument of %DRM_IOCTL_DSB_JOB_ERROR
+ *
+ * The origin of job @seqno's error, kept while the job's fence slot is not
+ * reused. -ENOENT for an unknown queue, -EINVAL for a nonzero pad, seqno 0
+ * or a job not submitted, -EAGAIN for a job not complete, -ENODATA once
+ * its slot was reused.
+ */
+struct drm_dsb_job_error {
+	/** @queue_id: in, queue. */
+	__u32 queue_id;
+	/** @pad: MBZ. */
+	__u32 pad;
+	/** @seqno: in, the job. */
+	__u64 seqno;
+	/** @origin: out, the origin (all zero if the job succeeded). */
+	struct drm_dsb_error_origin origin;
+};
+
+/**
  * struct drm_dsb_queue_status - argument of %DRM_IOCTL_DSB_QUEUE_STATUS
  */
 struct drm_dsb_queue_status {
@@ -895,6 +969,13 @@ struct drm_dsb_queue_status {
 	__u64 submitted;
 	/** @completed: out, seqno of the last completed job. */
 	__u64 completed;
+	/**
+	 * @failed_seqno: out, seqno of the last job that completed with an
+	 * error, or 0 (version 9).
+	 */
+	__u64 failed_seqno;
+	/** @failed_origin: out, where that job's error came from (version 9). */
+	struct drm_dsb_error_origin failed_origin;
 };
 
 /**
@@ -991,9 +1072,20 @@ struct drm_dsb_cqe {
 	__s32 error;
 	/** @slot: the job's fence slot. */
 	__u32 slot;
-	/** @pad: reserved. */
-	__u64 pad;
+	/**
+	 * @flags: %DRM_DSB_CQE_ERROR_INHERITED (version 9; was part of a
+	 * reserved 64-bit pad, always 0).
+	 */
+	__u32 flags;
+	/** @pad: reserved, 0. */
+	__u32 pad;
 };
+
+/**
+ * define DRM_DSB_CQE_ERROR_INHERITED - the CQE's error is a dependency's;
+ * %DRM_IOCTL_DSB_JOB_ERROR names its origin
+ */
+#define DRM_DSB_CQE_ERROR_INHERITED	0x1u
 
 /**
  * struct drm_dsb_queue_submit_sq - argument of %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ
