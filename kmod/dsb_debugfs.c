@@ -14,8 +14,13 @@
  *   drm-client-id (the one in the owner's fdinfo): state and last fault,
  *   ring pointers, what the queue is blocked on (a WAIT packet's
  *   dependency, or a MEMWAIT instruction: address, awaited and current
- *   value), the decoded packets around the read pointer, and the fence
- *   slots in use.
+ *   value), the decoded packets around the read pointer, the fence
+ *   slots in use, and the origin of the last failed job's error;
+ * - ``dsb_blockers``: per queue, each job in flight and what it waits
+ *   for: dependencies not yet met (a dsb fence of either device named by
+ *   device, client, queue and job; another driver's fence by its driver
+ *   and timeline) and the MEMWAIT the engine is blocked on. ``dsbctl
+ *   why`` follows these from a job to the root.
  *
  * Each packet shown gets a verdict computed the way the engine will: the
  * MAC under the queue's key at its ring position, and its sequence number
@@ -340,6 +345,66 @@ static int dsb_queues_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_queues);
 
+/*
+ * What each job in flight of @q waits for: its dependencies not yet met
+ * (a dsb fence: device, client, queue, job; another driver's fence: its
+ * driver and timeline), and a MEMWAIT the engine is blocked on. Engine
+ * lock held; q->lock taken here.
+ */
+static void dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue *q)
+{
+	struct dsb_job *job;
+	unsigned long flags;
+	u32 i;
+
+	lockdep_assert_held(&q->engine->lock);
+	seq_printf(m, "queue %u client %llu %s\n", q->id, q->client_id,
+		   q->state == DRM_DSB_QUEUE_ACTIVE ? "active" : "banned");
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry(job, &q->inflight, node) {
+		seq_printf(m, "  job %llu\n", job->seqno);
+		for (i = 0; i < job->ndeps; i++) {
+			struct dma_fence *f = job->deps[i].fence;
+			struct dsb_fence *df = to_dsb_fence(f);
+
+			if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &f->flags))
+				continue;
+			if (df) {
+				if (dsb_fence_word_read(&df->slot->seqno) >= f->seqno)
+					continue;
+				seq_printf(m, "    waits dsb%u client %llu queue %u job %llu\n",
+					   df->ddev->index, df->client_id, df->queue_id, f->seqno);
+			} else {
+				seq_printf(m, "    waits foreign %s %s seqno %llu\n",
+					   f->ops->get_driver_name(f), f->ops->get_timeline_name(f),
+					   f->seqno);
+			}
+		}
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (q->state == DRM_DSB_QUEUE_ACTIVE)
+		dsb_debugfs_memwait_locked(m, q);
+}
+
+static int dsb_blockers_show(struct seq_file *m, void *unused)
+{
+	struct dsb_device *ddev = m->private;
+	struct dsb_user_queue *q;
+
+	seq_printf(m, "device %u\n", ddev->index);
+	mutex_lock(&ddev->queues_lock);
+	list_for_each_entry(q, &ddev->queues, dev_node) {
+		if (!q->engine)
+			continue;
+		mutex_lock(&q->engine->lock);
+		dsb_debugfs_blockers_queue(m, q);
+		mutex_unlock(&q->engine->lock);
+	}
+	mutex_unlock(&ddev->queues_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dsb_blockers);
+
 static void dsb_debugfs_engine(struct seq_file *m, struct dsb_engine *eng)
 {
 	struct dsb_device *ddev = eng->ddev;
@@ -432,4 +497,6 @@ void dsb_debugfs_init(struct drm_minor *minor)
 			    &dsb_device_fops);
 	debugfs_create_file("dsb_queues", 0444, minor->debugfs_root, ddev,
 			    &dsb_queues_fops);
+	debugfs_create_file("dsb_blockers", 0444, minor->debugfs_root, ddev,
+			    &dsb_blockers_fops);
 }
