@@ -5,7 +5,8 @@
 #                        warnings allowed), lib/ and tests/
 #   make check           the test command: deps, build, unit tests (plain and
 #                        ASan/UBSan), harness self-test, VM tests on 6.1,
-#                        6.12, 6.1-rt and 6.12-rt, and the debug-kernel lane
+#                        6.12, 6.1-rt and 6.12-rt, the packages
+#                        (check-packages), and the debug-kernel lane
 #                        when a debug kernel is available
 #                        (DSB_REQUIRE_DEBUG=1: mandatory)
 #   make demo            deps, build, boot the VM ($(DEMO_KVER)), load dsb and
@@ -13,7 +14,14 @@
 #   make vm CMD='...'    run a command in the VM: KVER=6.1|6.12|6.1-rt|6.12-rt|debug,
 #                        ADD='file...' to copy static programs to /bin
 #   make check-unit | check-vm | check-harness | check-debug
-#   make install         install the library (PREFIX, DESTDIR)
+#   make install         install all of user space under PREFIX (/usr/local)
+#                        and DESTDIR: libdsb (shared, soname links, static),
+#                        headers, libdsb.pc, man pages, dsbctl
+#   make deb             Debian packages in build/deb/ (dsb-dkms, libdsb1,
+#                        libdsb-dev, dsb-tools), checked with lintian
+#   make check-packages  install the packages in a fresh Debian 12 root, DKMS
+#                        builds dsb.ko for 6.1 and 6.12, a VM boots each with
+#                        it and runs the installed programs; then purge
 #   make bench           deps, build, run the benchmark in the VM (KVER=6.1
 #                        default): tests/bench/results/{results.txt,bench.png};
 #                        KVER=6.1-rt|6.12-rt: RT latency, RT vs generic
@@ -92,8 +100,20 @@ bench: deps lib
 	$(MAKE) -C tests/bench
 	KVER=$(or $(KVER),6.1) scripts/bench.sh $(BENCH_ARGS)
 
-install:
+# Reclaim under memory pressure (issue 15): its own VM with little RAM and swap.
+bench-reclaim: deps lib
+	$(MAKE) -C tests/bench
+	KVER=$(or $(KVER),6.1) scripts/bench-reclaim.sh $(BENCH_ARGS)
+
+install: lib tools
 	$(MAKE) -C lib install
+	$(MAKE) -C lib/tools install
+
+deb: deps
+	scripts/build-deb.sh
+
+check-packages: deps deb
+	scripts/check-packages.sh
 
 clean:
 	rm -rf build
@@ -103,4 +123,4 @@ clean:
 	$(MAKE) -C lib clean
 
 .PHONY: all kmod lib tools tests deps check check-unit check-vm check-harness \
-	check-debug demo vm bench install clean
+	check-debug demo vm bench bench-reclaim install deb check-packages clean

@@ -3,23 +3,45 @@
 /**
  * DOC: Buffer objects
  *
- * A dsb BO is zeroed pages, allocated with __GFP_ACCOUNT (charged to the
- * caller's memory cgroup), vmap()ed as a user-mappable area, and pinned for
- * its whole life: the engine reads and writes it through that mapping
- * without ever allocating. Userspace maps it through the DRM fake offset;
- * queue regions (ring, control page, fence memory, SQ/CQ) are dsb BOs too,
- * some mapped read-only. PRIME export goes through the DRM core; import of
- * a dsb BO into the same device returns the same object, any other dma-buf
- * is wrapped and kernel-mapped with dma_buf_vmap() at import time.
+ * dsb has two kinds of BO:
+ *
+ * - *pinned*: zeroed pages allocated with __GFP_ACCOUNT (charged to the
+ *   caller's memory cgroup), vmap()ed as a user-mappable area, resident for
+ *   their whole life. Queue regions (ring, control page, fence memory,
+ *   SQ/CQ) are pinned BOs, some mapped read-only: other queues' GPU-side
+ *   waits read fence memory at any time.
+ * - *swappable*: what DRM_IOCTL_DSB_BO_CREATE makes. Backed by a shmem
+ *   file, so the pages are charged to the memory cgroup of the process
+ *   that first touches them and can go to swap. They are pinned and
+ *   kernel-mapped only while *resident*: from the first CPU fault or the
+ *   first submit of the VM that maps them, until the shrinker evicts them
+ *   (dsb_reclaim.c). CPU mappings are PFN mappings filled by
+ *   dsb_bo_fault(), which restores an evicted BO; eviction zaps them. A
+ *   swappable BO that is exported becomes resident for good (*pinned*):
+ *   importers may map it at any time.
+ *
+ * The engine reaches a BO only through a VM mapping (dsb_vm.c), whose
+ * kernel pointer is cleared before the BO is evicted and set again only in
+ * a submit's prepare phase.
+ *
+ * PRIME export goes through the DRM core; import of a dsb BO into the same
+ * device returns the same object, any other dma-buf is wrapped and
+ * kernel-mapped with dma_buf_vmap() at import time: it follows the
+ * exporter's rules and is never evicted by dsb.
  *
  * Every BO is charged to a &struct dsb_mem_client (dsb_mem.c) before it is
- * allocated: its pages, page array and object for a BO of ours, the
- * object for an import (the exporter owns the pages). The BO keeps a
- * reference on the client, so the charge is given back when the last
- * reference goes, whoever holds it.
+ * allocated, whole, resident or not: its pages, page array and object for
+ * a BO of ours, the object for an import (the exporter owns the pages).
+ * The BO keeps a reference on the client, so the charge is given back when
+ * the last reference goes, whoever holds it. Resident bytes are counted
+ * in &dsb_device.pinned, against the device's pinned limit.
  */
 #include <linux/dma-buf.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/pagevec.h>
+#include <linux/shmem_fs.h>
+#include <linux/swap.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -30,6 +52,7 @@
 #include "dsb_drv.h"
 #include "dsb_bo.h"
 #include "dsb_mem.h"
+#include "dsb_reclaim.h"
 #include "dsb_vm.h"
 
 /**
@@ -49,6 +72,55 @@ static void dsb_bo_free_pages(struct dsb_gem_object *bo)
 	kvfree(bo->pages);
 }
 
+/* Pages of a swappable BO: no OOM kill on their behalf, no warning. */
+#define DSB_BO_SHMEM_GFP (GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/* Drop a batch of page references, back on the evictable LRU first. */
+static void dsb_bo_release_batch(struct folio_batch *fbatch)
+{
+	check_move_unevictable_folios(fbatch);
+	folio_batch_release(fbatch);
+	cond_resched();
+}
+
+/*
+ * Unpin the first @n pages of a swappable BO: shmem may swap them now.
+ * While pinned its mapping is unevictable, so reclaim does not scan pages
+ * it cannot free; they go back on the evictable LRU here, as
+ * drm_gem_put_pages() does.
+ */
+static void dsb_bo_put_shmem_pages(struct dsb_gem_object *bo, unsigned int n)
+{
+	struct folio_batch fbatch;
+	unsigned int i;
+
+	mapping_clear_unevictable(bo->base.filp->f_mapping);
+	folio_batch_init(&fbatch);
+	for (i = 0; i < n; i++) {
+		struct folio *folio = page_folio(bo->pages[i]);
+
+		folio_mark_dirty(folio);
+		folio_mark_accessed(folio);
+		bo->pages[i] = NULL;
+		/* One reference per page: shmem_read_mapping_page_gfp() took it. */
+		if (!folio_batch_add(&fbatch, folio))
+			dsb_bo_release_batch(&fbatch);
+	}
+	if (folio_batch_count(&fbatch))
+		dsb_bo_release_batch(&fbatch);
+}
+
+/* The last reference to a swappable BO is gone: unpin, no counter left behind. */
+static void dsb_bo_free_swappable(struct dsb_gem_object *bo)
+{
+	if (bo->resident) {
+		vunmap(bo->vaddr);
+		dsb_bo_put_shmem_pages(bo, bo->base.size >> PAGE_SHIFT);
+		dsb_reclaim_released(bo);
+	}
+	kvfree(bo->pages);
+}
+
 static void dsb_bo_free(struct drm_gem_object *obj)
 {
 	struct dsb_gem_object *bo = to_dsb_bo(obj);
@@ -57,6 +129,8 @@ static void dsb_bo_free(struct drm_gem_object *obj)
 	if (bo->import_buf) {
 		dsb_dma_buf_vunmap(bo->import_buf, &bo->import_map);
 		dma_buf_put(bo->import_buf);
+	} else if (bo->swappable) {
+		dsb_bo_free_swappable(bo);
 	} else {
 		dsb_bo_free_pages(bo);
 	}
@@ -80,13 +154,18 @@ static void dsb_bo_close(struct drm_gem_object *obj, struct drm_file *file)
 
 static int dsb_bo_vmap(struct drm_gem_object *obj, struct iosys_map *map)
 {
-	iosys_map_set_vaddr(map, to_dsb_bo(obj)->vaddr);
+	struct dsb_gem_object *bo = to_dsb_bo(obj);
+
+	/* Only exported BOs are mapped this way: pinned, so resident. */
+	if (bo->swappable && !bo->pinned)
+		return -EBUSY;
+	iosys_map_set_vaddr(map, bo->vaddr);
 	return 0;
 }
 
 static void dsb_bo_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
 {
-	/* The kernel mapping lives as long as the BO. */
+	/* The kernel mapping lives as long as the BO (or its pinning). */
 }
 
 static struct sg_table *dsb_bo_get_sg_table(struct drm_gem_object *obj)
@@ -95,6 +174,8 @@ static struct sg_table *dsb_bo_get_sg_table(struct drm_gem_object *obj)
 
 	if (bo->import_buf)
 		return ERR_PTR(-EOPNOTSUPP);
+	if (bo->swappable && !bo->pinned)
+		return ERR_PTR(-EBUSY);
 	return drm_prime_pages_to_sg(obj->dev, bo->pages, obj->size >> PAGE_SHIFT);
 }
 
@@ -103,6 +184,17 @@ static int dsb_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 	struct dsb_gem_object *bo = to_dsb_bo(obj);
 	int ret;
 
+	if (bo->swappable) {
+		/*
+		 * PFN mapping filled at fault time; vm_pgoff keeps the fake
+		 * offset, which is how eviction finds it to zap it.
+		 */
+		if (is_cow_mapping(vma->vm_flags))
+			return -EINVAL;
+		dsb_vma_set_flags(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+		vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+		return 0;
+	}
 	vma->vm_pgoff -= drm_vma_node_start(&obj->vma_node);
 	if (bo->import_buf) {
 		/* Hand the mapping to the exporter, as the shmem helpers do. */
@@ -121,7 +213,67 @@ static int dsb_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, bo->vaddr, vma->vm_pgoff);
 }
 
+/**
+ * dsb_bo_fault() - CPU fault on a swappable BO
+ * @vmf: the fault
+ *
+ * Restores the BO if it was evicted, then maps the page. Runs under the
+ * mmap lock and takes the BO's reservation lock, the order dma-resv
+ * primes lockdep with.
+ *
+ * Return: VM_FAULT_NOPAGE, or VM_FAULT_SIGBUS when the BO cannot be made
+ * resident (out of memory or of the pinned limit) or the address is past
+ * its end.
+ */
+static vm_fault_t dsb_bo_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct drm_gem_object *obj = vma->vm_private_data;
+	struct dsb_gem_object *bo = to_dsb_bo(obj);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	pgoff_t pg;
+
+	pg = vma->vm_pgoff - drm_vma_node_start(&obj->vma_node) +
+	     ((vmf->address - vma->vm_start) >> PAGE_SHIFT);
+	if (pg >= obj->size >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	dma_resv_lock(obj->resv, NULL);
+	WRITE_ONCE(bo->last_used, jiffies);
+	if (!dsb_bo_restore_locked(bo, NULL))
+		ret = vmf_insert_pfn(vma, vmf->address, page_to_pfn(bo->pages[pg]));
+	dma_resv_unlock(obj->resv);
+	return ret;
+}
+
+/* Exporting pins a swappable BO: importers may map it at any time. */
+static struct dma_buf *dsb_bo_export(struct drm_gem_object *obj, int flags)
+{
+	struct dsb_gem_object *bo = to_dsb_bo(obj);
+	int ret;
+
+	if (bo->swappable) {
+		ret = dma_resv_lock_interruptible(obj->resv, NULL);
+		if (ret)
+			return ERR_PTR(ret);
+		ret = dsb_bo_restore_locked(bo, NULL);
+		if (!ret && !bo->pinned) {
+			bo->pinned = true;
+			dsb_reclaim_pinned(bo);
+		}
+		dma_resv_unlock(obj->resv);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	return drm_gem_prime_export(obj, flags);
+}
+
 static const struct vm_operations_struct dsb_bo_vm_ops = {
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};
+
+static const struct vm_operations_struct dsb_bo_swappable_vm_ops = {
+	.fault = dsb_bo_fault,
 	.open = drm_gem_vm_open,
 	.close = drm_gem_vm_close,
 };
@@ -136,12 +288,24 @@ static const struct drm_gem_object_funcs dsb_bo_funcs = {
 	.vm_ops = &dsb_bo_vm_ops,
 };
 
+static const struct drm_gem_object_funcs dsb_bo_swappable_funcs = {
+	.free = dsb_bo_free,
+	.close = dsb_bo_close,
+	.export = dsb_bo_export,
+	.get_sg_table = dsb_bo_get_sg_table,
+	.vmap = dsb_bo_vmap,
+	.vunmap = dsb_bo_vunmap,
+	.mmap = dsb_bo_mmap,
+	.vm_ops = &dsb_bo_swappable_vm_ops,
+};
+
 /**
  * dsb_bo_alloc() - charge and allocate the object of a BO
  * @ddev: the device
  * @mem: the accounting object to charge
  * @size: size of the BO
  * @charge: bytes to charge @mem, the object included
+ * @swappable: back it with a shmem file
  *
  * From here on dsb_bo_free() uncharges, whatever happens.
  *
@@ -149,9 +313,10 @@ static const struct drm_gem_object_funcs dsb_bo_funcs = {
  */
 static struct dsb_gem_object *dsb_bo_alloc(struct dsb_device *ddev,
 					   struct dsb_mem_client *mem,
-					   size_t size, u64 charge)
+					   size_t size, u64 charge, bool swappable)
 {
 	struct dsb_gem_object *bo;
+	int ret;
 
 	charge += dsb_mem_kmalloc_size(sizeof(*bo));
 	bo = dsb_mem_kzalloc(mem, sizeof(*bo), charge);
@@ -159,9 +324,20 @@ static struct dsb_gem_object *dsb_bo_alloc(struct dsb_device *ddev,
 		return bo;
 	bo->mem = dsb_mem_client_get(mem);
 	bo->mem_charge = charge;
-	drm_gem_private_object_init(&ddev->drm, &bo->base, size);
-	bo->base.funcs = &dsb_bo_funcs;
+	bo->swappable = swappable;
+	bo->base.funcs = swappable ? &dsb_bo_swappable_funcs : &dsb_bo_funcs;
 	atomic_inc(&ddev->stats.live_bos);
+	if (!swappable) {
+		drm_gem_private_object_init(&ddev->drm, &bo->base, size);
+		return bo;
+	}
+	/* Initialises the object even when it fails: put frees it. */
+	ret = drm_gem_object_init(&ddev->drm, &bo->base, size);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ERR_PTR(ret);
+	}
+	mapping_set_gfp_mask(bo->base.filp->f_mapping, DSB_BO_SHMEM_GFP);
 	return bo;
 }
 
@@ -204,8 +380,8 @@ static int dsb_bo_alloc_pages(struct dsb_gem_object *bo)
  * @size: size in bytes, rounded up to pages
  *
  * Return: the BO with one reference, or an ERR_PTR: -EDQUOT beyond the
- * accounting limits, -ENOMEM beyond the device's pinned limit or when an
- * allocation fails.
+ * accounting limits, -ENOMEM beyond the device's pinned limit (once idle
+ * VMs are evicted) or when an allocation fails.
  */
 struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
 				     size_t size)
@@ -216,13 +392,12 @@ struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_cli
 
 	size = PAGE_ALIGN(size);
 	/* Charged before allocating; dsb_bo_free() uncharges whatever happens. */
-	if (atomic64_add_return(size, &ddev->pinned) > ddev->pinned_limit) {
-		atomic64_sub(size, &ddev->pinned);
-		return ERR_PTR(-ENOMEM);
-	}
+	ret = dsb_reclaim_charge(ddev, size, NULL);
+	if (ret)
+		return ERR_PTR(ret);
 	/* The pages and the array of them. */
 	charge = size + dsb_mem_kmalloc_size((size >> PAGE_SHIFT) * sizeof(struct page *));
-	bo = dsb_bo_alloc(ddev, mem, size, charge);
+	bo = dsb_bo_alloc(ddev, mem, size, charge, false);
 	if (IS_ERR(bo)) {
 		atomic64_sub(size, &ddev->pinned);
 		return bo;
@@ -239,6 +414,137 @@ struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_cli
 err_put:
 	drm_gem_object_put(&bo->base);
 	return ERR_PTR(ret);
+}
+
+/**
+ * dsb_bo_create_swappable() - create a shmem-backed BO, not yet resident
+ * @ddev: the device
+ * @mem: the accounting object to charge
+ * @size: size in bytes, rounded up to pages
+ *
+ * The whole size is charged to @mem now, so a user's limit bounds what it
+ * may have in RAM and swap together; no page is allocated until the BO is
+ * first made resident (dsb_bo_restore_locked()). New pages read as zero.
+ *
+ * Return: the BO with one reference, or an ERR_PTR: -EDQUOT beyond the
+ * accounting limits, -ENOMEM when an allocation fails.
+ */
+struct dsb_gem_object *dsb_bo_create_swappable(struct dsb_device *ddev,
+					       struct dsb_mem_client *mem, size_t size)
+{
+	struct dsb_gem_object *bo;
+	size_t n;
+	u64 charge;
+	int ret;
+
+	size = PAGE_ALIGN(size);
+	n = size >> PAGE_SHIFT;
+	charge = size + dsb_mem_kmalloc_size(n * sizeof(struct page *));
+	bo = dsb_bo_alloc(ddev, mem, size, charge, true);
+	if (IS_ERR(bo))
+		return bo;
+	bo->pages = kvcalloc(n, sizeof(*bo->pages), GFP_KERNEL_ACCOUNT);
+	if (!bo->pages) {
+		ret = -ENOMEM;
+		goto err_put;
+	}
+	ret = drm_gem_create_mmap_offset(&bo->base);
+	if (ret)
+		goto err_put;
+	return bo;
+
+err_put:
+	drm_gem_object_put(&bo->base);
+	return ERR_PTR(ret);
+}
+
+/**
+ * dsb_bo_restore_locked() - make a swappable BO resident
+ * @bo: the BO, its reservation lock held
+ * @except: a VM whose residency lock the caller holds, which is not to be
+ *          evicted to make room (may be NULL)
+ *
+ * Pins the BO's pages, allocating zeroed ones or reading them back from
+ * swap, and maps them. Where that would pass the device's pinned limit,
+ * idle VMs are evicted first (dsb_reclaim_charge()). Process context: it
+ * sleeps and allocates, and is never reached from the signalling path.
+ * Up to 65,536 pages: a dying caller stops, others yield.
+ *
+ * Return: 0 (also for a BO that was resident or is not swappable),
+ * -ENOMEM (no room, or an allocation failed), -EINTR for a caller with a
+ * fatal signal.
+ */
+int dsb_bo_restore_locked(struct dsb_gem_object *bo, struct dsb_vm *except)
+{
+	struct dsb_device *ddev = to_dsb_device(bo->base.dev);
+	unsigned int i, n = bo->base.size >> PAGE_SHIFT;
+	struct address_space *mapping;
+	int ret;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (!bo->swappable || bo->resident)
+		return 0;
+	ret = dsb_reclaim_charge(ddev, bo->base.size, except);
+	if (ret)
+		return ret;
+	mapping = bo->base.filp->f_mapping;
+	mapping_set_unevictable(mapping);
+	for (i = 0; i < n; i++) {
+		struct page *page;
+
+		if (!(i % 512)) {
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				goto err;
+			}
+			cond_resched();
+		}
+		page = shmem_read_mapping_page_gfp(mapping, i, DSB_BO_SHMEM_GFP);
+		if (IS_ERR(page)) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		bo->pages[i] = page;
+	}
+	bo->vaddr = vmap(bo->pages, n, VM_MAP, PAGE_KERNEL);
+	if (!bo->vaddr) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	bo->resident = true;
+	WRITE_ONCE(bo->last_used, jiffies);
+	dsb_reclaim_restored(bo);
+	return 0;
+
+err:
+	dsb_bo_put_shmem_pages(bo, i);
+	dsb_reclaim_uncharge(ddev, bo->base.size);
+	return ret;
+}
+
+/**
+ * dsb_bo_evict_locked() - evict a resident swappable BO
+ * @bo: the BO, its reservation lock held; no VM mapping may hand its
+ *      kernel address to the engine any more (dsb_vm_evict_locked())
+ *
+ * Zaps its CPU mappings (the next access faults and restores it), unmaps
+ * and unpins its pages: shmem may swap them. Allocates nothing; called
+ * from the shrinker.
+ *
+ * Return: bytes evicted, 0 for a BO that is not evictable.
+ */
+u64 dsb_bo_evict_locked(struct dsb_gem_object *bo)
+{
+	if (!dsb_bo_evictable(bo))
+		return 0;
+	drm_vma_node_unmap(&bo->base.vma_node, bo->base.dev->anon_inode->i_mapping);
+	vunmap(bo->vaddr);
+	bo->vaddr = NULL;
+	bo->resident = false;
+	dsb_bo_put_shmem_pages(bo, bo->base.size >> PAGE_SHIFT);
+	dsb_reclaim_released(bo);
+	dsb_reclaim_evicted(bo);
+	return bo->base.size;
 }
 
 /**
@@ -305,7 +611,7 @@ struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 	mem = dsb_mem_client_get_current();
 	if (!mem)
 		return ERR_PTR(-ENOMEM);
-	bo = dsb_bo_alloc(to_dsb_device(dev), mem, buf->size, 0);
+	bo = dsb_bo_alloc(to_dsb_device(dev), mem, buf->size, 0, false);
 	dsb_mem_client_put(mem);
 	if (IS_ERR(bo))
 		return ERR_CAST(bo);
@@ -356,7 +662,7 @@ int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *fil
 	if (args->size > DSB_MAX_BO_SIZE)
 		return -E2BIG;
 
-	bo = dsb_bo_create(to_dsb_device(dev), df->mem, args->size);
+	bo = dsb_bo_create_swappable(to_dsb_device(dev), df->mem, args->size);
 	if (IS_ERR(bo))
 		return PTR_ERR(bo);
 	bo->no_implicit_sync = args->flags & DRM_DSB_BO_NO_IMPLICIT_SYNC;

@@ -4,22 +4,31 @@
 #define __DSB_BO_H__
 
 #include <linux/iosys-map.h>
+#include <linux/dma-resv.h>
 #include <drm/drm_gem.h>
 
 struct dsb_device;
 struct dsb_mem_client;
+struct dsb_vm;
 
 /**
  * struct dsb_gem_object - a dsb buffer object
  * @base: the GEM object
- * @vaddr: kernel mapping, valid for the whole life of the object
+ * @vaddr: kernel mapping: for the whole life of a pinned BO or an import,
+ *         while @resident for a swappable one
  * @import_buf: for an imported dma-buf, the buffer (we hold a reference)
  * @import_map: for an imported dma-buf, its kernel mapping
  * @user_readonly: userspace may only map it read-only
  * @is_ring: a queue ring: engine writes to it fault the queue
  * @no_implicit_sync: created with %DRM_DSB_BO_NO_IMPLICIT_SYNC
  * @charged: counted in &dsb_device.pinned
- * @pages: the backing pages of a BO the driver allocated, vmap()ed at @vaddr
+ * @swappable: backed by shmem, evicted while its VM is idle (dsb_reclaim.c)
+ * @resident: a swappable BO's pages are pinned and mapped at @vaddr
+ * @pinned: a swappable BO that was exported: resident until freed
+ * @last_used: jiffies of its last restore, submit or CPU fault: the
+ *             shrinker leaves recently used BOs for last
+ * @pages: the backing pages of a BO the driver allocated, vmap()ed at @vaddr;
+ *         for a swappable BO, its pages while @resident (the array stays)
  * @mem: the accounting object charged for it (reference)
  * @mem_charge: bytes charged to @mem
  */
@@ -32,6 +41,10 @@ struct dsb_gem_object {
 	bool is_ring;
 	bool no_implicit_sync;
 	bool charged;
+	bool swappable;
+	bool resident;
+	bool pinned;
+	unsigned long last_used;
 	struct page **pages;
 	struct dsb_mem_client *mem;
 	u64 mem_charge;
@@ -44,6 +57,23 @@ static inline struct dsb_gem_object *to_dsb_bo(struct drm_gem_object *obj)
 
 struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
 				     size_t size);
+struct dsb_gem_object *dsb_bo_create_swappable(struct dsb_device *ddev,
+					       struct dsb_mem_client *mem, size_t size);
+int dsb_bo_restore_locked(struct dsb_gem_object *bo, struct dsb_vm *except);
+u64 dsb_bo_evict_locked(struct dsb_gem_object *bo);
+
+/**
+ * dsb_bo_evictable() - whether the shrinker may evict a BO now
+ * @bo: the BO, its reservation lock held
+ *
+ * Return: true for a resident swappable BO that was never exported.
+ */
+static inline bool dsb_bo_evictable(struct dsb_gem_object *bo)
+{
+	dma_resv_assert_held(bo->base.resv);
+	return bo->swappable && bo->resident && !bo->pinned;
+}
+
 void dsb_bo_put(struct dsb_gem_object *bo);
 int dsb_bo_allow_mmap(struct dsb_gem_object *bo, struct drm_file *file, u64 *offset);
 struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,

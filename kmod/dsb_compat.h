@@ -10,6 +10,8 @@
 #include <linux/dma-buf.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <drm/drm_file.h>
 #include <drm/drm_prime.h>
 
@@ -47,6 +49,83 @@ static inline void dsb_vma_clear_maywrite(struct vm_area_struct *vma)
 #endif
 }
 
+static inline void dsb_vma_set_flags(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#ifdef DSB_HAVE_VM_FLAGS_CLEAR
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * Shrinkers are allocated by the core since 6.7 (shrinker_alloc(), with a
+ * private_data pointer); before, the caller embeds one and registers it.
+ */
+#ifdef DSB_HAVE_SHRINKER_ALLOC
+static inline struct shrinker *
+dsb_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		    unsigned long (*scan)(struct shrinker *, struct shrink_control *),
+		    void *priv, const char *name)
+{
+	struct shrinker *s = shrinker_alloc(0, "%s", name);
+
+	if (!s)
+		return NULL;
+	s->count_objects = count;
+	s->scan_objects = scan;
+	s->private_data = priv;
+	shrinker_register(s);
+	return s;
+}
+
+static inline void *dsb_shrinker_priv(struct shrinker *s)
+{
+	return s->private_data;
+}
+
+static inline void dsb_shrinker_destroy(struct shrinker *s)
+{
+	shrinker_free(s);
+}
+#else
+struct dsb_shrinker_box {
+	struct shrinker shrinker;
+	void *priv;
+};
+
+static inline struct shrinker *
+dsb_shrinker_create(unsigned long (*count)(struct shrinker *, struct shrink_control *),
+		    unsigned long (*scan)(struct shrinker *, struct shrink_control *),
+		    void *priv, const char *name)
+{
+	struct dsb_shrinker_box *b = kzalloc(sizeof(*b), GFP_KERNEL);
+
+	if (!b)
+		return NULL;
+	b->shrinker.count_objects = count;
+	b->shrinker.scan_objects = scan;
+	b->shrinker.seeks = DEFAULT_SEEKS;
+	b->priv = priv;
+	if (register_shrinker(&b->shrinker, "%s", name)) {
+		kfree(b);
+		return NULL;
+	}
+	return &b->shrinker;
+}
+
+static inline void *dsb_shrinker_priv(struct shrinker *s)
+{
+	return container_of(s, struct dsb_shrinker_box, shrinker)->priv;
+}
+
+static inline void dsb_shrinker_destroy(struct shrinker *s)
+{
+	unregister_shrinker(s);
+	kfree(container_of(s, struct dsb_shrinker_box, shrinker));
+}
+#endif
+
 /* dma_buf_vmap() wants the reservation lock held since 6.2. */
 static inline int dsb_dma_buf_vmap(struct dma_buf *buf, struct iosys_map *map)
 {
@@ -79,16 +158,16 @@ static inline void dsb_dma_buf_vunmap(struct dma_buf *buf, struct iosys_map *map
 /*
  * fdinfo (dsb_fdinfo.c): since 6.5 the core prints drm-driver and
  * drm-client-id (drm_file.client_id) in drm_show_fdinfo(), calls
- * drm_driver.show_fdinfo for the rest, and has drm_show_memory_stats().
- * Before, the driver hooks file_operations.show_fdinfo and prints it all,
- * numbering its clients itself.
+ * drm_driver.show_fdinfo for the rest. Before, the driver hooks
+ * file_operations.show_fdinfo and prints it all, numbering its clients
+ * itself. The memory keys are dsb's own on both (dsb_fdinfo_memory_stats():
+ * residency is per VM, which the core's helper cannot see).
  */
 #include "dsb_fdinfo.h"
 
 #ifdef DSB_HAVE_DRM_SHOW_FDINFO
 #define DSB_SHOW_FDINFO		drm_show_fdinfo
 #define DSB_DRIVER_FDINFO	.show_fdinfo = dsb_fdinfo_print,
-#define dsb_show_memory_stats	drm_show_memory_stats
 static inline u64 dsb_file_client_id(struct drm_file *file)
 {
 	return file->client_id;
@@ -96,7 +175,6 @@ static inline u64 dsb_file_client_id(struct drm_file *file)
 #else
 #define DSB_SHOW_FDINFO		dsb_fdinfo_show
 #define DSB_DRIVER_FDINFO
-#define dsb_show_memory_stats	dsb_fdinfo_memory_stats
 static inline u64 dsb_file_client_id(struct drm_file *file)
 {
 	return dsb_fdinfo_next_client_id();

@@ -299,8 +299,8 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	seq_printf(m, ": engine %u hw slot %d prio %u timeout %u ms\n",
 		   eng->idx, q->ctx.slot, q->priority, q->timeout_ms);
 	if (READ_ONCE(q->fhdr->boost_seqno) > READ_ONCE(q->fhdr->completed))
-		seq_printf(m, "  deadline boost until job %llu, %lld ns left\n",
-			   READ_ONCE(q->fhdr->boost_seqno),
+		seq_printf(m, "  deadline boost until job %llu at prio %u, %lld ns left\n",
+			   READ_ONCE(q->fhdr->boost_seqno), q->boost_priority,
 			   (s64)(READ_ONCE(q->fhdr->boost_until_ns) - ktime_get_ns()));
 
 	spin_lock_irqsave(&q->lock, flags);
@@ -472,15 +472,27 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 		   (long long)atomic64_read(&s->proxy_deps),
 		   (long long)atomic64_read(&s->uring_retries),
 		   (long long)atomic64_read(&s->uring_cancels));
+	seq_printf(m, "evictions %lld\nevicted_bytes %lld\nrestores %lld\nrestored_bytes %lld\n",
+		   (long long)atomic64_read(&s->evictions),
+		   (long long)atomic64_read(&s->evicted_bytes),
+		   (long long)atomic64_read(&s->restores),
+		   (long long)atomic64_read(&s->restored_bytes));
+	seq_printf(m, "shrinker_scans %lld\nshrinker_waits %lld\nshrinker_wait_timeouts %lld\nevicted_faults %lld\n",
+		   (long long)atomic64_read(&s->shrinker_scans),
+		   (long long)atomic64_read(&s->shrinker_waits),
+		   (long long)atomic64_read(&s->shrinker_wait_timeouts),
+		   (long long)atomic64_read(&s->evicted_faults));
 	seq_printf(m, "live_bos %d\nlive_queues %d\nlive_jobs %d\nlive_fences %d\nlive_vms %d\n",
 		   atomic_read(&s->live_bos), atomic_read(&s->live_queues),
 		   atomic_read(&s->live_jobs), atomic_read(&s->live_fences),
 		   atomic_read(&s->live_vms));
+	seq_printf(m, "pinned_bytes %lld\npinned_limit %llu\nevictable_bytes %lld\n",
+		   (long long)atomic64_read(&ddev->pinned), ddev->pinned_limit,
+		   (long long)atomic64_read(&ddev->evictable));
 	seq_printf(m, "live_uring_waits %d\n", atomic_read(&s->live_uring_waits));
 	/* Module-wide, the same on every device. */
-	seq_printf(m, "pinned_bytes %lld\nmem_charged_bytes %llu\nmem_total_limit %llu\nmem_client_limit %llu\n",
-		   (long long)atomic64_read(&ddev->pinned), dsb_mem_total_used(),
-		   dsb_mem_total_limit(), dsb_mem_client_limit());
+	seq_printf(m, "mem_charged_bytes %llu\nmem_total_limit %llu\nmem_client_limit %llu\n",
+		   dsb_mem_total_used(), dsb_mem_total_limit(), dsb_mem_client_limit());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_device);

@@ -21,6 +21,14 @@
  * 1. &dsb_user_queue.sq_lock (mutex): one consumer of a queue's SQ at a
  *    time (the SUBMIT_SQ ioctl, io_uring SUBMIT) and queue destruction.
  *    Held while allocating: the SQ path's prepare phase runs under it.
+ * 1a. &dsb_vm.res_lock (mutex, residency): the prepare phase makes the
+ *    VM resident under it (allocating, reading back from swap), adding and
+ *    removing mappings take it; under it, one swappable BO's reservation
+ *    lock at a time, taken alone (no ww context), then &dsb_vm.lock.
+ *    Released before 2. The shrinker only trylocks both (dsb_reclaim.c),
+ *    and may then wait for a dsb fence with neither held; a CPU fault
+ *    takes a BO's reservation lock under the mmap lock, as dma-resv
+ *    primes lockdep to expect.
  * 2. The reservation objects of the buffers of a batch with implicit sync
  *    (dma_resv ww_mutexes, all taken with one ww_acquire context in the
  *    prepare phase, dsb_resv.c) and held until the batch is armed.
@@ -52,7 +60,7 @@
  *
  * Leaves, taken with nothing else inside: &dsb_user_queue.job_cache_lock,
  * the xarray lock of &dsb_file.queues, the accounting table's lock
- * (dsb_mem.c). Functions that need a lock held are named ``_locked`` and
+ * (dsb_mem.c), &dsb_device.vm_lru_lock. Functions that need a lock held are named ``_locked`` and
  * assert it with lockdep_assert_held().
  */
 #include <linux/dma-mapping.h>
@@ -75,6 +83,7 @@
 #include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
+#include "dsb_reclaim.h"
 #include "dsb_resv.h"
 #include "dsb_submit.h"
 #include "dsb_uring.h"
@@ -102,7 +111,7 @@ MODULE_PARM_DESC(hw_slots, "Hardware queue slots per engine (1-16)");
 unsigned int dsb_max_pinned_mb;
 module_param_named(max_pinned_mb, dsb_max_pinned_mb, uint, 0444);
 MODULE_PARM_DESC(max_pinned_mb,
-		 "Most BO memory a device pins, in MiB (0 or above total_mem_mb: total_mem_mb)");
+		 "Most BO memory a device keeps resident, in MiB (0: total_mem_mb or half of RAM, whichever is less)");
 
 unsigned int dsb_engine_poll_us = 100;
 module_param_named(engine_poll_us, dsb_engine_poll_us, uint, 0644);
@@ -207,7 +216,7 @@ static int dsb_open(struct drm_device *dev, struct drm_file *file)
 	df->ddev = to_dsb_device(dev);
 	df->mem = mem;
 	df->client_id = dsb_file_client_id(file);
-	df->vm = dsb_vm_create(df->ddev);
+	df->vm = dsb_vm_create(df->ddev, df->client_id);
 	if (!df->vm) {
 		ret = -ENOMEM;
 		goto err_free;
@@ -316,7 +325,9 @@ static int dsb_device_create(unsigned int index)
 	ddev->index = index;
 	ddev->num_engines = clamp(dsb_num_engines, 1U, (unsigned int)DSB_MAX_ENGINES);
 	ddev->hw_slots = clamp(dsb_hw_slots, 1U, (unsigned int)DSB_MAX_HW_SLOTS);
-	ddev->pinned_limit = dsb_mem_total_limit();
+	/* Swappable BOs may add up to more than RAM: residency may not. */
+	ddev->pinned_limit = min(dsb_mem_total_limit(),
+				 (u64)totalram_pages() << (PAGE_SHIFT - 1));
 	if (dsb_max_pinned_mb)
 		ddev->pinned_limit = min(ddev->pinned_limit, (u64)dsb_max_pinned_mb << 20);
 	mutex_init(&ddev->queues_lock);
@@ -328,13 +339,18 @@ static int dsb_device_create(unsigned int index)
 	ret = dsb_engines_init(ddev);
 	if (ret)
 		goto err_release;
-	ret = drm_dev_register(&ddev->drm, 0);
+	ret = dsb_reclaim_init(ddev);
 	if (ret)
 		goto err_engines;
+	ret = drm_dev_register(&ddev->drm, 0);
+	if (ret)
+		goto err_reclaim;
 	platform_set_drvdata(pdev, ddev);
 	dsb_pdevs[index] = pdev;
 	return 0;
 
+err_reclaim:
+	dsb_reclaim_fini(ddev);
 err_engines:
 	dsb_watchdog_fini(ddev);
 	dsb_engines_fini(ddev);
@@ -354,6 +370,7 @@ static void dsb_device_destroy(unsigned int index)
 		return;
 	ddev = platform_get_drvdata(pdev);
 	drm_dev_unregister(&ddev->drm);
+	dsb_reclaim_fini(ddev);
 	dsb_watchdog_fini(ddev);
 	dsb_engines_fini(ddev);
 	mutex_destroy(&ddev->queues_lock);

@@ -31,6 +31,7 @@
 #define DSB_MAX_URING_WAITS	16384
 
 struct dsb_engine;
+struct shrinker;
 struct dsb_mem_client;
 struct dsb_vm;
 
@@ -54,7 +55,17 @@ struct dsb_vm;
  * @deadline_hints: deadlines set on dsb fences
  * @deadline_misses: dsb fences that signalled after their deadline
  * @uring_retries: io_uring SUBMITs issued inline that found a queue lock
- *                 contended and were handed back to io_uring (-EAGAIN)
+ *                 contended, or buffers to restore, and were handed back
+ *                 to io_uring (-EAGAIN)
+ * @evictions: swappable BOs evicted
+ * @evicted_bytes: bytes of them
+ * @restores: swappable BOs made resident (first use or back from eviction)
+ * @restored_bytes: bytes of them
+ * @shrinker_scans: scans the shrinker was asked for
+ * @shrinker_waits: times the shrinker waited for a busy VM's fence
+ * @shrinker_wait_timeouts: such waits that ended before the fence signalled
+ * @evicted_faults: engine accesses that met an unpublished mapping (only
+ *                  packets userspace wrote into its own ring can)
  * @uring_cancels: io_uring waits completed with -ECANCELED (DRM_DSB_URING_CANCEL
  *                 or ring teardown)
  * @live_bos: buffer objects alive
@@ -78,6 +89,14 @@ struct dsb_stats {
 	atomic64_t deadline_misses;
 	atomic64_t uring_retries;
 	atomic64_t uring_cancels;
+	atomic64_t evictions;
+	atomic64_t evicted_bytes;
+	atomic64_t restores;
+	atomic64_t restored_bytes;
+	atomic64_t shrinker_scans;
+	atomic64_t shrinker_waits;
+	atomic64_t shrinker_wait_timeouts;
+	atomic64_t evicted_faults;
 	atomic_t live_bos;
 	atomic_t live_queues;
 	atomic_t live_jobs;
@@ -97,9 +116,15 @@ struct dsb_stats {
  * @queues: every queue of the device, for debugfs
  * @stats: counters
  * @watchdog: the watchdog's tick, while a queue is busy (dsb_watchdog.c)
- * @pinned: bytes of BO memory allocated by the device (all pinned)
- * @pinned_limit: cap on @pinned (module parameter ``max_pinned_mb``, at
- *                most and by default the total limit of dsb_mem.c)
+ * @pinned: bytes of BO memory the device holds resident: pinned BOs and
+ *          resident swappable ones
+ * @pinned_limit: cap on @pinned (module parameter ``max_pinned_mb``; by
+ *                default the total limit of dsb_mem.c or half of RAM,
+ *                whichever is less)
+ * @evictable: bytes of resident swappable BOs that were never exported
+ * @vm_lru_lock: protects @vm_lru
+ * @vm_lru: every VM of the device, in the order the shrinker visits them
+ * @shrinker: the device's shrinker (dsb_reclaim.c)
  */
 struct dsb_device {
 	struct drm_device drm;
@@ -113,6 +138,10 @@ struct dsb_device {
 	struct delayed_work watchdog;
 	atomic64_t pinned;
 	u64 pinned_limit;
+	atomic64_t evictable;
+	spinlock_t vm_lru_lock;	/* protects @vm_lru */
+	struct list_head vm_lru;
+	struct shrinker *shrinker;
 };
 
 /**

@@ -117,8 +117,11 @@ static enum dsb_step dsb_engine_fault(struct dsb_user_queue *q, u32 fault, u64 v
 	return DSB_STEP_FAULT;
 }
 
-static u32 dsb_vm_fault_kind(enum dsb_vm_fault f)
+/* An evicted mapping is a bad VA too: no armed job can meet one. */
+static u32 dsb_vm_fault_kind(struct dsb_vm *vm, enum dsb_vm_fault f)
 {
+	if (f == DSB_VM_EVICTED)
+		atomic64_inc(&vm->ddev->stats.evicted_faults);
 	return f == DSB_VM_RING_WRITE ? DRM_DSB_FAULT_RING_WRITE : DRM_DSB_FAULT_BAD_VA;
 }
 
@@ -129,7 +132,7 @@ static void *dsb_xlate(struct dsb_vm *vm, u64 va, u64 len, bool write, u32 *faul
 	void *p = dsb_vm_translate(vm, va, len, write, &vf);
 
 	if (!p) {
-		*fault = dsb_vm_fault_kind(vf);
+		*fault = dsb_vm_fault_kind(vm, vf);
 		*fva = va;
 	}
 	return p;
@@ -279,7 +282,7 @@ static enum dsb_step dsb_engine_exec_instr(struct dsb_user_queue *q, u64 now, u6
 		memcpy(&in, p, sizeof(in));
 		r = dsb_exec_instr_locked(q, &in, now, next, &fault, &fva);
 	} else {
-		fault = DRM_DSB_FAULT_BAD_VA;
+		fault = dsb_vm_fault_kind(q->vm, vf);
 		fva = c->ip;
 	}
 	spin_unlock(&q->vm->lock);
@@ -503,7 +506,7 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 	struct dsb_qctx *c = &q->ctx;
 	u64 now = ktime_get_ns();
 	/* Boosted: decided once per round, by the thread's first pass. */
-	u32 prio = c->boost_served ? DRM_DSB_QUEUE_PRIORITY_MAX : q->priority;
+	u32 prio = c->boost_served ? q->boost_priority : q->priority;
 	int budget = DSB_BASE_BUDGET << prio;
 	u64 slice = DSB_SLICE_NS << prio;
 	enum dsb_step r = DSB_STEP_IDLE;

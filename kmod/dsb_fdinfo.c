@@ -34,6 +34,8 @@
 #include "dsb_drv.h"
 #include "dsb_queue.h"
 #include "dsb_fdinfo.h"
+#include "dsb_vm.h"
+#include "dsb_bo.h"
 #include "dsb_mem.h"
 
 static atomic64_t dsb_client_ids = ATOMIC64_INIT(0);
@@ -87,7 +89,7 @@ void dsb_fdinfo_print(struct drm_printer *p, struct drm_file *file)
 
 	dsb_fdinfo_print_engines(p, file);
 	dsb_fdinfo_print_queues(p, df);
-	dsb_show_memory_stats(p, file);
+	dsb_fdinfo_memory_stats(p, file);
 	drm_printf(p, "dsb-client-memory:\t%llu KiB\n",
 		   (u64)atomic64_read(&df->mem->used) >> 10);
 	drm_printf(p, "dsb-client-memory-limit:\t%llu KiB\n", dsb_mem_client_limit() >> 10);
@@ -112,27 +114,41 @@ void dsb_fdinfo_show(struct seq_file *m, struct file *f)
 }
 
 /**
- * dsb_fdinfo_memory_stats() - memory keys, where the core has no helper
+ * dsb_fdinfo_memory_stats() - the drm-*-memory keys
  * @p: printer
  * @file: the DRM file
  *
- * Same keys and units as the core's drm_show_memory_stats(): every dsb BO
- * is pinned, so all of it is resident.
+ * Same keys and units as the core's drm_show_memory_stats(). Resident:
+ * imports and pinned BOs, and swappable BOs while resident. Purgeable
+ * (the DRM usage-stats document's "resident and can be reclaimed"):
+ * resident swappable BOs the shrinker may evict now, those of a VM with
+ * no job in flight that were never exported.
  */
 void dsb_fdinfo_memory_stats(struct drm_printer *p, struct drm_file *file)
 {
+	struct dsb_file *df = file->driver_priv;
+	u64 total = 0, shared = 0, resident = 0, purgeable = 0;
+	bool idle = !atomic_read(&df->vm->busy);
 	struct drm_gem_object *obj;
-	u64 total = 0, shared = 0;
 	int id;
 
 	spin_lock(&file->table_lock);
 	idr_for_each_entry(&file->object_idr, obj, id) {
+		struct dsb_gem_object *bo = to_dsb_bo(obj);
+
 		total += obj->size;
 		if (obj->handle_count > 1 || obj->dma_buf || obj->import_attach)
 			shared += obj->size;
+		/* Unlocked reads: a snapshot, as every fdinfo key is. */
+		if (!bo->swappable || READ_ONCE(bo->resident)) {
+			resident += obj->size;
+			if (bo->swappable && idle && !READ_ONCE(bo->pinned))
+				purgeable += obj->size;
+		}
 	}
 	spin_unlock(&file->table_lock);
 	drm_printf(p, "drm-total-memory:\t%llu KiB\n", total >> 10);
 	drm_printf(p, "drm-shared-memory:\t%llu KiB\n", shared >> 10);
-	drm_printf(p, "drm-resident-memory:\t%llu KiB\n", total >> 10);
+	drm_printf(p, "drm-resident-memory:\t%llu KiB\n", resident >> 10);
+	drm_printf(p, "drm-purgeable-memory:\t%llu KiB\n", purgeable >> 10);
 }

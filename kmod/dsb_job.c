@@ -40,6 +40,7 @@
 #include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
+#include "dsb_vm.h"
 #include "dsb_ring.h"
 #include "dsb_trace.h"
 
@@ -403,6 +404,17 @@ void dsb_job_arm(struct dsb_job *job, u64 seqno)
 	dsb_ring_emit(q, DRM_DSB_PKT_SIGNAL, job->slot, seqno, 0);
 }
 
+/* The job no longer needs its VM resident: signalled, or never armed. */
+static void dsb_job_release_vm(struct dsb_job *job)
+{
+	if (job->vm_busy) {
+		job->vm_busy = false;
+		if (job->seqno)
+			dsb_vm_forget_fence(job->q->vm, &job->fence->base);
+		dsb_vm_unbusy(job->q->vm);
+	}
+}
+
 /**
  * dsb_job_free() - free a job, armed or not
  * @job: the job
@@ -412,6 +424,7 @@ void dsb_job_free(struct dsb_job *job)
 	struct dsb_user_queue *q = job->q;
 	u32 i;
 
+	dsb_job_release_vm(job);
 	dsb_job_disarm_deps(job);
 	for (i = 0; i < job->ndeps; i++)
 		dma_fence_put(job->deps[i].fence);
@@ -502,6 +515,7 @@ s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited)
 	u32 i;
 
 	lockdep_assert_held(&q->lock);
+	dsb_job_release_vm(job);
 	dsb_job_disarm_deps(job);
 	for (i = 0; i < job->ndeps && !error; i++) {
 		if (job->deps[i].fence->error && dsb_dep_error_reaches(&job->deps[i])) {

@@ -84,6 +84,7 @@ struct dsb_signal {
  * @cmd_len: command buffer length
  * @user_data: echoed in the CQE
  * @post_cqe: the job came from the SQ and owes a CQE
+ * @vm_busy: the job keeps its queue's VM busy (resident) until it signals
  * @status: final status, set when it retires (its CQE's error)
  * @ndeps: number of dependencies
  * @deps: dependencies
@@ -98,6 +99,7 @@ struct dsb_job {
 	u32 cmd_len;
 	u64 user_data;
 	bool post_cqe;
+	bool vm_busy;
 	s32 status;
 	u32 ndeps;
 	struct dsb_dep deps[DSB_MAX_JOB_DEPS];

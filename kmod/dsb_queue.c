@@ -521,6 +521,23 @@ static int dsb_queue_create_check(const struct drm_dsb_queue_create *args,
 }
 
 /*
+ * The priority a deadline hint may boost a queue to. Any holder of one of
+ * its fences can set a deadline, so the boost must not be a way around the
+ * privilege rule: the highest priority only for a creator who could have
+ * asked for it (CAP_SYS_NICE or DRM master; checked without an audit
+ * record for queues at or below normal, which do not need it), otherwise
+ * at most normal, what an unprivileged creator may have anyway.
+ */
+static u32 dsb_queue_boost_priority(struct drm_file *file, u32 priority)
+{
+	/* dsb_queue_create_check() has checked the privilege. */
+	if (priority > DRM_DSB_QUEUE_PRIORITY_NORMAL ||
+	    ns_capable_noaudit(&init_user_ns, CAP_SYS_NICE) || drm_is_current_master(file))
+		return DRM_DSB_QUEUE_PRIORITY_MAX;
+	return DRM_DSB_QUEUE_PRIORITY_NORMAL;
+}
+
+/*
  * The queue and its kernel tables, charged to the file's user (its BOs
  * charge themselves). On failure the caller drops the only reference.
  */
@@ -547,6 +564,7 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	q->ddev = ddev;
 	q->flags = args->flags;
 	q->priority = args->priority;
+	q->boost_priority = dsb_queue_boost_priority(file, args->priority);
 	q->ring_packets = ring;
 	q->nslots = nslots;
 	q->timeout_ms = args->timeout_ms ?: dsb_timeout_ms;

@@ -44,7 +44,7 @@ struct dsb_memwait {
  * @runs: time slices the queue was given on a hardware slot (the watchdog
  *        counts only time in which it ran)
  * @boost_served: boosted this round (deadline hint): ran in the round's first
- *                pass, with the realtime budget
+ *                pass, with the budget of &dsb_user_queue.boost_priority
  * @idle: at its last look the engine found nothing to run (the doorbell at
  *        the read pointer), though the driver may have jobs in flight
  * @step_cost: work units of the step being executed (time slices)
@@ -90,6 +90,9 @@ struct dsb_slot_origin {
  * @id: queue id in the owner file
  * @flags: &enum drm_dsb_queue_flags
  * @priority: 0..%DRM_DSB_QUEUE_PRIORITY_MAX
+ * @boost_priority: the priority whose slice a deadline boost gives it: the
+ *                  highest when its creator was privileged, else at most
+ *                  normal (never below @priority)
  * @ring_packets: ring size in packets (power of two)
  * @nslots: fence slots (power of two)
  * @timeout_ms: watchdog timeout
@@ -162,6 +165,7 @@ struct dsb_user_queue {
 	u32 id;
 	u32 flags;
 	u32 priority;
+	u32 boost_priority;
 	u32 ring_packets;
 	u32 nslots;
 	u32 timeout_ms;

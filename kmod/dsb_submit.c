@@ -11,7 +11,10 @@
  *    &struct dsb_submit_desc by the caller, and checked by
  *    dsb_submit_desc_check();
  * 2. prepare: every allocation of every job of the batch (job, fence,
- *    dependency callbacks, syncobj chain nodes), resolving wait fences;
+ *    dependency callbacks, syncobj chain nodes), resolving wait fences,
+ *    then making the VM resident (dsb_vm_make_resident(): evicted buffers
+ *    come back here, before any fence exists), which keeps it resident
+ *    until the jobs signal;
  * 3. lock the queues (at most %DSB_MAX_BATCH_QUEUES, in id order) and
  *    reserve: queue state, fence slots, ring space, CQ room. Any failure
  *    up to here undoes everything: a batch is all or nothing;
@@ -32,6 +35,7 @@
 #include "dsb_resv.h"
 #include "dsb_ring.h"
 #include "dsb_submit.h"
+#include "dsb_vm.h"
 #include "dsb_watchdog.h"
 
 #define DSB_SYNC_OP_KNOWN (DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TYPE_MASK)
@@ -225,10 +229,35 @@ static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count, u
 }
 
 /*
- * Arm one prepared job, in the signalling section: packets, syncobjs, in
- * flight. Allocates nothing, cannot fail.
+ * Prepare phase, last step: make the batch's VM resident; each job keeps it
+ * busy (not evictable) until it signals. A batch's queues are all the
+ * submitting file's, so they share its VM.
  */
-static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *cancel)
+static int dsb_submit_make_resident(struct dsb_submit_desc *descs, u32 count,
+				    bool nonblock)
+{
+	struct dsb_vm *vm = descs[0].q->vm;
+	u32 i;
+	int ret;
+
+	for (i = 1; i < count; i++)
+		if (WARN_ON_ONCE(descs[i].q->vm != vm))
+			return -EINVAL;
+	ret = dsb_vm_make_resident(vm, count, nonblock);
+	if (ret)
+		return ret;
+	for (i = 0; i < count; i++)
+		descs[i].job->vm_busy = true;
+	return 0;
+}
+
+/*
+ * Arm one prepared job, in the signalling section: packets, syncobjs, in
+ * flight. Allocates nothing, cannot fail. The batch's last job is the one
+ * the shrinker may wait for.
+ */
+static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last,
+			       struct list_head *cancel)
 {
 	struct dsb_job *job = d->job;
 	struct dsb_user_queue *q = d->q;
@@ -243,6 +272,8 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, struct list_head *canc
 	kfree(kmalloc(64, GFP_KERNEL));
 #endif
 	dsb_job_arm(job, q->submitted + 1);
+	if (last)
+		dsb_vm_note_fence(q->vm, &job->fence->base);
 	dsb_resv_add_job_fence(job, d->bos);
 	for (i = 0; i < d->nsignals; i++)
 		dsb_signal_publish(&d->signals[i], &job->fence->base);
@@ -265,7 +296,7 @@ static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
 		lockdep_assert_held(&qs[i]->submit_lock);
 	cookie = dma_fence_begin_signalling();
 	for (i = 0; i < count; i++)
-		dsb_submit_arm_one(&descs[i], &cancel);
+		dsb_submit_arm_one(&descs[i], i == count - 1, &cancel);
 	for (i = 0; i < nq; i++)
 		dsb_ring_commit(qs[i]);
 	dsb_watchdog_arm(qs[0]->ddev);
@@ -305,6 +336,8 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 		if (ret)
 			*bad = i;
 	}
+	if (!ret)
+		ret = dsb_submit_make_resident(descs, count, nonblock);
 	if (!ret)
 		ret = dsb_resv_batch_lock(&resv, descs, count, nonblock, bad);
 	if (!ret) {
@@ -495,7 +528,7 @@ static int dsb_sqe_to_desc(struct drm_file *file, struct dsb_user_queue *q, u32 
 static bool dsb_errno_transient(int err)
 {
 	return err == -EBUSY || err == -ENOSPC || err == -ECANCELED || err == -ENOMEM ||
-	       err == -EDQUOT || err == -EAGAIN;
+	       err == -EDQUOT || err == -EAGAIN || err == -EINTR;
 }
 
 /*

@@ -149,6 +149,51 @@ DEFINE_EVENT(dsb_queue_event, dsb_timeout,
 	     TP_ARGS(q, seqno)
 );
 
+DECLARE_EVENT_CLASS(dsb_residency_event,
+		    TP_PROTO(u32 dev, u64 client, u64 bytes, u32 bos),
+		    TP_ARGS(dev, client, bytes, bos),
+		    TP_STRUCT__entry(__field(u32, dev)
+				     __field(u64, client)
+				     __field(u64, bytes)
+				     __field(u32, bos)
+				     ),
+		    TP_fast_assign(__entry->dev = dev;
+				   __entry->client = client;
+				   __entry->bytes = bytes;
+				   __entry->bos = bos;
+				   ),
+		    TP_printk("dev=%u client=%llu bytes=%llu bos=%u",
+			      __entry->dev, __entry->client, __entry->bytes, __entry->bos)
+);
+
+/* A submit's prepare phase made @bos evicted (or new) BOs of a VM resident. */
+DEFINE_EVENT(dsb_residency_event, dsb_restore,
+	     TP_PROTO(u32 dev, u64 client, u64 bytes, u32 bos),
+	     TP_ARGS(dev, client, bytes, bos)
+);
+
+/* @bos BOs of an idle VM were evicted (shrinker or room for a restore). */
+DEFINE_EVENT(dsb_residency_event, dsb_evict,
+	     TP_PROTO(u32 dev, u64 client, u64 bytes, u32 bos),
+	     TP_ARGS(dev, client, bytes, bos)
+);
+
+/* The shrinker waited for a busy VM's last fence; @signaled: in time. */
+TRACE_EVENT(dsb_shrinker_wait,
+	    TP_PROTO(u32 dev, u64 client, bool signaled),
+	    TP_ARGS(dev, client, signaled),
+	    TP_STRUCT__entry(__field(u32, dev)
+			     __field(u64, client)
+			     __field(bool, signaled)
+			     ),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->client = client;
+			   __entry->signaled = signaled;
+			   ),
+	    TP_printk("dev=%u client=%llu signaled=%d",
+		      __entry->dev, __entry->client, __entry->signaled)
+);
+
 #endif /* _DSB_TRACE_H_ */
 
 /* This part must be outside the include guard. */

@@ -5,35 +5,54 @@
  *
  * Each open file has one &struct dsb_vm. Buffer objects are mapped into it
  * whole, one mapping per (file, BO), followed by an unmapped guard page.
- * The engine reaches memory only through dsb_vm_translate(), the single
- * lookup that a later version can invalidate to reclaim idle buffers: every
- * job passes through the kernel, so a buffer could be brought back in the
- * prepare phase of a submit, before its fence is armed.
+ * The engine reaches memory only through dsb_vm_translate(), which hands
+ * out the kernel address a mapping holds.
  *
  * The translation is done and used under @dsb_vm.lock, a spinlock that is
- * never held while allocating: a mapping removed under the lock cannot be
- * in use by the engine, and the BO reference the mapping held is dropped
- * after the lock is released.
+ * never held while allocating: a mapping removed (or whose address is
+ * cleared) under the lock cannot be in use by the engine, and the BO
+ * reference the mapping held is dropped after the lock is released.
+ *
+ * Residency: a mapping of a swappable BO (dsb_bo.c) holds a kernel
+ * address only between dsb_vm_make_resident(), which every submit calls in
+ * its prepare phase before any fence is armed, and dsb_vm_evict_locked(),
+ * which the shrinker calls only for a VM with no job in flight
+ * (@dsb_vm.busy, raised by the same prepare phase under @dsb_vm.res_lock).
+ * So an armed job never meets an evicted buffer, and nothing on the
+ * signalling path waits for memory.
  */
 #include <linux/overflow.h>
 #include <linux/slab.h>
 
+#include <linux/dma-fence.h>
+
 #include "dsb_drv.h"
 #include "dsb_bo.h"
+#include "dsb_reclaim.h"
 #include "dsb_vm.h"
 
+/**
+ * struct dsb_mapping - one BO mapped into a VM
+ * @node: its range in &dsb_vm.mm
+ * @bo: the BO (a reference)
+ * @vaddr: the kernel address the engine uses, NULL while not published
+ *         (see "GPU virtual address space"); under &dsb_vm.lock and
+ *         &dsb_vm.res_lock to change, either to read
+ */
 struct dsb_mapping {
 	struct drm_mm_node node;
 	struct dsb_gem_object *bo;
+	void *vaddr;
 };
 
 /**
  * dsb_vm_create() - create an empty GPU VA space
  * @ddev: the device
+ * @client_id: drm-client-id of the file it is for
  *
  * Return: the VM with one reference, or NULL when out of memory.
  */
-struct dsb_vm *dsb_vm_create(struct dsb_device *ddev)
+struct dsb_vm *dsb_vm_create(struct dsb_device *ddev, u64 client_id)
 {
 	struct dsb_vm *vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 
@@ -41,9 +60,12 @@ struct dsb_vm *dsb_vm_create(struct dsb_device *ddev)
 		return NULL;
 	kref_init(&vm->ref);
 	spin_lock_init(&vm->lock);
+	mutex_init(&vm->res_lock);
 	drm_mm_init(&vm->mm, DSB_VA_START, DSB_VA_SIZE);
 	vm->ddev = ddev;
+	vm->client_id = client_id;
 	atomic_inc(&ddev->stats.live_vms);
+	dsb_reclaim_add_vm(vm);
 	return vm;
 }
 
@@ -53,6 +75,8 @@ static void dsb_vm_release(struct kref *ref)
 	struct drm_mm_node *node, *next;
 
 	/* Last reference: no queue (hence no engine) can use the VM any more. */
+	dsb_reclaim_remove_vm(vm);
+	dma_fence_put(rcu_access_pointer(vm->last_fence));
 	drm_mm_for_each_node_safe(node, next, &vm->mm) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 
@@ -61,6 +85,7 @@ static void dsb_vm_release(struct kref *ref)
 		kfree(m);
 	}
 	drm_mm_takedown(&vm->mm);
+	mutex_destroy(&vm->res_lock);
 	atomic_dec(&vm->ddev->stats.live_vms);
 	kfree(vm);
 }
@@ -95,6 +120,9 @@ static struct dsb_mapping *dsb_vm_lookup_bo(struct dsb_vm *vm, struct dsb_gem_ob
  * @bo: the BO; the mapping takes a reference
  * @va: out, the GPU VA of the BO in @vm
  *
+ * A swappable BO's mapping starts unpublished: the next submit makes it
+ * resident.
+ *
  * Return: 0, -ENOMEM when out of memory or of address space.
  */
 int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
@@ -105,12 +133,16 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
+	if (!bo->swappable)
+		m->vaddr = bo->vaddr;
 
+	mutex_lock(&vm->res_lock);
 	spin_lock(&vm->lock);
 	old = dsb_vm_lookup_bo(vm, bo);
 	if (old) {
 		*va = old->node.start;
 		spin_unlock(&vm->lock);
+		mutex_unlock(&vm->res_lock);
 		kfree(m);
 		return 0;
 	}
@@ -123,8 +155,10 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 		drm_gem_object_get(&bo->base);
 		m->bo = bo;
 		*va = m->node.start;
+		vm->unpublished += !m->vaddr;
 	}
 	spin_unlock(&vm->lock);
+	mutex_unlock(&vm->res_lock);
 	if (ret) {
 		kfree(m);
 		return -ENOMEM;
@@ -163,11 +197,15 @@ void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo)
 {
 	struct dsb_mapping *m;
 
+	mutex_lock(&vm->res_lock);
 	spin_lock(&vm->lock);
 	m = dsb_vm_lookup_bo(vm, bo);
-	if (m)
+	if (m) {
 		drm_mm_remove_node(&m->node);
+		vm->unpublished -= !m->vaddr;
+	}
 	spin_unlock(&vm->lock);
+	mutex_unlock(&vm->res_lock);
 	if (m) {
 		dsb_bo_put(m->bo);
 		kfree(m);
@@ -212,8 +250,191 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 			*fault = DSB_VM_RING_WRITE;
 			return NULL;
 		}
+		if (!m->vaddr) {
+			*fault = DSB_VM_EVICTED;
+			return NULL;
+		}
 		*fault = DSB_VM_OK;
-		return (u8 *)m->bo->vaddr + (va - node->start);
+		return (u8 *)m->vaddr + (va - node->start);
 	}
 	return NULL;
+}
+
+/* Publish (or clear) the kernel address the engine uses for @m. */
+static void dsb_vm_publish_locked(struct dsb_vm *vm, struct dsb_mapping *m, void *vaddr)
+{
+	lockdep_assert_held(&vm->res_lock);
+	vm->unpublished += !vaddr - !m->vaddr;
+	spin_lock(&vm->lock);
+	m->vaddr = vaddr;
+	spin_unlock(&vm->lock);
+}
+
+/* Make every BO of @vm resident and publish its address; res_lock held. */
+static int dsb_vm_restore_locked(struct dsb_vm *vm)
+{
+	struct drm_mm_node *node;
+	u64 bytes = 0;
+	u32 bos = 0;
+	int ret = 0;
+
+	lockdep_assert_held(&vm->res_lock);
+	drm_mm_for_each_node(node, &vm->mm) {
+		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+		struct dsb_gem_object *bo = m->bo;
+		bool was_resident;
+
+		if (m->vaddr)
+			continue;
+		ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
+		if (ret)
+			break;
+		was_resident = bo->resident;
+		ret = dsb_bo_restore_locked(bo, vm);
+		if (!ret) {
+			dsb_vm_publish_locked(vm, m, bo->vaddr);
+			if (!was_resident) {
+				bytes += bo->base.size;
+				bos++;
+			}
+		}
+		dma_resv_unlock(bo->base.resv);
+		if (ret)
+			break;
+	}
+	if (bos)
+		dsb_reclaim_trace_restore(vm, bytes, bos);
+	return ret;
+}
+
+/**
+ * dsb_vm_make_resident() - prepare phase: make a VM resident for new jobs
+ * @vm: the VM
+ * @jobs: number of jobs being submitted on it; each keeps the VM busy
+ *        until it signals or is freed unarmed (dsb_vm_unbusy())
+ * @nonblock: fail with -EAGAIN rather than wait for the residency lock or
+ *            restore an evicted buffer (io_uring's inline issue)
+ *
+ * Every BO mapped into @vm is made resident (allocating, reading back from
+ * swap) and its kernel address published to the engine. From the moment
+ * this returns 0 until the jobs are done, the shrinker leaves @vm alone.
+ *
+ * Return: 0, -EAGAIN, -EINTR (a signal while waiting or restoring),
+ * -ENOMEM (a buffer cannot be made resident).
+ */
+int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock)
+{
+	int ret = 0;
+
+	if (nonblock) {
+		if (!mutex_trylock(&vm->res_lock))
+			return -EAGAIN;
+	} else if (mutex_lock_interruptible(&vm->res_lock)) {
+		return -EINTR;
+	}
+	if (vm->unpublished)
+		ret = nonblock ? -EAGAIN : dsb_vm_restore_locked(vm);
+	if (!ret) {
+		atomic_add(jobs, &vm->busy);
+		vm->last_used = jiffies;
+	}
+	mutex_unlock(&vm->res_lock);
+	return ret;
+}
+
+/**
+ * dsb_vm_evict_locked() - evict the swappable BOs of an idle VM
+ * @vm: the VM, its residency lock held and no job in flight (@vm->busy 0)
+ * @want: stop once this many bytes are evicted
+ * @min_age: leave a BO (and the whole VM) used less than this many jiffies
+ *           ago: a second chance, so reclaim does not take what a process
+ *           is using right now while older memory is left
+ *
+ * Each mapping's kernel address is cleared under @vm->lock before its BO
+ * is evicted, so the engine cannot be using it. BOs whose reservation lock
+ * is contended are skipped: the caller may be the shrinker.
+ *
+ * Return: bytes evicted.
+ */
+u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age)
+{
+	unsigned long now = jiffies;
+	struct drm_mm_node *node;
+	u64 freed = 0;
+	u32 bos = 0;
+
+	lockdep_assert_held(&vm->res_lock);
+	if (min_age && time_before(now, vm->last_used + min_age))
+		return 0;
+	drm_mm_for_each_node(node, &vm->mm) {
+		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+		struct dsb_gem_object *bo = m->bo;
+
+		if (!bo->swappable || !READ_ONCE(bo->resident) || READ_ONCE(bo->pinned))
+			continue;
+		if (min_age && time_before(now, READ_ONCE(bo->last_used) + min_age))
+			continue;
+		if (!dma_resv_trylock(bo->base.resv))
+			continue;
+		if (dsb_bo_evictable(bo)) {
+			if (m->vaddr)
+				dsb_vm_publish_locked(vm, m, NULL);
+			freed += dsb_bo_evict_locked(bo);
+			bos++;
+		}
+		dma_resv_unlock(bo->base.resv);
+		if (freed >= want)
+			break;
+	}
+	if (bos)
+		dsb_reclaim_trace_evict(vm, freed, bos);
+	return freed;
+}
+
+/**
+ * dsb_vm_note_fence() - remember the fence of the last job armed on a VM
+ * @vm: the VM
+ * @fence: the fence, armed; the VM takes a reference
+ *
+ * Allocates nothing: called in the arm phase, once per batch.
+ */
+void dsb_vm_note_fence(struct dsb_vm *vm, struct dma_fence *fence)
+{
+	struct dma_fence *old;
+
+	old = unrcu_pointer(xchg(&vm->last_fence, RCU_INITIALIZER(dma_fence_get(fence))));
+	dma_fence_put(old);
+}
+
+/**
+ * dsb_vm_forget_fence() - a job is done: drop its fence if it was the last
+ * @vm: the VM
+ * @fence: the job's fence
+ *
+ * So a finished job's fence is not kept alive by its VM. Any context, no
+ * allocation: the signalling path calls it. Whoever of this and
+ * dsb_vm_note_fence() takes @fence out of the VM drops its reference.
+ */
+void dsb_vm_forget_fence(struct dsb_vm *vm, struct dma_fence *fence)
+{
+	if (rcu_access_pointer(vm->last_fence) != fence)
+		return;
+	if (cmpxchg(&vm->last_fence, RCU_INITIALIZER(fence), NULL) == RCU_INITIALIZER(fence))
+		dma_fence_put(fence);
+}
+
+/**
+ * dsb_vm_last_fence() - the fence of the last job armed on a VM
+ * @vm: the VM
+ *
+ * Return: a reference to it, or NULL.
+ */
+struct dma_fence *dsb_vm_last_fence(struct dsb_vm *vm)
+{
+	struct dma_fence *fence;
+
+	rcu_read_lock();
+	fence = dma_fence_get_rcu_safe(&vm->last_fence);
+	rcu_read_unlock();
+	return fence;
 }

@@ -3,25 +3,52 @@
 #ifndef __DSB_VM_H__
 #define __DSB_VM_H__
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <drm/drm_mm.h>
 
+struct dma_fence;
 struct dsb_gem_object;
 
 /**
  * struct dsb_vm - a per-file GPU virtual address space
  * @ref: reference count (the file and each of its queues)
- * @lock: protects @mm; held by the engine around each memory access, so a
- *        mapping cannot go away under it. Never held while allocating.
+ * @lock: protects @mm's nodes and their kernel addresses; held by the
+ *        engine around each memory access, so a mapping cannot go away
+ *        under it. Never held while allocating.
  * @mm: the address allocator; each node is a &struct dsb_mapping
  * @ddev: the device, for counters
+ * @client_id: the drm-client-id of the file it was made for (tracepoints)
+ * @res_lock: residency lock: serialises making the VM resident in a
+ *            submit's prepare phase with its eviction, and adding or
+ *            removing mappings. Taken before BO reservation locks; the
+ *            shrinker only trylocks it. May be held while allocating.
+ * @unpublished: mappings whose kernel address is not set (their BO is
+ *               evicted or was never made resident for the engine),
+ *               under @res_lock
+ * @busy: jobs between their submit's prepare phase and their signal: the
+ *        VM is not evicted while nonzero. Raised under @res_lock.
+ * @last_fence: the fence of the last job armed on the VM (RCU), what the
+ *              shrinker waits for to find the VM idle
+ * @lru: link in &dsb_device.vm_lru, under &dsb_device.vm_lru_lock
+ * @last_used: jiffies of the VM's last submit
  */
 struct dsb_vm {
 	struct kref ref;
 	spinlock_t lock;	/* protects @mm, held around engine accesses */
 	struct drm_mm mm;
 	struct dsb_device *ddev;
+	u64 client_id;
+	struct mutex res_lock;	/* residency, see above */
+	u32 unpublished;
+	atomic_t busy;
+	struct dma_fence __rcu *last_fence;
+	struct list_head lru;
+	unsigned long last_used;
 };
 
 /**
@@ -29,14 +56,18 @@ struct dsb_vm {
  * @DSB_VM_OK: it did not
  * @DSB_VM_UNMAPPED: the range is not inside one mapping
  * @DSB_VM_RING_WRITE: a write into a queue ring
+ * @DSB_VM_EVICTED: the mapping's BO is not resident (only a job that was
+ *                  never submitted, such as packets a process wrote into
+ *                  its own ring, can meet one)
  */
 enum dsb_vm_fault {
 	DSB_VM_OK = 0,
 	DSB_VM_UNMAPPED,
 	DSB_VM_RING_WRITE,
+	DSB_VM_EVICTED,
 };
 
-struct dsb_vm *dsb_vm_create(struct dsb_device *ddev);
+struct dsb_vm *dsb_vm_create(struct dsb_device *ddev, u64 client_id);
 void dsb_vm_put(struct dsb_vm *vm);
 static inline struct dsb_vm *dsb_vm_get(struct dsb_vm *vm)
 {
@@ -49,5 +80,22 @@ bool dsb_vm_find(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va);
 void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo);
 void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 		       enum dsb_vm_fault *fault);
+
+int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock);
+u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age);
+void dsb_vm_note_fence(struct dsb_vm *vm, struct dma_fence *fence);
+void dsb_vm_forget_fence(struct dsb_vm *vm, struct dma_fence *fence);
+struct dma_fence *dsb_vm_last_fence(struct dsb_vm *vm);
+
+/**
+ * dsb_vm_unbusy() - a job that made its VM busy has signalled or is freed
+ * @vm: the VM
+ *
+ * Any context: the signalling path calls it.
+ */
+static inline void dsb_vm_unbusy(struct dsb_vm *vm)
+{
+	atomic_dec(&vm->busy);
+}
 
 #endif /* __DSB_VM_H__ */

@@ -14,6 +14,22 @@
 # tests/bench/results/<KVER>. The run fails if the benchmark fails (a job
 # did not execute, a wrong result) or the kernel log is dirty.
 #
+# Scheduling rows only (issue 17): with dsb_bench's -S (`make bench
+# BENCH_ARGS="-S -r 3"`) the benchmark runs only its scheduling sections
+# (oversubscription, deadline hint, priority start latency loaded vs idle)
+# and the script writes $DSB_BENCH_OUT/sched.txt and sched.log instead,
+# leaving results.txt, bench.dat and bench.png of the full run alone.
+#
+# Profile (issue 16 groundwork): with PROFILE=1 (`make bench PROFILE=1`, or
+# DSB_BENCH_PROFILE=1) the benchmark runs under `perf record -e cpu-clock -a
+# -g` inside the guest (the host's perf, package linux-perf, and the
+# libraries ldd lists are copied in with vm.sh --add; DSB_BENCH_PROFILE_FREQ
+# samples per second per CPU, default 199), and the top
+# DSB_BENCH_PROFILE_TOP symbols (default 60) of `perf report --no-children
+# --sort sym`, then the callers of every symbol above 5%, go to
+# $DSB_BENCH_OUT/profile.txt (sched-profile.txt with -S) next to the results. Profiling slows the run: its figures are for finding
+# where time goes, not for comparing with unprofiled results.
+#
 # RT latency (issue 20): with an RT kernel name (KVER=6.12-rt, 6.1-rt) the
 # script boots that kernel and its generic counterpart (6.12, 6.1) in turn,
 # DSB_BENCH_RTLAT_ROUNDS times each (default 2, interleaved), runs
@@ -122,13 +138,47 @@ fi
 mkdir -p "$out"
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-r 5)
+sched_only=0
+for a in "${args[@]}"; do
+	[ "$a" != -S ] || sched_only=1	# -S as its own argument
+done
+
+profile=${DSB_BENCH_PROFILE:-${PROFILE:-0}}
+vmargs=(--no-tests --timeout 480 --add "$bin")
+cmd=(dsb_bench "${args[@]}")
+if [ "$profile" = 1 ]; then
+	perf=$(command -v perf) || dsb_die "PROFILE=1 needs perf (scripts/deps.sh installs linux-perf)"
+	# perf and its shared libraries (real files, at the paths ldd names)
+	vmargs+=(--add "$(readlink -f "$perf"):/bin/perf" --timeout 900)
+	libdirs=
+	while read -r lib; do
+		vmargs+=(--add "$(readlink -f "$lib"):$lib")
+		case ":$libdirs:" in *":$(dirname "$lib"):"*) ;; *) libdirs=$libdirs${libdirs:+:}$(dirname "$lib") ;; esac
+	done < <(ldd "$perf" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+	# In the guest: record the benchmark, then print the top symbols.
+	# shellcheck disable=SC2016
+	cmd=(env LD_LIBRARY_PATH="$libdirs" HOME=/tmp sh -c '
+		freq=$1 top=$2; shift 2
+		perf record -q -N -F "$freq" -e cpu-clock -a -g -o /tmp/perf.data -- "$@"
+		rc=$?
+		echo DSB-BENCH-PROFILE-BEGIN
+		perf report -i /tmp/perf.data --no-children --sort sym --stdio -g none 2>&1 |
+			grep -v "^$" | head -n "$top"
+		echo
+		echo "callers of the symbols above 5% (call chains pruned below 2%):"
+		perf report -i /tmp/perf.data --no-children --sort sym --stdio \
+			--percent-limit 5 -g graph,2,callee 2>&1 | grep -v "^#" | grep -v "^$" |
+			head -n $((top * 4))
+		echo DSB-BENCH-PROFILE-END
+		exit $rc' sh "${DSB_BENCH_PROFILE_FREQ:-199}" "${DSB_BENCH_PROFILE_TOP:-60}" \
+		dsb_bench "${args[@]}")
+fi
 
 log=$(mktemp "${TMPDIR:-/tmp}/dsb-bench.XXXXXX")
 trap 'rm -f "$log"' EXIT
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 set +e
-KVER=$KVER "$DSB_ROOT/scripts/vm.sh" --no-tests --timeout 480 --add "$bin" -- \
-	dsb_bench "${args[@]}" 2>&1 | tee "$log"
+KVER=$KVER "$DSB_ROOT/scripts/vm.sh" "${vmargs[@]}" -- "${cmd[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -138,16 +188,58 @@ section() { # section NAME: lines between DSB-BENCH-NAME-BEGIN and -END
 	sed -n "/^DSB-BENCH-$1-BEGIN/,/^DSB-BENCH-$1-END/p" "$log" |
 		sed -e '1d' -e '$d' | grep -v '^\[ *[0-9]*\.[0-9]*\] '
 }
+# The profile, when taken: next to the results of this run.
+write_profile() { # write_profile FILE
+	[ "$profile" = 1 ] || return 0
+	{
+		echo "dsb benchmark profile: perf record -F ${DSB_BENCH_PROFILE_FREQ:-199} -e cpu-clock -a -g -- dsb_bench ${args[*]}"
+		echo "in the guest (KVER=$KVER, QEMU TCG), commit $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown);"
+		echo "perf report --no-children --sort sym --stdio -g none, top ${DSB_BENCH_PROFILE_TOP:-60} lines,"
+		echo "then the call chains of the symbols above 5%"
+		echo
+		section PROFILE
+	} >"$1"
+	if ! section PROFILE | grep -q '%'; then
+		echo "bench.sh: PROFILE=1: the guest printed no profile (see $1)" >&2
+		return 1
+	fi
+	echo "bench.sh: profile in $1" >&2
+}
 table=$(section TABLE)
 data=$(section DATA)
 if [ -z "$table" ] || [ -z "$data" ]; then
 	echo "bench.sh: the benchmark printed no result table (status $rc)" >&2
 	exit 1
 fi
+rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
+if [ $sched_only = 1 ]; then
+	sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/sched.log"
+	{
+		echo "dsb benchmark, scheduling rows only (issue 17; dsb_bench -S): ratios measured side by side in one run"
+		echo
+		echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$DSB_ROOT" diff --quiet HEAD -- kmod lib 2>/dev/null || echo ' (kmod/lib modified)')"
+		echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after"
+		echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
+		grep -E '^dsb_bench: kernel|^== check|^== priority|note:' "$log" | awk '!seen[$0]++' |
+			sed 's/^/run:     /' || true
+		[ "$profile" != 1 ] || echo "profile: this run was under perf record (sched-profile.txt): its figures are slowed by it"
+		echo
+		printf '%s\n' "$table"
+		echo
+		echo "Figures are the best of the rounds (host load only adds time); 'rounds min-max'"
+		echo "is the spread of the per-round ratio (every section runs once per round)."
+		echo "Start latency: a TIMESTAMP-first job's stamp minus its submit time, one job at a"
+		echo "time; 'loaded' = while 16 normal queues (2x the hardware slots) stay full."
+	} >"$out/sched.txt"
+	cat "$out/sched.txt"
+	echo "bench.sh: results in $out (sched.txt, sched.log)" >&2
+	write_profile "$out/sched-profile.txt" || rc=1
+	exit "$rc"
+fi
 sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/bench.log"
 printf '%s\n' "$data" >"$out/bench.dat"
 
-rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
 {
 	echo "dsb benchmark (issue 9): ratios measured side by side in one run"
 	echo
@@ -156,6 +248,7 @@ rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
 	echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after"
 	echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
 	grep -E '^dsb_bench: (kernel|single-stream)|^== check|note:' "$log" | sed 's/^/run:     /' || true
+	[ "$profile" != 1 ] || echo "profile: this run was under perf record (profile.txt): its figures are slowed by it"
 	echo
 	printf '%s\n' "$table"
 	echo
@@ -188,4 +281,5 @@ else
 	echo "bench.sh: gnuplot not found (scripts/deps.sh installs gnuplot-nox): no plot" >&2
 fi
 echo "bench.sh: results in $out (results.txt, bench.dat, bench.png, bench.log)" >&2
+write_profile "$out/profile.txt" || rc=1
 exit "$rc"

@@ -74,6 +74,14 @@ if [ "$rc" != 0 ]; then
 	grep -q 'passed, [1-9][0-9]* failed' "$out" || f=$((f + 1))
 fi
 
+echo "debug lane: [1b/2] reclaim under memory pressure (swap), kmemleak"
+KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/check-reclaim.sh 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+count "$out"
+if [ "$rc" != 0 ]; then
+	fail=1
+	grep -q 'passed, [1-9][0-9]* failed' "$out" || f=$((f + 1))
+fi
 echo "debug lane: [2/2] negative control: $NEGCTL_TEST on the DSB_NEGATIVE_CONTROL=y build must be caught"
 if [ -z "$(modinfo -F dsb_negative_control "$negctl_ko")" ]; then
 	echo "debug lane: FAIL: $negctl_ko is not a negative-control build: the negative control cannot run"

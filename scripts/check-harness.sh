@@ -37,13 +37,14 @@ expect() { # expect DESCRIPTION RC-TEST GREP-PATTERN -- vm.sh args...
 deps_cover_tools() {
 	local pkgs tool path owner missing=()
 	pkgs=" $(sed -n '/^PKGS=(/,/^)/p' scripts/deps.sh | sed '1d;$d' | tr -s ' \t\n' ' ') "
-	for tool in file cpio xz unxz qemu-system-x86_64 busybox gnuplot modinfo bc timeout flock; do
+	for tool in file cpio xz unxz qemu-system-x86_64 busybox gnuplot modinfo bc timeout flock \
+		    perf dpkg-buildpackage lintian debootstrap; do
 		grep -qE "(^|[^-[:alnum:]_./])$tool( |$)" \
 			$(ls scripts/*.sh Makefile | grep -v check-harness) || continue
 		path=$(command -v "$tool") || { missing+=("$tool (not installed)"); continue; }
 		owner=
 		for p in "$path" "$(readlink -f "$path")" /{usr/,}{s,}bin/"$tool"; do
-			owner=$(dpkg -S "$p" 2>/dev/null | head -n1 | cut -d: -f1) && [ -n "$owner" ] &&
+			owner=$(dpkg -S "$p" 2>/dev/null | grep -v '^diversion by' | head -n1 | cut -d: -f1) && [ -n "$owner" ] &&
 				break
 		done
 		[ -n "$owner" ] || { missing+=("$tool (no package owns $path)"); continue; }

@@ -3,7 +3,9 @@
 #
 #   deps -> build (kmod for each kernel, lib, tests) -> native unit tests
 #   (plain and ASan/UBSan) -> harness self-test -> VM tests on each Debian
-#   kernel -> debug-kernel lane (lockdep, KASAN, kmemleak, fault injection,
+#   kernel -> reclaim VM (little RAM, swap) on the generic kernels ->
+#   Debian packages on a fresh root (check-packages.sh) ->
+#   debug-kernel lane (lockdep, KASAN, kmemleak, fault injection,
 #   negative control) when a debug kernel is available.
 #
 # Every stage runs even when an earlier test stage failed (a build failure
@@ -12,7 +14,7 @@
 #
 # Environment: DSB_KVERS (default "6.1 6.12 6.1-rt 6.12-rt"),
 # DSB_REQUIRE_DEBUG=1 (fail when the debug lane cannot run), DSB_SKIP_DEBUG=1
-# (do not run it), MAKE.
+# (do not run it), DSB_SKIP_PACKAGES=1 (no check-packages stage), MAKE.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -64,6 +66,19 @@ stage harness scripts/check-harness.sh
 for k in $KVERS; do
 	stage "vm $k" env KVER="$k" DSB_VM_NO_BUILD=1 scripts/vm.sh -- dsb-run-tests
 done
+# Reclaim under real memory pressure (swap): the generic kernels.
+for k in $KVERS; do
+	case $k in *-rt) continue ;; esac
+	stage "reclaim $k" env KVER="$k" DSB_VM_NO_BUILD=1 scripts/check-reclaim.sh
+done
+
+# The Debian packages on a fresh Debian 12 root (2 to 5 minutes, with the
+# machine's load and the mirror).
+if [ "${DSB_SKIP_PACKAGES:-0}" = 1 ]; then
+	results+=("packages               SKIPPED (DSB_SKIP_PACKAGES=1)")
+else
+	stage packages bash -c "$MAKE -s deb && scripts/check-packages.sh"
+fi
 
 if [ "${DSB_SKIP_DEBUG:-0}" = 1 ]; then
 	results+=("debug lane             SKIPPED (DSB_SKIP_DEBUG=1)")

@@ -157,3 +157,4 @@ dsb_debug_kernel() {
 dsb_kmod_dir() {
 	echo "$DSB_BUILD/$1/kmod"
 }
+

@@ -55,6 +55,13 @@ if [ "$DSB_KMEMLEAK" = 1 ] && [ -e /sys/kernel/debug/kmemleak ]; then
 	echo scan >/sys/kernel/debug/kmemleak
 	echo clear >/sys/kernel/debug/kmemleak
 fi
+if [ "${DSB_SWAP:-0}" = 1 ]; then
+	# vm.sh's swap disk: the first virtio disk.
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 0.5; done
+	mkswap /dev/vda >/dev/null && swapon /dev/vda ||
+		{ echo "DSB-VM: no swap on /dev/vda"; finish 125; }
+	echo "DSB-VM: swap on /dev/vda: $(grep SwapTotal /proc/meminfo)"
+fi
 # A kernel that already reported a problem while booting (before any dsb
 # code ran) is not worth testing on: say so, and the host boots again.
 if dmesg | grep -E -q -f /etc/dsb-klog-patterns; then

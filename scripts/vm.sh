@@ -33,6 +33,9 @@
 #   DSB_VM_TIMEOUT  seconds before the VM is killed (default 600, debug 1800)
 #   DSB_VM_KVM=1    use -accel kvm -cpu host (users' machines; TCG otherwise)
 #   DSB_VM_MEM      guest memory (default 1G, debug 2G)
+#   DSB_VM_SWAP_MB=N give the guest a swap disk of N MiB (a sparse image on
+#                   virtio-blk, made with mkswap and enabled before dsb.ko
+#                   is loaded; the image is deleted after the run)
 #   DSB_VM_VERBOSE=1 show the whole kernel console and the final dmesg dump
 #   DSB_VM_KMEMLEAK=0|1 kmemleak scan after the command (default 1 on debug)
 #   DSB_VM_EXPECT_DIRTY=1 invert the kernel-log verdict: succeed only when
@@ -147,7 +150,13 @@ add_mod() { # add_mod NAME: depth-first, dependencies first
 	esac
 	mods+=("$name")
 }
+swap_mb=${DSB_VM_SWAP_MB:-0}
 if [ $debug = 0 ]; then
+	# A swap disk needs virtio-blk (modules on Debian's kernels).
+	if [ "$swap_mb" != 0 ]; then
+		add_mod virtio_pci
+		add_mod virtio_blk
+	fi
 	add_mod vgem
 	if [ $load_dsb = 1 ]; then
 		for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
@@ -204,6 +213,7 @@ squote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 	echo "DSB_LOAD_DSB=$load_dsb"
 	echo "DSB_KMEMLEAK=$kmemleak"
 	echo "DSB_VM_KVER=$(squote "$KVER")"
+	echo "DSB_SWAP=$([ "$swap_mb" != 0 ] && echo 1 || echo 0)"
 	[ $debug = 1 ] && echo "export DSB_DEBUG_KERNEL=1"
 	echo "export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-$([ $debug = 1 ] && echo 600 || echo 120)}"
 	[ -n "${DSB_TEST_TIMEOUT:-}" ] && echo "export DSB_TEST_TIMEOUT=$DSB_TEST_TIMEOUT"
@@ -217,6 +227,13 @@ initrd=$stage.cpio
 trap 'rm -rf "$stage" "$initrd"' EXIT
 
 # --- boot -----------------------------------------------------------------
+disk=()
+if [ "$swap_mb" != 0 ]; then
+	swapimg=$stage.swap
+	truncate -s "${swap_mb}M" "$swapimg"
+	trap 'rm -rf "$stage" "$initrd" "$swapimg"' EXIT
+	disk=(-drive "file=$swapimg,if=virtio,format=raw,cache=unsafe")
+fi
 if [ "${DSB_VM_KVM:-0}" = 1 ]; then
 	accel=(-accel kvm -cpu host)
 else
@@ -248,7 +265,7 @@ for attempt in 1 2 3; do
 	start=$(date +%s)
 	set +e
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 2 \
-		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
+		-kernel "$vmlinuz" -initrd "$initrd" -append "$append" "${disk[@]}" \
 		-nic none -nographic -no-reboot </dev/null 2>&1 |
 		sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g' | tee "$log" |
 		awk -v verbose="${DSB_VM_VERBOSE:-0}" '

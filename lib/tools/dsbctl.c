@@ -121,10 +121,24 @@ static void print_ns(long long ns)
 		printf("%.3f us", ns / 1e3);
 }
 
+/* Residency and accounting counters get a line of their own. */
+static int is_memory_counter(const char *name)
+{
+	static const char *const prefixes[] = {
+		"evict", "restore", "shrinker_", "pinned_", "mem_",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	return 0;
+}
+
 /* dsbctl status: one device. */
 static int status_one(const struct dsbctl_dev *dev)
 {
-	char line[512], counters[1024] = "", live[512] = "";
+	char line[512], counters[1024] = "", live[512] = "", memory[1024] = "";
 	unsigned int neng = 0, nslots = 0;
 	FILE *f = open_dev_file(dev, "dsb_device");
 
@@ -151,16 +165,24 @@ static int status_one(const struct dsbctl_dev *dev)
 		} else if (sscanf(line, "  last packet: %399[^\n]", rest) == 1) {
 			printf("\n    last packet: %s\n", rest);
 		} else if (sscanf(line, "%63s %lld", name, &v) == 2) {
-			char *dst = strncmp(name, "live_", 5) ? counters : live;
-			size_t len = strlen(dst), cap = dst == counters ? sizeof(counters) :
-				sizeof(live);
+			char *dst = counters;
+			size_t cap = sizeof(counters), len;
 
+			if (!strncmp(name, "live_", 5)) {
+				dst = live;
+				cap = sizeof(live);
+			} else if (is_memory_counter(name)) {
+				dst = memory;
+				cap = sizeof(memory);
+			}
+			len = strlen(dst);
 			snprintf(dst + len, cap - len, " %s %lld",
 				 dst == live ? name + 5 : name, v);
 		}
 	}
 	fclose(f);
 	printf("  counters:%s\n", counters);
+	printf("  memory:%s\n", memory);
 	printf("  live objects:%s\n", live);
 	return 0;
 }

@@ -4,10 +4,15 @@
  * dsb_bench: submission cost, batching curve, io_uring vs ioctl, the
  * pure-userspace limit, a vgem peer, wake latency and queue scaling,
  * measured side by side in one run (issue 9); the cost of implicit sync
- * per job with 0, 1 and 8 shared buffers (issue 14). Runs in the VM as
- * root.
+ * per job with 0, 1 and 8 shared buffers (issue 14); scheduling: 4x
+ * oversubscribed slots, a deadline hint under load, and realtime / high /
+ * normal submit-to-start p50/p99 under a load of normal queues vs idle
+ * (issue 17). Runs in the VM as root.
  *
- *   dsb_bench [-s scale] [-r reps]
+ *   dsb_bench [-s scale] [-r rounds] [-S] [-L samples]
+ *
+ * -S runs only the scheduling sections (each round) and prints only their
+ * ratio rows; -L only the RT latency section (issue 20).
  *
  * Every throughput figure is the median over -r repetitions ("windows") of
  * one timed loop; every job submitted is checked to have executed (fence
@@ -72,6 +77,7 @@ static const unsigned int qcounts[NQCOUNTS] = { 1, 4, 16, 64 };
 static int scale = 1;
 static int reps = 1;		/* timed repetitions per round */
 static int rounds = 5;
+static bool sched_only;		/* -S: scheduling sections only (issue 17) */
 static int failed;
 static struct dsb_device dev;
 static struct dsb_bo cmdbo;	/* instruction 0: NOP (the job's command buffer) */
@@ -1725,6 +1731,9 @@ static void ratio_table(struct ratio *rt, int n)
 		char range[40] = "pooled", verdict[40];
 		bool ok;
 
+		/* -S: only the rows of the sections that ran. */
+		if (sched_only && !a->n && !a->npool)
+			continue;
 		r->value = a->ns > 0 && b->ns > 0 ? a->ns / b->ns : 0;
 		/* Per-round ratios: both paths ran in the same round. */
 		if (!a->npool && a->n && a->n == b->n) {
@@ -1782,13 +1791,15 @@ static void ratio_table(struct ratio *rt, int n)
  * queues, BOs and threads; shares only dev, fail(), now_ns(), pct().
  */
 #define RTLAT_QUEUES	8	/* load queues */
+#define LOAD_MAX_QUEUES	16	/* load queues of the priority start section */
 #define RTLAT_DEPTH	16	/* jobs in flight per load queue */
 #define RTLAT_FILLS	4	/* FILL instructions per load job */
 #define RTLAT_FILL_LEN	16384	/* bytes per FILL */
 
 struct rtlat_load {
-	struct dsb_queue q[RTLAT_QUEUES];
-	unsigned int inflight[RTLAT_QUEUES];
+	struct dsb_queue q[LOAD_MAX_QUEUES];
+	unsigned int inflight[LOAD_MAX_QUEUES];
+	int nq;			/* queues in use */
 	uint64_t cmd_va, done;
 	uint32_t cmd_len;
 	atomic_bool stop;
@@ -1806,7 +1817,7 @@ static void *rtlat_loader(void *arg)
 
 		if (!stopping && atomic_load(&L->stop))
 			stopping = true;
-		for (int i = 0; i < RTLAT_QUEUES && !L->err; i++) {
+		for (int i = 0; i < L->nq && !L->err; i++) {
 			struct dsb_queue *q = &L->q[i];
 			struct drm_dsb_cqe *cqe;
 			unsigned int n = 0;
@@ -1938,6 +1949,7 @@ static int bench_rtlat(int nsamples)
 		fail("rtlat: priority-2 queue: %s", strerror(-ret));
 		goto out_queues;
 	}
+	L.nq = RTLAT_QUEUES;
 	atomic_store(&L.stop, false);
 	pthread_create(&th, NULL, rtlat_loader, &L);
 	fifo = sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
@@ -2043,6 +2055,168 @@ out_queues:
 	return failed ? 1 : 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Priority start latency, loaded vs idle (issue 17)                   */
+/* ------------------------------------------------------------------ */
+/*
+ * Submit-to-start p50/p99 of a realtime, a high and (for reference) a
+ * normal queue: first with the device idle, then while PRIO_LOAD_QUEUES
+ * normal queues (twice the hardware slots of the two engines) are kept
+ * full of FILL jobs by rtlat_loader(). One job at a time: a TIMESTAMP then
+ * a NOP, start = the stamp minus the submit time (0 when the engine's
+ * clock read predates the submit), then DRM_IOCTL_DSB_WAIT. The measuring
+ * thread stays SCHED_OTHER and nothing is pinned: the section measures the
+ * engine's round, as an application sees it.
+ */
+#define PRIO_LOAD_QUEUES	16
+#define PRIO_SAMPLES		60	/* per priority, per state, per round (x scale) */
+
+static const uint32_t prio_levels[] = { DRM_DSB_QUEUE_PRIORITY_MAX, 2, 1 };
+static const char *const prio_names[] = { "realtime", "high", "normal" };
+
+/* @n start latencies of @q's probe job into @v; 0 or -1 (fail() called). */
+static int prio_samples(struct dsb_queue *q, struct dsb_bo *bo, uint64_t cmd_va,
+			uint32_t cmd_len, double *v, int n)
+{
+	for (int i = -3; i < n; i++) {
+		struct drm_dsb_sqe *sqe = dsb_get_sqe(q);
+		uint64_t target = dsb_queue_completed(q) + 1, st;
+		struct drm_dsb_wait w = {
+			.queue_id = q->queue_id, .flags = DRM_DSB_WAIT_RELATIVE,
+			.seqno = target, .timeout_ns = 10ll * 1000000000,
+		};
+		struct timespec gap = { 0, 500000 + (i & 7) * 125000 };
+		struct drm_dsb_cqe *cqe;
+		int64_t ts;
+
+		if (!sqe) {
+			fail("prio: no SQE");
+			return -1;
+		}
+		dsb_prep_exec(sqe, cmd_va, cmd_len);
+		*(volatile uint64_t *)bo->map = 0;
+		ts = now_ns();
+		if (dsb_submit(q) != 1 || ioctl(q->fd, DRM_IOCTL_DSB_WAIT, &w) || w.error ||
+		    dsb_wait_cqe_timeout(q, &cqe, 10ll * 1000000000) || cqe->error ||
+		    cqe->seqno != target) {
+			fail("prio: probe job %" PRIu64 " did not complete cleanly", target);
+			return -1;
+		}
+		dsb_cqe_seen(q, cqe);
+		jobs_done++;
+		st = *(volatile uint64_t *)bo->map;
+		if (!st) {
+			fail("prio: probe job %" PRIu64 " left no start stamp", target);
+			return -1;
+		}
+		if (i >= 0)
+			v[i] = (int64_t)st > ts ? (double)((int64_t)st - ts) : 0;
+		nanosleep(&gap, NULL);
+	}
+	return 0;
+}
+
+/* Record p50 and p99 of @v as this round's "prio<P>_start_<p50|p99>_<state>". */
+static void prio_record(uint32_t prio, const char *state, double *v, int n)
+{
+	char name[48];
+
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	snprintf(name, sizeof(name), "prio%u_start_p50_%s", prio, state);
+	res_add(name, pct(v, n, 0.5), "submit-to-start p50 of a 2-step job (TIMESTAMP first)");
+	snprintf(name, sizeof(name), "prio%u_start_p99_%s", prio, state);
+	res_add(name, pct(v, n, 0.99), "submit-to-start p99 of the same job");
+}
+
+static void bench_prio_start(void)
+{
+	struct dsb_queue_params lp = { .fence_slots = 64, .timeout_ms = 60000,
+				       .priority = DRM_DSB_QUEUE_PRIORITY_NORMAL };
+	enum { NP = sizeof(prio_levels) / sizeof(prio_levels[0]) };
+	static struct rtlat_load L;
+	struct dsb_queue pq[NP];
+	struct dsb_bo loadbo, probebo;
+	struct dsb_cmdbuf cb;
+	int n = PRIO_SAMPLES * scale, np = 0, nl = 0, ret;
+	double *v = calloc((size_t)n, sizeof(*v));
+	pthread_t th;
+
+	if (!v || dsb_bo_create(&dev, 4 * RTLAT_FILL_LEN + 4096, &loadbo)) {
+		fail("prio: setup");
+		free(v);
+		return;
+	}
+	if (dsb_bo_create(&dev, 4096, &probebo)) {
+		fail("prio: setup");
+		goto out_loadbo;
+	}
+	memset(&L, 0, sizeof(L));
+	dsb_cmdbuf_init(&cb, (char *)loadbo.map + 4 * RTLAT_FILL_LEN, 4096,
+			loadbo.va + 4 * RTLAT_FILL_LEN);
+	for (int i = 0; i < RTLAT_FILLS; i++)
+		dsb_cmd_fill(&cb, loadbo.va + (uint64_t)(i % 4) * RTLAT_FILL_LEN,
+			     0x5a5a0000u + (uint32_t)i, RTLAT_FILL_LEN);
+	L.cmd_va = cb.va;
+	L.cmd_len = dsb_cmdbuf_len(&cb);
+	dsb_cmdbuf_init(&cb, (char *)probebo.map + 64, 256, probebo.va + 64);
+	dsb_cmd_timestamp(&cb, probebo.va);
+	dsb_cmd_nop(&cb);
+
+	for (np = 0; np < NP; np++) {
+		struct dsb_queue_params hp = { .priority = prio_levels[np], .timeout_ms = 60000,
+					       .flags = DSB_QUEUE_NO_SPIN };
+
+		ret = dsb_queue_init(&dev, &pq[np], &hp);
+		if (ret) {
+			fail("prio: %s queue: %s", prio_names[np], strerror(-ret));
+			goto out_queues;
+		}
+	}
+	printf("== priority start latency: %d samples per priority, idle, then under %d"
+	       " normal queues of %d x %d-byte FILL jobs\n", n, PRIO_LOAD_QUEUES, RTLAT_FILLS,
+	       RTLAT_FILL_LEN);
+	for (int k = 0; k < NP; k++) {
+		if (prio_samples(&pq[k], &probebo, cb.va, dsb_cmdbuf_len(&cb), v, n))
+			goto out_queues;
+		prio_record(prio_levels[k], "idle", v, n);
+	}
+	for (nl = 0; nl < PRIO_LOAD_QUEUES; nl++) {
+		ret = dsb_queue_init(&dev, &L.q[nl], &lp);
+		if (ret) {
+			fail("prio: load queue %d: %s", nl, strerror(-ret));
+			goto out_load;
+		}
+	}
+	L.nq = PRIO_LOAD_QUEUES;
+	atomic_store(&L.stop, false);
+	ret = pthread_create(&th, NULL, rtlat_loader, &L);
+	if (ret) {
+		fail("prio: loader thread: %s", strerror(ret));
+		goto out_load;
+	}
+	usleep(200000);		/* steady state */
+	for (int k = 0; k < NP && !L.err; k++) {
+		if (prio_samples(&pq[k], &probebo, cb.va, dsb_cmdbuf_len(&cb), v, n))
+			break;
+		prio_record(prio_levels[k], "load", v, n);
+	}
+	atomic_store(&L.stop, true);
+	pthread_join(th, NULL);
+	if (L.err)
+		fail("prio: load queue: %s", strerror(-L.err));
+	jobs_done += L.done;
+out_load:
+	while (nl-- > 0)
+		dsb_queue_exit(&L.q[nl]);
+out_queues:
+	while (np-- > 0)
+		dsb_queue_exit(&pq[np]);
+	dsb_bo_destroy(&dev, &probebo);
+out_loadbo:
+	dsb_bo_destroy(&dev, &loadbo);
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
 	long long c0 = -1, c1 = -1;
@@ -2052,14 +2226,15 @@ int main(int argc, char **argv)
 	int64_t t0 = now_ns();
 	int rtlat_samples = 0;	/* -L N: RT latency section only (issue 20) */
 
-	while ((opt = getopt(argc, argv, "s:r:L:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:L:S")) != -1) {
 		switch (opt) {
 		case 's': scale = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'L': rtlat_samples = atoi(optarg); break;
+		case 'S': sched_only = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-s scale] [-r rounds (1-15)] [-L samples]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-s scale] [-r rounds (1-15)] [-L samples]"
+				" [-S: scheduling sections only]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -2094,6 +2269,11 @@ int main(int argc, char **argv)
 	debugfs_counter(dev.index, "completions", &c0);
 	for (round_no = 0; round_no < rounds && !failed; round_no++) {
 		printf("== round %d of %d\n", round_no + 1, rounds);
+		if (sched_only) {
+			bench_sched();
+			bench_prio_start();
+			continue;
+		}
 		if (ncpus > 1) {
 			pin_tid(0, 0);
 			n_eng = pin_engines(dev_cpu());
@@ -2118,6 +2298,7 @@ int main(int argc, char **argv)
 		bench_latency();
 		bench_scaling();
 		bench_sched();
+		bench_prio_start();
 	}
 	res_finish();
 	if (ncpus > 1)
@@ -2150,6 +2331,22 @@ int main(int argc, char **argv)
 			  "oversub_8_jobs_per_s", 0.9, true },
 			{ "deadline-hinted / plain completion, under load", "deadline_hinted",
 			  "deadline_plain", 0.5 },
+			{ "realtime start p50, loaded / idle", "prio3_start_p50_load",
+			  "prio3_start_p50_idle", 0 },
+			{ "realtime start p99, loaded / idle", "prio3_start_p99_load",
+			  "prio3_start_p99_idle", 0 },
+			{ "high start p50, loaded / idle", "prio2_start_p50_load",
+			  "prio2_start_p50_idle", 0 },
+			{ "high start p99, loaded / idle", "prio2_start_p99_load",
+			  "prio2_start_p99_idle", 0 },
+			{ "normal start p50, loaded / idle (reference)", "prio1_start_p50_load",
+			  "prio1_start_p50_idle", 0 },
+			{ "normal start p99, loaded / idle (reference)", "prio1_start_p99_load",
+			  "prio1_start_p99_idle", 0 },
+			{ "realtime / normal start p50, loaded", "prio3_start_p50_load",
+			  "prio1_start_p50_load", 0 },
+			{ "realtime / normal start p99, loaded", "prio3_start_p99_load",
+			  "prio1_start_p99_load", 0 },
 			{ "64 queues / 1 queue, jobs per busy CPU", "queues_64_per_cpu",
 			  "queues_1_per_cpu", 0.8, true },
 			{ "64 queues / 1 queue, aggregate jobs/s", "queues_64_jobs_per_s",

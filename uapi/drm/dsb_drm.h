@@ -337,8 +337,11 @@ struct drm_dsb_bo_info {
  * sync_file) boosts the queue that will signal it: the kernel writes
  * &drm_dsb_fence_mem_header.boost_seqno and .boost_until_ns, and until
  * the job completes or the deadline passes the engine runs that queue
- * first in each round at the highest priority. A fence that signals after
- * its deadline is counted as a missed deadline (debugfs, tracepoint).
+ * first in each round, with the slice of the highest priority when its
+ * creator could have asked for it (CAP_SYS_NICE or DRM master), otherwise
+ * of at most normal: any holder of a fence can set a deadline, and the
+ * hint never gives more than the priority rule. A fence that signals
+ * after its deadline is counted as a missed deadline (debugfs, tracepoint).
  */
 
 /** define DRM_DSB_PACKET_SIZE - size of one ring packet in bytes. */
