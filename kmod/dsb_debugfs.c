@@ -14,8 +14,13 @@
  *   drm-client-id (the one in the owner's fdinfo): state and last fault,
  *   ring pointers, what the queue is blocked on (a WAIT packet's
  *   dependency, or a MEMWAIT instruction: address, awaited and current
- *   value), the decoded packets around the read pointer, and the fence
- *   slots in use.
+ *   value), the decoded packets around the read pointer, the fence
+ *   slots in use, and the origin of the last failed job's error;
+ * - ``dsb_blockers``: per queue, each job in flight and what it waits
+ *   for: dependencies not yet met (a dsb fence of either device named by
+ *   device, client, queue and job; another driver's fence by its driver
+ *   and timeline) and the MEMWAIT the engine is blocked on. ``dsbctl
+ *   why`` follows these from a job to the root.
  *
  * Each packet shown gets a verdict computed the way the engine will: the
  * MAC under the queue's key at its ring position, and its sequence number
@@ -65,6 +70,22 @@ static const char *dsb_debugfs_fault_name(u32 fault)
 	};
 
 	return fault < ARRAY_SIZE(names) && names[fault] ? names[fault] : "unknown";
+}
+
+/* Where the error of job @seqno came from (&struct drm_dsb_error_origin). */
+static void dsb_debugfs_origin(struct seq_file *m, u64 seqno,
+			       const struct drm_dsb_error_origin *o)
+{
+	seq_printf(m, "  last failed job %llu: error %d, %s", seqno, o->error,
+		   o->flags & DRM_DSB_ORIGIN_INHERITED ? "inherited from " : "own");
+	if (o->flags & DRM_DSB_ORIGIN_FOREIGN)
+		seq_puts(m, "a foreign fence\n");
+	else if (o->flags & DRM_DSB_ORIGIN_INHERITED)
+		seq_printf(m, "dsb%u client %llu queue %u job %llu (fault %s)\n",
+			   o->device, o->client_id, o->queue_id, o->seqno,
+			   dsb_debugfs_fault_name(o->fault));
+	else
+		seq_printf(m, " (fault %s)\n", dsb_debugfs_fault_name(o->fault));
 }
 
 /*
@@ -289,6 +310,8 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	seq_printf(m, "  state %s fault %s fault_seqno %llu fault_va 0x%llx\n",
 		   active ? "active" : "banned",
 		   dsb_debugfs_fault_name(q->fault), q->fault_seqno, q->fault_va);
+	if (q->last_failed)
+		dsb_debugfs_origin(m, q->last_failed, &q->failed_origin);
 	seq_printf(m, "  ring %u packets va 0x%llx: head %llu tail %llu doorbell %llu\n",
 		   q->ring_packets, q->ring_va, rptr, wptr, doorbell);
 	seq_printf(m, "  jobs submitted %llu completed %llu, fence slots %u/%u in flight\n",
@@ -321,6 +344,66 @@ static int dsb_queues_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_queues);
+
+/*
+ * What each job in flight of @q waits for: its dependencies not yet met
+ * (a dsb fence: device, client, queue, job; another driver's fence: its
+ * driver and timeline), and a MEMWAIT the engine is blocked on. Engine
+ * lock held; q->lock taken here.
+ */
+static void dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue *q)
+{
+	struct dsb_job *job;
+	unsigned long flags;
+	u32 i;
+
+	lockdep_assert_held(&q->engine->lock);
+	seq_printf(m, "queue %u client %llu %s\n", q->id, q->client_id,
+		   q->state == DRM_DSB_QUEUE_ACTIVE ? "active" : "banned");
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry(job, &q->inflight, node) {
+		seq_printf(m, "  job %llu\n", job->seqno);
+		for (i = 0; i < job->ndeps; i++) {
+			struct dma_fence *f = job->deps[i].fence;
+			struct dsb_fence *df = to_dsb_fence(f);
+
+			if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &f->flags))
+				continue;
+			if (df) {
+				if (dsb_fence_word_read(&df->slot->seqno) >= f->seqno)
+					continue;
+				seq_printf(m, "    waits dsb%u client %llu queue %u job %llu\n",
+					   df->ddev->index, df->client_id, df->queue_id, f->seqno);
+			} else {
+				seq_printf(m, "    waits foreign %s %s seqno %llu\n",
+					   f->ops->get_driver_name(f), f->ops->get_timeline_name(f),
+					   f->seqno);
+			}
+		}
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (q->state == DRM_DSB_QUEUE_ACTIVE)
+		dsb_debugfs_memwait_locked(m, q);
+}
+
+static int dsb_blockers_show(struct seq_file *m, void *unused)
+{
+	struct dsb_device *ddev = m->private;
+	struct dsb_user_queue *q;
+
+	seq_printf(m, "device %u\n", ddev->index);
+	mutex_lock(&ddev->queues_lock);
+	list_for_each_entry(q, &ddev->queues, dev_node) {
+		if (!q->engine)
+			continue;
+		mutex_lock(&q->engine->lock);
+		dsb_debugfs_blockers_queue(m, q);
+		mutex_unlock(&q->engine->lock);
+	}
+	mutex_unlock(&ddev->queues_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dsb_blockers);
 
 static void dsb_debugfs_engine(struct seq_file *m, struct dsb_engine *eng)
 {
@@ -384,10 +467,11 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 	seq_printf(m, "deadline_hints %lld\ndeadline_misses %lld\n",
 		   (long long)atomic64_read(&s->deadline_hints),
 		   (long long)atomic64_read(&s->deadline_misses));
-	seq_printf(m, "implicit_deps %lld\nproxy_deps %lld\nuring_retries %lld\n",
+	seq_printf(m, "implicit_deps %lld\nproxy_deps %lld\nuring_retries %lld\nuring_cancels %lld\n",
 		   (long long)atomic64_read(&s->implicit_deps),
 		   (long long)atomic64_read(&s->proxy_deps),
-		   (long long)atomic64_read(&s->uring_retries));
+		   (long long)atomic64_read(&s->uring_retries),
+		   (long long)atomic64_read(&s->uring_cancels));
 	seq_printf(m, "evictions %lld\nevicted_bytes %lld\nrestores %lld\nrestored_bytes %lld\n",
 		   (long long)atomic64_read(&s->evictions),
 		   (long long)atomic64_read(&s->evicted_bytes),
@@ -405,6 +489,7 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pinned_bytes %lld\npinned_limit %llu\nevictable_bytes %lld\n",
 		   (long long)atomic64_read(&ddev->pinned), ddev->pinned_limit,
 		   (long long)atomic64_read(&ddev->evictable));
+	seq_printf(m, "live_uring_waits %d\n", atomic_read(&s->live_uring_waits));
 	/* Module-wide, the same on every device. */
 	seq_printf(m, "mem_charged_bytes %llu\nmem_total_limit %llu\nmem_client_limit %llu\n",
 		   dsb_mem_total_used(), dsb_mem_total_limit(), dsb_mem_client_limit());
@@ -424,4 +509,6 @@ void dsb_debugfs_init(struct drm_minor *minor)
 			    &dsb_device_fops);
 	debugfs_create_file("dsb_queues", 0444, minor->debugfs_root, ddev,
 			    &dsb_queues_fops);
+	debugfs_create_file("dsb_blockers", 0444, minor->debugfs_root, ddev,
+			    &dsb_blockers_fops);
 }

@@ -151,6 +151,7 @@ static const u64 dsb_fixed_params[] = {
 	[DRM_DSB_PARAM_MAX_CMD_LEN] = DSB_MAX_CMD_LEN,
 	[DRM_DSB_PARAM_MAX_JOB_DEPS] = DSB_MAX_JOB_DEPS,
 	[DRM_DSB_PARAM_MAX_JOB_BOS] = DRM_DSB_MAX_JOB_BOS,
+	[DRM_DSB_PARAM_MAX_URING_WAITS] = DSB_MAX_URING_WAITS,
 };
 
 static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_file *file)
@@ -227,6 +228,8 @@ static int dsb_open(struct drm_device *dev, struct drm_file *file)
 	}
 	xa_init_flags(&df->queues, XA_FLAGS_ALLOC1);
 	xa_init_flags(&df->bo_lists, XA_FLAGS_ALLOC1);
+	spin_lock_init(&df->uring_lock);
+	INIT_LIST_HEAD(&df->uring_waits);
 	file->driver_priv = df;
 	return 0;
 
@@ -243,6 +246,8 @@ static void dsb_postclose(struct drm_device *dev, struct drm_file *file)
 {
 	struct dsb_file *df = file->driver_priv;
 
+	/* Each pending io_uring wait holds the file through its request. */
+	WARN_ON_ONCE(atomic_read(&df->uring_nwaits) || !list_empty(&df->uring_waits));
 	dsb_file_destroy_queues(file);
 	xa_destroy(&df->queues);
 	dsb_file_destroy_bo_lists(df);
@@ -268,6 +273,7 @@ static const struct drm_ioctl_desc dsb_ioctls[] = {
 	DSB_IOCTL(QUEUE_SUBMIT_SQ, queue_submit_sq),
 	DSB_IOCTL(BO_LIST_CREATE, bo_list_create),
 	DSB_IOCTL(BO_LIST_DESTROY, bo_list_destroy),
+	DSB_IOCTL(JOB_ERROR, job_error),
 };
 
 static const struct file_operations dsb_fops = {

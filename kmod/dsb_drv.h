@@ -28,6 +28,7 @@
 #define DSB_MAX_BATCH_QUEUES	8
 #define DSB_MAX_ENGINES		8
 #define DSB_MAX_HW_SLOTS	16
+#define DSB_MAX_URING_WAITS	16384
 
 struct dsb_engine;
 struct shrinker;
@@ -65,11 +66,14 @@ struct dsb_vm;
  * @shrinker_wait_timeouts: such waits that ended before the fence signalled
  * @evicted_faults: engine accesses that met an unpublished mapping (only
  *                  packets userspace wrote into its own ring can)
+ * @uring_cancels: io_uring waits completed with -ECANCELED (DRM_DSB_URING_CANCEL
+ *                 or ring teardown)
  * @live_bos: buffer objects alive
  * @live_queues: queues alive
  * @live_jobs: jobs between prepare and retirement
  * @live_fences: dsb fences not yet freed
  * @live_vms: GPU VA spaces alive
+ * @live_uring_waits: io_uring waits pending (allocated, not yet completed)
  */
 struct dsb_stats {
 	atomic64_t submits;
@@ -84,6 +88,7 @@ struct dsb_stats {
 	atomic64_t deadline_hints;
 	atomic64_t deadline_misses;
 	atomic64_t uring_retries;
+	atomic64_t uring_cancels;
 	atomic64_t evictions;
 	atomic64_t evicted_bytes;
 	atomic64_t restores;
@@ -97,6 +102,7 @@ struct dsb_stats {
 	atomic_t live_jobs;
 	atomic_t live_fences;
 	atomic_t live_vms;
+	atomic_t live_uring_waits;
 };
 
 /**
@@ -147,6 +153,10 @@ struct dsb_device {
  * @busy_ns: engine time used by this file's queues, per engine (fdinfo)
  * @client_id: the file's drm-client-id (fdinfo, debugfs, tracepoints)
  * @mem: the accounting object of the user who opened the file (reference)
+ * @uring_lock: protects @uring_waits and the state of each wait on it
+ *              (dsb_uring.c); taken in fence callbacks, so irq-safe
+ * @uring_waits: io_uring waits armed and not yet claimed
+ * @uring_nwaits: io_uring waits outstanding, at most %DSB_MAX_URING_WAITS
  */
 struct dsb_file {
 	struct dsb_device *ddev;
@@ -156,6 +166,9 @@ struct dsb_file {
 	struct xarray bo_lists;
 	atomic64_t busy_ns[DSB_MAX_ENGINES];
 	u64 client_id;
+	spinlock_t uring_lock;		/* protects @uring_waits */
+	struct list_head uring_waits;
+	atomic_t uring_nwaits;
 };
 
 static inline struct dsb_device *to_dsb_device(struct drm_device *drm)

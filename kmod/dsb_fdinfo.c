@@ -14,7 +14,9 @@
  * - ``drm-total-memory`` and friends: the file's buffer objects;
  * - ``dsb-client-memory`` and ``dsb-client-memory-limit``: kernel memory
  *   charged to the user who opened the file, on every dsb device and file
- *   together (dsb_mem.c), and its limit, in KiB.
+ *   together (dsb_mem.c), and its limit, in KiB;
+ * - ``dsb-uring-waits`` and ``dsb-uring-waits-limit``: io_uring waits of
+ *   this file outstanding, and their cap (dsb_uring.c).
  *
  * Where the DRM core prints fdinfo (drm_show_fdinfo(), 6.5 and later) it
  * prints the first two keys and calls dsb_fdinfo_print(); before, the
@@ -91,6 +93,8 @@ void dsb_fdinfo_print(struct drm_printer *p, struct drm_file *file)
 	drm_printf(p, "dsb-client-memory:\t%llu KiB\n",
 		   (u64)atomic64_read(&df->mem->used) >> 10);
 	drm_printf(p, "dsb-client-memory-limit:\t%llu KiB\n", dsb_mem_client_limit() >> 10);
+	drm_printf(p, "dsb-uring-waits:\t%d\n", atomic_read(&df->uring_nwaits));
+	drm_printf(p, "dsb-uring-waits-limit:\t%d\n", DSB_MAX_URING_WAITS);
 }
 
 /**

@@ -235,5 +235,7 @@ void dsb_fence_init(struct dsb_fence *f, struct dsb_user_queue *q, u32 slot, u64
 	f->fence_bo = q->fence_bo;
 	f->slot = &q->slots[slot];
 	f->deadline_ns = 0;
+	f->queue_id = q->id;
+	f->client_id = q->client_id;
 	dma_fence_init(&f->base, &dsb_fence_ops, &f->lock, q->fence_context, seqno);
 }

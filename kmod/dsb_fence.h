@@ -24,6 +24,12 @@ struct dsb_mem_client;
  *       may outlive the file and the queue, the reference keeps it alive
  * @deadline_ns: earliest deadline set on the fence (CLOCK_MONOTONIC), or 0
  * @error_inherited: its error came from a dependency (set before signalling)
+ * @queue_id: the producing queue's id, for debugfs (dsb_blockers)
+ * @client_id: its owner's drm-client-id, for debugfs
+ * @origin: where its error came from, all zero without one; written by
+ *          dsb_job_signal_locked() before the fence slot is published
+ *          (release) and the fence signalled, read by the jobs that fail
+ *          through it
  */
 struct dsb_fence {
 	struct dma_fence base;
@@ -35,6 +41,9 @@ struct dsb_fence {
 	struct dsb_mem_client *mem;
 	u64 deadline_ns;
 	bool error_inherited;
+	u32 queue_id;
+	u64 client_id;
+	struct drm_dsb_error_origin origin;
 };
 
 /**

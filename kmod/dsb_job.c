@@ -450,6 +450,46 @@ static bool dsb_dep_error_reaches(const struct dsb_dep *dep)
 	return !dep->implicit || !df || !READ_ONCE(df->error_inherited);
 }
 
+/*
+ * The origin of a failing job's error, kept in its fence (no allocation):
+ * the job itself for its own error; otherwise the origin carried by the
+ * first failed dependency whose error reaches it (a dsb fence of either
+ * device), or that dependency when it belongs to another driver.
+ */
+static void dsb_job_set_origin(struct dsb_job *job, s32 error, bool inherited)
+{
+	struct drm_dsb_error_origin *o = &job->fence->origin;
+	struct dsb_user_queue *q = job->q;
+	u32 i;
+
+	memset(o, 0, sizeof(*o));
+	if (!error)
+		return;
+	for (i = 0; inherited && i < job->ndeps; i++) {
+		struct dma_fence *f = job->deps[i].fence;
+		struct dsb_fence *df = to_dsb_fence(f);
+
+		if (!f->error || !dsb_dep_error_reaches(&job->deps[i]))
+			continue;
+		if (df && df->origin.error) {
+			*o = df->origin;
+		} else {
+			o->error = f->error;
+			o->device = df ? df->ddev->index : ~0U;
+			o->flags = df ? 0 : DRM_DSB_ORIGIN_FOREIGN;
+		}
+		o->flags |= DRM_DSB_ORIGIN_INHERITED;
+		return;
+	}
+	o->flags = inherited ? DRM_DSB_ORIGIN_INHERITED : 0;
+	o->error = error;
+	o->device = q->ddev->index;
+	o->queue_id = q->id;
+	o->client_id = q->client_id;
+	o->seqno = job->seqno;
+	o->fault = q->fault;
+}
+
 /**
  * dsb_job_signal_locked() - publish a retiring job's status and signal it
  * @job: the job, being taken off its queue's in-flight list
@@ -483,6 +523,7 @@ s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited)
 			inherited = true;
 		}
 	}
+	dsb_job_set_origin(job, error, inherited);
 	if (error) {
 		job->fence->error_inherited = inherited;
 		dma_fence_set_error(&job->fence->base, error);
@@ -509,7 +550,9 @@ void dsb_job_finish(struct dsb_job *job, s32 error)
 	struct dsb_user_queue *q = job->q;
 
 	if (job->post_cqe)
-		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot);
+		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot,
+				   job->fence->origin.flags & DRM_DSB_ORIGIN_INHERITED ?
+				   DRM_DSB_CQE_ERROR_INHERITED : 0);
 	atomic64_inc(&q->ddev->stats.completions);
 	dsb_job_free(job);
 }

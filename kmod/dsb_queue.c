@@ -75,6 +75,7 @@ static void dsb_queue_release(struct kref *ref)
 	kfree(q->slot_job);
 	kvfree(q->sq_descs);
 	kvfree(q->deps);
+	kvfree(q->origins);
 	bitmap_free(q->resv_slots);
 	mutex_destroy(&q->sq_lock);
 	mutex_destroy(&q->submit_lock);
@@ -115,7 +116,7 @@ struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id)
 
 /* Write the next CQE and publish it, queue lock held. */
 static void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, u64 seqno,
-				       s32 error, u32 slot)
+				       s32 error, u32 slot, u32 cqe_flags)
 {
 	struct drm_dsb_cqe *cqe = &q->cqes[q->cq_tail & (q->cq_entries - 1)];
 
@@ -124,6 +125,7 @@ static void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, 
 	cqe->seqno = seqno;
 	cqe->error = error;
 	cqe->slot = slot;
+	cqe->flags = cqe_flags;
 	cqe->pad = 0;
 	q->cq_tail++;
 	/* Pairs with the library's load-acquire of cq_tail. */
@@ -156,14 +158,15 @@ bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n)
  * @seqno: the job's seqno
  * @error: the job's status
  * @slot: the job's fence slot
+ * @cqe_flags: %DRM_DSB_CQE_ERROR_INHERITED or 0
  */
 void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
-			s32 error, u32 slot)
+			s32 error, u32 slot, u32 cqe_flags)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->lock, flags);
-	dsb_queue_write_cqe_locked(q, user_data, seqno, error, slot);
+	dsb_queue_write_cqe_locked(q, user_data, seqno, error, slot, cqe_flags);
 	q->cq_owed--;
 	spin_unlock_irqrestore(&q->lock, flags);
 }
@@ -184,7 +187,7 @@ int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 erro
 
 	spin_lock_irqsave(&q->lock, flags);
 	if (dsb_queue_cq_room_locked(q, 1)) {
-		dsb_queue_write_cqe_locked(q, user_data, 0, error, slot);
+		dsb_queue_write_cqe_locked(q, user_data, 0, error, slot, 0);
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -247,6 +250,7 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
 		if (!q->first_failed)
 			q->first_failed = job->seqno;
 		q->last_failed = job->seqno;
+		q->failed_origin = job->fence->origin;
 	}
 }
 
@@ -302,6 +306,8 @@ void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, 
 	struct drm_dsb_fence_slot *fs = &q->slots[job->slot];
 
 	lockdep_assert_held(&q->lock);
+	q->origins[job->slot].seqno = job->seqno;
+	q->origins[job->slot].origin = job->fence->origin;
 	/* Published with the error by the release store of the seqno. */
 	WRITE_ONCE(fs->flags, err && inherited ? DRM_DSB_SLOT_ERROR_INHERITED : 0);
 	dsb_fence_word_publish(&fs->seqno, &fs->error, job->seqno, err);
@@ -546,7 +552,8 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	charge = dsb_mem_kmalloc_size(sizeof(*q)) +
 		 dsb_mem_kmalloc_size(nslots * sizeof(*q->slot_job)) +
 		 dsb_mem_kmalloc_size((size_t)nslots * DSB_MAX_JOB_DEPS * sizeof(*q->deps)) +
-		 dsb_mem_kmalloc_size(BITS_TO_LONGS(nslots) * sizeof(long));
+		 dsb_mem_kmalloc_size(BITS_TO_LONGS(nslots) * sizeof(long)) +
+		 dsb_mem_kmalloc_size(nslots * sizeof(*q->origins));
 	q = dsb_mem_kzalloc(df->mem, sizeof(*q), charge);
 	if (IS_ERR(q))
 		return q;
@@ -580,7 +587,8 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	q->deps = kvcalloc((size_t)nslots * DSB_MAX_JOB_DEPS, sizeof(*q->deps),
 			   GFP_KERNEL_ACCOUNT);
 	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
-	if (!q->slot_job || !q->deps || !q->resv_slots) {
+	q->origins = kvcalloc(nslots, sizeof(*q->origins), GFP_KERNEL_ACCOUNT);
+	if (!q->slot_job || !q->deps || !q->resv_slots || !q->origins) {
 		dsb_queue_put(q);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -776,10 +784,56 @@ int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *
 	args->fault_seqno = q->fault_seqno;
 	args->fault_va = q->fault_va;
 	args->completed = q->completed;
+	args->failed_seqno = q->last_failed;
+	args->failed_origin = q->failed_origin;
 	spin_unlock_irqrestore(&q->lock, flags);
 	args->submitted = READ_ONCE(q->submitted);
 	dsb_queue_put(q);
 	return 0;
+}
+
+/**
+ * dsb_ioctl_job_error() - DRM_IOCTL_DSB_JOB_ERROR
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_job_error
+ * @file: the caller's file
+ *
+ * Looks for the job among the last jobs of each fence slot.
+ *
+ * Return: 0 with the origin, -EINVAL, -ENOENT, -EAGAIN or -ENODATA (see
+ * the uAPI).
+ */
+int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_job_error *args = data;
+	struct dsb_user_queue *q;
+	unsigned long flags;
+	int ret = -ENODATA;
+	u32 k;
+
+	if (args->pad)
+		return -EINVAL;
+	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
+	if (!q)
+		return -ENOENT;
+	memset(&args->origin, 0, sizeof(args->origin));
+	spin_lock_irqsave(&q->lock, flags);
+	if (!args->seqno || args->seqno > READ_ONCE(q->submitted)) {
+		ret = -EINVAL;
+	} else if (args->seqno > q->completed) {
+		ret = -EAGAIN;
+	} else {
+		for (k = 0; k < q->nslots; k++) {
+			if (q->origins[k].seqno == args->seqno) {
+				args->origin = q->origins[k].origin;
+				ret = 0;
+				break;
+			}
+		}
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	dsb_queue_put(q);
+	return ret;
 }
 
 /**

@@ -73,6 +73,16 @@ struct dsb_qctx {
 };
 
 /**
+ * struct dsb_slot_origin - what a fence slot keeps of its last job's error
+ * @seqno: the job
+ * @origin: its error's origin (all zero for a success)
+ */
+struct dsb_slot_origin {
+	u64 seqno;
+	struct drm_dsb_error_origin origin;
+};
+
+/**
  * struct dsb_user_queue - a queue: kernel-written ring, fence memory, SQ/CQ
  * @ref: reference count
  * @ddev: the device
@@ -125,6 +135,9 @@ struct dsb_qctx {
  * @fault_seqno: job executing at the fault
  * @fault_va: faulting VA
  * @deps: dependency table, @nslots * %DSB_MAX_JOB_DEPS entries
+ * @origins: per fence slot, the seqno of the last job completed on it and
+ *           the origin of its error (%DRM_IOCTL_DSB_JOB_ERROR)
+ * @failed_origin: the origin of the error of job @last_failed
  * @job_cache_lock: protects @job_cache and @job_cache_count
  * @job_cache: finished jobs kept for reuse (at most @nslots)
  * @job_cache_count: number of them
@@ -199,6 +212,8 @@ struct dsb_user_queue {
 	u64 fault_va;
 
 	struct dsb_dep_entry *deps;
+	struct dsb_slot_origin *origins;
+	struct drm_dsb_error_origin failed_origin;
 
 	spinlock_t job_cache_lock;	/* protects @job_cache */
 	struct list_head job_cache;
@@ -233,8 +248,8 @@ void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err);
 void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err,
 				 bool inherited);
 void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
-void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
-			s32 error, u32 slot);
+void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno, s32 error,
+			u32 slot, u32 flags);
 int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
 bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
 void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct list_head *cancel);
@@ -246,6 +261,7 @@ int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence 
 int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);
 
 #endif /* __DSB_QUEUE_H__ */

@@ -19,9 +19,25 @@
  *   finite time: dsb fences through the watchdog, foreign fences by their
  *   own rules.
  *
- * Where the kernel supports cancelable commands (6.12), a wait pending
- * when its io_uring is torn down completes with -ECANCELED at once; on
- * older kernels the teardown waits for the fence.
+ * Outstanding waits are bounded per file by %DSB_MAX_URING_WAITS
+ * (%DRM_DSB_PARAM_MAX_URING_WAITS): one more fails with -EBUSY. Each holds
+ * a small &struct dsb_uring_wait (the pdu keeps a pointer to it), charged
+ * to the file's user, on the file's list of waits.
+ *
+ * Cancelling. %DRM_DSB_URING_CANCEL completes every pending wait of the
+ * file whose cancel key (&drm_dsb_uring_cmd.arg of the wait) matches with
+ * -ECANCELED, on every kernel. ``IORING_OP_ASYNC_CANCEL`` cannot reach a
+ * uring_cmd on any kernel dsb builds for: io_try_cancel() looks only in
+ * io-wq and the poll, waitid, futex and timeout lists, so it returns
+ * -ENOENT and the wait stays. Where the kernel supports cancelable commands
+ * (6.7 and later, so 6.12) a wait pending when its io_uring is torn down is
+ * called with ``IO_URING_F_CANCEL`` and completes with -ECANCELED at once;
+ * on older kernels (6.1) the teardown waits for the fence.
+ *
+ * Ownership: the fence callback, a cancel and the teardown race for a
+ * wait; the one that takes it off the file's list under
+ * &dsb_file.uring_lock (or, for a fence that signals while the wait is
+ * being armed, the arming path) posts its CQE and frees it.
  */
 #include <linux/dma-fence.h>
 #include <linux/dma-fence-chain.h>
@@ -29,73 +45,250 @@
 #include <drm/drm_syncobj.h>
 
 #include "dsb_compat.h"
+#include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_submit.h"
 #include "dsb_uring.h"
 
-/* Lives in io_uring_cmd::pdu: nothing is allocated per wait. */
+/**
+ * enum dsb_uring_wait_state - who owns a pending wait
+ * @DSB_URING_WAIT_ARMING: its fence callback is being added; not listed
+ * @DSB_URING_WAIT_FIRED: the fence signalled while arming: the arming
+ *                        path completes it
+ * @DSB_URING_WAIT_LISTED: armed, on its file's list: the fence callback or
+ *                         a cancel may claim it
+ * @DSB_URING_WAIT_CLAIMED: off the list; whoever claimed it completes it
+ *
+ * Transitions happen under &dsb_file.uring_lock. Exactly one party posts
+ * the CQE of a wait and frees it.
+ */
+enum dsb_uring_wait_state {
+	DSB_URING_WAIT_ARMING,
+	DSB_URING_WAIT_FIRED,
+	DSB_URING_WAIT_LISTED,
+	DSB_URING_WAIT_CLAIMED,
+};
+
+/**
+ * struct dsb_uring_wait - one pending WAIT_SEQNO or WAIT_SYNCOBJ
+ * @cb: the fence callback
+ * @fence: the fence waited for (reference)
+ * @cmd: the io_uring command
+ * @df: the file the command was issued on
+ * @link: in &dsb_file.uring_waits while %DSB_URING_WAIT_LISTED
+ * @key: the cancel key (&drm_dsb_uring_cmd.arg)
+ * @state: &enum dsb_uring_wait_state, under &dsb_file.uring_lock
+ * @res: the result to post, set by whoever claimed the wait
+ *
+ * Allocated per wait (the command's pdu is too small for the list link),
+ * charged to the file's user and counted against %DSB_MAX_URING_WAITS.
+ */
 struct dsb_uring_wait {
 	struct dma_fence_cb cb;
 	struct dma_fence *fence;
+	struct io_uring_cmd *cmd;
+	struct dsb_file *df;
+	struct list_head link;
+	u32 key;
+	int state;
+	int res;
 };
 
-static struct dsb_uring_wait *dsb_uring_pdu(struct io_uring_cmd *cmd)
+/* io_uring_cmd::pdu: the wait, NULL when none (under dsb_file.uring_lock). */
+struct dsb_uring_pdu {
+	struct dsb_uring_wait *wait;
+};
+
+static struct dsb_uring_pdu *dsb_uring_pdu(struct io_uring_cmd *cmd)
 {
-	BUILD_BUG_ON(sizeof(struct dsb_uring_wait) > sizeof_field(struct io_uring_cmd, pdu));
-	return (struct dsb_uring_wait *)cmd->pdu;
+	BUILD_BUG_ON(sizeof(struct dsb_uring_pdu) > sizeof_field(struct io_uring_cmd, pdu));
+	return (struct dsb_uring_pdu *)cmd->pdu;
 }
 
+static struct dsb_file *dsb_uring_file(struct io_uring_cmd *cmd)
+{
+	struct drm_file *file = cmd->file->private_data;
+
+	return file->driver_priv;
+}
+
+#define DSB_URING_WAIT_CHARGE	dsb_mem_kmalloc_size(sizeof(struct dsb_uring_wait))
+
+/* Unhook @w from its command and free it; it no longer counts. */
+static void dsb_uring_wait_free(struct dsb_uring_wait *w)
+{
+	struct dsb_file *df = w->df;
+	unsigned long flags;
+
+	spin_lock_irqsave(&df->uring_lock, flags);
+	dsb_uring_pdu(w->cmd)->wait = NULL;
+	spin_unlock_irqrestore(&df->uring_lock, flags);
+	dma_fence_put(w->fence);
+	atomic_dec(&df->ddev->stats.live_uring_waits);
+	atomic_dec(&df->uring_nwaits);
+	kfree(w);
+	dsb_mem_uncharge(df->mem, DSB_URING_WAIT_CHARGE);
+}
+
+/* Task work of a claimed wait: free it, then post its result. */
 static void dsb_uring_wait_done(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	struct dsb_uring_wait *w = dsb_uring_pdu(cmd);
-	int res = w->fence->error;
+	struct dsb_uring_wait *w = dsb_uring_pdu(cmd)->wait;
+	int res = w->res;
 
-	dma_fence_put(w->fence);
+	/* Freed first: a waiter who sees the CQE finds the slot free. */
+	dsb_uring_wait_free(w);
 	io_uring_cmd_done(cmd, res, 0, issue_flags);
 }
 
-/* Fence callback, any context: hand the completion to the task. */
+/* Fence callback, any context: claim the wait and hand it to the task. */
 static void dsb_uring_wait_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 {
 	struct dsb_uring_wait *w = container_of(cb, struct dsb_uring_wait, cb);
-	struct io_uring_cmd *cmd = container_of((u8 *)w, struct io_uring_cmd, pdu[0]);
+	struct dsb_file *df = w->df;
+	unsigned long flags;
+	bool claimed = false;
 
-	io_uring_cmd_complete_in_task(cmd, dsb_uring_wait_done);
+	spin_lock_irqsave(&df->uring_lock, flags);
+	if (w->state == DSB_URING_WAIT_LISTED) {
+		list_del_init(&w->link);
+		w->state = DSB_URING_WAIT_CLAIMED;
+		w->res = fence->error;
+		claimed = true;
+	} else if (w->state == DSB_URING_WAIT_ARMING) {
+		w->state = DSB_URING_WAIT_FIRED;
+	}
+	spin_unlock_irqrestore(&df->uring_lock, flags);
+	/* Unclaimed, @w may be gone already: not touched again. */
+	if (claimed)
+		io_uring_cmd_complete_in_task(w->cmd, dsb_uring_wait_done);
 }
 
-/* Arm a wait on @fence (reference consumed). */
+/* Arm a wait on @fence (reference consumed) with cancel key @key. */
 static int dsb_uring_wait_fence(struct io_uring_cmd *cmd, struct dma_fence *fence,
-				unsigned int issue_flags)
+				u32 key, unsigned int issue_flags)
 {
-	struct dsb_uring_wait *w = dsb_uring_pdu(cmd);
+	struct dsb_file *df = dsb_uring_file(cmd);
+	struct dsb_uring_wait *w;
+	unsigned long flags;
+	bool fired;
 	int res;
 
+	if (dma_fence_is_signaled(fence)) {
+		res = fence->error;
+		dma_fence_put(fence);
+		return res;
+	}
+	if (!atomic_add_unless(&df->uring_nwaits, 1, DSB_MAX_URING_WAITS)) {
+		dma_fence_put(fence);
+		return -EBUSY;
+	}
+	w = dsb_mem_kzalloc(df->mem, sizeof(*w), DSB_URING_WAIT_CHARGE);
+	if (IS_ERR(w)) {
+		atomic_dec(&df->uring_nwaits);
+		dma_fence_put(fence);
+		return PTR_ERR(w);
+	}
+	atomic_inc(&df->ddev->stats.live_uring_waits);
 	w->fence = fence;
+	w->cmd = cmd;
+	w->df = df;
+	w->key = key;
+	w->state = DSB_URING_WAIT_ARMING;
+	INIT_LIST_HEAD(&w->link);
+	INIT_LIST_HEAD(&w->cb.node);
+	spin_lock_irqsave(&df->uring_lock, flags);
+	dsb_uring_pdu(cmd)->wait = w;
+	spin_unlock_irqrestore(&df->uring_lock, flags);
 	/*
 	 * Marked before the callback can run; a command marked cancelable must
 	 * then complete through io_uring_cmd_done(), never inline.
 	 */
 	dsb_uring_cmd_mark_cancelable(cmd, issue_flags);
-	if (!dma_fence_add_callback(fence, &w->cb, dsb_uring_wait_cb))
-		return -EIOCBQUEUED;
-	/* Already signalled. */
-	res = fence->error;
-	w->fence = NULL;
-	dma_fence_put(fence);
-	io_uring_cmd_done(cmd, res, 0, issue_flags);
+	if (dma_fence_add_callback(fence, &w->cb, dsb_uring_wait_cb)) {
+		fired = true;
+	} else {
+		spin_lock_irqsave(&df->uring_lock, flags);
+		fired = w->state == DSB_URING_WAIT_FIRED;
+		if (!fired) {
+			w->state = DSB_URING_WAIT_LISTED;
+			list_add_tail(&w->link, &df->uring_waits);
+		}
+		spin_unlock_irqrestore(&df->uring_lock, flags);
+	}
+	if (fired) {
+		res = fence->error;
+		dsb_uring_wait_free(w);
+		io_uring_cmd_done(cmd, res, 0, issue_flags);
+	}
 	return -EIOCBQUEUED;
 }
 
-/* Teardown of the io_uring: complete the wait now if its callback is still armed. */
+/*
+ * Claimed by a cancel: once dma_fence_remove_callback() returns, the
+ * callback is either removed or has run (under the fence's lock) and
+ * found the wait claimed.
+ */
+static void dsb_uring_wait_cancel_claimed(struct dsb_uring_wait *w)
+{
+	dma_fence_remove_callback(w->fence, &w->cb);
+	w->res = -ECANCELED;
+}
+
+/* Teardown of the io_uring (6.12): complete the wait now if still pending. */
 static int dsb_uring_cancel(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	struct dsb_uring_wait *w = dsb_uring_pdu(cmd);
+	struct dsb_file *df = dsb_uring_file(cmd);
+	struct dsb_uring_wait *w;
+	unsigned long flags;
 
-	if (w->fence && dma_fence_remove_callback(w->fence, &w->cb)) {
-		dma_fence_put(w->fence);
-		io_uring_cmd_done(cmd, -ECANCELED, 0, issue_flags);
+	spin_lock_irqsave(&df->uring_lock, flags);
+	w = dsb_uring_pdu(cmd)->wait;
+	if (w && w->state == DSB_URING_WAIT_LISTED) {
+		list_del_init(&w->link);
+		w->state = DSB_URING_WAIT_CLAIMED;
+	} else {
+		w = NULL;
 	}
+	spin_unlock_irqrestore(&df->uring_lock, flags);
+	if (!w)
+		return 0;
+	dsb_uring_wait_cancel_claimed(w);
+	atomic64_inc(&df->ddev->stats.uring_cancels);
+	dsb_uring_wait_free(w);
+	io_uring_cmd_done(cmd, -ECANCELED, 0, issue_flags);
 	return 0;
+}
+
+/*
+ * DRM_DSB_URING_CANCEL: every pending wait of the file with cancel key
+ * @c->arg completes with -ECANCELED, from its own task's task work.
+ */
+static int dsb_uring_cancel_key(struct dsb_file *df, const struct drm_dsb_uring_cmd *c)
+{
+	struct dsb_uring_wait *w, *tmp;
+	unsigned long flags;
+	LIST_HEAD(claimed);
+	int n = 0;
+
+	if (c->id || c->value)
+		return -EINVAL;
+	spin_lock_irqsave(&df->uring_lock, flags);
+	list_for_each_entry_safe(w, tmp, &df->uring_waits, link) {
+		if (w->key != c->arg)
+			continue;
+		list_move_tail(&w->link, &claimed);
+		w->state = DSB_URING_WAIT_CLAIMED;
+		n++;
+	}
+	spin_unlock_irqrestore(&df->uring_lock, flags);
+	list_for_each_entry_safe(w, tmp, &claimed, link) {
+		list_del_init(&w->link);
+		dsb_uring_wait_cancel_claimed(w);
+		io_uring_cmd_complete_in_task(w->cmd, dsb_uring_wait_done);
+	}
+	atomic64_add(n, &df->ddev->stats.uring_cancels);
+	return n ?: -ENOENT;
 }
 
 static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_uring_cmd *c,
@@ -106,8 +299,6 @@ static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_urin
 	s32 error = 0;
 	int ret;
 
-	if (c->arg)
-		return -EINVAL;
 	q = dsb_queue_lookup(file->driver_priv, c->id);
 	if (!q)
 		return -ENOENT;
@@ -117,7 +308,7 @@ static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_urin
 		return ret;
 	if (!fence)
 		return error;
-	return dsb_uring_wait_fence(cmd, fence, issue_flags);
+	return dsb_uring_wait_fence(cmd, fence, c->arg, issue_flags);
 }
 
 static int dsb_uring_wait_syncobj(struct drm_file *file, const struct drm_dsb_uring_cmd *c,
@@ -125,14 +316,12 @@ static int dsb_uring_wait_syncobj(struct drm_file *file, const struct drm_dsb_ur
 {
 	struct dma_fence *fence, *point;
 
-	if (c->arg)
-		return -EINVAL;
 	if (drm_syncobj_find_fence(file, c->id, c->value, 0, &point))
 		return -ENOENT;
 	/* Wait on the job's fence, not the timeline's chain node: its status. */
 	fence = dma_fence_get(dma_fence_chain_contained(point));
 	dma_fence_put(point);
-	return dsb_uring_wait_fence(cmd, fence, issue_flags);
+	return dsb_uring_wait_fence(cmd, fence, c->arg, issue_flags);
 }
 
 /*
@@ -180,7 +369,7 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return dsb_uring_cancel(cmd, issue_flags);
 
 	memcpy(&c, dsb_uring_cmd_payload(cmd), sizeof(c));
-	dsb_uring_pdu(cmd)->fence = NULL;
+	dsb_uring_pdu(cmd)->wait = NULL;
 	switch (READ_ONCE(cmd->cmd_op)) {
 	case DRM_DSB_URING_SUBMIT:
 		ret = dsb_uring_submit(file, &c, issue_flags);
@@ -195,6 +384,9 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		break;
 	case DRM_DSB_URING_WAIT_SYNCOBJ:
 		ret = dsb_uring_wait_syncobj(file, &c, cmd, issue_flags);
+		break;
+	case DRM_DSB_URING_CANCEL:
+		ret = dsb_uring_cancel_key(file->driver_priv, &c);
 		break;
 	default:
 		ret = -EINVAL;

@@ -71,6 +71,33 @@ void dsb_uring_prep_wait_syncobj(struct io_uring_sqe *sqe, int drm_fd,
 			   point);
 }
 
+/**
+ * dsb_uring_sqe_set_cancel_key() - give a prepared wait a cancel key
+ *
+ * For an SQE filled by dsb_uring_prep_wait_seqno() or
+ * dsb_uring_prep_wait_syncobj(): dsb_uring_prep_cancel() with @key
+ * cancels it. Needs uAPI version 9 (older kernels fail the wait, -EINVAL).
+ */
+void dsb_uring_sqe_set_cancel_key(struct io_uring_sqe *sqe, uint32_t key)
+{
+	struct drm_dsb_uring_cmd cmd;
+
+	memcpy(&cmd, (char *)sqe + offsetof(struct io_uring_sqe, addr3), sizeof(cmd));
+	cmd.arg = key;
+	memcpy((char *)sqe + offsetof(struct io_uring_sqe, addr3), &cmd, sizeof(cmd));
+}
+
+/**
+ * dsb_uring_prep_cancel() - cancel the file's pending waits with @key
+ *
+ * They complete with -ECANCELED; this command's res is how many, or
+ * -ENOENT. IORING_OP_ASYNC_CANCEL cannot cancel a dsb wait.
+ */
+void dsb_uring_prep_cancel(struct io_uring_sqe *sqe, int drm_fd, uint32_t key)
+{
+	dsb_uring_prep_cmd(sqe, drm_fd, DRM_DSB_URING_CANCEL, 0, key, 0);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct dsb_uring {

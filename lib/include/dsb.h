@@ -557,6 +557,9 @@ void dsb_uring_prep_wait_seqno(struct io_uring_sqe *sqe, int drm_fd,
 			       uint32_t queue_id, uint64_t seqno);
 void dsb_uring_prep_wait_syncobj(struct io_uring_sqe *sqe, int drm_fd,
 				 uint32_t handle, uint64_t point);
+/* libdsb 1.2, uAPI 9: cancellable waits. */
+void dsb_uring_sqe_set_cancel_key(struct io_uring_sqe *sqe, uint32_t key);
+void dsb_uring_prep_cancel(struct io_uring_sqe *sqe, int drm_fd, uint32_t key);
 
 /* ------------------------------------------------------------------ */
 /* Command buffers and ring packets (isa.c)                            */

@@ -7,6 +7,12 @@
  *   dsbctl queues [-a]       queues: state, what a stuck queue waits for,
  *                            packets around the read pointer (-a: the
  *                            whole debugfs block of every queue)
+ *   dsbctl why QUEUE SEQNO [DEVICE [CLIENT]]
+ *                            what blocks job SEQNO of queue QUEUE (device 0
+ *                            and the first client with such a queue unless
+ *                            given), followed to the root: dependencies on
+ *                            jobs of any dsb device, the job ahead in its
+ *                            queue, foreign fences, a MEMWAIT; cycles shown
  *   dsbctl decode-ring FILE  decode a ring dump (packets of 64 bytes)
  *   dsbctl decode-cmd FILE [VA]
  *                            decode a command-buffer dump (instructions of
@@ -211,7 +217,7 @@ struct qblock {
 
 static void queue_print(const struct qblock *b, int all)
 {
-	char state[32] = "?", fault[32] = "?", blocked[256] = "";
+	char state[32] = "?", fault[32] = "?", blocked[256] = "", failed[256] = "";
 	unsigned long long head = 0, tail = 0, sub = 0, done = 0;
 	unsigned int busy = 0, nslots = 0, bad = 0;
 
@@ -225,6 +231,8 @@ static void queue_print(const struct qblock *b, int all)
 		       &sub, &done, &busy, &nslots);
 		if (!strncmp(l, "  blocked ", 10))
 			snprintf(blocked, sizeof(blocked), "%s", l + 10);
+		if (!strncmp(l, "  last failed job ", 18))
+			snprintf(failed, sizeof(failed), "%s", l + 2);
 		if (sscanf(l, "    %*s %*u %15s", verdict) == 1 && !strcmp(verdict, "BAD"))
 			bad++;
 		else if (sscanf(l, "    %*u %15s", verdict) == 1 && !strcmp(verdict, "BAD"))
@@ -237,6 +245,8 @@ static void queue_print(const struct qblock *b, int all)
 	       sub, done, sub - done, busy, nslots, head, tail);
 	if (strcmp(state, "active"))
 		printf("  !! banned: fault %s\n", fault);
+	if (*failed)
+		printf("  %s\n", failed);
 	if (*blocked)
 		printf("  !! stuck: %s\n", blocked);
 	if (bad)
@@ -248,7 +258,8 @@ static void queue_print(const struct qblock *b, int all)
 		const char *l = b->lines[i];
 
 		if (!strncmp(l, "  state ", 8) || !strncmp(l, "  ring ", 7) ||
-		    !strncmp(l, "  jobs ", 7) || !strncmp(l, "  blocked ", 10))
+		    !strncmp(l, "  jobs ", 7) || !strncmp(l, "  blocked ", 10) ||
+		    !strncmp(l, "  last failed job ", 18))
 			continue;
 		printf("%s\n", l);
 	}
@@ -391,11 +402,184 @@ static int cmd_decode_cmd(const char *path, uint64_t va)
 	return bad ? 3 : 0;
 }
 
+/* dsbctl why: the jobs in flight of every device (debugfs dsb_blockers). */
+#define WHY_MAX_JOBS	4096
+#define WHY_MAX_WAITS	8
+#define WHY_MAX_DEPTH	64
+
+struct why_job {
+	int dev;
+	unsigned long long client, seqno, prev;
+	unsigned int queue;
+	int banned, nwaits;
+	char waits[WHY_MAX_WAITS][200];
+	char memwait[300];
+};
+
+static struct why_job *why_jobs;
+static int why_n;
+
+static int why_load(void)
+{
+	struct dsbctl_dev devs[DSBCTL_MAX_DEVICES];
+	int n = find_devices(devs, DSBCTL_MAX_DEVICES);
+
+	if (n <= 0) {
+		if (!n)
+			fprintf(stderr, "dsbctl: no dsb device in %s\n", debugfs_root());
+		return -1;
+	}
+	why_jobs = calloc(WHY_MAX_JOBS, sizeof(*why_jobs));
+	if (!why_jobs)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		FILE *f = open_dev_file(&devs[i], "dsb_blockers");
+		unsigned long long client = 0, seqno, last = 0;
+		unsigned int queue = 0;
+		char line[512], state[16];
+		int banned = 0;
+
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			if (sscanf(line, "queue %u client %llu %15s", &queue, &client, state) == 3) {
+				banned = !strcmp(state, "banned");
+				last = 0;
+			} else if (sscanf(line, "  job %llu", &seqno) == 1 && why_n < WHY_MAX_JOBS) {
+				struct why_job *j = &why_jobs[why_n++];
+
+				j->dev = devs[i].index;
+				j->client = client;
+				j->queue = queue;
+				j->seqno = seqno;
+				j->prev = last;
+				j->banned = banned;
+				last = seqno;
+			} else if (!strncmp(line, "    waits ", 10) && why_n &&
+				   why_jobs[why_n - 1].nwaits < WHY_MAX_WAITS) {
+				struct why_job *j = &why_jobs[why_n - 1];
+
+				snprintf(j->waits[j->nwaits++], sizeof(j->waits[0]), "%.199s", line + 10);
+			} else if (sscanf(line, "  blocked MEMWAIT job %llu", &seqno) == 1) {
+				for (int k = why_n - 1; k >= 0; k--) {
+					struct why_job *j = &why_jobs[k];
+
+					if (j->dev == devs[i].index && j->client == client &&
+					    j->queue == queue && j->seqno == seqno) {
+						snprintf(j->memwait, sizeof(j->memwait), "%.299s",
+							 line + 10);
+						break;
+					}
+				}
+			}
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+static struct why_job *why_find(int dev, unsigned long long client, unsigned int queue,
+				unsigned long long seqno)
+{
+	for (int k = 0; k < why_n; k++) {
+		struct why_job *j = &why_jobs[k];
+
+		if (j->dev == dev && j->client == client && j->queue == queue && j->seqno == seqno)
+			return j;
+	}
+	return NULL;
+}
+
+/* Print what blocks @j, and recurse; @stack: the jobs on the way here. */
+static void why_walk(struct why_job *j, struct why_job **stack, int depth)
+{
+	int blocked = 0;
+
+	printf("%*sdsb%d client %llu queue %u job %llu", 2 * depth, "", j->dev, j->client,
+	       j->queue, j->seqno);
+	for (int k = 0; k < depth; k++) {
+		if (stack[k] == j) {
+			printf(": CYCLE, back to it\n");
+			return;
+		}
+	}
+	if (depth == WHY_MAX_DEPTH) {
+		printf(": ... (deeper than %d)\n", WHY_MAX_DEPTH);
+		return;
+	}
+	stack[depth] = j;
+	printf("%s\n", j->banned ? " (queue banned: being cancelled)" : "");
+	if (j->memwait[0]) {
+		printf("%*s%s  <- root\n", 2 * depth + 2, "", j->memwait);
+		blocked = 1;
+	}
+	if (j->prev) {
+		struct why_job *p = why_find(j->dev, j->client, j->queue, j->prev);
+
+		printf("%*sbehind job %llu of its queue\n", 2 * depth + 2, "", j->prev);
+		if (p)
+			why_walk(p, stack, depth + 1);
+		blocked = 1;
+	}
+	for (int w = 0; w < j->nwaits; w++) {
+		unsigned long long client, seqno;
+		unsigned int queue;
+		int dev;
+
+		if (sscanf(j->waits[w], "dsb%d client %llu queue %u job %llu", &dev, &client,
+			   &queue, &seqno) == 4) {
+			struct why_job *d = why_find(dev, client, queue, seqno);
+
+			printf("%*swaits for dsb%d client %llu queue %u job %llu\n", 2 * depth + 2, "",
+			       dev, client, queue, seqno);
+			if (d)
+				why_walk(d, stack, depth + 1);
+			else
+				printf("%*s(completing now)\n", 2 * depth + 4, "");
+		} else {
+			printf("%*swaits for %s  <- root\n", 2 * depth + 2, "", j->waits[w]);
+		}
+		blocked = 1;
+	}
+	if (!blocked)
+		printf("%*snot blocked: running, or waiting for a hardware slot  <- root\n",
+		       2 * depth + 2, "");
+}
+
+static int cmd_why(int argc, char **argv)
+{
+	struct why_job *stack[WHY_MAX_DEPTH + 1], *j = NULL;
+	unsigned int queue = strtoul(argv[2], NULL, 0);
+	unsigned long long seqno = strtoull(argv[3], NULL, 0);
+	int dev = argc > 4 ? atoi(argv[4]) : 0;
+
+	if (why_load())
+		return 1;
+	for (int k = 0; k < why_n && !j; k++) {
+		struct why_job *c = &why_jobs[k];
+
+		if (c->dev == dev && c->queue == queue && c->seqno == seqno &&
+		    (argc <= 5 || c->client == strtoull(argv[5], NULL, 0)))
+			j = c;
+	}
+	if (!j) {
+		printf("dsb%d queue %u job %llu: not in flight (done, or never submitted)\n",
+		       dev, queue, seqno);
+		free(why_jobs);
+		return 0;
+	}
+	why_walk(j, stack, 0);
+	free(why_jobs);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: dsbctl status\n"
 		"       dsbctl queues [-a]\n"
+		"       dsbctl why QUEUE SEQNO [DEVICE [CLIENT]]\n"
 		"       dsbctl decode-ring FILE\n"
 		"       dsbctl decode-cmd FILE [VA]\n");
 	return 2;
@@ -409,6 +593,8 @@ int main(int argc, char **argv)
 		return cmd_status();
 	if (!strcmp(argv[1], "queues") && argc <= 3)
 		return argc == 3 && strcmp(argv[2], "-a") ? usage() : cmd_queues(argc == 3);
+	if (!strcmp(argv[1], "why") && argc >= 4 && argc <= 6)
+		return cmd_why(argc, argv);
 	if (!strcmp(argv[1], "decode-ring") && argc == 3)
 		return cmd_decode_ring(argv[2]);
 	if (!strcmp(argv[1], "decode-cmd") && (argc == 3 || argc == 4))

@@ -35,7 +35,11 @@ START_TEST(test_ioctl_args)
 	ck_assert_size(struct drm_dsb_bo_list_destroy, 8);
 	ck_assert_size(struct drm_dsb_submit, 24);
 	ck_assert_size(struct drm_dsb_wait, 32);
-	ck_assert_size(struct drm_dsb_queue_status, 48);
+	ck_assert_size(struct drm_dsb_queue_status, 96);	/* v9: 48 + origin */
+	ck_assert_off(struct drm_dsb_queue_status, failed_seqno, 48);
+	ck_assert_size(struct drm_dsb_error_origin, 40);	/* v9 */
+	ck_assert_off(struct drm_dsb_error_origin, client_id, 16);
+	ck_assert_size(struct drm_dsb_job_error, 56);		/* v9 */
 	ck_assert_size(struct drm_dsb_queue_submit_sq, 24);
 	ck_assert_off(struct drm_dsb_queue_submit_sq, last_seqno, 16);	/* v4 */
 	ck_assert_size(struct drm_dsb_uring_cmd, 16);
@@ -43,6 +47,8 @@ START_TEST(test_ioctl_args)
 	ck_assert_uint_eq(_IOC_SIZE(DRM_DSB_URING_SUBMIT), sizeof(struct drm_dsb_uring_cmd));
 	ck_assert_uint_eq(_IOC_DIR(DRM_DSB_URING_WAIT_SEQNO), _IOC_READ | _IOC_WRITE);
 	ck_assert_uint_eq(_IOC_NR(DRM_DSB_URING_WAIT_SYNCOBJ), DRM_DSB_URING_NR_WAIT_SYNCOBJ);
+	ck_assert_uint_eq(_IOC_NR(DRM_DSB_URING_CANCEL), DRM_DSB_URING_NR_CANCEL);	/* v9 */
+	ck_assert_uint_eq(_IOC_SIZE(DRM_DSB_URING_CANCEL), sizeof(struct drm_dsb_uring_cmd));
 }
 END_TEST
 
@@ -65,6 +71,7 @@ START_TEST(test_shared_memory)
 	ck_assert_off(struct drm_dsb_sqe, bo_list, 96);	/* v7, was pad */
 	ck_assert_off(struct drm_dsb_sqe, pad, 104);
 	ck_assert_size(struct drm_dsb_cqe, 32);
+	ck_assert_off(struct drm_dsb_cqe, flags, 24);	/* v9, was the reserved pad */
 }
 END_TEST
 

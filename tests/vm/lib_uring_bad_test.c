@@ -2,7 +2,8 @@
 /* Copyright (C) 2026 The dsb authors */
 /*
  * dsb through io_uring (VM, 6.1 and 6.12), bad commands: unknown or
- * misencoded cmd_ops, bad queues, seqnos, syncobjs and MBZ fields, a dsb
+ * misencoded cmd_ops, bad queues, seqnos, syncobjs and MBZ fields, a
+ * CANCEL with nothing to cancel, a dsb
  * command on a file that is not a dsb node, and bad dsb SQEs consumed by
  * SUBMIT each complete with the exact errno of kmod/dsb_uring.c, and leave
  * the queue working.
@@ -26,7 +27,7 @@ static void prep_raw(struct io_uring_sqe *sqe, int fd, uint32_t op,
 START_TEST(test_bad_commands)
 {
 	const uint32_t S = DRM_DSB_URING_SUBMIT, W = DRM_DSB_URING_WAIT_SEQNO,
-		       Y = DRM_DSB_URING_WAIT_SYNCOBJ;
+		       Y = DRM_DSB_URING_WAIT_SYNCOBJ, C = DRM_DSB_URING_CANCEL;
 	struct drm_dsb_sqe *dsqe;
 	struct drm_dsb_cqe *dcqe;
 	struct io_uring ring;
@@ -69,7 +70,7 @@ START_TEST(test_bad_commands)
 			{ S, c.q.queue_id, 1, 1, -EINVAL, "SUBMIT value MBZ" },
 			{ S, c.q.queue_id, 4, 0, 0, "SUBMIT empty SQ" },
 			{ W, 0xdead, 0, 1, -ENOENT, "WAIT_SEQNO bad queue" },
-			{ W, c.q.queue_id, 1, 1, -EINVAL, "WAIT_SEQNO arg MBZ" },
+			{ W, c.q.queue_id, 1, 1, 0, "WAIT_SEQNO with a cancel key, retired job" },
 			{ W, c.q.queue_id, 0, 0, -EINVAL, "WAIT_SEQNO seqno 0" },
 			{ W, c.q.queue_id, 0, 2, -EINVAL, "WAIT_SEQNO next seqno" },
 			{ W, c.q.queue_id, 0, 1000, -EINVAL, "WAIT_SEQNO never submitted" },
@@ -80,7 +81,10 @@ START_TEST(test_bad_commands)
 			{ Y, so_empty, 0, 0, -ENOENT, "WAIT_SYNCOBJ without fence" },
 			{ Y, so_empty, 0, 5, -ENOENT, "WAIT_SYNCOBJ point, no fence" },
 			{ Y, so_tl, 0, 2, -ENOENT, "WAIT_SYNCOBJ point not submitted" },
-			{ Y, so_tl, 1, 1, -EINVAL, "WAIT_SYNCOBJ arg MBZ" },
+			{ Y, so_tl, 1, 1, 0, "WAIT_SYNCOBJ with a cancel key, signalled" },
+			{ C, 1, 0, 0, -EINVAL, "CANCEL id MBZ" },
+			{ C, 0, 0, 1, -EINVAL, "CANCEL value MBZ" },
+			{ C, 0, 5, 0, -ENOENT, "CANCEL key without waits" },
 		};
 		int32_t got[sizeof(t) / sizeof(t[0]) + 1];
 		const unsigned int nt = sizeof(t) / sizeof(t[0]);

@@ -215,13 +215,14 @@ END_TEST
 START_TEST(test_ring_teardown_waits_pending)
 {
 	bool cancels = kernel_cancels();
-	int mode = _i, base = dsb_refcnt(), p[2], status;
+	int mode = _i, base = dsb_refcnt(), p[2], go[2], status;
 	long limit_ms = cancels ? 5000 : 20000;
 	int64_t t;
 	pid_t pid;
 	char ok;
 
 	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(pipe(go), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -233,6 +234,7 @@ START_TEST(test_ring_teardown_waits_pending)
 		struct ctx c;
 
 		close(p[0]);
+		close(go[1]);
 		ctx_init_params(&c, &qp);
 		ring_init(&ring, 512, 0);
 		ck_assert_int_eq(dsb_syncobj_create(&c.dev, 0, &so), 0);
@@ -240,13 +242,18 @@ START_TEST(test_ring_teardown_waits_pending)
 		ck_assert_int_eq(write(p[1], "r", 1), 1);
 		if (mode == 1)
 			pause();
+		/* Not before the parent saw the file open (6.12 lets go at once). */
+		ck_assert_int_eq(read(go[0], &ok, 1), 1);
 		io_uring_queue_exit(&ring);
 		_exit(0);
 	}
 	close(p[1]);
+	close(go[0]);
 	ck_assert_int_eq(read(p[0], &ok, 1), 1);
 	close(p[0]);
 	ck_assert_int_gt(dsb_refcnt(), base);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	close(go[1]);
 	if (mode == 1)
 		ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);

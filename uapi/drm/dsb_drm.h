@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	8
+#define DRM_DSB_UAPI_VERSION	9
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -65,6 +65,8 @@ enum drm_dsb_ioctl_id {
 	DRM_DSB_BO_LIST_CREATE,
 	/** @DRM_DSB_BO_LIST_DESTROY: destroy a buffer list (version 7). */
 	DRM_DSB_BO_LIST_DESTROY,
+	/** @DRM_DSB_JOB_ERROR: where a job's error came from (version 9). */
+	DRM_DSB_JOB_ERROR,
 };
 
 /**
@@ -88,6 +90,7 @@ enum drm_dsb_ioctl_id {
 #define DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ	DRM_IOCTL_DSB(IOWR, QUEUE_SUBMIT_SQ, queue_submit_sq)
 #define DRM_IOCTL_DSB_BO_LIST_CREATE	DRM_IOCTL_DSB(IOWR, BO_LIST_CREATE, bo_list_create)
 #define DRM_IOCTL_DSB_BO_LIST_DESTROY	DRM_IOCTL_DSB(IOW, BO_LIST_DESTROY, bo_list_destroy)
+#define DRM_IOCTL_DSB_JOB_ERROR		DRM_IOCTL_DSB(IOWR, JOB_ERROR, job_error)
 
 /**
  * define DRM_DSB_MAX_STRIDE - largest element size of an array, in bytes
@@ -168,6 +171,12 @@ enum drm_dsb_param {
 	 * (version 7).
 	 */
 	DRM_DSB_PARAM_MAX_JOB_BOS,
+	/**
+	 * @DRM_DSB_PARAM_MAX_URING_WAITS: most io_uring waits
+	 * (%DRM_DSB_URING_WAIT_SEQNO, %DRM_DSB_URING_WAIT_SYNCOBJ) one file
+	 * may have outstanding (version 9).
+	 */
+	DRM_DSB_PARAM_MAX_URING_WAITS,
 };
 
 /**
@@ -873,6 +882,77 @@ enum drm_dsb_fault_kind {
 };
 
 /**
+ * DOC: Error provenance
+ *
+ * A job that fails carries the origin of its error (version 9): for its
+ * own fault, or its queue's ban or destroy, itself; for an error it
+ * inherited from a dependency (directly, through a syncobj or a sync_file,
+ * from the other dsb device, or along a chain of such jobs) the origin the
+ * failed dependency carried, so the root of a chain is named at its tail,
+ * with %DRM_DSB_ORIGIN_INHERITED set. A dependency of another driver that
+ * failed is the root itself, with %DRM_DSB_ORIGIN_FOREIGN.
+ *
+ * The origin is reported by %DRM_IOCTL_DSB_JOB_ERROR (by queue and
+ * seqno), by &drm_dsb_queue_status.failed_origin for the queue's last
+ * failed job, by %DRM_DSB_CQE_ERROR_INHERITED in the CQE, and in debugfs
+ * (``dsb_queues``).
+ */
+
+/** define DRM_DSB_ORIGIN_INHERITED - the job failed because a dependency did */
+#define DRM_DSB_ORIGIN_INHERITED	0x1u
+/**
+ * define DRM_DSB_ORIGIN_FOREIGN - the root is a fence of another driver:
+ * @device is ~0, @queue_id, @client_id and @seqno are 0
+ */
+#define DRM_DSB_ORIGIN_FOREIGN		0x2u
+
+/**
+ * struct drm_dsb_error_origin - where a job's error came from (40 bytes)
+ *
+ * All zero for a job that succeeded.
+ */
+struct drm_dsb_error_origin {
+	/** @flags: %DRM_DSB_ORIGIN_INHERITED, %DRM_DSB_ORIGIN_FOREIGN. */
+	__u32 flags;
+	/** @error: the root's errno (the job's own error when not inherited). */
+	__s32 error;
+	/** @device: dsb device index of the root job (%DRM_DSB_PARAM_DEVICE_INDEX). */
+	__u32 device;
+	/** @queue_id: the root job's queue, as its owner names it. */
+	__u32 queue_id;
+	/** @client_id: drm-client-id (fdinfo) of the root queue's owner. */
+	__u64 client_id;
+	/** @seqno: the root job's seqno. */
+	__u64 seqno;
+	/**
+	 * @fault: &enum drm_dsb_fault_kind of the root queue when the root
+	 * failed (%DRM_DSB_FAULT_NONE for a destroyed queue or a foreign root).
+	 */
+	__u32 fault;
+	/** @pad: 0. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_dsb_job_error - argument of %DRM_IOCTL_DSB_JOB_ERROR
+ *
+ * The origin of job @seqno's error, kept while the job's fence slot is not
+ * reused. -ENOENT for an unknown queue, -EINVAL for a nonzero pad, seqno 0
+ * or a job not submitted, -EAGAIN for a job not complete, -ENODATA once
+ * its slot was reused.
+ */
+struct drm_dsb_job_error {
+	/** @queue_id: in, queue. */
+	__u32 queue_id;
+	/** @pad: MBZ. */
+	__u32 pad;
+	/** @seqno: in, the job. */
+	__u64 seqno;
+	/** @origin: out, the origin (all zero if the job succeeded). */
+	struct drm_dsb_error_origin origin;
+};
+
+/**
  * struct drm_dsb_queue_status - argument of %DRM_IOCTL_DSB_QUEUE_STATUS
  */
 struct drm_dsb_queue_status {
@@ -892,6 +972,13 @@ struct drm_dsb_queue_status {
 	__u64 submitted;
 	/** @completed: out, seqno of the last completed job. */
 	__u64 completed;
+	/**
+	 * @failed_seqno: out, seqno of the last job that completed with an
+	 * error, or 0 (version 9).
+	 */
+	__u64 failed_seqno;
+	/** @failed_origin: out, where that job's error came from (version 9). */
+	struct drm_dsb_error_origin failed_origin;
 };
 
 /**
@@ -988,9 +1075,20 @@ struct drm_dsb_cqe {
 	__s32 error;
 	/** @slot: the job's fence slot. */
 	__u32 slot;
-	/** @pad: reserved. */
-	__u64 pad;
+	/**
+	 * @flags: %DRM_DSB_CQE_ERROR_INHERITED (version 9; was part of a
+	 * reserved 64-bit pad, always 0).
+	 */
+	__u32 flags;
+	/** @pad: reserved, 0. */
+	__u32 pad;
 };
+
+/**
+ * define DRM_DSB_CQE_ERROR_INHERITED - the CQE's error is a dependency's;
+ * %DRM_IOCTL_DSB_JOB_ERROR names its origin
+ */
+#define DRM_DSB_CQE_ERROR_INHERITED	0x1u
 
 /**
  * struct drm_dsb_queue_submit_sq - argument of %DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ
@@ -1038,6 +1136,23 @@ struct drm_dsb_queue_submit_sq {
  * inline and the queue's SQ or submit lock is contended it returns
  * -EAGAIN to io_uring, which retries it from a worker that may block; the
  * caller never sees that -EAGAIN.
+ *
+ * Waits (version 9). A file has at most %DRM_DSB_PARAM_MAX_URING_WAITS
+ * waits outstanding, on all the io_urings it is used from together; one
+ * more completes at once with -EBUSY (a wait on a fence already signalled
+ * completes at once and does not count). ``dsb-uring-waits`` in the file's
+ * fdinfo is the number outstanding. A wait's @arg is its cancel key, any
+ * value: %DRM_DSB_URING_CANCEL with that key in @arg completes every
+ * pending wait of the file with that key with -ECANCELED, and itself with
+ * the number cancelled, or -ENOENT if there was none (a wait already
+ * completing is not cancelled and posts its own result).
+ * ``IORING_OP_ASYNC_CANCEL`` does not reach io_uring commands (on 6.1 and
+ * 6.12 it returns -ENOENT and the wait stays pending): use
+ * %DRM_DSB_URING_CANCEL. When an io_uring is torn down with waits pending,
+ * kernels with cancelable io_uring commands (6.7 and later) complete them
+ * with -ECANCELED at once; older kernels (6.1) keep them, counted against
+ * the file's limit, until their fences signal (every dsb fence does,
+ * within its queue's watchdog timeout).
  */
 
 /**
@@ -1054,6 +1169,12 @@ enum drm_dsb_uring_cmd_nr {
 	DRM_DSB_URING_NR_WAIT_SEQNO = 0xd2,
 	/** @DRM_DSB_URING_NR_WAIT_SYNCOBJ: complete when syncobj @id point @value signals. */
 	DRM_DSB_URING_NR_WAIT_SYNCOBJ = 0xd3,
+	/**
+	 * @DRM_DSB_URING_NR_CANCEL: cancel the file's pending waits with
+	 * cancel key @arg (@id and @value MBZ); res = number cancelled
+	 * (version 9).
+	 */
+	DRM_DSB_URING_NR_CANCEL = 0xd4,
 };
 
 /**
@@ -1062,7 +1183,10 @@ enum drm_dsb_uring_cmd_nr {
 struct drm_dsb_uring_cmd {
 	/** @id: queue id or syncobj handle. */
 	__u32 id;
-	/** @arg: SUBMIT: most entries to consume; otherwise MBZ. */
+	/**
+	 * @arg: SUBMIT: most entries to consume; WAIT_*: the wait's cancel
+	 * key (MBZ before version 9); CANCEL: the key of the waits to cancel.
+	 */
 	__u32 arg;
 	/** @value: seqno or timeline point (0 for a binary syncobj). */
 	__u64 value;
@@ -1073,6 +1197,7 @@ struct drm_dsb_uring_cmd {
 #define DRM_DSB_URING_SUBMIT	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_SUBMIT)
 #define DRM_DSB_URING_WAIT_SEQNO	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SEQNO)
 #define DRM_DSB_URING_WAIT_SYNCOBJ	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SYNCOBJ)
+#define DRM_DSB_URING_CANCEL	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_CANCEL)
 
 #if defined(__cplusplus)
 }

@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/* Copyright (C) 2026 The dsb authors */
+/*
+ * dsbctl why (VM, 6.1 and 6.12): a 3-deep chain across both dsb devices
+ * (sync_files between them) ending in a MEMWAIT, and one ending in a vgem
+ * fence: `dsbctl why` on the tail names every hop and the true root (the
+ * MEMWAIT with its VA and current value; the vgem fence); a job queued
+ * behind another of its queue names that one. Built on debugfs
+ * dsb_blockers.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/dma-buf.h>
+#include <xf86drm.h>
+
+#include "lib_uring.h"
+#include "vgem.h"
+
+struct node {
+	struct dsb_device *dev;
+	struct dsb_queue q;
+	struct dsb_bo cmd;
+	uint64_t client;
+};
+
+static uint64_t client_id(int drm_fd)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", drm_fd);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "drm-client-id: %llu", &v) == 1)
+			break;
+	fclose(f);
+	ck_assert_uint_ne(v, 0);
+	return v;
+}
+
+/* The output of `dsbctl why` for job @seqno of @n (at most 8 KiB). */
+static void why(struct node *n, uint64_t seqno, char *out, size_t len)
+{
+	char cmd[256];
+	size_t got = 0, r;
+	uint64_t idx;
+	FILE *p;
+
+	ck_assert_int_eq(dsb_get_param(n->dev, DRM_DSB_PARAM_DEVICE_INDEX, &idx), 0);
+	snprintf(cmd, sizeof(cmd), "dsbctl why %u %llu %u %llu", n->q.queue_id,
+		 (unsigned long long)seqno, (unsigned int)idx, (unsigned long long)n->client);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	while (got + 1 < len && (r = fread(out + got, 1, len - 1 - got, p)) > 0)
+		got += r;
+	out[got] = 0;
+	ck_assert_int_eq(pclose(p), 0);
+}
+
+/* Poll `dsbctl why` until its output contains @want (5 s). */
+static void why_until(struct node *n, uint64_t seqno, const char *want, char *out, size_t len)
+{
+	int64_t t0 = now_ns();
+
+	do {
+		why(n, seqno, out, len);
+		if (strstr(out, want))
+			return;
+		usleep(20000);
+	} while (now_ns() - t0 < 5 * SEC);
+	ck_abort_msg("dsbctl why: no \"%s\" in:\n%s", want, out);
+}
+
+struct chain {
+	struct dsb_device dev[2];
+	int fd1;
+	struct dsb_bo data;
+	volatile uint64_t *words;
+	struct node nd[3];
+	uint32_t so[3];
+	int sf[3];
+};
+
+/*
+ * A (device 0) -> sync_file -> B (device 1) -> sync_file -> C (device 0).
+ * A waits on words[GATE] (@memwait) or on the sync_file @root_sf.
+ */
+static void chain_build(struct chain *c, bool memwait, int root_sf)
+{
+	struct dsb_queue_params p = { .fence_slots = 16, .timeout_ms = 60000 };
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	ck_assert_int_eq(dsb_device_open(&c->dev[0], 0), 0);
+	c->fd1 = dsb_test_open(1);
+	ck_assert_msg(c->fd1 >= 0, "no second dsb device");
+	ck_assert_int_eq(dsb_device_from_fd(&c->dev[1], c->fd1), 0);
+	ck_assert_int_eq(dsb_bo_create(&c->dev[0], 1 << 16, &c->data), 0);
+	c->words = c->data.map;
+	memset(c->data.map, 0, c->data.size);
+	for (i = 0; i < 3; i++) {
+		struct node *n = &c->nd[i];
+		struct drm_dsb_sqe *sqe;
+		struct dsb_cmdbuf cb;
+		uint64_t off;
+
+		n->dev = &c->dev[i == 1];
+		n->client = client_id(n->dev->fd);
+		ck_assert_int_eq(dsb_queue_init(n->dev, &n->q, &p), 0);
+		ck_assert_int_eq(dsb_bo_create(n->dev, 16 * CMD_AREA, &n->cmd), 0);
+		ck_assert_int_eq(dsb_syncobj_create(n->dev, 0, &c->so[i]), 0);
+		sqe = dsb_get_sqe(&n->q);
+		ck_assert_ptr_nonnull(sqe);
+		off = (uint64_t)sqe->slot * CMD_AREA;
+		dsb_cmdbuf_init(&cb, (char *)n->cmd.map + off, CMD_AREA, n->cmd.va + off);
+		if (i == 0 && memwait)
+			ck_assert_int_eq(dsb_cmd_memwait(&cb, c->data.va + 8 * GATE, 1, 0), 0);
+		ck_assert_int_eq(dsb_cmd_nop(&cb), 0);
+		dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
+		if (i == 0 && !memwait)
+			ck_assert_int_eq(dsb_prep_wait_sync_file(sqe, root_sf), 0);
+		if (i > 0)
+			ck_assert_int_eq(dsb_prep_wait_sync_file(sqe, c->sf[i - 1]), 0);
+		ck_assert_int_eq(dsb_prep_signal_syncobj(sqe, c->so[i]), 0);
+		ck_assert_int_eq(dsb_submit(&n->q), 1);
+		ck_assert_int_eq(dsb_syncobj_export_sync_file(n->dev, c->so[i], &c->sf[i]), 0);
+	}
+}
+
+static void chain_finish(struct chain *c)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		struct drm_dsb_cqe *cqe;
+
+		ck_assert_int_eq(dsb_wait_cqe_timeout(&c->nd[i].q, &cqe, 30 * SEC), 0);
+		ck_assert_int_eq(cqe->error, 0);
+		ck_assert_int_eq(dsb_cqe_seen(&c->nd[i].q, cqe), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		close(c->sf[i]);
+		dsb_syncobj_destroy(c->nd[i].dev, c->so[i]);
+		dsb_bo_destroy(c->nd[i].dev, &c->nd[i].cmd);
+		dsb_queue_exit(&c->nd[i].q);
+	}
+	dsb_bo_destroy(&c->dev[0], &c->data);
+	dsb_device_close(&c->dev[1]);
+	close(c->fd1);
+	dsb_device_close(&c->dev[0]);
+}
+
+static void expect_hop(const char *out, const struct node *n, int dev)
+{
+	char hop[160];
+
+	snprintf(hop, sizeof(hop), "dsb%d client %llu queue %u job 1", dev,
+		 (unsigned long long)n->client, n->q.queue_id);
+	ck_assert_msg(strstr(out, hop), "no hop \"%s\" in:\n%s", hop, out);
+}
+
+START_TEST(test_why_memwait)
+{
+	char out[8192], want[200];
+	struct chain c;
+	uint64_t va;
+
+	chain_build(&c, true, -1);
+	va = c.data.va + 8 * GATE;
+	why_until(&c.nd[2], 1, "current 0  <- root", out, sizeof(out));
+	fprintf(stderr, "$ dsbctl why (tail of a MEMWAIT chain)\n%s", out);
+	expect_hop(out, &c.nd[2], 0);
+	expect_hop(out, &c.nd[1], 1);
+	expect_hop(out, &c.nd[0], 0);
+	snprintf(want, sizeof(want), "va 0x%llx >= 1, current 0  <- root", (unsigned long long)va);
+	ck_assert_msg(strstr(out, want), "no root \"%s\" in:\n%s", want, out);
+	ck_assert_ptr_null(strstr(out, "CYCLE"));
+	__atomic_store_n(&c.words[GATE], 1, __ATOMIC_RELEASE);
+	chain_finish(&c);
+}
+END_TEST
+
+START_TEST(test_why_vgem)
+{
+	struct drm_mode_create_dumb dumb = { .width = 1024, .height = 1, .bpp = 32 };
+	struct drm_vgem_fence_attach at = { 0 };
+	struct drm_vgem_fence_signal sig = { 0 };
+	struct dma_buf_export_sync_file ex = { .flags = DMA_BUF_SYNC_RW, .fd = -1 };
+	int vfd = open_vgem(), buf = -1;
+	char out[8192];
+	struct chain c;
+
+	ck_assert_msg(vfd >= 0, "no vgem device");
+	ck_assert_int_eq(dsb_test_ioctl(vfd, DRM_IOCTL_MODE_CREATE_DUMB, &dumb), 0);
+	at.handle = dumb.handle;
+	at.flags = VGEM_FENCE_WRITE;
+	ck_assert_int_eq(dsb_test_ioctl(vfd, DRM_IOCTL_VGEM_FENCE_ATTACH, &at), 0);
+	ck_assert_int_eq(drmPrimeHandleToFD(vfd, dumb.handle, DRM_CLOEXEC | DRM_RDWR, &buf), 0);
+	ck_assert_int_eq(ioctl(buf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex), 0);
+	close(buf);
+
+	chain_build(&c, false, ex.fd);
+	why_until(&c.nd[2], 1, "waits for foreign vgem", out, sizeof(out));
+	fprintf(stderr, "$ dsbctl why (tail of a vgem chain)\n%s", out);
+	expect_hop(out, &c.nd[2], 0);
+	expect_hop(out, &c.nd[1], 1);
+	expect_hop(out, &c.nd[0], 0);
+	ck_assert_msg(strstr(out, "  <- root"), "no root in:\n%s", out);
+	ck_assert_ptr_null(strstr(out, "MEMWAIT"));
+	sig.fence = at.out_fence;
+	ck_assert_int_eq(dsb_test_ioctl(vfd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig), 0);
+	chain_finish(&c);
+	close(ex.fd);
+	close(vfd);
+}
+END_TEST
+
+/* A second job of the tail's queue is blocked behind the first. */
+START_TEST(test_why_behind)
+{
+	struct dsb_queue_params p = { .fence_slots = 16, .timeout_ms = 60000 };
+	char out[8192];
+	struct node n = { 0 };
+	struct ctx c;
+
+	ctx_init_params(&c, &p);
+	prep(&c, 0, 1, true);
+	prep(&c, 1, 2, false);
+	ck_assert_int_eq(dsb_submit(&c.q), 2);
+	n.dev = &c.dev;
+	n.q = c.q;
+	n.client = client_id(c.dev.fd);
+	why_until(&n, 2, "current 0  <- root", out, sizeof(out));
+	fprintf(stderr, "$ dsbctl why (second job of a queue)\n%s", out);
+	ck_assert_msg(strstr(out, "behind job 1 of its queue"), "%s", out);
+	open_gate(&c);
+	reap_dsb_cqes(&c, 2);
+	why(&n, 2, out, sizeof(out));
+	ck_assert_msg(strstr(out, "not in flight"), "%s", out);
+	ctx_fini(&c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lib_why");
+	TCase *tc = tcase_new(s, "why", dsb_test_debug_kernel() ? 600 : 120);
+
+	tcase_add_test(tc, test_why_memwait);
+	tcase_add_test(tc, test_why_vgem);
+	tcase_add_test(tc, test_why_behind);
+	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
+}
