@@ -381,7 +381,8 @@ static int dsb_bo_alloc_pages(struct dsb_gem_object *bo)
  *
  * Return: the BO with one reference, or an ERR_PTR: -EDQUOT beyond the
  * accounting limits, -ENOMEM beyond the device's pinned limit (once idle
- * VMs are evicted) or when an allocation fails.
+ * VMs are evicted) or when an allocation fails, -EINTR for a fatal signal
+ * while making room.
  */
 struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_client *mem,
 				     size_t size)

@@ -36,9 +36,11 @@
  *   time: they stay resident until freed) and imported ones (the exporter
  *   owns their memory).
  */
+#include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/shrinker.h>
 #include <linux/swap.h>
 
@@ -48,6 +50,9 @@
 #include "dsb_reclaim.h"
 #include "dsb_trace.h"
 #include "dsb_vm.h"
+
+/* Rounds of eviction a restore tries to make room with before -ENOMEM. */
+#define DSB_RECLAIM_CHARGE_TRIES 10
 
 /* Memory used more recently than this is evicted only when nothing else is. */
 #define DSB_RECLAIM_MIN_AGE (HZ / 2)
@@ -237,20 +242,26 @@ static unsigned long dsb_shrink_scan(struct shrinker *s, struct shrink_control *
  * @except: a VM whose residency lock the caller holds, or NULL
  *
  * Beyond the device's pinned limit, idle VMs (other than @except) are
- * evicted to make room first.
+ * evicted to make room first. The eviction only trylocks, so a VM being
+ * evicted by the shrinker at that moment is skipped: a few more rounds,
+ * 1 ms apart (at most %DSB_RECLAIM_CHARGE_TRIES), let it finish.
+ * Process context.
  *
- * Return: 0, or -ENOMEM when there is no room.
+ * Return: 0, -ENOMEM when there is no room, -EINTR for a fatal signal.
  */
 int dsb_reclaim_charge(struct dsb_device *ddev, u64 bytes, struct dsb_vm *except)
 {
 	int tries;
 
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < DSB_RECLAIM_CHARGE_TRIES; tries++) {
 		if (atomic64_add_return(bytes, &ddev->pinned) <= ddev->pinned_limit)
 			return 0;
 		atomic64_sub(bytes, &ddev->pinned);
-		if (!tries)
-			dsb_reclaim_evict_idle(ddev, bytes, except);
+		if (dsb_reclaim_evict_idle(ddev, bytes, except))
+			continue;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		usleep_range(1000, 2000);
 	}
 	return -ENOMEM;
 }

@@ -170,7 +170,15 @@ static void client_main(int id, int in, int out)
 			CHILD_CHECK(!dsb_test_cmd_copy(&cb, res.va + (uint64_t)i * CHUNK,
 						       bo[i].va + (bo_mb - 1) * MiB, CHUNK), "copy");
 		err = run_job(dfd, q.id, &cmd, BOS, &cb);
-		CHILD_CHECK(!err, "client %d: verify job: %s", id, strerror(-err));
+		if (err) {
+			long long pb = -1, pl = -1, eb = -1;
+
+			dsb_test_debugfs_counter(0, "pinned_bytes", &pb);
+			dsb_test_debugfs_counter(0, "pinned_limit", &pl);
+			dsb_test_debugfs_counter(0, "evictable_bytes", &eb);
+			CHILD_CHECK(!err, "client %d: verify job: %s (pinned %lld of %lld, evictable %lld)",
+				    id, strerror(-err), pb, pl, eb);
+		}
 		for (i = 0; i < BOS; i++) {
 			const uint32_t *r = (const uint32_t *)((char *)res.map + (size_t)i * CHUNK);
 			const uint32_t *p = bo[i].map;
