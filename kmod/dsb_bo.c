@@ -331,11 +331,15 @@ static struct dsb_gem_object *dsb_bo_alloc(struct dsb_device *ddev,
 		drm_gem_private_object_init(&ddev->drm, &bo->base, size);
 		return bo;
 	}
-	/* Initialises the object even when it fails: put frees it. */
+	/*
+	 * Initialises the object even when it fails: put frees it. A shmem
+	 * file that cannot be set up is out of memory to the caller (shmem
+	 * says -ENOSPC when it cannot allocate the inode).
+	 */
 	ret = drm_gem_object_init(&ddev->drm, &bo->base, size);
 	if (ret) {
 		drm_gem_object_put(&bo->base);
-		return ERR_PTR(ret);
+		return ERR_PTR(-ENOMEM);
 	}
 	mapping_set_gfp_mask(bo->base.filp->f_mapping, DSB_BO_SHMEM_GFP);
 	return bo;
