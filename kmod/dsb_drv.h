@@ -71,7 +71,9 @@ struct dsb_vm;
  * @live_bos: buffer objects alive
  * @live_queues: queues alive
  * @live_jobs: jobs between prepare and retirement
- * @live_fences: dsb fences not yet freed
+ * @live_fences: dsb fences in use (allocated, not in a queue's fence pool)
+ * @pooled_fences: released fences kept in fence pools for reuse
+ * @fence_reuses: fences a submit took from its queue's fence pool
  * @live_vms: GPU VA spaces alive
  * @live_uring_waits: io_uring waits pending (allocated, not yet completed)
  */
@@ -101,6 +103,8 @@ struct dsb_stats {
 	atomic_t live_queues;
 	atomic_t live_jobs;
 	atomic_t live_fences;
+	atomic_t pooled_fences;
+	atomic64_t fence_reuses;
 	atomic_t live_vms;
 	atomic_t live_uring_waits;
 };

@@ -64,6 +64,8 @@
 #define DSB_SLICE_NS		(500 * NSEC_PER_USEC)
 /* Light steps between two clock reads: the clock is costly under emulation. */
 #define DSB_CLOCK_EVERY		16
+/* Most SIGNALs executed before their jobs retire together. */
+#define DSB_RETIRE_BATCH	16
 
 enum dsb_step {
 	DSB_STEP_DONE,		/* executed something, go on */
@@ -111,8 +113,29 @@ void dsb_device_kick_all(struct dsb_device *ddev)
 		dsb_engine_kick(&ddev->engines[i]);
 }
 
+/*
+ * Raise the completion interrupt for the SIGNALs executed since the last
+ * one: their jobs retire in one pass (one lock round trip, one clock read),
+ * and engines blocked on a WAIT are kicked once.
+ */
+static void dsb_engine_flush_retire(struct dsb_user_queue *q)
+{
+	struct dsb_qctx *c = &q->ctx;
+
+	if (!c->retire_pending)
+		return;
+	atomic64_add(c->retire_pending, &q->ddev->stats.packets);
+	c->retire_pending = 0;
+	/* Signals the jobs' fences after writing their fence slots. */
+	dsb_queue_retire(q, c->retire_seqno, 0);
+	/* Jobs on other engines may be waiting for these slots. */
+	dsb_device_kick_waiters(q->ddev);
+}
+
 static enum dsb_step dsb_engine_fault(struct dsb_user_queue *q, u32 fault, u64 va)
 {
+	/* Jobs whose SIGNAL executed completed: they are not the ban's. */
+	dsb_engine_flush_retire(q);
 	dsb_queue_ban(q, fault, va);
 	return DSB_STEP_FAULT;
 }
@@ -363,19 +386,31 @@ static enum dsb_step dsb_engine_exec(struct dsb_user_queue *q, const struct drm_
 	return DSB_STEP_DONE;
 }
 
-/* SIGNAL: the job is done; raise the completion interrupt. */
+/*
+ * SIGNAL: the job is done. Successful jobs retire in batches (at most
+ * %DSB_RETIRE_BATCH, and always before the queue's next WAIT, at the end
+ * of its slice and before a ban); a failed one at once, on its own.
+ */
 static enum dsb_step dsb_engine_signal(struct dsb_user_queue *q, const struct drm_dsb_packet *pkt)
 {
-	s32 err = q->ctx.job_err;
+	struct dsb_qctx *c = &q->ctx;
+	s32 err = c->job_err;
 
 	if (pkt->arg[0] >= q->nslots)
 		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
-	q->ctx.job_err = 0;
-	dsb_engine_consume(q);
-	/* Signals the job's fence after writing its fence slot. */
-	dsb_queue_retire(q, pkt->arg[1], err);
-	/* Jobs on other engines may be waiting for this slot. */
-	dsb_device_kick_waiters(q->ddev);
+	c->job_err = 0;
+	WRITE_ONCE(c->rptr, c->rptr + 1);
+	WRITE_ONCE(q->ctrl->rptr, c->rptr);
+	if (err) {
+		dsb_engine_flush_retire(q);
+		atomic64_inc(&q->ddev->stats.packets);
+		dsb_queue_retire(q, pkt->arg[1], err);
+		dsb_device_kick_waiters(q->ddev);
+		return DSB_STEP_DONE;
+	}
+	c->retire_seqno = pkt->arg[1];
+	if (++c->retire_pending >= DSB_RETIRE_BATCH)
+		dsb_engine_flush_retire(q);
 	return DSB_STEP_DONE;
 }
 
@@ -417,6 +452,8 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_user_que
 
 	switch (pkt.op) {
 	case DRM_DSB_PKT_WAIT:
+		/* The dependency may be one of the jobs not yet retired. */
+		dsb_engine_flush_retire(q);
 		return dsb_engine_wait(eng, q, &pkt);
 	case DRM_DSB_PKT_EXEC:
 		return dsb_engine_exec(q, &pkt);
@@ -546,6 +583,7 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 				break;
 		}
 	}
+	dsb_engine_flush_retire(q);
 	eng->current_q = NULL;
 	c->last_run = ++eng->tick;
 	/* Blocked on a dependency, a MEMWAIT or a DELAY: let others have the slot. */

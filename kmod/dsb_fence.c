@@ -11,9 +11,22 @@
  * A dsb fence reads as signalled as soon as its fence slot holds its seqno
  * (dsb_fence_signaled()), and keeps a reference on its queue's fence
  * memory, so a GPU-side wait of another queue on that slot stays valid as
- * long as the waiting job holds the fence. The last reference may be
- * dropped in any context: fences are freed by a work item. A fence pins
- * the module until it is freed.
+ * long as the waiting job holds the fence. A fence pins the module until
+ * it is freed.
+ *
+ * The fence pool: in steady state a submit allocates no fence. A fence
+ * whose last reference goes returns to its queue's &struct dsb_fence_pool
+ * (at most one fence per fence slot), still holding its references, and
+ * the next job of the queue takes it from there. Fences come from a slab
+ * cache with %SLAB_TYPESAFE_BY_RCU semantics, and a pooled fence is only
+ * ever reused as a dsb fence: an RCU reader that looked a fence up without
+ * a reference (dma_resv, syncobjs) may find it recycled, which
+ * dma_fence_get_rcu_safe() and the reservation object's sequence count
+ * detect, as for i915's requests. The fence's lock is therefore
+ * initialised once, by the cache's constructor, never at reuse. A fence
+ * released once its queue is gone, or beyond the pool's size, is freed by
+ * a work item (dropping the fence memory may free a BO, which needs
+ * process context); the queue's release drains its pool.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -26,9 +39,29 @@
 #include "dsb_queue.h"
 
 static struct workqueue_struct *dsb_fence_wq;
+static struct kmem_cache *dsb_fence_cache;
 /* Slab size charged per fence, computed once (hot path). */
 static u64 dsb_fence_charge __read_mostly;
 static LLIST_HEAD(dsb_fence_free_list);
+
+/**
+ * struct dsb_fence_pool - a queue's released fences, kept for reuse
+ * @lock: protects @free, @count and @dead; taken in any context (irqsave),
+ *        nothing inside
+ * @free: released fences, each still holding its fence memory reference
+ * @count: fences in @free
+ * @max: most fences kept (the queue's fence slots)
+ * @dead: the queue is gone: released fences are freed
+ * @ref: one per fence allocated for the queue, plus the queue's
+ */
+struct dsb_fence_pool {
+	spinlock_t lock;
+	struct list_head free;
+	u32 count;
+	u32 max;
+	bool dead;
+	struct kref ref;
+};
 
 static const char *dsb_fence_get_driver_name(struct dma_fence *fence)
 {
@@ -52,24 +85,40 @@ static void dsb_fence_uncharge(struct dsb_mem_client *mem)
 	dsb_mem_client_put(mem);
 }
 
+static void dsb_fence_pool_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct dsb_fence_pool, ref));
+}
+
+/*
+ * Free a fence for good, process context: its fence memory reference, its
+ * memory (straight back to the type-safe cache: no grace period needed),
+ * its charge, its pool and module references.
+ */
+static void dsb_fence_destroy(struct dsb_fence *f)
+{
+	struct dsb_mem_client *mem = f->mem;
+	struct dsb_fence_pool *pool = f->pool;
+
+	atomic_dec(&f->ddev->stats.live_fences);
+	dsb_bo_put(f->fence_bo);
+	kmem_cache_free(dsb_fence_cache, f);
+	dsb_fence_uncharge(mem);
+	kref_put(&pool->ref, dsb_fence_pool_release);
+	/*
+	 * The work still runs after the last put; the module's exit destroys
+	 * the workqueue, which waits for it.
+	 */
+	module_put(THIS_MODULE);
+}
+
 static void dsb_fence_free_work_fn(struct work_struct *work)
 {
 	struct llist_node *list = llist_del_all(&dsb_fence_free_list);
 	struct dsb_fence *f, *next;
 
-	llist_for_each_entry_safe(f, next, list, free_node) {
-		struct dsb_mem_client *mem = f->mem;
-
-		atomic_dec(&f->ddev->stats.live_fences);
-		dsb_bo_put(f->fence_bo);
-		dma_fence_free(&f->base);
-		dsb_fence_uncharge(mem);
-		/*
-		 * The work still runs after the last put; the module's exit
-		 * destroys the workqueue, which waits for it.
-		 */
-		module_put(THIS_MODULE);
-	}
+	llist_for_each_entry_safe(f, next, list, free_node)
+		dsb_fence_destroy(f);
 }
 
 static DECLARE_WORK(dsb_fence_free_work, dsb_fence_free_work_fn);
@@ -82,7 +131,23 @@ static DECLARE_WORK(dsb_fence_free_work, dsb_fence_free_work_fn);
 static void dsb_fence_release(struct dma_fence *fence)
 {
 	struct dsb_fence *f = container_of(fence, struct dsb_fence, base);
+	struct dsb_fence_pool *pool = f->pool;
+	unsigned long flags;
+	bool kept = false;
 
+	spin_lock_irqsave(&pool->lock, flags);
+	if (!pool->dead && pool->count < pool->max) {
+		list_add(&f->pool_node, &pool->free);
+		pool->count++;
+		kept = true;
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (kept) {
+		/* Live fences are those in use: a pooled one is counted apart. */
+		atomic_dec(&f->ddev->stats.live_fences);
+		atomic_inc(&f->ddev->stats.pooled_fences);
+		return;
+	}
 	/* The first fence on an empty list schedules the work. */
 	if (llist_add(&f->free_node, &dsb_fence_free_list))
 		queue_work(dsb_fence_wq, &dsb_fence_free_work);
@@ -145,17 +210,34 @@ static const struct dma_fence_ops dsb_fence_ops = {
 	DSB_FENCE_SET_DEADLINE_OP
 };
 
+/* The fence lock outlives reuse (type-safe cache): initialised once. */
+static void dsb_fence_ctor(void *obj)
+{
+	struct dsb_fence *f = obj;
+
+	spin_lock_init(&f->lock);
+}
+
 /**
- * dsb_fence_module_init() - size the fence charge, create the workqueue
- * that frees fences
+ * dsb_fence_module_init() - create the fence cache and the workqueue that
+ * frees fences
  *
  * Return: 0 or -ENOMEM.
  */
 int dsb_fence_module_init(void)
 {
-	dsb_fence_charge = dsb_mem_kmalloc_size(sizeof(struct dsb_fence));
+	dsb_fence_cache = kmem_cache_create("dsb_fence", sizeof(struct dsb_fence), 0,
+					    SLAB_TYPESAFE_BY_RCU | SLAB_ACCOUNT,
+					    dsb_fence_ctor);
+	if (!dsb_fence_cache)
+		return -ENOMEM;
+	dsb_fence_charge = kmem_cache_size(dsb_fence_cache);
 	dsb_fence_wq = alloc_workqueue("dsb-fence", WQ_UNBOUND, 0);
-	return dsb_fence_wq ? 0 : -ENOMEM;
+	if (!dsb_fence_wq) {
+		kmem_cache_destroy(dsb_fence_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -165,6 +247,9 @@ void dsb_fence_module_exit(void)
 {
 	/* Draining runs the work, which may be queued again until it is empty. */
 	destroy_workqueue(dsb_fence_wq);
+	/* Type-safe: objects freed in the last grace period may still be read. */
+	rcu_barrier();
+	kmem_cache_destroy(dsb_fence_cache);
 }
 
 /**
@@ -181,24 +266,105 @@ struct dsb_fence *to_dsb_fence(struct dma_fence *fence)
 }
 
 /**
- * dsb_fence_alloc() - allocate a fence in the prepare phase
- * @ddev: the device
- * @mem: the accounting object to charge; the fence keeps a reference until
- *       it is freed, which may be long after its file is closed
+ * dsb_fence_pool_create() - a queue's fence pool
+ * @max: most fences it keeps (the queue's fence slots)
+ *
+ * Return: the pool, with the queue's reference, or NULL.
+ */
+struct dsb_fence_pool *dsb_fence_pool_create(u32 max)
+{
+	struct dsb_fence_pool *pool = kzalloc(sizeof(*pool), GFP_KERNEL_ACCOUNT);
+
+	if (!pool)
+		return NULL;
+	spin_lock_init(&pool->lock);
+	INIT_LIST_HEAD(&pool->free);
+	pool->max = max;
+	kref_init(&pool->ref);
+	return pool;
+}
+
+/**
+ * dsb_fence_pool_destroy() - the queue is gone: free its pooled fences
+ * @pool: the pool, or NULL; the queue's reference is dropped
+ *
+ * Process context. Fences released after this are freed, not kept.
+ */
+void dsb_fence_pool_destroy(struct dsb_fence_pool *pool)
+{
+	struct dsb_fence *f, *tmp;
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	if (!pool)
+		return;
+	spin_lock_irqsave(&pool->lock, flags);
+	pool->dead = true;
+	list_splice_init(&pool->free, &list);
+	pool->count = 0;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	list_for_each_entry_safe(f, tmp, &list, pool_node) {
+		atomic_dec(&f->ddev->stats.pooled_fences);
+		atomic_inc(&f->ddev->stats.live_fences);
+		dsb_fence_destroy(f);
+	}
+	kref_put(&pool->ref, dsb_fence_pool_release);
+}
+
+/* A pooled fence of the queue, still holding its references, or NULL. */
+static struct dsb_fence *dsb_fence_pool_get(struct dsb_fence_pool *pool)
+{
+	struct dsb_fence *f;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	f = list_first_entry_or_null(&pool->free, struct dsb_fence, pool_node);
+	if (f) {
+		list_del(&f->pool_node);
+		pool->count--;
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return f;
+}
+
+/**
+ * dsb_fence_alloc() - a fence for a job of a queue, in the prepare phase
+ * @q: the queue; its pool's fences come first
+ *
+ * A new fence is charged to the queue's accounting object and keeps a
+ * reference on it until it is freed, which may be long after its file is
+ * closed; a pooled fence is still charged.
  *
  * Return: the fence, not yet initialised, or an ERR_PTR: -EDQUOT beyond
  * the accounting limits, -ENOMEM.
  */
-struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem)
+struct dsb_fence *dsb_fence_alloc(struct dsb_user_queue *q)
 {
-	struct dsb_fence *f = dsb_mem_kzalloc(mem, sizeof(*f), dsb_fence_charge);
+	struct dsb_fence *f = dsb_fence_pool_get(q->fence_pool);
+	int ret;
 
-	if (IS_ERR(f))
+	if (f) {
+		atomic_dec(&q->ddev->stats.pooled_fences);
+		atomic_inc(&q->ddev->stats.live_fences);
+		atomic64_inc(&q->ddev->stats.fence_reuses);
 		return f;
-	spin_lock_init(&f->lock);
-	f->ddev = ddev;
-	f->mem = dsb_mem_client_get(mem);
-	atomic_inc(&ddev->stats.live_fences);
+	}
+	ret = dsb_mem_charge(q->mem, dsb_fence_charge);
+	if (ret)
+		return ERR_PTR(ret);
+	f = kmem_cache_alloc(dsb_fence_cache, GFP_KERNEL_ACCOUNT);
+	if (!f) {
+		dsb_mem_uncharge(q->mem, dsb_fence_charge);
+		return ERR_PTR(-ENOMEM);
+	}
+	/* Not zeroed (a constructed, type-safe object): every field is set. */
+	f->ddev = q->ddev;
+	f->fence_bo = NULL;
+	f->slot = NULL;
+	f->mem = dsb_mem_client_get(q->mem);
+	f->pool = q->fence_pool;
+	kref_get(&f->pool->ref);
+	atomic_inc(&q->ddev->stats.live_fences);
 	/*
 	 * A fence may outlive every dsb file (a sync_file, a syncobj of
 	 * another driver) and its ops, device and fence memory are ours: it
@@ -209,17 +375,15 @@ struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client
 }
 
 /**
- * dsb_fence_free_unarmed() - free a fence that was never initialised
+ * dsb_fence_free_unarmed() - give back a fence that was never initialised
  * @f: the fence
+ *
+ * Process context (the prepare phase's unwinding): it goes back to its
+ * pool, or is freed.
  */
 void dsb_fence_free_unarmed(struct dsb_fence *f)
 {
-	struct dsb_mem_client *mem = f->mem;
-
-	atomic_dec(&f->ddev->stats.live_fences);
-	kfree(f);
-	dsb_fence_uncharge(mem);
-	module_put(THIS_MODULE);
+	dsb_fence_release(&f->base);
 }
 
 /**
@@ -231,10 +395,15 @@ void dsb_fence_free_unarmed(struct dsb_fence *f)
  */
 void dsb_fence_init(struct dsb_fence *f, struct dsb_user_queue *q, u32 slot, u64 seqno)
 {
-	drm_gem_object_get(&q->fence_bo->base);
-	f->fence_bo = q->fence_bo;
+	/* A pooled fence still holds its queue's fence memory. */
+	if (!f->fence_bo) {
+		drm_gem_object_get(&q->fence_bo->base);
+		f->fence_bo = q->fence_bo;
+	}
 	f->slot = &q->slots[slot];
 	f->deadline_ns = 0;
+	f->error_inherited = false;
+	memset(&f->origin, 0, sizeof(f->origin));
 	f->queue_id = q->id;
 	f->client_id = q->client_id;
 	dma_fence_init(&f->base, &dsb_fence_ops, &f->lock, q->fence_context, seqno);

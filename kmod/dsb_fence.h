@@ -8,6 +8,7 @@
 
 #include "dsb_drv.h"
 
+struct dsb_fence_pool;
 struct dsb_gem_object;
 struct dsb_user_queue;
 struct dsb_mem_client;
@@ -20,6 +21,8 @@ struct dsb_mem_client;
  * @fence_bo: reference on the producing queue's fence memory
  * @slot: the job's slot in that memory
  * @free_node: on the list of fences freed in process context
+ * @pool_node: in its pool's free list while released and kept for reuse
+ * @pool: the pool of the queue it was allocated for (reference)
  * @mem: the accounting object charged for the fence (reference); the fence
  *       may outlive the file and the queue, the reference keeps it alive
  * @deadline_ns: earliest deadline set on the fence (CLOCK_MONOTONIC), or 0
@@ -38,6 +41,8 @@ struct dsb_fence {
 	struct dsb_gem_object *fence_bo;
 	struct drm_dsb_fence_slot *slot;
 	struct llist_node free_node;
+	struct list_head pool_node;
+	struct dsb_fence_pool *pool;
 	struct dsb_mem_client *mem;
 	u64 deadline_ns;
 	bool error_inherited;
@@ -78,7 +83,9 @@ static inline u64 dsb_fence_word_read(const u64 *word)
 	return smp_load_acquire(word);
 }
 
-struct dsb_fence *dsb_fence_alloc(struct dsb_device *ddev, struct dsb_mem_client *mem);
+struct dsb_fence_pool *dsb_fence_pool_create(u32 max);
+void dsb_fence_pool_destroy(struct dsb_fence_pool *pool);
+struct dsb_fence *dsb_fence_alloc(struct dsb_user_queue *q);
 void dsb_fence_init(struct dsb_fence *f, struct dsb_user_queue *q, u32 slot, u64 seqno);
 void dsb_fence_free_unarmed(struct dsb_fence *f);
 struct dsb_fence *to_dsb_fence(struct dma_fence *fence);

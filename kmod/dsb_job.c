@@ -131,7 +131,7 @@ struct dsb_job *dsb_job_create(struct dsb_user_queue *q)
 		return job;
 	atomic_inc(&q->ddev->stats.live_jobs);
 	job->q = q;
-	fence = dsb_fence_alloc(q->ddev, q->mem);
+	fence = dsb_fence_alloc(q);
 	if (IS_ERR(fence)) {
 		dsb_job_free(job);
 		return ERR_CAST(fence);
@@ -495,6 +495,7 @@ static void dsb_job_set_origin(struct dsb_job *job, s32 error, bool inherited)
  * @job: the job, being taken off its queue's in-flight list
  * @error: 0 or the job's error
  * @inherited: @error came from a dependency (the engine skipped the job)
+ * @ts: the completion's timestamp (one clock read per retired batch)
  *
  * Called under the queue lock, in the critical section that takes the job
  * out of flight. A dependency's error propagates to the job even when the
@@ -509,7 +510,7 @@ static void dsb_job_set_origin(struct dsb_job *job, s32 error, bool inherited)
  *
  * Return: the job's final status.
  */
-s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited)
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited, ktime_t ts)
 {
 	struct dsb_user_queue *q = job->q;
 	u32 i;
@@ -531,12 +532,12 @@ s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited)
 	dsb_queue_write_slot_locked(q, job, error, inherited);
 	trace_dsb_job_done(q, job->seqno, error);
 	if (unlikely(READ_ONCE(job->fence->deadline_ns)) &&
-	    ktime_get_ns() > READ_ONCE(job->fence->deadline_ns)) {
+	    ktime_to_ns(ts) > READ_ONCE(job->fence->deadline_ns)) {
 		atomic64_inc(&q->ddev->stats.deadline_misses);
 		trace_dsb_deadline_miss(q, job->seqno);
 	}
 	/* Already signalled when a reader saw the slot first: harmless. */
-	dma_fence_signal(&job->fence->base);
+	dma_fence_signal_timestamp(&job->fence->base, ts);
 	return error;
 }
 
@@ -551,8 +552,7 @@ void dsb_job_finish(struct dsb_job *job, s32 error)
 
 	if (job->post_cqe)
 		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot,
-				   job->fence->origin.flags & DRM_DSB_ORIGIN_INHERITED ?
-				   DRM_DSB_CQE_ERROR_INHERITED : 0);
+				   dsb_job_cqe_flags(job));
 	atomic64_inc(&q->ddev->stats.completions);
 	dsb_job_free(job);
 }

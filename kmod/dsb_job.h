@@ -4,9 +4,11 @@
 #define __DSB_JOB_H__
 
 #include <linux/dma-fence.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 
 #include "dsb_drv.h"
+#include "dsb_fence.h"
 
 struct drm_file;
 struct drm_syncobj;
@@ -119,11 +121,23 @@ void dsb_job_arm(struct dsb_job *job, u64 seqno);
 void dsb_signal_publish(struct dsb_signal *sig, struct dma_fence *fence);
 
 /* complete */
-s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited);
+s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited, ktime_t ts);
 void dsb_job_finish(struct dsb_job *job, s32 error);
 void dsb_job_free(struct dsb_job *job);
 void dsb_job_cache_drain(struct dsb_user_queue *q);
 
 void dsb_job_module_init(void);
+
+/**
+ * dsb_job_cqe_flags() - the flags of a signalled job's CQE
+ * @job: the job
+ *
+ * Return: %DRM_DSB_CQE_ERROR_INHERITED when its error is a dependency's.
+ */
+static inline u32 dsb_job_cqe_flags(const struct dsb_job *job)
+{
+	return job->fence->origin.flags & DRM_DSB_ORIGIN_INHERITED ?
+	       DRM_DSB_CQE_ERROR_INHERITED : 0;
+}
 
 #endif /* __DSB_JOB_H__ */

@@ -27,6 +27,7 @@
 #include "dsb_bo.h"
 #include "dsb_engine.h"
 #include "dsb_fence.h"
+#include "dsb_submit.h"
 #include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
@@ -62,6 +63,7 @@ static void dsb_queue_release(struct kref *ref)
 	struct dsb_device *ddev = q->ddev;
 
 	dsb_job_cache_drain(q);
+	dsb_fence_pool_destroy(q->fence_pool);
 
 	if (q->vm) {
 		if (q->ring_bo)
@@ -195,30 +197,42 @@ int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 erro
 }
 
 /**
- * dsb_queue_add_job() - take an armed job into flight
+ * dsb_queue_add_jobs() - take a batch's armed jobs on a queue into flight
  * @q: the queue, submit lock held
- * @job: the job, its packets written
- * @cancel: where the job goes when the queue was banned since the batch
+ * @descs: the batch; the jobs on @q are taken, their descriptors' @job
+ *         cleared (owned by the queue now)
+ * @count: jobs in the batch
+ * @cancel: where the jobs go when the queue was banned since the batch
  *          reserved; the caller finishes the jobs on it
  *
- * The submitted seqno advances either way: the packets are in the ring.
+ * One critical section for the whole batch. The submitted seqno advances
+ * either way: the packets are in the ring.
  */
-void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct list_head *cancel)
+void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs, u32 count,
+			struct list_head *cancel)
 {
 	unsigned long flags;
+	u32 i;
 
 	lockdep_assert_held(&q->submit_lock);
 	spin_lock_irqsave(&q->lock, flags);
-	WRITE_ONCE(q->submitted, job->seqno);
-	if (q->state == DRM_DSB_QUEUE_ACTIVE) {
-		list_add_tail(&job->node, &q->inflight);
-		q->slot_job[job->slot] = job;
-		if (job->post_cqe)
-			q->cq_owed++;
-	} else {
-		/* Banned since we reserved: the fence still signals, with an error. */
-		list_add_tail(&job->node, cancel);
-		dsb_queue_cancel_job_locked(q, job, -ECANCELED);
+	for (i = 0; i < count; i++) {
+		struct dsb_job *job = descs[i].job;
+
+		if (descs[i].q != q)
+			continue;
+		descs[i].job = NULL;
+		WRITE_ONCE(q->submitted, job->seqno);
+		if (q->state == DRM_DSB_QUEUE_ACTIVE) {
+			list_add_tail(&job->node, &q->inflight);
+			q->slot_job[job->slot] = job;
+			if (job->post_cqe)
+				q->cq_owed++;
+		} else {
+			/* Banned since we reserved: the fence still signals, with an error. */
+			list_add_tail(&job->node, cancel);
+			dsb_queue_cancel_job_locked(q, job, -ECANCELED);
+		}
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 }
@@ -229,6 +243,7 @@ void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct lis
  * @job: the job, already off the in-flight list
  * @err: its error (the engine's, or the ban's)
  * @inherited: @err came from a dependency, not from the job or its queue
+ * @ts: the completion timestamp for its fence
  *
  * In one critical section with taking the job out of flight, its fence
  * slot is written and its dma_fence signalled (dsb_job_signal_locked()),
@@ -239,10 +254,10 @@ void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct lis
  * it reports. GPU-side and userspace waiters of the slot move on.
  */
 static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_job *job,
-					  int err, bool inherited)
+					  int err, bool inherited, ktime_t ts)
 {
 	lockdep_assert_held(&q->lock);
-	err = dsb_job_signal_locked(job, err, inherited);
+	err = dsb_job_signal_locked(job, err, inherited, ts);
 	job->status = err;
 	q->slot_job[job->slot] = NULL;
 	q->completed = job->seqno;
@@ -260,32 +275,46 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
  * @seqno: seqno of the SIGNAL packet the engine executed
  * @err: the job's status as the engine saw it (a failed dependency)
  *
- * Runs in the engine's signalling section: signals fences from
- * preallocated state, writes their fence slots, then posts CQEs into
- * preallocated memory and frees the jobs.
+ * Runs in the engine's signalling section, once per batch of SIGNALs:
+ * in one critical section writes the jobs' fence slots, signals their
+ * fences from preallocated state (one timestamp for the batch) and posts
+ * their CQEs into preallocated memory; then frees the jobs.
  */
 void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 {
 	struct dsb_job *job, *tmp;
 	unsigned long flags;
 	LIST_HEAD(done);
+	u64 n = 0;
+	ktime_t ts;
 
 	if (unlikely(dsb_test_retire_delay_us))
 		udelay(min(dsb_test_retire_delay_us, 20000U));	/* test only */
 
+	/* One clock read for the batch: every fence gets its timestamp. */
+	ts = ktime_get();
 	spin_lock_irqsave(&q->lock, flags);
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
 		if (job->seqno > seqno)
 			break;
 		list_move_tail(&job->node, &done);
+		n++;
 		/* The engine's error for a job is a dependency's: it skipped it. */
-		dsb_queue_complete_job_locked(q, job, err, err != 0);
+		dsb_queue_complete_job_locked(q, job, err, err != 0, ts);
+		/* Its CQE, after its fence, in the same critical section. */
+		if (job->post_cqe) {
+			dsb_queue_write_cqe_locked(q, job->user_data, job->seqno, job->status,
+						   job->slot, dsb_job_cqe_flags(job));
+			q->cq_owed--;
+			job->post_cqe = false;
+		}
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
 
+	atomic64_add(n, &q->ddev->stats.completions);
 	list_for_each_entry_safe(job, tmp, &done, node) {
 		list_del(&job->node);
-		dsb_job_finish(job, job->status);
+		dsb_job_free(job);
 	}
 }
 
@@ -327,7 +356,7 @@ void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, 
 {
 	lockdep_assert_held(&q->lock);
 	atomic64_inc(&q->ddev->stats.cancels);
-	dsb_queue_complete_job_locked(q, job, err, false);
+	dsb_queue_complete_job_locked(q, job, err, false, ktime_get());
 }
 
 /**
@@ -588,7 +617,8 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 			   GFP_KERNEL_ACCOUNT);
 	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
 	q->origins = kvcalloc(nslots, sizeof(*q->origins), GFP_KERNEL_ACCOUNT);
-	if (!q->slot_job || !q->deps || !q->resv_slots || !q->origins) {
+	q->fence_pool = dsb_fence_pool_create(nslots);
+	if (!q->slot_job || !q->deps || !q->resv_slots || !q->origins || !q->fence_pool) {
 		dsb_queue_put(q);
 		return ERR_PTR(-ENOMEM);
 	}

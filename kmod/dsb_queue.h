@@ -11,6 +11,7 @@
 
 #include "dsb_drv.h"
 
+struct dsb_fence_pool;
 struct dsb_gem_object;
 struct dsb_job;
 struct dsb_engine;
@@ -52,6 +53,9 @@ struct dsb_memwait {
  * @last_run: jiffies when it last ran, for slot eviction
  * @memwait: last MEMWAIT it blocked on; still blocked while @in_exec and
  *           @ip and @cur_seqno match it (debugfs)
+ * @retire_seqno: seqno of the last SIGNAL executed but not yet retired
+ *                (completions are raised once per batch of SIGNALs)
+ * @retire_pending: SIGNALs executed since the last retire
  */
 struct dsb_qctx {
 	u64 rptr;
@@ -70,6 +74,8 @@ struct dsb_qctx {
 	int slot;
 	unsigned long last_run;
 	struct dsb_memwait memwait;
+	u64 retire_seqno;
+	u32 retire_pending;
 };
 
 /**
@@ -101,6 +107,7 @@ struct dsb_slot_origin {
  * @ring_bo: the ring
  * @ctrl_bo: the control page
  * @fence_bo: the fence memory
+ * @fence_pool: released fences of the queue kept for reuse (dsb_fence.c)
  * @sqcq_bo: the SQ/CQ region
  * @ring: kernel mapping of @ring_bo
  * @ctrl: kernel mapping of @ctrl_bo
@@ -118,6 +125,8 @@ struct dsb_slot_origin {
  * @submit_lock: serializes submitters; never held while allocating
  * @wptr: packets written, under @submit_lock
  * @submitted: seqno of the last submitted job, under @submit_lock
+ * @armed: seqno of the last job armed (packets written), under @submit_lock;
+ *         @submitted catches up when the batch goes into flight
  * @resv_slots: fence slots reserved by the batch being submitted, under
  *              @submit_lock, empty between batches
  * @resv_cqes: CQEs reserved by that batch, under @submit_lock
@@ -175,6 +184,7 @@ struct dsb_user_queue {
 	struct dsb_gem_object *ring_bo;
 	struct dsb_gem_object *ctrl_bo;
 	struct dsb_gem_object *fence_bo;
+	struct dsb_fence_pool *fence_pool;
 	struct dsb_gem_object *sqcq_bo;
 	struct drm_dsb_packet *ring;
 	struct drm_dsb_queue_ctrl *ctrl;
@@ -194,6 +204,7 @@ struct dsb_user_queue {
 	struct mutex submit_lock;	/* serializes submitters */
 	u64 wptr;
 	u64 submitted;
+	u64 armed;
 	unsigned long *resv_slots;
 	u32 resv_cqes;
 	u32 resv_ring;
@@ -252,7 +263,8 @@ void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno, s32 
 			u32 slot, u32 flags);
 int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
 bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
-void dsb_queue_add_job(struct dsb_user_queue *q, struct dsb_job *job, struct list_head *cancel);
+void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs, u32 count,
+			struct list_head *cancel);
 void dsb_file_destroy_queues(struct drm_file *file);
 int dsb_fault_errno(u32 fault);
 int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence **fence,

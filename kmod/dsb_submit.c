@@ -170,15 +170,13 @@ static void dsb_submit_unlock(struct dsb_user_queue **qs, u32 nq)
 }
 
 /*
- * Reserve what job @d needs on its queue, submit lock held: its fence slot
- * in the queue's per-batch bitmap (a slot used twice in a batch is busy),
- * its CQE, its ring space.
+ * Reserve what job @d needs on its queue that the submit lock protects:
+ * its fence slot in the queue's per-batch bitmap (a slot used twice in a
+ * batch is busy), its ring space; count its CQE.
  */
 static int dsb_submit_reserve_one_locked(struct dsb_submit_desc *d)
 {
 	struct dsb_user_queue *q = d->q;
-	unsigned long flags;
-	int ret = 0;
 
 	lockdep_assert_held(&q->submit_lock);
 	if (__test_and_set_bit(d->slot, q->resv_slots))
@@ -188,33 +186,69 @@ static int dsb_submit_reserve_one_locked(struct dsb_submit_desc *d)
 	q->resv_ring += d->job->ndeps + 2;
 	if (q->resv_ring > dsb_ring_space(q))
 		return -ENOSPC;
-
-	spin_lock_irqsave(&q->lock, flags);
-	if (q->state != DRM_DSB_QUEUE_ACTIVE)
-		ret = -ECANCELED;
-	else if (q->slot_job[d->slot])
-		ret = -EBUSY;
-	else if (d->post_cqe && !dsb_queue_cq_room_locked(q, q->resv_cqes))
-		ret = -EBUSY;
-	spin_unlock_irqrestore(&q->lock, flags);
-	return ret;
+	return 0;
 }
 
 /*
- * Phase 3: reserve for every job, submit locks held. The per-batch
- * bookkeeping is cleared either way: once armed, the jobs hold their slots,
- * ring space and CQEs themselves. On failure *bad is the job at fault.
+ * Check what the queue lock protects for the batch's jobs on queue @q
+ * before @end, in one critical section: the queue's state, each job's
+ * fence slot, the CQ room its CQE needs. Returns the index of the first
+ * job that does not fit (or @end) and its error in *err.
  */
-static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count, u32 *bad)
+static u32 dsb_submit_reserve_queue_locked(struct dsb_user_queue *q,
+					   struct dsb_submit_desc *descs, u32 end, int *err)
 {
-	int ret = 0;
-	u32 i;
+	unsigned long flags;
+	u32 i, cqes = 0;
 
-	for (i = 0; i < count && !ret; i++) {
-		ret = dsb_submit_reserve_one_locked(&descs[i]);
-		if (ret)
-			*bad = i;
+	lockdep_assert_held(&q->submit_lock);
+	*err = 0;
+	spin_lock_irqsave(&q->lock, flags);
+	for (i = 0; i < end; i++) {
+		struct dsb_submit_desc *d = &descs[i];
+
+		if (d->q != q)
+			continue;
+		cqes += d->post_cqe;
+		if (q->state != DRM_DSB_QUEUE_ACTIVE)
+			*err = -ECANCELED;
+		else if (q->slot_job[d->slot])
+			*err = -EBUSY;
+		else if (d->post_cqe && !dsb_queue_cq_room_locked(q, cqes))
+			*err = -EBUSY;
+		if (*err)
+			break;
 	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return i;
+}
+
+/*
+ * Phase 3: reserve for every job, submit locks held; one queue-lock round
+ * trip per queue. The per-batch bookkeeping is cleared either way: once
+ * armed, the jobs hold their slots, ring space and CQEs themselves. On
+ * failure *bad is the job at fault (the first one, as in job order).
+ */
+static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count,
+				     struct dsb_user_queue **qs, u32 nq, u32 *bad)
+{
+	u32 i, end;
+	int ret = 0, err;
+
+	for (i = 0; i < count && !ret; i++)
+		ret = dsb_submit_reserve_one_locked(&descs[i]);
+	/* Jobs from the failing one on need no more checks. */
+	end = ret ? i - 1 : count;
+	for (i = 0; i < nq; i++) {
+		u32 at = dsb_submit_reserve_queue_locked(qs[i], descs, end, &err);
+
+		if (err) {
+			end = at;
+			ret = err;
+		}
+	}
+	if (ret)
+		*bad = end;
 	for (i = 0; i < count; i++) {
 		struct dsb_user_queue *q = descs[i].q;
 
@@ -252,12 +286,12 @@ static int dsb_submit_make_resident(struct dsb_submit_desc *descs, u32 count,
 }
 
 /*
- * Arm one prepared job, in the signalling section: packets, syncobjs, in
- * flight. Allocates nothing, cannot fail. The batch's last job is the one
- * the shrinker may wait for.
+ * Arm one prepared job, in the signalling section: fence, packets,
+ * syncobjs; dsb_queue_add_jobs() then takes the batch into flight.
+ * Allocates nothing, cannot fail. The batch's last job is the one the
+ * shrinker may wait for.
  */
-static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last,
-			       struct list_head *cancel)
+static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last)
 {
 	struct dsb_job *job = d->job;
 	struct dsb_user_queue *q = d->q;
@@ -272,16 +306,13 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last,
 	if (dsb_negctl_site == DSB_NEGCTL_SUBMIT)
 		kfree(kmalloc(64, GFP_KERNEL));
 #endif
-	dsb_job_arm(job, q->submitted + 1);
+	d->seqno = ++q->armed;
+	dsb_job_arm(job, d->seqno);
 	if (last)
 		dsb_vm_note_fence(q->vm, &job->fence->base);
 	dsb_resv_add_job_fence(job, d->bos);
 	for (i = 0; i < d->nsignals; i++)
 		dsb_signal_publish(&d->signals[i], &job->fence->base);
-	dsb_queue_add_job(q, job, cancel);
-	d->seqno = job->seqno;
-	d->job = NULL;	/* owned by the queue now */
-	atomic64_inc(&q->ddev->stats.submits);
 }
 
 /* Phase 4, submit locks held: arm every job, ring each doorbell once. */
@@ -297,9 +328,13 @@ static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
 		lockdep_assert_held(&qs[i]->submit_lock);
 	cookie = dma_fence_begin_signalling();
 	for (i = 0; i < count; i++)
-		dsb_submit_arm_one(&descs[i], i == count - 1, &cancel);
-	for (i = 0; i < nq; i++)
+		dsb_submit_arm_one(&descs[i], i == count - 1);
+	/* Into flight, one queue-lock round trip per queue, then the doorbell. */
+	for (i = 0; i < nq; i++) {
+		dsb_queue_add_jobs(qs[i], descs, count, &cancel);
 		dsb_ring_commit(qs[i]);
+	}
+	atomic64_add(count, &qs[0]->ddev->stats.submits);
 	dsb_watchdog_arm(qs[0]->ddev);
 	list_for_each_entry_safe(job, tmp, &cancel, node) {
 		list_del(&job->node);
@@ -344,7 +379,7 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 	if (!ret) {
 		ret = dsb_submit_lock(qs, nq, nonblock);
 		if (!ret) {
-			ret = dsb_submit_reserve_locked(descs, count, bad);
+			ret = dsb_submit_reserve_locked(descs, count, qs, nq, bad);
 			if (!ret)
 				dsb_submit_arm_locked(descs, count, qs, nq);
 			dsb_submit_unlock(qs, nq);

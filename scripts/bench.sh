@@ -20,6 +20,11 @@
 # and the script writes $DSB_BENCH_OUT/sched.txt and sched.log instead,
 # leaving results.txt, bench.dat and bench.png of the full run alone.
 #
+# Submission-cost rows only (issue 16): with -F (`make bench BENCH_ARGS="-F
+# -r 3"`) the benchmark runs only the submit, SQ, userspace-ring, vgem and
+# queue-scaling sections and the script writes focus.txt and focus.log
+# (focus-profile.txt with PROFILE=1), for quick profile-guided iterations.
+#
 # Profile (issue 16 groundwork): with PROFILE=1 (`make bench PROFILE=1`, or
 # DSB_BENCH_PROFILE=1) the benchmark runs under `perf record -e cpu-clock -a
 # -g` inside the guest (the host's perf, package linux-perf, and the
@@ -138,9 +143,10 @@ fi
 mkdir -p "$out"
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(-r 5)
-sched_only=0
+part=	# a partial run (-S, -F as their own arguments) writes its own file
 for a in "${args[@]}"; do
-	[ "$a" != -S ] || sched_only=1	# -S as its own argument
+	[ "$a" != -S ] || part=sched
+	[ "$a" != -F ] || part=focus
 done
 
 profile=${DSB_BENCH_PROFILE:-${PROFILE:-0}}
@@ -199,7 +205,7 @@ write_profile() { # write_profile FILE
 		echo
 		section PROFILE
 	} >"$1"
-	if ! section PROFILE | grep -q '%'; then
+	if ! section PROFILE | grep -c '%' >/dev/null; then
 		echo "bench.sh: PROFILE=1: the guest printed no profile (see $1)" >&2
 		return 1
 	fi
@@ -212,10 +218,14 @@ if [ -z "$table" ] || [ -z "$data" ]; then
 	exit 1
 fi
 rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
-if [ $sched_only = 1 ]; then
-	sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/sched.log"
+if [ -n "$part" ]; then
+	sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/$part.log"
 	{
-		echo "dsb benchmark, scheduling rows only (issue 17; dsb_bench -S): ratios measured side by side in one run"
+		if [ "$part" = sched ]; then
+			echo "dsb benchmark, scheduling rows only (issue 17; dsb_bench -S): ratios measured side by side in one run"
+		else
+			echo "dsb benchmark, submission-cost rows only (issue 16; dsb_bench -F): ratios measured side by side in one run"
+		fi
 		echo
 		echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$DSB_ROOT" diff --quiet HEAD -- kmod lib 2>/dev/null || echo ' (kmod/lib modified)')"
@@ -223,18 +233,20 @@ if [ $sched_only = 1 ]; then
 		echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
 		grep -E '^dsb_bench: kernel|^== check|^== priority|note:' "$log" | awk '!seen[$0]++' |
 			sed 's/^/run:     /' || true
-		[ "$profile" != 1 ] || echo "profile: this run was under perf record (sched-profile.txt): its figures are slowed by it"
+		[ "$profile" != 1 ] || echo "profile: this run was under perf record ($part-profile.txt): its figures are slowed by it"
 		echo
 		printf '%s\n' "$table"
 		echo
 		echo "Figures are the best of the rounds (host load only adds time); 'rounds min-max'"
 		echo "is the spread of the per-round ratio (every section runs once per round)."
-		echo "Start latency: a TIMESTAMP-first job's stamp minus its submit time, one job at a"
-		echo "time; 'loaded' = while 16 normal queues (2x the hardware slots) stay full."
-	} >"$out/sched.txt"
-	cat "$out/sched.txt"
-	echo "bench.sh: results in $out (sched.txt, sched.log)" >&2
-	write_profile "$out/sched-profile.txt" || rc=1
+		[ "$part" != sched ] || {
+			echo "Start latency: a TIMESTAMP-first job's stamp minus its submit time, one job at a"
+			echo "time; 'loaded' = while 16 normal queues (2x the hardware slots) stay full."
+		}
+	} >"$out/$part.txt"
+	cat "$out/$part.txt"
+	echo "bench.sh: results in $out ($part.txt, $part.log)" >&2
+	write_profile "$out/$part-profile.txt" || rc=1
 	exit "$rc"
 fi
 sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/bench.log"

@@ -78,6 +78,7 @@ static int scale = 1;
 static int reps = 1;		/* timed repetitions per round */
 static int rounds = 5;
 static bool sched_only;		/* -S: scheduling sections only (issue 17) */
+static bool focus;		/* -F: submission-cost sections only (issue 16) */
 static int failed;
 static struct dsb_device dev;
 static struct dsb_bo cmdbo;	/* instruction 0: NOP (the job's command buffer) */
@@ -1732,7 +1733,7 @@ static void ratio_table(struct ratio *rt, int n)
 		bool ok;
 
 		/* -S: only the rows of the sections that ran. */
-		if (sched_only && !a->n && !a->npool)
+		if ((sched_only || focus) && ((!a->n && !a->npool) || (!b->n && !b->npool)))
 			continue;
 		r->value = a->ns > 0 && b->ns > 0 ? a->ns / b->ns : 0;
 		/* Per-round ratios: both paths ran in the same round. */
@@ -2226,15 +2227,16 @@ int main(int argc, char **argv)
 	int64_t t0 = now_ns();
 	int rtlat_samples = 0;	/* -L N: RT latency section only (issue 20) */
 
-	while ((opt = getopt(argc, argv, "s:r:L:S")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:L:SF")) != -1) {
 		switch (opt) {
 		case 's': scale = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'L': rtlat_samples = atoi(optarg); break;
 		case 'S': sched_only = true; break;
+		case 'F': focus = true; break;
 		default:
 			fprintf(stderr, "usage: %s [-s scale] [-r rounds (1-15)] [-L samples]"
-				" [-S: scheduling sections only]\n", argv[0]);
+				" [-S: scheduling sections only] [-F: submission-cost sections only]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -2279,6 +2281,18 @@ int main(int argc, char **argv)
 			n_eng = pin_engines(dev_cpu());
 		}
 		bench_floor();
+		if (focus) {
+			/* The submission-cost ratios only (issue 16), for profiling. */
+			bench_submit_ioctl();
+			bench_breakdown();
+			bench_sq("sq_ioctl", 0, "libdsb dsb_submit, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ backend");
+			bench_userspace();
+			bench_vgem();
+			pin_tid(0, -1);
+			pin_engines(-1);
+			bench_scaling();
+			continue;
+		}
 		bench_siphash();
 		bench_submit_ioctl();
 		bench_breakdown();
