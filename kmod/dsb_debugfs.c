@@ -388,6 +388,7 @@ static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *
 	const struct dsb_qctx *c = &q->ctx;
 	unsigned long flags;
 	unsigned int k;
+	bool work;
 
 	lockdep_assert_held(&eng->lock);
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE) {
@@ -397,15 +398,23 @@ static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *
 		spin_unlock_irqrestore(&q->lock, flags);
 		return;
 	}
+	work = c->in_exec || READ_ONCE(q->ctrl->doorbell) != c->rptr;
 	if (c->slot >= 0) {
-		seq_printf(m, "  hw slot %d of engine %u\n", c->slot, eng->idx);
-	} else if ((c->in_exec || READ_ONCE(q->ctrl->doorbell) != c->rptr) &&
-		   !READ_ONCE(c->dep_wait) && !dsb_debugfs_in_memwait_locked(q) &&
+		seq_printf(m, "  %s hw slot %d of engine %u\n", work ? "running on" : "idle on",
+			   c->slot, eng->idx);
+	} else if (work && !READ_ONCE(c->dep_wait) && !dsb_debugfs_in_memwait_locked(q) &&
 		   c->blocked_until <= ktime_get_ns()) {
-		seq_printf(m, "  waiting for a hw slot of engine %u, held by queues", eng->idx);
-		for (k = 0; k < q->ddev->hw_slots; k++)
-			if (eng->slots[k])
-				seq_printf(m, " %u/%llu", eng->slots[k]->id, eng->slots[k]->client_id);
+		const char *sep = "";
+
+		seq_printf(m, "  waiting for a hw slot of engine %u, held by", eng->idx);
+		for (k = 0; k < q->ddev->hw_slots; k++) {
+			const struct dsb_user_queue *r = eng->slots[k];
+
+			if (r) {
+				seq_printf(m, "%s queue %u client %llu", sep, r->id, r->client_id);
+				sep = ",";
+			}
+		}
 		seq_putc(m, '\n');
 	}
 	if (!q->wd_busy)

@@ -469,7 +469,7 @@ static void why_parse(FILE *f, int dev)
 			mw = NULL;
 		} else if (!strncmp(line, "  ban: ", 7) && q) {
 			snprintf(q->ban, sizeof(q->ban), "%.199s", line + 7);
-		} else if ((!strncmp(line, "  hw slot ", 10) ||
+		} else if ((!strncmp(line, "  running on hw slot ", 21) ||
 			    !strncmp(line, "  waiting for a hw slot ", 24)) && q) {
 			snprintf(q->sched, sizeof(q->sched), "%.299s", line + 2);
 		} else if (!strncmp(line, "  watchdog: ", 12) && q) {

@@ -378,6 +378,77 @@ START_TEST(test_why_cycle)
 }
 END_TEST
 
+/*
+ * One more queue per engine than it has hardware slots, each busy with a
+ * long run of 1 MiB fills that never blocks: at every look between two
+ * rounds some queue waits for a slot, and its job says so.
+ */
+START_TEST(test_why_slot)
+{
+	struct dsb_queue_params p = { .fence_slots = 16, .timeout_ms = 60000 };
+	uint64_t engines, slots, len = 1 << 16;
+	struct node nd[DRM_DSB_MAX_JOBS / 8];
+	struct dsb_device dev;
+	struct dsb_bo data;
+	char out[8192];
+	unsigned int i, n, k;
+	int64_t t0;
+	bool seen = false;
+
+	ck_assert_int_eq(dsb_device_open(&dev, 0), 0);
+	ck_assert_int_eq(dsb_get_param(&dev, DRM_DSB_PARAM_NUM_ENGINES, &engines), 0);
+	ck_assert_int_eq(dsb_get_param(&dev, DRM_DSB_PARAM_HW_SLOTS, &slots), 0);
+	n = engines * (slots + 1);
+	ck_assert_uint_le(n, sizeof(nd) / sizeof(nd[0]));
+	ck_assert_int_eq(dsb_bo_create(&dev, 1 << 20, &data), 0);
+	memset(nd, 0, sizeof(nd));
+	for (i = 0; i < n; i++) {
+		struct drm_dsb_sqe *sqe;
+		struct dsb_cmdbuf cb;
+
+		nd[i].dev = &dev;
+		nd[i].client = client_id(dev.fd);
+		ck_assert_int_eq(dsb_queue_init(&dev, &nd[i].q, &p), 0);
+		ck_assert_int_eq(dsb_bo_create(&dev, len, &nd[i].cmd), 0);
+		dsb_cmdbuf_init(&cb, nd[i].cmd.map, len, nd[i].cmd.va);
+		for (k = 0; k < len / DRM_DSB_INSTR_SIZE; k++)
+			ck_assert_int_eq(dsb_cmd_fill(&cb, data.va, k, 1 << 20), 0);
+		sqe = dsb_get_sqe(&nd[i].q);
+		ck_assert_ptr_nonnull(sqe);
+		dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
+		ck_assert_int_eq(dsb_submit(&nd[i].q), 1);
+	}
+	t0 = now_ns();
+	while (!seen && now_ns() - t0 < 10 * SEC) {
+		for (i = 0; i < n && !seen; i++) {
+			why(&nd[i], 1, out, sizeof(out));
+			seen = strstr(out, "not blocked: waiting for a hw slot of engine ") &&
+			       strstr(out, "  <- root");
+		}
+	}
+	ck_assert_msg(seen, "no queue waiting for a slot; last:\n%s", out);
+	fprintf(stderr, "$ dsbctl why (more busy queues than slots)\n%s", out);
+	ck_assert_ptr_nonnull(strstr(out, ", held by queue "));
+	/* The others run on a slot (the one polled next, for one). */
+	seen = false;
+	t0 = now_ns();
+	while (!seen && now_ns() - t0 < 10 * SEC) {
+		for (i = 0; i < n && !seen; i++) {
+			why(&nd[i], 1, out, sizeof(out));
+			seen = strstr(out, "not blocked: running on hw slot ");
+		}
+	}
+	ck_assert_msg(seen, "no queue on a slot; last:\n%s", out);
+	fprintf(stderr, "%s", out);
+	for (i = 0; i < n; i++) {
+		dsb_queue_exit(&nd[i].q);
+		dsb_bo_destroy(&dev, &nd[i].cmd);
+	}
+	dsb_bo_destroy(&dev, &data);
+	dsb_device_close(&dev);
+}
+END_TEST
+
 /* A banned queue's job says why the queue is gone. */
 START_TEST(test_why_ban)
 {
@@ -419,5 +490,6 @@ int main(void)
 	tcase_add_test(tc, test_why_behind);
 	tcase_add_test(tc, test_why_cycle);
 	tcase_add_test(tc, test_why_ban);
+	tcase_add_test(tc, test_why_slot);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }
