@@ -217,6 +217,7 @@ START_TEST(test_why_vgem)
 	int vfd = open_vgem(), buf = -1;
 	char out[8192];
 	long long age;
+	int64_t t0;
 	struct chain c;
 
 	ck_assert_msg(vfd >= 0, "no vgem device");
@@ -228,6 +229,7 @@ START_TEST(test_why_vgem)
 	ck_assert_int_eq(ioctl(buf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &ex), 0);
 	close(buf);
 
+	t0 = now_ns();
 	chain_build(&c, false, ex.fd);
 	why_until(&c.nd[2], 1, "waits for foreign vgem", out, sizeof(out));
 	fprintf(stderr, "$ dsbctl why (tail of a vgem chain)\n%s", out);
@@ -236,7 +238,10 @@ START_TEST(test_why_vgem)
 	expect_hop(out, &c.nd[0], 0);
 	ck_assert_msg(strstr(out, "  <- root"), "no root in:\n%s", out);
 	ck_assert_ptr_null(strstr(out, "MEMWAIT"));
+	/* Since the engine met its WAIT: no longer than since the chain was built. */
 	age = blocked_ms(out);
+	ck_assert_msg(age <= (now_ns() - t0) / 1000000, "age %lld ms, chain built %lld ms ago",
+		      age, (long long)((now_ns() - t0) / 1000000));
 	usleep(300000);
 	why(&c.nd[2], 1, out, sizeof(out));
 	fprintf(stderr, "$ dsbctl why (0.3 s later)\n%s", out);
