@@ -16,11 +16,20 @@
  *   dependency, or a MEMWAIT instruction: address, awaited and current
  *   value), the decoded packets around the read pointer, the fence
  *   slots in use, and the origin of the last failed job's error;
- * - ``dsb_blockers``: per queue, each job in flight and what it waits
- *   for: dependencies not yet met (a dsb fence of either device named by
+ * - ``dsb_blockers``: per queue, its hardware slot (or that it waits
+ *   for one, and which queues hold the engine's slots), its ban (fault
+ *   kind, job, VA), the watchdog's view (time on a slot without
+ *   progress, and how long until it bans the queue; or that it does not
+ *   count a dependency wait); each job in flight and what it waits for:
+ *   dependencies not yet met (a dsb fence of either device named by
  *   device, client, queue and job; another driver's fence by its driver
- *   and timeline) and the MEMWAIT the engine is blocked on. ``dsbctl
- *   why`` follows these from a job to the root.
+ *   and timeline), the one the engine is blocked on with how long; and
+ *   the MEMWAIT the engine is blocked on, with the queues of the device
+ *   whose VM maps its word writably (the same file's, or another file's
+ *   through an import of the BO) and, for each, the first job in flight
+ *   that writes it (a bounded scan of its command buffers) or why none
+ *   does. ``dsbctl why`` follows these from a job to the root, through
+ *   MEMWAIT writers too, and shows a cycle with the watchdog's deadline.
  *
  * Each packet shown gets a verdict computed the way the engine will: the
  * MAC under the queue's key at its ring position, and its sequence number

@@ -12,7 +12,11 @@
  *                            and the first client with such a queue unless
  *                            given), followed to the root: dependencies on
  *                            jobs of any dsb device, the job ahead in its
- *                            queue, foreign fences, a MEMWAIT; cycles shown
+ *                            queue, foreign fences (and for how long), a
+ *                            MEMWAIT and the queues that could write its
+ *                            word (followed to a job in flight that does),
+ *                            a missing hardware slot, a ban; cycles shown
+ *                            with the watchdog's deadline
  *   dsbctl decode-ring FILE  decode a ring dump (packets of 64 bytes)
  *   dsbctl decode-cmd FILE [VA]
  *                            decode a command-buffer dump (instructions of
