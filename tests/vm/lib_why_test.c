@@ -9,7 +9,8 @@
  * queues that map its word writably (a writer queue); the vgem fence says
  * how long the job has been blocked on it. A MEMWAIT cycle between the
  * queues of two files sharing a BO is shown as a cycle with the
- * watchdog's deadline, counting down; a banned queue says why. Built on
+ * watchdog's deadline, counting down, and so is one through a WAIT; a
+ * banned queue says why, a queue waiting for a hardware slot says so. Built on
  * debugfs dsb_blockers.
  */
 #define _GNU_SOURCE
@@ -47,16 +48,19 @@ static uint64_t client_id(int drm_fd)
 	return v;
 }
 
+/* The last `dsbctl why` command line run, for the log. */
+static char why_cmd[256];
+
 /* The output of `dsbctl why` for job @seqno of @n (at most 8 KiB). */
 static void why(struct node *n, uint64_t seqno, char *out, size_t len)
 {
-	char cmd[256];
+	char *cmd = why_cmd;
 	size_t got = 0, r;
 	uint64_t idx;
 	FILE *p;
 
 	ck_assert_int_eq(dsb_get_param(n->dev, DRM_DSB_PARAM_DEVICE_INDEX, &idx), 0);
-	snprintf(cmd, sizeof(cmd), "dsbctl why %u %llu %u %llu", n->q.queue_id,
+	snprintf(cmd, sizeof(why_cmd), "dsbctl why %u %llu %u %llu", n->q.queue_id,
 		 (unsigned long long)seqno, (unsigned int)idx, (unsigned long long)n->client);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
@@ -192,7 +196,7 @@ START_TEST(test_why_memwait)
 	why_until(&c.nd[2], 1, "current 0  <- root", out, sizeof(out));
 	/* The watchdog's first tick that finds the queue busy starts its clock. */
 	why_until(&c.nd[2], 1, "watchdog: ", out, sizeof(out));
-	fprintf(stderr, "$ dsbctl why (tail of a MEMWAIT chain)\n%s", out);
+	fprintf(stderr, "$ %s    # tail of a MEMWAIT chain\n%s", why_cmd, out);
 	expect_hop(out, &c.nd[2], 0);
 	expect_hop(out, &c.nd[1], 1);
 	expect_hop(out, &c.nd[0], 0);
@@ -234,7 +238,7 @@ START_TEST(test_why_vgem)
 	t0 = now_ns();
 	chain_build(&c, false, ex.fd);
 	why_until(&c.nd[2], 1, "waits for foreign vgem", out, sizeof(out));
-	fprintf(stderr, "$ dsbctl why (tail of a vgem chain)\n%s", out);
+	fprintf(stderr, "$ %s    # tail of a vgem chain\n%s", why_cmd, out);
 	expect_hop(out, &c.nd[2], 0);
 	expect_hop(out, &c.nd[1], 1);
 	expect_hop(out, &c.nd[0], 0);
@@ -246,7 +250,7 @@ START_TEST(test_why_vgem)
 		      age, (long long)((now_ns() - t0) / 1000000));
 	usleep(300000);
 	why(&c.nd[2], 1, out, sizeof(out));
-	fprintf(stderr, "$ dsbctl why (0.3 s later)\n%s", out);
+	fprintf(stderr, "$ %s    # 0.3 s later\n%s", why_cmd, out);
 	ck_assert_msg(blocked_ms(out) >= age + 300, "age %lld then %lld ms", age, blocked_ms(out));
 	sig.fence = at.out_fence;
 	ck_assert_int_eq(dsb_test_ioctl(vfd, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig), 0);
@@ -272,7 +276,7 @@ START_TEST(test_why_behind)
 	n.q = c.q;
 	n.client = client_id(c.dev.fd);
 	why_until(&n, 2, "current 0  <- root", out, sizeof(out));
-	fprintf(stderr, "$ dsbctl why (second job of a queue)\n%s", out);
+	fprintf(stderr, "$ %s    # second job of a queue\n%s", why_cmd, out);
 	ck_assert_msg(strstr(out, "behind job 1 of its queue"), "%s", out);
 	open_gate(&c);
 	reap_dsb_cqes(&c, 2);
@@ -344,7 +348,7 @@ START_TEST(test_why_cycle)
 	snprintf(want, sizeof(want), "watchdog: dsb0 client %llu queue %u: ",
 		 (unsigned long long)nd[1].client, nd[1].q.queue_id);
 	why_until(&nd[0], 1, want, out, sizeof(out));
-	fprintf(stderr, "$ dsbctl why (a MEMWAIT cycle)\n%s", out);
+	fprintf(stderr, "$ %s    # a MEMWAIT cycle\n%s", why_cmd, out);
 	snprintf(want, sizeof(want),
 		 "cycle: dsb0 client %llu queue %u job 1 -> dsb0 client %llu queue %u job 1 -> "
 		 "dsb0 client %llu queue %u job 1  <- root",
@@ -362,7 +366,7 @@ START_TEST(test_why_cycle)
 	usleep(500000);
 	why(&nd[0], 1, out, sizeof(out));
 	t2 = ban_in(out, &nd[0]);
-	fprintf(stderr, "$ dsbctl why (0.5 s later)\n%s", out);
+	fprintf(stderr, "$ %s    # 0.5 s later\n%s", why_cmd, out);
 	ck_assert_msg(t2 < t1, "deadline %lld then %lld ms", t1, t2);
 
 	/* The CPU breaks it: A goes on, writes B's word. */
@@ -434,7 +438,7 @@ START_TEST(test_why_slot)
 		}
 	}
 	ck_assert_msg(seen, "no queue waiting for a slot; last:\n%s", out);
-	fprintf(stderr, "$ dsbctl why (more busy queues than slots)\n%s", out);
+	fprintf(stderr, "$ %s    # more busy queues than slots\n%s", why_cmd, out);
 	ck_assert_ptr_nonnull(strstr(out, ", held by queue "));
 	/* The others run on a slot (the one polled next, for one). */
 	seen = false;
@@ -446,13 +450,101 @@ START_TEST(test_why_slot)
 		}
 	}
 	ck_assert_msg(seen, "no queue on a slot; last:\n%s", out);
-	fprintf(stderr, "%s", out);
+	fprintf(stderr, "$ %s\n%s", why_cmd, out);
 	for (i = 0; i < n; i++) {
 		dsb_queue_exit(&nd[i].q);
 		dsb_bo_destroy(&dev, &nd[i].cmd);
 	}
 	dsb_bo_destroy(&dev, &data);
 	dsb_device_close(&dev);
+}
+END_TEST
+
+/*
+ * A cycle through a WAIT: queue A (one file) waits for words[1]; queue B
+ * (a second file, which imported the buffer) waits for A's job (a
+ * sync_file), then writes words[1]. The watchdog counts A's MEMWAIT, not
+ * B's dependency wait.
+ */
+START_TEST(test_why_cycle_wait)
+{
+	struct dsb_queue_params p = { .fence_slots = 16, .timeout_ms = 30000 };
+	struct dsb_device dev[2];
+	struct dsb_bo data[2];
+	struct node nd[2];
+	char out[8192], want[400];
+	volatile uint64_t *words;
+	uint32_t so;
+	int i, fd, sf;
+
+	memset(nd, 0, sizeof(nd));
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(dsb_device_open(&dev[i], 0), 0);
+		nd[i].dev = &dev[i];
+		nd[i].client = client_id(dev[i].fd);
+		ck_assert_int_eq(dsb_queue_init(&dev[i], &nd[i].q, &p), 0);
+		ck_assert_int_eq(dsb_bo_create(&dev[i], 16 * CMD_AREA, &nd[i].cmd), 0);
+	}
+	ck_assert_int_eq(dsb_bo_create(&dev[0], 1 << 16, &data[0]), 0);
+	memset(data[0].map, 0, data[0].size);
+	words = data[0].map;
+	ck_assert_int_eq(dsb_bo_export_fd(&dev[0], &data[0], &fd), 0);
+	ck_assert_int_eq(dsb_bo_import_fd(&dev[1], fd, &data[1]), 0);
+	close(fd);
+	ck_assert_int_eq(dsb_syncobj_create(&dev[0], 0, &so), 0);
+	for (i = 0; i < 2; i++) {
+		struct drm_dsb_sqe *sqe = dsb_get_sqe(&nd[i].q);
+		struct dsb_cmdbuf cb;
+
+		ck_assert_ptr_nonnull(sqe);
+		dsb_cmdbuf_init(&cb, nd[i].cmd.map, CMD_AREA, nd[i].cmd.va);
+		if (i == 0)
+			ck_assert_int_eq(dsb_cmd_memwait(&cb, data[0].va + 8, 1, 0), 0);
+		else
+			ck_assert_int_eq(dsb_cmd_write(&cb, data[1].va + 8, 1), 0);
+		dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
+		if (i == 0)
+			ck_assert_int_eq(dsb_prep_signal_syncobj(sqe, so), 0);
+		else
+			ck_assert_int_eq(dsb_prep_wait_sync_file(sqe, sf), 0);
+		ck_assert_int_eq(dsb_submit(&nd[i].q), 1);
+		if (i == 0)
+			ck_assert_int_eq(dsb_syncobj_export_sync_file(&dev[0], so, &sf), 0);
+	}
+
+	snprintf(want, sizeof(want), "watchdog: dsb0 client %llu queue %u: ",
+		 (unsigned long long)nd[1].client, nd[1].q.queue_id);
+	why_until(&nd[0], 1, want, out, sizeof(out));
+	fprintf(stderr, "$ %s    # a cycle through a WAIT\n%s", why_cmd, out);
+	snprintf(want, sizeof(want),
+		 "cycle: dsb0 client %llu queue %u job 1 -> dsb0 client %llu queue %u job 1 -> "
+		 "dsb0 client %llu queue %u job 1  <- root",
+		 (unsigned long long)nd[0].client, nd[0].q.queue_id,
+		 (unsigned long long)nd[1].client, nd[1].q.queue_id,
+		 (unsigned long long)nd[0].client, nd[0].q.queue_id);
+	ck_assert_msg(strstr(out, want), "no \"%s\" in:\n%s", want, out);
+	snprintf(want, sizeof(want), "watchdog: dsb0 client %llu queue %u: not counting, "
+		 "blocked on a dependency", (unsigned long long)nd[1].client, nd[1].q.queue_id);
+	ck_assert_msg(strstr(out, want), "no \"%s\" in:\n%s", want, out);
+	ck_assert_int_le(ban_in(out, &nd[0]), 30000);
+
+	__atomic_store_n(&words[1], 1, __ATOMIC_RELEASE);
+	for (i = 0; i < 2; i++) {
+		struct drm_dsb_cqe *cqe;
+
+		ck_assert_int_eq(dsb_wait_cqe_timeout(&nd[i].q, &cqe, 30 * SEC), 0);
+		ck_assert_int_eq(cqe->error, 0);
+		ck_assert_int_eq(dsb_cqe_seen(&nd[i].q, cqe), 0);
+	}
+	close(sf);
+	dsb_syncobj_destroy(&dev[0], so);
+	ck_assert_int_eq(dsb_bo_destroy(&dev[1], &data[1]), 0);
+	ck_assert_int_eq(dsb_bo_destroy(&dev[0], &data[0]), 0);
+	for (i = 0; i < 2; i++) {
+		dsb_bo_destroy(&dev[i], &nd[i].cmd);
+		dsb_queue_exit(&nd[i].q);
+		dsb_device_close(&dev[i]);
+	}
 }
 END_TEST
 
@@ -481,7 +573,7 @@ START_TEST(test_why_ban)
 	n.q = c.q;
 	n.client = client_id(c.dev.fd);
 	why(&n, 1, out, sizeof(out));
-	fprintf(stderr, "$ dsbctl why (a banned queue)\n%s", out);
+	fprintf(stderr, "$ %s    # a banned queue\n%s", why_cmd, out);
 	ck_assert_msg(strstr(out, "is banned: fault bad-va job 1 va 0x10"), "%s", out);
 	ctx_fini(&c);
 }
@@ -496,6 +588,7 @@ int main(void)
 	tcase_add_test(tc, test_why_vgem);
 	tcase_add_test(tc, test_why_behind);
 	tcase_add_test(tc, test_why_cycle);
+	tcase_add_test(tc, test_why_cycle_wait);
 	tcase_add_test(tc, test_why_ban);
 	tcase_add_test(tc, test_why_slot);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
