@@ -16,11 +16,20 @@
  *   dependency, or a MEMWAIT instruction: address, awaited and current
  *   value), the decoded packets around the read pointer, the fence
  *   slots in use, and the origin of the last failed job's error;
- * - ``dsb_blockers``: per queue, each job in flight and what it waits
- *   for: dependencies not yet met (a dsb fence of either device named by
+ * - ``dsb_blockers``: per queue, its hardware slot (or that it waits
+ *   for one, and which queues hold the engine's slots), its ban (fault
+ *   kind, job, VA), the watchdog's view (time on a slot without
+ *   progress, and how long until it bans the queue; or that it does not
+ *   count a dependency wait); each job in flight and what it waits for:
+ *   dependencies not yet met (a dsb fence of either device named by
  *   device, client, queue and job; another driver's fence by its driver
- *   and timeline) and the MEMWAIT the engine is blocked on. ``dsbctl
- *   why`` follows these from a job to the root.
+ *   and timeline), the one the engine is blocked on with how long; and
+ *   the MEMWAIT the engine is blocked on, with the queues of the device
+ *   whose VM maps its word writably (the same file's, or another file's
+ *   through an import of the BO) and, for each, the first job in flight
+ *   that writes it (a bounded scan of its command buffers) or why none
+ *   does. ``dsbctl why`` follows these from a job to the root, through
+ *   MEMWAIT writers too, and shows a cycle with the watchdog's deadline.
  *
  * Each packet shown gets a verdict computed the way the engine will: the
  * MAC under the queue's key at its ring position, and its sequence number
@@ -42,6 +51,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 
+#include "dsb_bo.h"
 #include "dsb_debugfs.h"
 #include "dsb_engine.h"
 #include "dsb_mem.h"
@@ -345,14 +355,103 @@ static int dsb_queues_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_queues);
 
+/* The MEMWAIT @q is blocked on, if any (see dsb_debugfs_memwait_locked()). */
+static bool dsb_debugfs_in_memwait_locked(const struct dsb_user_queue *q)
+{
+	const struct dsb_qctx *c = &q->ctx;
+
+	return c->in_exec && c->memwait.in.op == DRM_DSB_OP_MEMWAIT &&
+	       c->memwait.ip == c->ip && c->memwait.seqno == c->cur_seqno;
+}
+
+/*
+ * The dependency table entry of the WAIT packet @q is blocked on, or
+ * NULL. Engine lock and q->lock held.
+ */
+static const struct dsb_dep_entry *dsb_debugfs_wait_entry_locked(struct dsb_user_queue *q)
+{
+	const struct dsb_qctx *c = &q->ctx;
+	struct drm_dsb_packet p;
+	u64 pos;
+
+	lockdep_assert_held(&q->engine->lock);
+	lockdep_assert_held(&q->lock);
+	if (c->in_exec || !READ_ONCE(c->dep_wait))
+		return NULL;
+	pos = c->rptr & (q->ring_packets - 1);
+	memcpy(&p, &q->ring[pos], sizeof(p));
+	if (p.op != DRM_DSB_PKT_WAIT || p.seq != c->rptr || p.mac != dsb_packet_mac(q, &p, pos) ||
+	    p.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
+		return NULL;
+	return &q->deps[p.arg[0]];
+}
+
+/*
+ * How the engine and the watchdog see @q: its hardware slot, or that it
+ * waits for one; how long until the watchdog bans it; its ban. Engine
+ * lock held (the slots and the watchdog's fields are under it).
+ */
+static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *q)
+{
+	struct dsb_engine *eng = q->engine;
+	const struct dsb_qctx *c = &q->ctx;
+	unsigned long flags;
+	unsigned int k;
+	bool work;
+
+	lockdep_assert_held(&eng->lock);
+	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE) {
+		spin_lock_irqsave(&q->lock, flags);
+		seq_printf(m, "  ban: fault %s job %llu va 0x%llx\n",
+			   dsb_debugfs_fault_name(q->fault), q->fault_seqno, q->fault_va);
+		spin_unlock_irqrestore(&q->lock, flags);
+		return;
+	}
+	work = c->in_exec || READ_ONCE(q->ctrl->doorbell) != c->rptr;
+	if (c->slot >= 0) {
+		seq_printf(m, "  %s hw slot %d of engine %u\n", work ? "running on" : "idle on",
+			   c->slot, eng->idx);
+	} else if (work && !READ_ONCE(c->dep_wait) && !dsb_debugfs_in_memwait_locked(q) &&
+		   c->blocked_until <= ktime_get_ns()) {
+		const char *sep = "";
+
+		seq_printf(m, "  waiting for a hw slot of engine %u, held by", eng->idx);
+		for (k = 0; k < q->ddev->hw_slots; k++) {
+			const struct dsb_user_queue *r = eng->slots[k];
+
+			if (r) {
+				seq_printf(m, "%s queue %u client %llu", sep, r->id, r->client_id);
+				sep = ",";
+			}
+		}
+		seq_putc(m, '\n');
+	}
+	if (!q->wd_busy)
+		return;
+	if (READ_ONCE(c->dep_wait)) {
+		seq_puts(m, "  watchdog: not counting, blocked on a dependency\n");
+	} else {
+		u32 stalled = jiffies_to_msecs(q->wd_stalled);
+
+		seq_printf(m, "  watchdog: %u of %u ms on a slot without progress, bans it in %u ms\n",
+			   stalled, q->timeout_ms,
+			   stalled < q->timeout_ms ? q->timeout_ms - stalled : 0);
+	}
+}
+
 /*
  * What each job in flight of @q waits for: its dependencies not yet met
  * (a dsb fence: device, client, queue, job; another driver's fence: its
- * driver and timeline), and a MEMWAIT the engine is blocked on. Engine
- * lock held; q->lock taken here.
+ * driver and timeline; the one the engine is blocked on with how long),
+ * and a MEMWAIT the engine is blocked on, whose VA is returned in @va.
+ * Engine lock held; q->lock taken here.
+ *
+ * Return: true when the engine is blocked on a MEMWAIT of @q.
  */
-static void dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue *q)
+static bool dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue *q, u64 *va)
 {
+	const struct dsb_dep_entry *blocked;
+	u64 now = ktime_get_ns();
 	struct dsb_job *job;
 	unsigned long flags;
 	u32 i;
@@ -360,7 +459,9 @@ static void dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue
 	lockdep_assert_held(&q->engine->lock);
 	seq_printf(m, "queue %u client %llu %s\n", q->id, q->client_id,
 		   q->state == DRM_DSB_QUEUE_ACTIVE ? "active" : "banned");
+	dsb_debugfs_sched_locked(m, q);
 	spin_lock_irqsave(&q->lock, flags);
+	blocked = q->state == DRM_DSB_QUEUE_ACTIVE ? dsb_debugfs_wait_entry_locked(q) : NULL;
 	list_for_each_entry(job, &q->inflight, node) {
 		seq_printf(m, "  job %llu\n", job->seqno);
 		for (i = 0; i < job->ndeps; i++) {
@@ -372,18 +473,208 @@ static void dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue
 			if (df) {
 				if (dsb_fence_word_read(&df->slot->seqno) >= f->seqno)
 					continue;
-				seq_printf(m, "    waits dsb%u client %llu queue %u job %llu\n",
+				seq_printf(m, "    waits dsb%u client %llu queue %u job %llu",
 					   df->ddev->index, df->client_id, df->queue_id, f->seqno);
 			} else {
-				seq_printf(m, "    waits foreign %s %s seqno %llu\n",
+				seq_printf(m, "    waits foreign %s %s seqno %llu",
 					   f->ops->get_driver_name(f), f->ops->get_timeline_name(f),
 					   f->seqno);
 			}
+			if (blocked && job->deps[i].entry == blocked)
+				seq_printf(m, ", blocked on it for %llu ms\n",
+					   div_u64(now - q->ctx.dep_wait_since, NSEC_PER_MSEC));
+			else
+				seq_puts(m, ", its WAIT not reached yet\n");
 		}
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (q->state == DRM_DSB_QUEUE_ACTIVE)
-		dsb_debugfs_memwait_locked(m, q);
+	if (q->state != DRM_DSB_QUEUE_ACTIVE || !dsb_debugfs_in_memwait_locked(q))
+		return false;
+	dsb_debugfs_memwait_locked(m, q);
+	*va = q->ctx.memwait.in.a;
+	return true;
+}
+
+/* Writers of a MEMWAIT's word: shown, jobs and instructions scanned per queue. */
+#define DSB_WHY_WRITERS		16
+#define DSB_WHY_SCAN_JOBS	8
+#define DSB_WHY_SCAN_INSTR	4096
+
+static const char *dsb_debugfs_op_name(u32 op)
+{
+	switch (op) {
+	case DRM_DSB_OP_WRITE:
+		return "WRITE";
+	case DRM_DSB_OP_COPY:
+		return "COPY";
+	case DRM_DSB_OP_FILL:
+		return "FILL";
+	case DRM_DSB_OP_ATOMIC_ADD:
+		return "ATOMIC_ADD";
+	default:
+		return "TIMESTAMP";
+	}
+}
+
+/* Whether @in writes the 64-bit word at GPU VA @va. */
+static bool dsb_debugfs_instr_writes(const struct drm_dsb_instr *in, u64 va)
+{
+	switch (in->op) {
+	case DRM_DSB_OP_WRITE:
+	case DRM_DSB_OP_ATOMIC_ADD:
+	case DRM_DSB_OP_TIMESTAMP:
+		return in->a == va;
+	case DRM_DSB_OP_COPY:
+	case DRM_DSB_OP_FILL:
+		return in->a <= va ? va - in->a < in->c : in->a - va < sizeof(u64);
+	default:
+		return false;
+	}
+}
+
+/**
+ * struct dsb_why_write - what a scan of a queue's jobs found
+ * @inflight: jobs in flight
+ * @seqno: the first job that writes the word, 0 for none
+ * @ip: the GPU VA of its instruction that does
+ * @op: that instruction's opcode
+ * @partial: the scan stopped at its bound before the end
+ */
+struct dsb_why_write {
+	u32 inflight;
+	u64 seqno;
+	u64 ip;
+	u32 op;
+	bool partial;
+};
+
+/*
+ * The first instruction, from where the engine is in @q, of the jobs in
+ * flight of @q that writes the word at @va (a GPU VA of @q's VM): at most
+ * %DSB_WHY_SCAN_JOBS jobs and %DSB_WHY_SCAN_INSTR instructions. Engine
+ * lock held: the engine's position cannot move. Each instruction is read
+ * once, as the engine will read it; the process may still rewrite it.
+ */
+static void dsb_debugfs_scan_writes_locked(struct dsb_user_queue *q, u64 va,
+					   struct dsb_why_write *w)
+{
+	struct { u64 seqno, start, end; } jobs[DSB_WHY_SCAN_JOBS];
+	u32 n = 0, budget = DSB_WHY_SCAN_INSTR, k;
+	const struct dsb_qctx *c = &q->ctx;
+	struct drm_dsb_instr in;
+	enum dsb_vm_fault vf;
+	struct dsb_job *job;
+	unsigned long flags;
+
+	lockdep_assert_held(&q->engine->lock);
+	memset(w, 0, sizeof(*w));
+	spin_lock_irqsave(&q->lock, flags);
+	list_for_each_entry(job, &q->inflight, node) {
+		w->inflight++;
+		/* Jobs before the engine's have executed their commands. */
+		if (job->seqno < c->cur_seqno || !job->cmd_len)
+			continue;
+		if (n == ARRAY_SIZE(jobs)) {
+			w->partial = true;
+			continue;
+		}
+		jobs[n].seqno = job->seqno;
+		jobs[n].start = c->in_exec && job->seqno == c->cur_seqno ? c->ip : job->cmd_va;
+		jobs[n].end = job->cmd_va + job->cmd_len;
+		n++;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+
+	for (k = 0; k < n && !w->seqno && budget; k++) {
+		u64 a;
+
+		spin_lock(&q->vm->lock);
+		for (a = jobs[k].start; a + sizeof(in) <= jobs[k].end; a += sizeof(in)) {
+			const void *p;
+
+			if (!budget) {
+				w->partial = true;
+				break;
+			}
+			budget--;
+			p = dsb_vm_translate(q->vm, a, sizeof(in), false, &vf);
+			if (!p)
+				break;
+			memcpy(&in, p, sizeof(in));
+			if (dsb_debugfs_instr_writes(&in, va)) {
+				w->seqno = jobs[k].seqno;
+				w->ip = a;
+				w->op = in.op;
+				break;
+			}
+		}
+		spin_unlock(&q->vm->lock);
+	}
+}
+
+/*
+ * Who could release the MEMWAIT of @q on the word at @va: the queues of
+ * the device whose VM maps the BO backing it writably (those of @q's own
+ * file share its VM; another file's through an import of it), each with
+ * the first job in flight that writes it, or why none does; @q itself
+ * only when one of its own jobs would write it. One pass over the
+ * device's queues (at most %DSB_MAX_QUEUES per file, and as many files as
+ * the memory limits allow), a walk of each one's mappings, and a scan of
+ * at most %DSB_WHY_SCAN_INSTR instructions per queue that maps it;
+ * %DSB_WHY_WRITERS are shown. Queue list lock held, no engine lock.
+ */
+static void dsb_debugfs_writers(struct seq_file *m, struct dsb_device *ddev,
+				struct dsb_user_queue *q, u64 va)
+{
+	struct dsb_gem_object *bo;
+	struct dsb_user_queue *wq;
+	u32 shown = 0, more = 0;
+	u64 off;
+
+	lockdep_assert_held(&ddev->queues_lock);
+	bo = dsb_vm_bo_at(q->vm, va, &off);
+	if (!bo)
+		return;
+	list_for_each_entry(wq, &ddev->queues, dev_node) {
+		struct dsb_why_write w = { 0 };
+		bool active;
+		u64 base;
+
+		if (!wq->engine || !dsb_vm_find_writable(wq->vm, bo, &base))
+			continue;
+		mutex_lock(&wq->engine->lock);
+		active = READ_ONCE(wq->state) == DRM_DSB_QUEUE_ACTIVE;
+		if (active)
+			dsb_debugfs_scan_writes_locked(wq, base + off, &w);
+		mutex_unlock(&wq->engine->lock);
+		if (wq == q && !w.seqno)
+			continue;
+		if (shown == DSB_WHY_WRITERS) {
+			more++;
+			continue;
+		}
+		shown++;
+		seq_printf(m, "    writer dsb%u client %llu queue %u: ", ddev->index,
+			   wq->client_id, wq->id);
+		if (w.seqno)
+			seq_printf(m, "job %llu writes it (%s at 0x%llx)\n", w.seqno,
+				   dsb_debugfs_op_name(w.op), w.ip);
+		else if (!active)
+			seq_printf(m, "maps it at 0x%llx, banned\n", base + off);
+		else if (!w.inflight)
+			seq_printf(m, "maps it at 0x%llx, nothing in flight\n", base + off);
+		else if (!w.partial)
+			seq_printf(m, "maps it at 0x%llx, its %u jobs in flight do not write it\n",
+				   base + off, w.inflight);
+		else
+			seq_printf(m, "maps it at 0x%llx, %u jobs in flight, not all scanned\n",
+				   base + off, w.inflight);
+	}
+	if (more)
+		seq_printf(m, "    ... %u more writers\n", more);
+	if (!shown)
+		seq_puts(m, "    no other queue of the device maps it writably\n");
+	dsb_bo_put(bo);
 }
 
 static int dsb_blockers_show(struct seq_file *m, void *unused)
@@ -394,11 +685,17 @@ static int dsb_blockers_show(struct seq_file *m, void *unused)
 	seq_printf(m, "device %u\n", ddev->index);
 	mutex_lock(&ddev->queues_lock);
 	list_for_each_entry(q, &ddev->queues, dev_node) {
+		bool memwait;
+		u64 va = 0;
+
 		if (!q->engine)
 			continue;
 		mutex_lock(&q->engine->lock);
-		dsb_debugfs_blockers_queue(m, q);
+		memwait = dsb_debugfs_blockers_queue(m, q, &va);
 		mutex_unlock(&q->engine->lock);
+		/* Outside the engine lock: the scan takes other queues' engine locks. */
+		if (memwait)
+			dsb_debugfs_writers(m, ddev, q, va);
 	}
 	mutex_unlock(&ddev->queues_lock);
 	return 0;

@@ -354,6 +354,8 @@ static enum dsb_step dsb_engine_wait(struct dsb_engine *eng, struct dsb_user_que
 		v = dsb_fence_word_read(word);
 	}
 	if (v < pkt->arg[1]) {
+		if (!c->dep_wait)
+			c->dep_wait_since = ktime_get_ns();
 		WRITE_ONCE(c->dep_wait, true);
 		return DSB_STEP_BLOCKED;
 	}

@@ -41,6 +41,7 @@ struct dsb_memwait {
  * @cur_seqno: seqno of the job being executed
  * @blocked_until: DELAY in progress until this time (ns)
  * @dep_wait: blocked on a WAIT packet (the watchdog does not count it)
+ * @dep_wait_since: when it last blocked on a WAIT packet (ns, debugfs)
  * @steps: packets and instructions executed (the watchdog's progress)
  * @runs: time slices the queue was given on a hardware slot (the watchdog
  *        counts only time in which it ran)
@@ -66,6 +67,7 @@ struct dsb_qctx {
 	u64 cur_seqno;
 	u64 blocked_until;
 	bool dep_wait;
+	u64 dep_wait_since;
 	u64 steps;
 	u64 runs;
 	bool boost_served;

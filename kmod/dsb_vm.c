@@ -213,6 +213,68 @@ void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo)
 }
 
 /**
+ * dsb_vm_bo_at() - the BO mapped at a GPU VA (debugfs)
+ * @vm: the VM
+ * @va: the address
+ * @off: out, the offset of @va in the BO
+ *
+ * Return: the BO with a reference (drop it with dsb_bo_put(), outside
+ * engine locks), or NULL when nothing is mapped at @va.
+ */
+struct dsb_gem_object *dsb_vm_bo_at(struct dsb_vm *vm, u64 va, u64 *off)
+{
+	struct dsb_gem_object *bo = NULL;
+	struct drm_mm_node *node;
+
+	if (va < DSB_VA_START || va >= DSB_VA_START + DSB_VA_SIZE)
+		return NULL;
+	spin_lock(&vm->lock);
+	drm_mm_for_each_node_in_range(node, &vm->mm, va, va + 1) {
+		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+
+		if (va < node->start + m->bo->base.size) {
+			bo = m->bo;
+			drm_gem_object_get(&bo->base);
+			*off = va - node->start;
+		}
+		break;
+	}
+	spin_unlock(&vm->lock);
+	return bo;
+}
+
+/**
+ * dsb_vm_find_writable() - where a VM maps the memory of a BO, writably
+ * @vm: the VM
+ * @bo: the BO; any BO sharing its reservation object (an import of it, or
+ *      the BO it imports) is the same memory
+ * @va: out, the GPU VA of that mapping in @vm
+ *
+ * Writable is what the engine allows: any mapping but a queue ring's.
+ * Walks the VM's mappings (debugfs).
+ *
+ * Return: true when @vm maps the memory of @bo and the engine may write it.
+ */
+bool dsb_vm_find_writable(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
+{
+	struct drm_mm_node *node;
+	bool found = false;
+
+	spin_lock(&vm->lock);
+	drm_mm_for_each_node(node, &vm->mm) {
+		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+
+		if ((m->bo == bo || m->bo->base.resv == bo->base.resv) && !m->bo->is_ring) {
+			*va = node->start;
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&vm->lock);
+	return found;
+}
+
+/**
  * dsb_vm_translate() - translate a GPU VA range for the engine
  * @vm: the VM, whose lock the caller holds until it is done with the pointer
  * @va: start of the range

@@ -78,6 +78,8 @@ static inline struct dsb_vm *dsb_vm_get(struct dsb_vm *vm)
 int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va);
 bool dsb_vm_find(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va);
 void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo);
+struct dsb_gem_object *dsb_vm_bo_at(struct dsb_vm *vm, u64 va, u64 *off);
+bool dsb_vm_find_writable(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va);
 void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 		       enum dsb_vm_fault *fault);
 

@@ -12,7 +12,11 @@
  *                            and the first client with such a queue unless
  *                            given), followed to the root: dependencies on
  *                            jobs of any dsb device, the job ahead in its
- *                            queue, foreign fences, a MEMWAIT; cycles shown
+ *                            queue, foreign fences (and for how long), a
+ *                            MEMWAIT and the queues that could write its
+ *                            word (followed to a job in flight that does),
+ *                            a missing hardware slot, a ban; cycles shown
+ *                            with the watchdog's deadline
  *   dsbctl decode-ring FILE  decode a ring dump (packets of 64 bytes)
  *   dsbctl decode-cmd FILE [VA]
  *                            decode a command-buffer dump (instructions of
@@ -404,80 +408,35 @@ static int cmd_decode_cmd(const char *path, uint64_t va)
 
 /* dsbctl why: the jobs in flight of every device (debugfs dsb_blockers). */
 #define WHY_MAX_JOBS	4096
+#define WHY_MAX_QUEUES	4096
 #define WHY_MAX_WAITS	8
+#define WHY_MAX_WRITERS	18
 #define WHY_MAX_DEPTH	64
+
+struct why_queue {
+	int dev;
+	unsigned long long client;
+	unsigned int queue;
+	int banned;
+	char ban[200];
+	char sched[300];
+	char watchdog[200];
+};
 
 struct why_job {
 	int dev;
 	unsigned long long client, seqno, prev;
 	unsigned int queue;
-	int banned, nwaits;
+	struct why_queue *q;
+	int banned, nwaits, nwriters;
 	char waits[WHY_MAX_WAITS][200];
 	char memwait[300];
+	char writers[WHY_MAX_WRITERS][200];
 };
 
 static struct why_job *why_jobs;
-static int why_n;
-
-static int why_load(void)
-{
-	struct dsbctl_dev devs[DSBCTL_MAX_DEVICES];
-	int n = find_devices(devs, DSBCTL_MAX_DEVICES);
-
-	if (n <= 0) {
-		if (!n)
-			fprintf(stderr, "dsbctl: no dsb device in %s\n", debugfs_root());
-		return -1;
-	}
-	why_jobs = calloc(WHY_MAX_JOBS, sizeof(*why_jobs));
-	if (!why_jobs)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		FILE *f = open_dev_file(&devs[i], "dsb_blockers");
-		unsigned long long client = 0, seqno, last = 0;
-		unsigned int queue = 0;
-		char line[512], state[16];
-		int banned = 0;
-
-		if (!f)
-			return -1;
-		while (fgets(line, sizeof(line), f)) {
-			line[strcspn(line, "\n")] = 0;
-			if (sscanf(line, "queue %u client %llu %15s", &queue, &client, state) == 3) {
-				banned = !strcmp(state, "banned");
-				last = 0;
-			} else if (sscanf(line, "  job %llu", &seqno) == 1 && why_n < WHY_MAX_JOBS) {
-				struct why_job *j = &why_jobs[why_n++];
-
-				j->dev = devs[i].index;
-				j->client = client;
-				j->queue = queue;
-				j->seqno = seqno;
-				j->prev = last;
-				j->banned = banned;
-				last = seqno;
-			} else if (!strncmp(line, "    waits ", 10) && why_n &&
-				   why_jobs[why_n - 1].nwaits < WHY_MAX_WAITS) {
-				struct why_job *j = &why_jobs[why_n - 1];
-
-				snprintf(j->waits[j->nwaits++], sizeof(j->waits[0]), "%.199s", line + 10);
-			} else if (sscanf(line, "  blocked MEMWAIT job %llu", &seqno) == 1) {
-				for (int k = why_n - 1; k >= 0; k--) {
-					struct why_job *j = &why_jobs[k];
-
-					if (j->dev == devs[i].index && j->client == client &&
-					    j->queue == queue && j->seqno == seqno) {
-						snprintf(j->memwait, sizeof(j->memwait), "%.299s",
-							 line + 10);
-						break;
-					}
-				}
-			}
-		}
-		fclose(f);
-	}
-	return 0;
-}
+static struct why_queue *why_queues;
+static int why_n, why_nq;
 
 static struct why_job *why_find(int dev, unsigned long long client, unsigned int queue,
 				unsigned long long seqno)
@@ -491,16 +450,125 @@ static struct why_job *why_find(int dev, unsigned long long client, unsigned int
 	return NULL;
 }
 
-/* Print what blocks @j, and recurse; @stack: the jobs on the way here. */
-static void why_walk(struct why_job *j, struct why_job **stack, int depth)
+/* One device's dsb_blockers. */
+static void why_parse(FILE *f, int dev)
 {
-	int blocked = 0;
+	unsigned long long client = 0, seqno, last = 0;
+	struct why_job *mw = NULL;
+	struct why_queue *q = NULL;
+	unsigned int queue = 0;
+	char line[512], state[16];
 
-	printf("%*sdsb%d client %llu queue %u job %llu", 2 * depth, "", j->dev, j->client,
-	       j->queue, j->seqno);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "queue %u client %llu %15s", &queue, &client, state) == 3) {
+			q = why_nq < WHY_MAX_QUEUES ? &why_queues[why_nq++] : NULL;
+			if (q) {
+				q->dev = dev;
+				q->client = client;
+				q->queue = queue;
+				q->banned = !strcmp(state, "banned");
+			}
+			last = 0;
+			mw = NULL;
+		} else if (!strncmp(line, "  ban: ", 7) && q) {
+			snprintf(q->ban, sizeof(q->ban), "%.199s", line + 7);
+		} else if ((!strncmp(line, "  running on hw slot ", 21) ||
+			    !strncmp(line, "  waiting for a hw slot ", 24)) && q) {
+			snprintf(q->sched, sizeof(q->sched), "%.299s", line + 2);
+		} else if (!strncmp(line, "  watchdog: ", 12) && q) {
+			snprintf(q->watchdog, sizeof(q->watchdog), "%.199s", line + 12);
+		} else if (sscanf(line, "  job %llu", &seqno) == 1 && why_n < WHY_MAX_JOBS) {
+			struct why_job *j = &why_jobs[why_n++];
+
+			j->dev = dev;
+			j->client = client;
+			j->queue = queue;
+			j->seqno = seqno;
+			j->prev = last;
+			j->q = q;
+			j->banned = q && q->banned;
+			last = seqno;
+		} else if (!strncmp(line, "    waits ", 10) && why_n &&
+			   why_jobs[why_n - 1].nwaits < WHY_MAX_WAITS) {
+			struct why_job *j = &why_jobs[why_n - 1];
+
+			snprintf(j->waits[j->nwaits++], sizeof(j->waits[0]), "%.199s", line + 10);
+		} else if (sscanf(line, "  blocked MEMWAIT job %llu", &seqno) == 1) {
+			mw = why_find(dev, client, queue, seqno);
+			if (mw)
+				snprintf(mw->memwait, sizeof(mw->memwait), "%.299s", line + 10);
+		} else if (!strncmp(line, "    ", 4) && mw && mw->nwriters < WHY_MAX_WRITERS) {
+			snprintf(mw->writers[mw->nwriters++], sizeof(mw->writers[0]), "%.199s",
+				 line + 4);
+		}
+	}
+}
+
+static int why_load(void)
+{
+	struct dsbctl_dev devs[DSBCTL_MAX_DEVICES];
+	int n = find_devices(devs, DSBCTL_MAX_DEVICES);
+
+	if (n <= 0) {
+		if (!n)
+			fprintf(stderr, "dsbctl: no dsb device in %s\n", debugfs_root());
+		return -1;
+	}
+	why_jobs = calloc(WHY_MAX_JOBS, sizeof(*why_jobs));
+	why_queues = calloc(WHY_MAX_QUEUES, sizeof(*why_queues));
+	if (!why_jobs || !why_queues)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		FILE *f = open_dev_file(&devs[i], "dsb_blockers");
+
+		if (!f)
+			return -1;
+		why_parse(f, devs[i].index);
+		fclose(f);
+	}
+	return 0;
+}
+
+static void why_name(const struct why_job *j)
+{
+	printf("dsb%d client %llu queue %u job %llu", j->dev, j->client, j->queue, j->seqno);
+}
+
+/*
+ * @j is on the path already, at @stack[@from]: the jobs from there wait
+ * for each other. Print the cycle and what the watchdog will do about it.
+ */
+static void why_cycle(struct why_job **stack, int from, int depth, int indent)
+{
+	printf("%*scycle: ", indent, "");
+	for (int k = from; k < depth; k++) {
+		why_name(stack[k]);
+		printf(" -> ");
+	}
+	why_name(stack[from]);
+	printf("  <- root\n");
+	for (int k = from; k < depth; k++) {
+		const struct why_queue *q = stack[k]->q;
+
+		if (!q || !q->watchdog[0])
+			continue;
+		printf("%*swatchdog: dsb%d client %llu queue %u: %s\n", indent + 2, "", q->dev,
+		       q->client, q->queue, q->watchdog);
+	}
+}
+
+/* Print what blocks @j, and recurse; @stack: the jobs on the way here. */
+static void why_walk(struct why_job *j, struct why_job **stack, int depth, int indent)
+{
+	int blocked = 0, writes = 0;
+
+	printf("%*s", indent, "");
+	why_name(j);
 	for (int k = 0; k < depth; k++) {
 		if (stack[k] == j) {
-			printf(": CYCLE, back to it\n");
+			printf(": on the path already\n");
+			why_cycle(stack, k, depth, indent);
 			return;
 		}
 	}
@@ -511,15 +579,33 @@ static void why_walk(struct why_job *j, struct why_job **stack, int depth)
 	stack[depth] = j;
 	printf("%s\n", j->banned ? " (queue banned: being cancelled)" : "");
 	if (j->memwait[0]) {
-		printf("%*s%s  <- root\n", 2 * depth + 2, "", j->memwait);
+		for (int w = 0; w < j->nwriters; w++)
+			writes |= !!strstr(j->writers[w], "writes it");
+		printf("%*s%s%s\n", indent + 2, "", j->memwait, writes ? "" : "  <- root");
+		for (int w = 0; w < j->nwriters; w++) {
+			unsigned long long client, seqno;
+			unsigned int queue;
+			int dev;
+
+			printf("%*s%s\n", indent + 4, "", j->writers[w]);
+			if (sscanf(j->writers[w], "writer dsb%d client %llu queue %u: job %llu writes it",
+				   &dev, &client, &queue, &seqno) == 4) {
+				struct why_job *d = why_find(dev, client, queue, seqno);
+
+				if (d)
+					why_walk(d, stack, depth + 1, indent + 6);
+			}
+		}
+		if (!writes && j->q && j->q->watchdog[0])
+			printf("%*swatchdog: %s\n", indent + 4, "", j->q->watchdog);
 		blocked = 1;
 	}
 	if (j->prev) {
 		struct why_job *p = why_find(j->dev, j->client, j->queue, j->prev);
 
-		printf("%*sbehind job %llu of its queue\n", 2 * depth + 2, "", j->prev);
+		printf("%*sbehind job %llu of its queue\n", indent + 2, "", j->prev);
 		if (p)
-			why_walk(p, stack, depth + 1);
+			why_walk(p, stack, depth + 1, indent + 2);
 		blocked = 1;
 	}
 	for (int w = 0; w < j->nwaits; w++) {
@@ -531,20 +617,20 @@ static void why_walk(struct why_job *j, struct why_job **stack, int depth)
 			   &queue, &seqno) == 4) {
 			struct why_job *d = why_find(dev, client, queue, seqno);
 
-			printf("%*swaits for dsb%d client %llu queue %u job %llu\n", 2 * depth + 2, "",
-			       dev, client, queue, seqno);
+			printf("%*swaits for %s\n", indent + 2, "", j->waits[w]);
 			if (d)
-				why_walk(d, stack, depth + 1);
+				why_walk(d, stack, depth + 1, indent + 2);
 			else
-				printf("%*s(completing now)\n", 2 * depth + 4, "");
+				printf("%*s(completing now)\n", indent + 4, "");
 		} else {
-			printf("%*swaits for %s  <- root\n", 2 * depth + 2, "", j->waits[w]);
+			printf("%*swaits for %s  <- root\n", indent + 2, "", j->waits[w]);
 		}
 		blocked = 1;
 	}
-	if (!blocked)
-		printf("%*snot blocked: running, or waiting for a hardware slot  <- root\n",
-		       2 * depth + 2, "");
+	if (!blocked && j->q && j->q->sched[0])
+		printf("%*snot blocked: %s  <- root\n", indent + 2, "", j->q->sched);
+	else if (!blocked)
+		printf("%*snot blocked: running, or about to  <- root\n", indent + 2, "");
 }
 
 static int cmd_why(int argc, char **argv)
@@ -553,9 +639,12 @@ static int cmd_why(int argc, char **argv)
 	unsigned int queue = strtoul(argv[2], NULL, 0);
 	unsigned long long seqno = strtoull(argv[3], NULL, 0);
 	int dev = argc > 4 ? atoi(argv[4]) : 0;
+	int ret = 0;
 
-	if (why_load())
-		return 1;
+	if (why_load()) {
+		ret = 1;
+		goto out;
+	}
 	for (int k = 0; k < why_n && !j; k++) {
 		struct why_job *c = &why_jobs[k];
 
@@ -563,15 +652,24 @@ static int cmd_why(int argc, char **argv)
 		    (argc <= 5 || c->client == strtoull(argv[5], NULL, 0)))
 			j = c;
 	}
-	if (!j) {
-		printf("dsb%d queue %u job %llu: not in flight (done, or never submitted)\n",
-		       dev, queue, seqno);
-		free(why_jobs);
-		return 0;
+	if (j) {
+		why_walk(j, stack, 0, 0);
+		goto out;
 	}
-	why_walk(j, stack, 0);
+	printf("dsb%d queue %u job %llu: not in flight (done, or never submitted)\n",
+	       dev, queue, seqno);
+	for (int k = 0; k < why_nq; k++) {
+		const struct why_queue *q = &why_queues[k];
+
+		if (q->dev == dev && q->queue == queue &&
+		    (argc <= 5 || q->client == strtoull(argv[5], NULL, 0)) && q->banned)
+			printf("  dsb%d client %llu queue %u is banned: %s\n", q->dev, q->client,
+			       q->queue, q->ban[0] ? q->ban : "?");
+	}
+out:
 	free(why_jobs);
-	return 0;
+	free(why_queues);
+	return ret;
 }
 
 static int usage(void)
