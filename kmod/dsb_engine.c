@@ -81,7 +81,15 @@ enum dsb_step {
 void dsb_engine_kick(struct dsb_engine *eng)
 {
 	atomic_set(&eng->kicked, 1);
-	wake_up(&eng->wq);
+	/*
+	 * A running or polling engine finds the doorbell by itself: only a
+	 * sleeping one is woken, which spares the submitter the wait queue's
+	 * lock. The full barrier in wq_has_sleeper() orders @kicked before
+	 * the check; it pairs with the one set_current_state() implies in
+	 * the sleeper's prepare_to_wait_event(), before it tests @kicked.
+	 */
+	if (wq_has_sleeper(&eng->wq))
+		wake_up(&eng->wq);
 }
 
 /**
@@ -601,6 +609,29 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 }
 
 /*
+ * Work arrived mid-round on a queue above normal priority: serve every such
+ * queue with work now, once per round, instead of when the round reaches
+ * it (a round of many busy queues is long). Privileged priorities only, so
+ * the round's fairness among unprivileged queues is unchanged.
+ */
+static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *next)
+{
+	struct dsb_user_queue *q;
+	bool progress = false;
+
+	lockdep_assert_held(&eng->lock);
+	atomic_set(&eng->urgent, 0);
+	list_for_each_entry(q, &eng->queues, engine_node) {
+		if (q->priority <= DRM_DSB_QUEUE_PRIORITY_NORMAL || q->ctx.boost_served ||
+		    q->ctx.urgent_served || !dsb_queue_has_work(q))
+			continue;
+		q->ctx.urgent_served = true;
+		progress |= dsb_engine_service_locked(eng, q, next);
+	}
+	return progress;
+}
+
+/*
  * The engine thread. After it last made progress it keeps polling its
  * doorbells for dsb_engine_poll_us before it sleeps, as hardware watches
  * its doorbells: a job submitted right after another one then starts
@@ -635,15 +666,18 @@ static int dsb_engine_thread(void *data)
 		mutex_lock(&eng->lock);
 		/* Queues with a deadline hint first, then everyone, once each. */
 		list_for_each_entry(q, &eng->queues, engine_node) {
+			q->ctx.urgent_served = false;
 			q->ctx.boost_served = dsb_queue_boosted(q, now);
 			if (q->ctx.boost_served)
 				progress |= dsb_engine_service_locked(eng, q, &next);
 		}
 		list_for_each_entry(q, &eng->queues, engine_node) {
-			if (!q->ctx.boost_served)
+			if (!q->ctx.boost_served && !q->ctx.urgent_served)
 				progress |= dsb_engine_service_locked(eng, q, &next);
 			/* A round of many busy queues must not hold the CPU. */
 			cond_resched();
+			if (atomic_read(&eng->urgent))
+				progress |= dsb_engine_serve_urgent_locked(eng, &next);
 		}
 		mutex_unlock(&eng->lock);
 		dma_fence_end_signalling(cookie);

@@ -42,6 +42,8 @@ struct dsb_engine_last {
  * @current_q: queue being executed, or NULL (debugfs)
  * @current_op: last packet opcode executed (debugfs)
  * @last: last packet accepted and its queue (debugfs)
+ * @urgent: a queue above normal priority rang its doorbell: run it within
+ *          the round, after the queue being served
  * @tick: scheduling rounds, for slot eviction
  * @maps: queues mapped into a hardware slot
  * @evictions: resident queues evicted for another one
@@ -55,6 +57,7 @@ struct dsb_engine {
 	wait_queue_head_t wq;
 	atomic_t kicked;
 	bool dep_waiters;
+	atomic_t urgent;
 	struct mutex lock;	/* see above: never held while allocating */
 	struct list_head queues;
 	unsigned int nqueues;

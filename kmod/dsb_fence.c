@@ -16,7 +16,7 @@
  *
  * The fence pool: in steady state a submit allocates no fence. A fence
  * whose last reference goes returns to its queue's &struct dsb_fence_pool
- * (at most one fence per fence slot), still holding its references, and
+ * (at most two fences per fence slot), still holding its references, and
  * the next job of the queue takes it from there. Fences come from a slab
  * cache with %SLAB_TYPESAFE_BY_RCU semantics, and a pooled fence is only
  * ever reused as a dsb fence: an RCU reader that looked a fence up without
@@ -50,7 +50,7 @@ static LLIST_HEAD(dsb_fence_free_list);
  *        nothing inside
  * @free: released fences, each still holding its fence memory reference
  * @count: fences in @free
- * @max: most fences kept (the queue's fence slots)
+ * @max: most fences kept (twice the queue's fence slots)
  * @dead: the queue is gone: released fences are freed
  * @ref: one per fence allocated for the queue, plus the queue's
  */
@@ -267,7 +267,7 @@ struct dsb_fence *to_dsb_fence(struct dma_fence *fence)
 
 /**
  * dsb_fence_pool_create() - a queue's fence pool
- * @max: most fences it keeps (the queue's fence slots)
+ * @max: most fences it keeps (twice the queue's fence slots)
  *
  * Return: the pool, with the queue's reference, or NULL.
  */

@@ -617,7 +617,8 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 			   GFP_KERNEL_ACCOUNT);
 	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
 	q->origins = kvcalloc(nslots, sizeof(*q->origins), GFP_KERNEL_ACCOUNT);
-	q->fence_pool = dsb_fence_pool_create(nslots);
+	/* Twice the slots: a CQE is seen before its job's fence is released. */
+	q->fence_pool = dsb_fence_pool_create(2 * nslots);
 	if (!q->slot_job || !q->deps || !q->resv_slots || !q->origins || !q->fence_pool) {
 		dsb_queue_put(q);
 		return ERR_PTR(-ENOMEM);

@@ -91,6 +91,9 @@ void dsb_ring_commit(struct dsb_user_queue *q)
 	/* Packets before doorbell: pairs with the smp_rmb() in dsb_ring_fetch(). */
 	smp_wmb();
 	WRITE_ONCE(q->ctrl->doorbell, q->wptr);
+	/* High and realtime work starts within the round, not a round later. */
+	if (q->priority > DRM_DSB_QUEUE_PRIORITY_NORMAL)
+		atomic_set(&q->engine->urgent, 1);
 	dsb_engine_kick(q->engine);
 }
 

@@ -247,6 +247,62 @@ START_TEST(test_wraparound_laps)
 }
 END_TEST
 
+/*
+ * Steady state allocates no fence (issue 16): a job's fence comes from its
+ * queue's fence pool, so a queue with 8 slots running 3,200 jobs allocates
+ * at most 16 fences (the pool keeps two per slot: a CQE is seen a little
+ * before its job's fence is released), and all are freed with the queue.
+ */
+START_TEST(test_steady_state_reuses_fences)
+{
+	struct dsb_queue_params p = { .fence_slots = 8, .ring_packets = 64 };
+	const uint64_t total = 8 * 8 * 50;
+	long long reuse0, reuse1, pooled0, pooled1, live0, live1;
+	uint64_t next = 0, expect = 0;
+	struct ctx c;
+
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "fence_reuses", &reuse0), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "pooled_fences", &pooled0), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "live_fences", &live0), 0);
+	ctx_init(&c, &p);
+	while (expect < total) {
+		struct drm_dsb_cqe *cqe;
+
+		while (next < total && next - expect < 8 && prep_write(&c, next % 1024, val(next), next))
+			next++;
+		ck_assert_int_ge(dsb_submit(&c.q), 0);
+		ck_assert_int_eq(dsb_wait_cqe_timeout(&c.q, &cqe, tmo(10 * SEC)), 0);
+		do {
+			ck_assert_uint_eq(cqe->user_data, expect);
+			ck_assert_int_eq(cqe->error, 0);
+			ck_assert_uint_eq(c.words[expect % 1024], val(expect));
+			expect++;
+			ck_assert_int_eq(dsb_cqe_seen(&c.q, cqe), 0);
+		} while (dsb_peek_cqe(&c.q, &cqe) == 0);
+	}
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "fence_reuses", &reuse1), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "pooled_fences", &pooled1), 0);
+	printf("fence pool: %llu jobs, %lld fences reused, %lld pooled\n",
+	       (unsigned long long)total, reuse1 - reuse0, pooled1 - pooled0);
+	ck_assert_msg(reuse1 - reuse0 >= (long long)total - 16,
+		      "%llu jobs allocated %lld fences (reused %lld): more than two per slot",
+		      (unsigned long long)total, (long long)total - (reuse1 - reuse0),
+		      reuse1 - reuse0);
+	ck_assert_int_le(pooled1 - pooled0, 16);
+	ctx_fini(&c);
+	/* The queue's release drained its pool: nothing stays behind. */
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(dsb_test_debugfs_counter(0, "pooled_fences", &pooled1), 0);
+		ck_assert_int_eq(dsb_test_debugfs_counter(0, "live_fences", &live1), 0);
+		if (pooled1 == pooled0 && live1 == live0)
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_eq(pooled1, pooled0);
+	ck_assert_int_eq(live1, live0);
+}
+END_TEST
+
 START_TEST(test_slot_exhaustion_and_misuse)
 {
 	struct dsb_queue_params p = { .fence_slots = 4 };
@@ -623,6 +679,7 @@ int main(void)
 	tcase_add_test(tc, test_queue_init_status);
 	tcase_add_test(tc, test_one_job);
 	tcase_add_test(tc, test_wraparound_laps);
+	tcase_add_test(tc, test_steady_state_reuses_fences);
 	tcase_add_test(tc, test_slot_exhaustion_and_misuse);
 	tcase_add_test(tc, test_bad_sqe_error_cqe);
 	tcase_add_test(tc, test_wait_timeout_then_complete);
