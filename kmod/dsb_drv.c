@@ -60,7 +60,10 @@
  *
  * Leaves, taken with nothing else inside: &dsb_user_queue.job_cache_lock,
  * the xarray lock of &dsb_file.queues, the accounting table's lock
- * (dsb_mem.c), &dsb_device.vm_lru_lock. Functions that need a lock held are named ``_locked`` and
+ * (dsb_mem.c), &dsb_device.vm_lru_lock, the fence pool's lock (struct
+ * dsb_fence_pool in dsb_fence.c; taken in any context, irqsave, also
+ * under a fence's or the queue's lock when a fence is released there).
+ * Functions that need a lock held are named ``_locked`` and
  * assert it with lockdep_assert_held().
  */
 #include <linux/dma-mapping.h>

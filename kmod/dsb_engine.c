@@ -608,11 +608,21 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 	return progress;
 }
 
+/* A queue's slice in this round; it made progress: its one slice of the round. */
+static bool dsb_engine_service_round_locked(struct dsb_engine *eng, struct dsb_user_queue *q,
+					    u64 *next)
+{
+	bool progress = dsb_engine_service_locked(eng, q, next);
+
+	q->ctx.round_served |= progress;
+	return progress;
+}
+
 /*
  * Work arrived mid-round on a queue above normal priority: serve every such
- * queue with work now, once per round, instead of when the round reaches
- * it (a round of many busy queues is long). Privileged priorities only, so
- * the round's fairness among unprivileged queues is unchanged.
+ * queue with work that has not had its slice in this round now, instead of
+ * when the round reaches it or in the next round (a round of many busy
+ * queues is long). Still one slice per round, so shares are unchanged.
  */
 static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *next)
 {
@@ -623,10 +633,9 @@ static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *next)
 	atomic_set(&eng->urgent, 0);
 	list_for_each_entry(q, &eng->queues, engine_node) {
 		if (q->priority <= DRM_DSB_QUEUE_PRIORITY_NORMAL || q->ctx.boost_served ||
-		    q->ctx.urgent_served || !dsb_queue_has_work(q))
+		    q->ctx.round_served || !dsb_queue_has_work(q))
 			continue;
-		q->ctx.urgent_served = true;
-		progress |= dsb_engine_service_locked(eng, q, next);
+		progress |= dsb_engine_service_round_locked(eng, q, next);
 	}
 	return progress;
 }
@@ -666,14 +675,14 @@ static int dsb_engine_thread(void *data)
 		mutex_lock(&eng->lock);
 		/* Queues with a deadline hint first, then everyone, once each. */
 		list_for_each_entry(q, &eng->queues, engine_node) {
-			q->ctx.urgent_served = false;
+			q->ctx.round_served = false;
 			q->ctx.boost_served = dsb_queue_boosted(q, now);
 			if (q->ctx.boost_served)
-				progress |= dsb_engine_service_locked(eng, q, &next);
+				progress |= dsb_engine_service_round_locked(eng, q, &next);
 		}
 		list_for_each_entry(q, &eng->queues, engine_node) {
-			if (!q->ctx.boost_served && !q->ctx.urgent_served)
-				progress |= dsb_engine_service_locked(eng, q, &next);
+			if (!q->ctx.boost_served && !q->ctx.round_served)
+				progress |= dsb_engine_service_round_locked(eng, q, &next);
 			/* A round of many busy queues must not hold the CPU. */
 			cond_resched();
 			if (atomic_read(&eng->urgent))

@@ -55,7 +55,7 @@ static LLIST_HEAD(dsb_fence_free_list);
  * @ref: one per fence allocated for the queue, plus the queue's
  */
 struct dsb_fence_pool {
-	spinlock_t lock;
+	spinlock_t lock;	/* see @lock above */
 	struct list_head free;
 	u32 count;
 	u32 max;

@@ -47,8 +47,9 @@ struct dsb_memwait {
  *        counts only time in which it ran)
  * @boost_served: boosted this round (deadline hint): ran in the round's first
  *                pass, with the budget of &dsb_user_queue.boost_priority
- * @urgent_served: ran this round out of turn (above normal priority,
- *                 work arrived mid-round); not served again in the round
+ * @round_served: had its slice (made progress) in this round: in its turn,
+ *                or out of turn when work arrived mid-round above normal
+ *                priority; not served again in the round
  * @idle: at its last look the engine found nothing to run (the doorbell at
  *        the read pointer), though the driver may have jobs in flight
  * @step_cost: work units of the step being executed (time slices)
@@ -73,7 +74,7 @@ struct dsb_qctx {
 	u64 steps;
 	u64 runs;
 	bool boost_served;
-	bool urgent_served;
+	bool round_served;
 	bool idle;
 	u32 step_cost;
 	int slot;
