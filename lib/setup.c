@@ -72,19 +72,26 @@ static int dsb_find_nodes(char paths[][64], int max)
 	if (n > 0)
 		drmFreeDevices(devs, n);
 
-	if (!found) {
-		for (i = 128; i < 192 && found < max; i++) {
-			char node[64];
-			int fd;
+	/*
+	 * libdrm may list only some of several dsb devices (they are platform
+	 * devices without a bus address of their own), so the render nodes
+	 * are always scanned too; each node counts once.
+	 */
+	for (i = 128; i < 192 && found < max; i++) {
+		char node[64];
+		int fd, k;
 
-			snprintf(node, sizeof(node), "%s/renderD%d", DRM_DIR_NAME, i);
-			fd = open(node, O_RDWR | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (dsb_fd_is_dsb(fd))
-				snprintf(paths[found++], 64, "%s", node);
-			close(fd);
-		}
+		snprintf(node, sizeof(node), "%s/renderD%d", DRM_DIR_NAME, i);
+		for (k = 0; k < found && strcmp(paths[k], node); k++)
+			;
+		if (k < found)
+			continue;
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (dsb_fd_is_dsb(fd))
+			snprintf(paths[found++], 64, "%s", node);
+		close(fd);
 	}
 	qsort(paths, (size_t)found, 64, dsb_cmp_path);
 	return found;

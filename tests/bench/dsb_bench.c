@@ -2378,7 +2378,7 @@ int main(int argc, char **argv)
 			{ "submit_ioctl_batch@256 / submit_ioctl_per_job", "submit_ioctl_batch@256",
 			  "submit_ioctl_per_job", 0 },
 			{ "engine_busy_per_job / userspace_job", "engine_busy_per_job",
-			  "userspace_job", 0 },
+			  "userspace_job", 5.0 },
 			{ "siphash_packet / userspace_job", "siphash_packet", "userspace_job", 0 },
 			{ "submit_ioctl_per_job / ioctl_get_param", "submit_ioctl_per_job", "ioctl_get_param", 0 },
 			{ "sq_ioctl@256 / ioctl_get_param", "sq_ioctl@256", "ioctl_get_param", 0 },
