@@ -206,11 +206,11 @@ static void dsb_debugfs_memwait_locked(struct seq_file *m, struct dsb_user_queue
 	if (!c->in_exec || w->in.op != DRM_DSB_OP_MEMWAIT || w->ip != c->ip ||
 	    w->seqno != c->cur_seqno)
 		return;
-	spin_lock(&q->vm->lock);
+	read_lock(&q->vm->lock);
 	ptr = dsb_vm_translate(q->vm, w->in.a, sizeof(u64), false, &vf);
 	if (ptr)
 		v = READ_ONCE(*(u64 *)ptr);
-	spin_unlock(&q->vm->lock);
+	read_unlock(&q->vm->lock);
 	seq_printf(m, "  blocked MEMWAIT job %llu at 0x%llx: va 0x%llx %s %llu, current ",
 		   w->seqno, w->ip, w->in.a,
 		   w->in.flags & DRM_DSB_MEMWAIT_EQ ? "==" : ">=", w->in.b);
@@ -588,7 +588,7 @@ static void dsb_debugfs_scan_writes_locked(struct dsb_user_queue *q, u64 va,
 	for (k = 0; k < n && !w->seqno && budget; k++) {
 		u64 a;
 
-		spin_lock(&q->vm->lock);
+		read_lock(&q->vm->lock);
 		for (a = jobs[k].start; a + sizeof(in) <= jobs[k].end; a += sizeof(in)) {
 			const void *p;
 
@@ -608,7 +608,7 @@ static void dsb_debugfs_scan_writes_locked(struct dsb_user_queue *q, u64 va,
 				break;
 			}
 		}
-		spin_unlock(&q->vm->lock);
+		read_unlock(&q->vm->lock);
 	}
 }
 

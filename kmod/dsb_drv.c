@@ -51,7 +51,7 @@
  *    &dsb_device.queues_lock (mutex, the device's queue list, otherwise
  *    taken alone) before it.
  * 5. &dsb_user_queue.lock (spinlock, irqsave: in-flight jobs, CQ, state)
- *    or &dsb_vm.lock (spinlock: the GPU VA space, held around every engine
+ *    or &dsb_vm.lock (rwlock: the GPU VA space, read-held around every engine
  *    memory access). The two never nest: a fault found under the VM lock
  *    bans the queue after it is dropped.
  * 6. Under the queue lock, dma_fence_signal() takes each dsb fence's own

@@ -307,7 +307,7 @@ static enum dsb_step dsb_engine_exec_instr(struct dsb_user_queue *q, u64 now, u6
 		c->in_exec = false;
 		return DSB_STEP_DONE;
 	}
-	spin_lock(&q->vm->lock);
+	read_lock(&q->vm->lock);
 	p = dsb_vm_translate(q->vm, c->ip, sizeof(in), false, &vf);
 	if (p) {
 		memcpy(&in, p, sizeof(in));
@@ -316,7 +316,7 @@ static enum dsb_step dsb_engine_exec_instr(struct dsb_user_queue *q, u64 now, u6
 		fault = dsb_vm_fault_kind(q->vm, vf);
 		fva = c->ip;
 	}
-	spin_unlock(&q->vm->lock);
+	read_unlock(&q->vm->lock);
 
 	if (r == DSB_STEP_FAULT)
 		return dsb_engine_fault(q, fault, fva);

@@ -59,7 +59,7 @@ struct dsb_vm *dsb_vm_create(struct dsb_device *ddev, u64 client_id)
 	if (!vm)
 		return NULL;
 	kref_init(&vm->ref);
-	spin_lock_init(&vm->lock);
+	rwlock_init(&vm->lock);
 	mutex_init(&vm->res_lock);
 	drm_mm_init(&vm->mm, DSB_VA_START, DSB_VA_SIZE);
 	vm->ddev = ddev;
@@ -137,11 +137,11 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 		m->vaddr = bo->vaddr;
 
 	mutex_lock(&vm->res_lock);
-	spin_lock(&vm->lock);
+	write_lock(&vm->lock);
 	old = dsb_vm_lookup_bo(vm, bo);
 	if (old) {
 		*va = old->node.start;
-		spin_unlock(&vm->lock);
+		write_unlock(&vm->lock);
 		mutex_unlock(&vm->res_lock);
 		kfree(m);
 		return 0;
@@ -157,7 +157,7 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 		*va = m->node.start;
 		vm->unpublished += !m->vaddr;
 	}
-	spin_unlock(&vm->lock);
+	write_unlock(&vm->lock);
 	mutex_unlock(&vm->res_lock);
 	if (ret) {
 		kfree(m);
@@ -178,11 +178,11 @@ bool dsb_vm_find(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 {
 	struct dsb_mapping *m;
 
-	spin_lock(&vm->lock);
+	read_lock(&vm->lock);
 	m = dsb_vm_lookup_bo(vm, bo);
 	if (m)
 		*va = m->node.start;
-	spin_unlock(&vm->lock);
+	read_unlock(&vm->lock);
 	return m;
 }
 
@@ -198,13 +198,13 @@ void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo)
 	struct dsb_mapping *m;
 
 	mutex_lock(&vm->res_lock);
-	spin_lock(&vm->lock);
+	write_lock(&vm->lock);
 	m = dsb_vm_lookup_bo(vm, bo);
 	if (m) {
 		drm_mm_remove_node(&m->node);
 		vm->unpublished -= !m->vaddr;
 	}
-	spin_unlock(&vm->lock);
+	write_unlock(&vm->lock);
 	mutex_unlock(&vm->res_lock);
 	if (m) {
 		dsb_bo_put(m->bo);
@@ -228,7 +228,7 @@ struct dsb_gem_object *dsb_vm_bo_at(struct dsb_vm *vm, u64 va, u64 *off)
 
 	if (va < DSB_VA_START || va >= DSB_VA_START + DSB_VA_SIZE)
 		return NULL;
-	spin_lock(&vm->lock);
+	read_lock(&vm->lock);
 	drm_mm_for_each_node_in_range(node, &vm->mm, va, va + 1) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 
@@ -239,7 +239,7 @@ struct dsb_gem_object *dsb_vm_bo_at(struct dsb_vm *vm, u64 va, u64 *off)
 		}
 		break;
 	}
-	spin_unlock(&vm->lock);
+	read_unlock(&vm->lock);
 	return bo;
 }
 
@@ -260,7 +260,7 @@ bool dsb_vm_find_writable(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 	struct drm_mm_node *node;
 	bool found = false;
 
-	spin_lock(&vm->lock);
+	read_lock(&vm->lock);
 	drm_mm_for_each_node(node, &vm->mm) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 
@@ -270,7 +270,7 @@ bool dsb_vm_find_writable(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 			break;
 		}
 	}
-	spin_unlock(&vm->lock);
+	read_unlock(&vm->lock);
 	return found;
 }
 
@@ -327,9 +327,9 @@ static void dsb_vm_publish_locked(struct dsb_vm *vm, struct dsb_mapping *m, void
 {
 	lockdep_assert_held(&vm->res_lock);
 	vm->unpublished += !vaddr - !m->vaddr;
-	spin_lock(&vm->lock);
+	write_lock(&vm->lock);
 	m->vaddr = vaddr;
-	spin_unlock(&vm->lock);
+	write_unlock(&vm->lock);
 }
 
 /* Make every BO of @vm resident and publish its address; res_lock held. */

@@ -17,9 +17,11 @@ struct dsb_gem_object;
 /**
  * struct dsb_vm - a per-file GPU virtual address space
  * @ref: reference count (the file and each of its queues)
- * @lock: protects @mm's nodes and their kernel addresses; held by the
- *        engine around each memory access, so a mapping cannot go away
- *        under it. Never held while allocating.
+ * @lock: protects @mm's nodes and their kernel addresses; read-held by
+ *        the engines around each memory access, so a mapping cannot go
+ *        away under it, and two engines running queues of one VM never
+ *        wait for each other (a 1 MiB FILL runs under it); write-held to
+ *        map, unmap and publish. Never held while allocating.
  * @mm: the address allocator; each node is a &struct dsb_mapping
  * @ddev: the device, for counters
  * @client_id: the drm-client-id of the file it was made for (tracepoints)
@@ -39,7 +41,7 @@ struct dsb_gem_object;
  */
 struct dsb_vm {
 	struct kref ref;
-	spinlock_t lock;	/* protects @mm, held around engine accesses */
+	rwlock_t lock;	/* protects @mm; engines read-lock it around accesses */
 	struct drm_mm mm;
 	struct dsb_device *ddev;
 	u64 client_id;
