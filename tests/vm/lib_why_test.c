@@ -302,6 +302,18 @@ static long long ban_in(const char *out, const struct node *n)
 	return ms;
 }
 
+/* Tear down the two files of a two-file case: shared data, queues, devices. */
+static void two_files_fini(struct dsb_device *dev, struct node *nd, struct dsb_bo *data)
+{
+	ck_assert_int_eq(dsb_bo_destroy(&dev[1], &data[1]), 0);
+	ck_assert_int_eq(dsb_bo_destroy(&dev[0], &data[0]), 0);
+	for (int i = 0; i < 2; i++) {
+		dsb_bo_destroy(&dev[i], &nd[i].cmd);
+		dsb_queue_exit(&nd[i].q);
+		dsb_device_close(&dev[i]);
+	}
+}
+
 /*
  * Queue A (one file) waits for words[1], then writes words[2]; queue B (a
  * second file, which imported the buffer) waits for words[2], then writes
@@ -379,13 +391,7 @@ START_TEST(test_why_cycle)
 		ck_assert_int_eq(dsb_cqe_seen(&nd[i].q, cqe), 0);
 	}
 	ck_assert_uint_eq(words[2], 1);
-	ck_assert_int_eq(dsb_bo_destroy(&dev[1], &data[1]), 0);
-	ck_assert_int_eq(dsb_bo_destroy(&dev[0], &data[0]), 0);
-	for (i = 0; i < 2; i++) {
-		dsb_bo_destroy(&dev[i], &nd[i].cmd);
-		dsb_queue_exit(&nd[i].q);
-		dsb_device_close(&dev[i]);
-	}
+	two_files_fini(dev, nd, data);
 }
 END_TEST
 
@@ -538,13 +544,7 @@ START_TEST(test_why_cycle_wait)
 	}
 	close(sf);
 	dsb_syncobj_destroy(&dev[0], so);
-	ck_assert_int_eq(dsb_bo_destroy(&dev[1], &data[1]), 0);
-	ck_assert_int_eq(dsb_bo_destroy(&dev[0], &data[0]), 0);
-	for (i = 0; i < 2; i++) {
-		dsb_bo_destroy(&dev[i], &nd[i].cmd);
-		dsb_queue_exit(&nd[i].q);
-		dsb_device_close(&dev[i]);
-	}
+	two_files_fini(dev, nd, data);
 }
 END_TEST
 
