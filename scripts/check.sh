@@ -52,7 +52,15 @@ stage() {
 	total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + s))
 	results+=("$(printf '%-22s %s  %d passed, %d failed, %d skipped  (%ds)' "$name" \
 		"$([ $rc = 0 ] && echo ok || echo FAILED)" "$p" "$f" "$s" $(( $(date +%s) - start )))")
-	[ $rc = 0 ] || any_fail=1
+	if [ $rc != 0 ]; then
+		any_fail=1
+		# What failed, under the stage's summary line: the failing test
+		# binaries and check's assertion messages (the tail of a long CI
+		# log is often all that is seen).
+		grep -E '(^dsb-run-tests.*: failed:|:[FE]:|: killed after|kernel log matches)' "$out" |
+			head -n 12 | sed 's/^/      /' >"$tmp/why"
+		while IFS= read -r line; do results+=("$line"); done <"$tmp/why"
+	fi
 	return $rc
 }
 
