@@ -538,6 +538,8 @@ map:
  * dsb_engine_service_locked() - give a queue its time slice
  * @eng: the engine, lock held
  * @q: one of its queues
+ * @clock: in/out, the engine's time (ns): when the round started or the
+ *	previous slice ended; set to when this slice ended
  * @next: in/out, when the engine must look again at the latest
  *
  * Runs the queue for its time slice (see "The simulated engine": a budget
@@ -545,13 +547,18 @@ map:
  * counts the steps it executes in &dsb_qctx.steps (what the driver's
  * watchdog reads as progress) and accounts the busy time.
  *
+ * The clock is read once per slice that runs (at its end, and every
+ * DSB_CLOCK_EVERY steps inside it), never for a queue with nothing to do:
+ * a slice starts when the previous one ended. A round over many queues
+ * costs one clock read per queue that ran, not three per queue.
+ *
  * Return: true when the queue made progress.
  */
 static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_queue *q,
-				      u64 *next)
+				      u64 *clock, u64 *next)
 {
 	struct dsb_qctx *c = &q->ctx;
-	u64 now = ktime_get_ns();
+	u64 now = *clock;
 	/* Boosted: decided once per round, by the thread's first pass. */
 	u32 prio = c->boost_served ? q->boost_priority : q->priority;
 	int budget = DSB_BASE_BUDGET << prio;
@@ -602,6 +609,7 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 		eng->yields++;
 	}
 	now = ktime_get_ns();
+	*clock = now;
 	atomic64_add(now - start, &eng->busy_ns);
 	if (q->busy_ns)
 		atomic64_add(now - start, &q->busy_ns[eng->idx]);
@@ -610,9 +618,9 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 
 /* A queue's slice in this round; it made progress: its one slice of the round. */
 static bool dsb_engine_service_round_locked(struct dsb_engine *eng, struct dsb_user_queue *q,
-					    u64 *next)
+					    u64 *clock, u64 *next)
 {
-	bool progress = dsb_engine_service_locked(eng, q, next);
+	bool progress = dsb_engine_service_locked(eng, q, clock, next);
 
 	q->ctx.round_served |= progress;
 	return progress;
@@ -624,7 +632,7 @@ static bool dsb_engine_service_round_locked(struct dsb_engine *eng, struct dsb_u
  * when the round reaches it or in the next round (a round of many busy
  * queues is long). Still one slice per round, so shares are unchanged.
  */
-static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *next)
+static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *clock, u64 *next)
 {
 	struct dsb_user_queue *q;
 	bool progress = false;
@@ -635,7 +643,7 @@ static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *next)
 		if (q->priority <= DRM_DSB_QUEUE_PRIORITY_NORMAL || q->ctx.boost_served ||
 		    q->ctx.round_served || !dsb_queue_has_work(q))
 			continue;
-		progress |= dsb_engine_service_round_locked(eng, q, next);
+		progress |= dsb_engine_service_round_locked(eng, q, clock, next);
 	}
 	return progress;
 }
@@ -654,6 +662,7 @@ static int dsb_engine_thread(void *data)
 	while (!kthread_should_stop()) {
 		u64 now = ktime_get_ns();
 		u64 next = now + DSB_ENGINE_POLL_NS;
+		u64 clock = now;
 		bool progress = false;
 		struct dsb_user_queue *q;
 		bool cookie;
@@ -678,15 +687,16 @@ static int dsb_engine_thread(void *data)
 			q->ctx.round_served = false;
 			q->ctx.boost_served = dsb_queue_boosted(q, now);
 			if (q->ctx.boost_served)
-				progress |= dsb_engine_service_round_locked(eng, q, &next);
+				progress |= dsb_engine_service_round_locked(eng, q, &clock, &next);
 		}
 		list_for_each_entry(q, &eng->queues, engine_node) {
 			if (!q->ctx.boost_served && !q->ctx.round_served)
-				progress |= dsb_engine_service_round_locked(eng, q, &next);
+				progress |= dsb_engine_service_round_locked(eng, q, &clock, &next);
 			/* A round of many busy queues must not hold the CPU. */
-			cond_resched();
+			if (cond_resched())
+				clock = ktime_get_ns();
 			if (atomic_read(&eng->urgent))
-				progress |= dsb_engine_serve_urgent_locked(eng, &next);
+				progress |= dsb_engine_serve_urgent_locked(eng, &clock, &next);
 		}
 		mutex_unlock(&eng->lock);
 		dma_fence_end_signalling(cookie);
