@@ -140,6 +140,11 @@ module_param_named(test_retire_delay_us, dsb_test_retire_delay_us, uint, 0644);
 MODULE_PARM_DESC(test_retire_delay_us,
 		 "TEST ONLY, default 0: busy-wait this long (at most 20000) in the completion interrupt before a job is retired, to widen the window between the engine's SIGNAL and the fence signal");
 
+unsigned int dsb_test_engine_gap_ms;
+module_param_named(test_engine_gap_ms, dsb_test_engine_gap_ms, uint, 0644);
+MODULE_PARM_DESC(test_engine_gap_ms,
+		 "TEST ONLY, default 0: the engine threads sleep this long (at most 200) between rounds, as a thread preempted on a loaded machine does; doorbells do not wake them");
+
 static struct platform_device *dsb_pdevs[4];
 
 /* Parameters that are the same for every device and file (all nonzero). */

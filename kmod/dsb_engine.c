@@ -40,6 +40,7 @@
  * The whole loop is a dma-fence signalling section: lockdep checks that
  * nothing here allocates or takes a lock that is held around allocation.
  */
+#include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
@@ -474,11 +475,6 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_user_que
 	}
 }
 
-static bool dsb_queue_has_work(struct dsb_user_queue *q)
-{
-	return q->ctx.in_exec || READ_ONCE(q->ctrl->doorbell) != q->ctx.rptr;
-}
-
 /*
  * A boost request the driver wrote into the queue's fence memory header
  * (a deadline hint): still wanted while its job is not complete and its
@@ -700,6 +696,8 @@ static int dsb_engine_thread(void *data)
 		}
 		mutex_unlock(&eng->lock);
 		dma_fence_end_signalling(cookie);
+		if (unlikely(dsb_test_engine_gap_ms))
+			msleep(min(dsb_test_engine_gap_ms, 200U));	/* test only */
 
 		now = ktime_get_ns();
 		if (progress)

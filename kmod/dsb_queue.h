@@ -252,6 +252,21 @@ struct dsb_user_queue {
 	unsigned long wd_stamp;
 };
 
+/**
+ * dsb_queue_has_work() - the queue has packets or instructions to run
+ * @q: the queue; its engine's lock held (the engine's read pointer is
+ *     stable only under it)
+ *
+ * Reads the doorbell, which the process may write: a doorbell at the read
+ * pointer while jobs are in flight means the process hid its packets.
+ *
+ * Return: true when the engine would find something to run now.
+ */
+static inline bool dsb_queue_has_work(const struct dsb_user_queue *q)
+{
+	return q->ctx.in_exec || READ_ONCE(q->ctrl->doorbell) != q->ctx.rptr;
+}
+
 static inline struct dsb_user_queue *dsb_queue_get(struct dsb_user_queue *q)
 {
 	kref_get(&q->ref);

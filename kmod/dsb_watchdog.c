@@ -67,9 +67,14 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 		q->wd_stamp = now;
 		return true;
 	}
-	/* No progress: count the interval only if the queue had slot time in it. */
+	/*
+	 * No progress: count the interval only if the queue had slot time in
+	 * it, or the engine found nothing to run and there still is nothing
+	 * (the process hid its packets). An engine's "idle" from before the
+	 * last doorbell is stale: that queue waits for its turn.
+	 */
 	if (runs != q->wd_runs || READ_ONCE(q->ctx.blocked_until) > now_ns ||
-	    READ_ONCE(q->ctx.idle))
+	    (READ_ONCE(q->ctx.idle) && !dsb_queue_has_work(q)))
 		q->wd_stalled += now - q->wd_stamp;
 	q->wd_runs = runs;
 	q->wd_stamp = now;

@@ -5,7 +5,8 @@
  *
  * - A queue that waits for its turn among many busy realtime queues for
  *   longer than its own watchdog timeout is not banned: only time on a
- *   slot counts.
+ *   slot counts. Nor is a queue that the engine last found idle and that
+ *   gets a job while the engine thread is away between rounds.
  * - Queues blocked on a MEMWAIT give up their hardware slots.
  * - On one engine, the same work finishes first at high priority, then
  *   normal, then low, and every level progresses.
@@ -145,6 +146,71 @@ START_TEST(test_slot_wait_not_banned)
 	       "with a 5 ms watchdog, not banned\n", FLOOD_QUEUES,
 	       (long long)((dsb_test_now_ns() - t0) / MS_NS));
 	flood_stop();
+	dsb_test_queue_destroy(fd, &victim);
+}
+END_TEST
+
+#define GAP_PARAM "/sys/module/dsb/parameters/test_engine_gap_ms"
+
+static void set_engine_gap_ms(unsigned int ms)
+{
+	FILE *f = fopen(GAP_PARAM, "w");
+
+	ck_assert_msg(f, "%s: %s", GAP_PARAM, strerror(errno));
+	ck_assert_int_gt(fprintf(f, "%u\n", ms), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* After each test (the fixture's cleanup): engines run without gaps. */
+static void reset_engine_gap(void)
+{
+	set_engine_gap_ms(0);
+}
+
+/*
+ * A queue the engine last found idle (its jobs done) gets a job while the
+ * engine thread is away between rounds (the module's test_engine_gap_ms,
+ * as a thread preempted on a loaded machine). The engine's "nothing to
+ * run" is from before that doorbell: the watchdog must not count the wait
+ * as a stall. With a 5 ms timeout, one counted 10 ms tick bans the queue.
+ */
+START_TEST(test_idle_queue_waits_not_banned)
+{
+	struct dsb_test_queue victim;
+	struct dsb_test_bo cmd, ts;
+	long long wait_ms[5];
+	int ret = 0, err = 0;
+	uint64_t seqno;
+	uint32_t len;
+	int64_t t0;
+	int i;
+
+	victim = queue_prio(0, 5);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	len = nops_then_stamp(&cmd, 1, ts.va);
+	set_engine_gap_ms(100);
+	for (i = 0; i < 5; i++) {
+		/* Two rounds: the engine has looked at it and found nothing. */
+		usleep(250000);
+		ret = dsb_test_submit(fd, victim.id, 0, cmd.va, len, NULL, 0, &seqno);
+		if (ret)
+			break;
+		t0 = dsb_test_now_ns();
+		err = wait_job(fd, victim.id, seqno);
+		wait_ms[i] = (dsb_test_now_ns() - t0) / MS_NS;
+		if (err)
+			break;
+	}
+	/* Before any assertion: a failed check skips the fixture's cleanup. */
+	set_engine_gap_ms(0);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_msg(err == 0, "job %d of an idle queue failed %d (fault %u): banned while the "
+		      "engine was away", i, err, status_of(fd, victim.id).fault);
+	ck_assert_uint_eq(status_of(fd, victim.id).state, DRM_DSB_QUEUE_ACTIVE);
+	printf("sched: an idle queue with a 5 ms watchdog, engine away 100 ms between rounds: "
+	       "%d jobs done after %lld %lld %lld %lld %lld ms, not banned\n", i,
+	       wait_ms[0], wait_ms[1], wait_ms[2], wait_ms[3], wait_ms[4]);
 	dsb_test_queue_destroy(fd, &victim);
 }
 END_TEST
@@ -552,8 +618,9 @@ int main(void)
 	Suite *s = suite_create("sched");
 	TCase *tc = tcase_new(s, "sched", 300);
 
-	vm_fixture(tc, NULL);
+	vm_fixture(tc, &(struct vm_fixture_params){ .cleanup = reset_engine_gap });
 	tcase_add_test(tc, test_slot_wait_not_banned);
+	tcase_add_test(tc, test_idle_queue_waits_not_banned);
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_deadline_boost);
