@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "vm_suite.h"
@@ -75,12 +76,14 @@ struct waiter {
 	int ret;
 	int32_t err;
 	int64_t done_ns;
+	pid_t tid;
 };
 
 static void *wait_thread(void *arg)
 {
 	struct waiter *w = arg;
 
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELEASE);
 	w->ret = dsb_test_wait(w->fd, w->qid, w->seqno, 60 * SEC_NS, &w->err);
 	w->done_ns = dsb_test_now_ns();
 	return NULL;
@@ -89,6 +92,37 @@ static void *wait_thread(void *arg)
 /* close() while other threads wait: an ioctl wait in flight on the same fd
  * (the file lives until it returns; the watchdog ends it), and a sync_file
  * wait (the file's release cancels the job). */
+/*
+ * Until thread @w sleeps in an ioctl (its /proc syscall file shows the
+ * ioctl's number while it is blocked in it): a fixed sleep is not enough
+ * on a loaded machine.
+ */
+static void wait_in_ioctl(struct waiter *w)
+{
+	char path[64], line[64] = "";
+	int64_t end = dsb_test_now_ns() + 10 * SEC_NS;
+	pid_t tid;
+
+	while (!(tid = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE)))
+		usleep(1000);
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		long nr = -2;
+
+		ck_assert_msg(f, "%s: %s", path, strerror(errno));
+		if (fgets(line, sizeof(line), f))
+			nr = strtol(line, NULL, 10);
+		fclose(f);
+		if (nr == SYS_ioctl)
+			break;
+		ck_assert_msg(dsb_test_now_ns() < end, "the waiter is not in its ioctl: %s", line);
+		usleep(5000);
+	}
+	/* Asleep in it, past the checks at its start. */
+	usleep(20 * 1000);
+}
+
 START_TEST(test_close_fd_with_waits_pending)
 {
 	int cfd = dsb_test_open(0);
@@ -119,7 +153,7 @@ START_TEST(test_close_fd_with_waits_pending)
 	s2 = submit_ok(cfd, q.id, 1, data.va + 3072, &cb, &op, 1);
 	ck_assert_int_eq(drmSyncobjExportSyncFile(cfd, so, &sfd), 0);
 	ck_assert_int_eq(pthread_create(&th, NULL, wait_thread, &w), 0);
-	usleep(50 * 1000);
+	wait_in_ioctl(&w);
 	/* Unmap everything and close the fd under the waiting thread. */
 	munmap(q.ring, q.ring_size);
 	munmap(q.ctrl, q.ctrl_size);
