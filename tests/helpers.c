@@ -463,6 +463,27 @@ int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value)
 	return ret;
 }
 
+int dsb_test_debugfs_settled(const char *const *names, size_t n, long long *v)
+{
+	int64_t end = dsb_test_now_ns() + 10000000000ll;
+	long long prev[64];
+	int ret;
+
+	if (n > sizeof(prev) / sizeof(prev[0]))
+		return -E2BIG;
+	for (int first = 1;; first = 0) {
+		for (size_t i = 0; i < n; i++) {
+			ret = dsb_test_debugfs_counter(0, names[i], &v[i]);
+			if (ret)
+				return ret;
+		}
+		if ((!first && !memcmp(prev, v, n * sizeof(*v))) || dsb_test_now_ns() > end)
+			return 0;
+		memcpy(prev, v, n * sizeof(*v));
+		usleep(100 * 1000);
+	}
+}
+
 int dsb_test_sync_file_status(int sync_fd, int *ioctl_err)
 {
 	struct sync_file_info info;

@@ -262,6 +262,14 @@ int64_t dsb_test_now_ns(void);
 int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value);
 
 /**
+ * dsb_test_debugfs_settled() - read the @n counters @names of device 0
+ * into @v once they have stopped moving: the same in two reads 100 ms
+ * apart (frees of earlier tests' objects are deferred), at most 10 s.
+ * For a baseline. Returns 0, or the first read's error.
+ */
+int dsb_test_debugfs_settled(const char *const *names, size_t n, long long *v);
+
+/**
  * dsb_test_sync_file_status() - SYNC_IOC_FILE_INFO status of a sync_file:
  * 1 signalled, 0 active, a negative errno when it signalled with an error;
  * or the negative errno of the ioctl itself in *@ioctl_err (may be NULL),

@@ -464,7 +464,7 @@ START_TEST(test_hostile_lists)
 	}
 	for (unsigned int i = 0; i < 10000; i++)
 		many[i] = (struct drm_dsb_bo_ref){ a.handle, DRM_DSB_BO_READ };
-	read_live(before);
+	ck_assert_int_eq(dsb_test_debugfs_settled(live, N_LIVE, before), 0);
 	for (int round = 0; round < 20; round++) {
 		const struct drm_dsb_bo_ref dup[] = {
 			{ a.handle, DRM_DSB_BO_READ }, { b.handle, DRM_DSB_BO_READ },
@@ -734,7 +734,8 @@ START_TEST(test_client_killed_mid_submit)
 	uint32_t fence = 0;
 	int ret;
 
-	read_live(base0);	/* before the shared buffers */
+	/* before the shared buffers */
+	ck_assert_int_eq(dsb_test_debugfs_settled(live, N_LIVE, base0), 0);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &buf), 0);
 	ck_assert_int_eq(drmPrimeHandleToFD(fd, buf.handle, DRM_CLOEXEC | DRM_RDWR, &dmabuf[0]), 0);
 	bos[0] = (struct drm_dsb_bo_ref){ buf.handle, DRM_DSB_BO_WRITE };
@@ -743,8 +744,7 @@ START_TEST(test_client_killed_mid_submit)
 		dmabuf[nshared++] = s.dmabuf;
 		bos[1] = (struct drm_dsb_bo_ref){ s.handle, DRM_DSB_BO_READ };
 	}
-	usleep(100 * 1000);	/* fence frees are deferred: settle */
-	read_live(base);
+	ck_assert_int_eq(dsb_test_debugfs_settled(live, N_LIVE, base), 0);
 	srand(14);
 	for (int round = 0; round < rounds; round++) {
 		/* Every third round vgem holds its buffer: the client's jobs

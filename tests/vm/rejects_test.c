@@ -91,7 +91,7 @@ static void fixture_up(void)
 {
 	struct dsb_test_cmdbuf cb;
 
-	read_live(baseline);
+	ck_assert_int_eq(dsb_test_debugfs_settled(live, N_LIVE, baseline), 0);
 	fd = dsb_test_open_or_skip();
 	ck_assert_int_eq(io_uring_queue_init(8, &ring, 0), 0);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &word), 0);
