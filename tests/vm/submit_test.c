@@ -159,11 +159,14 @@ START_TEST(test_fence_memory_polling)
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &data), 0);
 	d = data.map;
 	va = arena_cmd(&a, &cb);
+	/* Not done before the test opens its gate; then 100 ms of DELAY. */
+	dsb_test_cmd_memwait(&cb, data.va + 8, 1, 0);
 	dsb_test_cmd_delay(&cb, 100 * MS_NS);
 	dsb_test_cmd_write(&cb, data.va, 0xfeedull);
 	s = submit_ok(fd, q.id, 5, va, &cb, NULL, 0);
 	ck_assert_uint_lt(__atomic_load_n(&fs->seqno, __ATOMIC_ACQUIRE), s);
 	ck_assert_uint_lt(__atomic_load_n(&q.fences->completed, __ATOMIC_ACQUIRE), s);
+	__atomic_store_n(&d[1], 1, __ATOMIC_RELEASE);
 	t0 = dsb_test_now_ns();
 	while ((seen = __atomic_load_n(&fs->seqno, __ATOMIC_ACQUIRE)) < s) {
 		spins++;
