@@ -161,7 +161,17 @@ static void set_engine_gap_ms(unsigned int ms)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-/* After each test (the fixture's cleanup): engines run without gaps. */
+/*
+ * Engines run without gaps again, once the one each may be sleeping in
+ * has ended (at most 200 ms): the next test starts with running engines.
+ */
+static void end_engine_gap(void)
+{
+	set_engine_gap_ms(0);
+	usleep(250 * 1000);
+}
+
+/* After each test (the fixture's cleanup). */
 static void reset_engine_gap(void)
 {
 	set_engine_gap_ms(0);
@@ -203,7 +213,7 @@ START_TEST(test_idle_queue_waits_not_banned)
 			break;
 	}
 	/* Before any assertion: a failed check skips the fixture's cleanup. */
-	set_engine_gap_ms(0);
+	end_engine_gap();
 	ck_assert_int_eq(ret, 0);
 	ck_assert_msg(err == 0, "job %d of an idle queue failed %d (fault %u): banned while the "
 		      "engine was away", i, err, status_of(fd, victim.id).fault);
@@ -255,10 +265,17 @@ START_TEST(test_blocked_queues_yield_slots)
 		ck_assert_int_eq(dsb_test_submit(fd, q[i].id, 0, cmd.va, dsb_test_cmd_len(&cb),
 						 NULL, 0, &seqno[i]), 0);
 	}
-	/* All blocked: none holds a slot once it has had its look. */
-	for (int tries = 0; tries < 200 && count_unmapped_queues() < N; tries++)
+	/*
+	 * All blocked: none holds a slot once it has had its look. A queue
+	 * the engine has not looked at yet holds none either: wait for the
+	 * yields too.
+	 */
+	for (int tries = 0; tries < 400; tries++) {
+		ck_assert_int_eq(dsb_test_debugfs_counter(0, "slot_yields", &yields[1]), 0);
+		if (count_unmapped_queues() == N && yields[1] - yields[0] >= N)
+			break;
 		usleep(5000);
-	ck_assert_int_eq(dsb_test_debugfs_counter(0, "slot_yields", &yields[1]), 0);
+	}
 	printf("sched: %d MEMWAIT-blocked queues, %d without a slot, %lld slots given up\n", N,
 	       count_unmapped_queues(), yields[1] - yields[0]);
 	ck_assert_int_eq(count_unmapped_queues(), N);
