@@ -170,9 +170,12 @@ static void *dsb_xlate(struct dsb_vm *vm, u64 va, u64 len, bool write, u32 *faul
 	return p;
 }
 
-/* WRITE, ATOMIC_ADD, TIMESTAMP: one aligned 64-bit word. */
+/*
+ * WRITE, ATOMIC_ADD, TIMESTAMP: one aligned 64-bit word. A TIMESTAMP reads
+ * the clock itself: the engine's own time may be from before its slice.
+ */
 static enum dsb_step dsb_instr_word(struct dsb_vm *vm, const struct drm_dsb_instr *in,
-				    u64 now, u32 *fault, u64 *fva)
+				    u32 *fault, u64 *fva)
 {
 	u64 *dst;
 
@@ -189,7 +192,7 @@ static enum dsb_step dsb_instr_word(struct dsb_vm *vm, const struct drm_dsb_inst
 	else if (in->op == DRM_DSB_OP_ATOMIC_ADD)
 		atomic64_add(in->b, (atomic64_t *)dst);
 	else
-		WRITE_ONCE(*dst, now);
+		WRITE_ONCE(*dst, ktime_get_ns());
 	return DSB_STEP_DONE;
 }
 
@@ -263,7 +266,7 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_user_queue *q,
 	case DRM_DSB_OP_WRITE:
 	case DRM_DSB_OP_ATOMIC_ADD:
 	case DRM_DSB_OP_TIMESTAMP:
-		return dsb_instr_word(q->vm, in, now, fault, fva);
+		return dsb_instr_word(q->vm, in, fault, fva);
 	case DRM_DSB_OP_COPY:
 	case DRM_DSB_OP_FILL:
 		return dsb_instr_xfer(q, in, fault, fva);

@@ -10,6 +10,8 @@
  * - Queues blocked on a MEMWAIT give up their hardware slots.
  * - On one engine, the same work finishes first at high priority, then
  *   normal, then low, and every level progresses.
+ * - A realtime job starts within a bound under a full load of normal
+ *   queues.
  * - A deadline hint (SYNC_IOC_SET_DEADLINE on the job's sync_file) boosts
  *   the job past a flood of background work: it completes in well under
  *   half the time of the same job without the hint; a deadline that cannot
@@ -287,6 +289,74 @@ START_TEST(test_blocked_queues_yield_slots)
 	}
 	dsb_test_bo_destroy(fd, &cmd);
 	dsb_test_bo_destroy(fd, &gate);
+}
+END_TEST
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Realtime submit-to-start under a full load of normal queues: 16 normal
+ * queues (twice the hardware slots) of 1 MiB FILLs, then one realtime
+ * queue submits TIMESTAMP-first jobs one at a time. Its start (the
+ * stamp minus the submit time) is bounded: a realtime doorbell mid-round
+ * is served after the slice being executed, not a round of 16 slices
+ * later. The load is still running at the last sample.
+ */
+START_TEST(test_realtime_start_bounded)
+{
+	enum { LOADQ = 16, JOBS = 3, SAMPLES = 30 };
+	struct dsb_test_queue load[LOADQ], rt;
+	struct dsb_test_bo dst, fills, cmd, ts;
+	struct dsb_test_cmdbuf cb;
+	long long start_us[SAMPLES];
+	long long bound_us = (dsb_test_debug_kernel() ? 3000 : 500) * 1000ll;
+	uint64_t seqno, last[LOADQ];
+	uint32_t len;
+	int busy = 0;
+
+	ck_assert_int_eq(dsb_test_bo_create(fd, MIB, &dst), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, FLOOD_FILLS * DRM_DSB_INSTR_SIZE, &fills), 0);
+	dsb_test_cmd_init(&cb, fills.map, fills.size);
+	for (unsigned int i = 0; i < FLOOD_FILLS; i++)
+		ck_assert_int_eq(dsb_test_cmd_fill(&cb, dst.va, i, MIB), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	len = nops_then_stamp(&cmd, 0, ts.va);
+	rt = queue_prio(DRM_DSB_QUEUE_PRIORITY_MAX, 0);
+	for (int i = 0; i < LOADQ; i++) {
+		load[i] = queue_prio(DRM_DSB_QUEUE_PRIORITY_NORMAL, 0);
+		for (int j = 0; j < JOBS; j++)
+			ck_assert_int_eq(dsb_test_submit(fd, load[i].id, j, fills.va,
+							 dsb_test_cmd_len(&cb), NULL, 0, &last[i]),
+					 0);
+	}
+	usleep(20 * 1000);	/* the load is running */
+	for (int k = 0; k < SAMPLES; k++) {
+		int64_t t0;
+
+		*(volatile uint64_t *)ts.map = 0;
+		t0 = dsb_test_now_ns();
+		ck_assert_int_eq(dsb_test_submit(fd, rt.id, 0, cmd.va, len, NULL, 0, &seqno), 0);
+		ck_assert_int_eq(wait_job(fd, rt.id, seqno), 0);
+		start_us[k] = ((long long)*(volatile uint64_t *)ts.map - t0) / 1000;
+		ck_assert_msg(start_us[k] >= 0, "stamp before the submit: %lld us", start_us[k]);
+	}
+	for (int i = 0; i < LOADQ; i++)
+		busy += __atomic_load_n(&load[i].fences->completed, __ATOMIC_ACQUIRE) < last[i];
+	qsort(start_us, SAMPLES, sizeof(start_us[0]), cmp_ll);
+	printf("sched: realtime submit-to-start under %d normal queues of FILLs (%d still busy at "
+	       "the end): p50 %lld us, max %lld us (bound %lld us)\n", LOADQ, busy,
+	       start_us[SAMPLES / 2], start_us[SAMPLES - 1], bound_us);
+	ck_assert_msg(busy > 0, "the load was over before the last sample");
+	ck_assert_int_le(start_us[SAMPLES - 1], bound_us);
+	for (int i = 0; i < LOADQ; i++)
+		dsb_test_queue_destroy(fd, &load[i]);
+	dsb_test_queue_destroy(fd, &rt);
 }
 END_TEST
 
@@ -640,6 +710,7 @@ int main(void)
 	tcase_add_test(tc, test_idle_queue_waits_not_banned);
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
+	tcase_add_test(tc, test_realtime_start_bounded);
 	tcase_add_test(tc, test_deadline_boost);
 	tcase_add_test(tc, test_deadline_boost_capped_without_privilege);
 	tcase_add_test(tc, test_fair_share);
