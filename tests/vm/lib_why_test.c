@@ -84,6 +84,29 @@ static void why_until(struct node *n, uint64_t seqno, const char *want, char *ou
 	ck_abort_msg("dsbctl why: no \"%s\" in:\n%s", want, out);
 }
 
+/*
+ * Until "why" on @a's job 1 shows the watchdog lines of both @a and @b: a
+ * queue has one once the watchdog's tick found it busy, and a tick looks
+ * at the engines one after the other, so one line may come a tick later.
+ */
+static void why_until_watchdogs(struct node *a, struct node *b, char *out, size_t len)
+{
+	char want[2][160];
+	int64_t t0 = now_ns();
+
+	snprintf(want[0], sizeof(want[0]), "watchdog: dsb0 client %llu queue %u: ",
+		 (unsigned long long)a->client, a->q.queue_id);
+	snprintf(want[1], sizeof(want[1]), "watchdog: dsb0 client %llu queue %u: ",
+		 (unsigned long long)b->client, b->q.queue_id);
+	do {
+		why(a, 1, out, len);
+		if (strstr(out, want[0]) && strstr(out, want[1]))
+			return;
+		usleep(20000);
+	} while (now_ns() - t0 < 5 * SEC);
+	ck_abort_msg("dsbctl why: no \"%s\" and \"%s\" in:\n%s", want[0], want[1], out);
+}
+
 struct chain {
 	struct dsb_device dev[2];
 	int fd1;
@@ -357,9 +380,7 @@ START_TEST(test_why_cycle)
 	}
 
 	/* The watchdog's first tick that finds the queues busy starts their clocks. */
-	snprintf(want, sizeof(want), "watchdog: dsb0 client %llu queue %u: ",
-		 (unsigned long long)nd[1].client, nd[1].q.queue_id);
-	why_until(&nd[0], 1, want, out, sizeof(out));
+	why_until_watchdogs(&nd[0], &nd[1], out, sizeof(out));
 	fprintf(stderr, "$ %s    # a MEMWAIT cycle\n%s", why_cmd, out);
 	snprintf(want, sizeof(want),
 		 "cycle: dsb0 client %llu queue %u job 1 -> dsb0 client %llu queue %u job 1 -> "
@@ -518,9 +539,7 @@ START_TEST(test_why_cycle_wait)
 			ck_assert_int_eq(dsb_syncobj_export_sync_file(&dev[0], so, &sf), 0);
 	}
 
-	snprintf(want, sizeof(want), "watchdog: dsb0 client %llu queue %u: ",
-		 (unsigned long long)nd[1].client, nd[1].q.queue_id);
-	why_until(&nd[0], 1, want, out, sizeof(out));
+	why_until_watchdogs(&nd[0], &nd[1], out, sizeof(out));
 	fprintf(stderr, "$ %s    # a cycle through a WAIT\n%s", why_cmd, out);
 	snprintf(want, sizeof(want),
 		 "cycle: dsb0 client %llu queue %u job 1 -> dsb0 client %llu queue %u job 1 -> "
