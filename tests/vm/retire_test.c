@@ -20,21 +20,10 @@
 
 #include "vm_suite.h"
 
-#define DELAY_PARAM "/sys/module/dsb/parameters/test_retire_delay_us"
-
-static void set_delay_us(unsigned int us)
-{
-	FILE *f = fopen(DELAY_PARAM, "w");
-
-	ck_assert_msg(f, "%s: %s", DELAY_PARAM, strerror(errno));
-	ck_assert_int_gt(fprintf(f, "%u\n", us), 0);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 /* After each test (the fixture's cleanup): no retire delay. */
 static void reset_delay(void)
 {
-	set_delay_us(0);
+	set_module_param("test_retire_delay_us", 0);
 }
 
 /* The syncobj's fence and its sync_file both read as signalled, with @err. */
@@ -100,7 +89,7 @@ START_TEST(test_complete_implies_signalled)
 
 	ck_assert_int_eq(io_uring_queue_init(8, &ring, 0), 0);
 	arena_init(fd, &a, 4);
-	set_delay_us(5000);
+	set_module_param("test_retire_delay_us", 5000);
 	for (int i = 0; i < 40; i++) {
 		enum observer how = i % N_OBSERVERS;
 		uint32_t syncobj = syncobj_new(fd);
@@ -163,7 +152,7 @@ START_TEST(test_complete_implies_signalled)
 		/* The slot is free again once the job has retired. */
 		(void)wait_job(fd, q.id, seqno);
 	}
-	set_delay_us(0);
+	set_module_param("test_retire_delay_us", 0);
 	fprintf(stderr, "40 jobs observed complete through 5 interfaces, each already signalled (slowest %.1f ms with a 5 ms window)\n",
 		worst / 1e6);
 	io_uring_queue_exit(&ring);

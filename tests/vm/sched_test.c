@@ -152,31 +152,20 @@ START_TEST(test_slot_wait_not_banned)
 }
 END_TEST
 
-#define GAP_PARAM "/sys/module/dsb/parameters/test_engine_gap_ms"
-
-static void set_engine_gap_ms(unsigned int ms)
-{
-	FILE *f = fopen(GAP_PARAM, "w");
-
-	ck_assert_msg(f, "%s: %s", GAP_PARAM, strerror(errno));
-	ck_assert_int_gt(fprintf(f, "%u\n", ms), 0);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 /*
  * Engines run without gaps again, once the one each may be sleeping in
  * has ended (at most 200 ms): the next test starts with running engines.
  */
 static void end_engine_gap(void)
 {
-	set_engine_gap_ms(0);
+	set_module_param("test_engine_gap_ms", 0);
 	usleep(250 * 1000);
 }
 
 /* After each test (the fixture's cleanup). */
 static void reset_engine_gap(void)
 {
-	set_engine_gap_ms(0);
+	set_module_param("test_engine_gap_ms", 0);
 }
 
 /*
@@ -201,7 +190,7 @@ START_TEST(test_idle_queue_waits_not_banned)
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
 	len = nops_then_stamp(&cmd, 1, ts.va);
-	set_engine_gap_ms(100);
+	set_module_param("test_engine_gap_ms", 100);
 	for (i = 0; i < 5; i++) {
 		/* Two rounds: the engine has looked at it and found nothing. */
 		usleep(250000);

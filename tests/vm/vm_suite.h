@@ -75,6 +75,19 @@ static inline uint64_t submit_ok(int fd, uint32_t qid, uint32_t slot,
 	return seqno;
 }
 
+/* Set dsb's module parameter @name (a test-only knob) to @v. */
+static inline void set_module_param(const char *name, unsigned int v)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/dsb/parameters/%s", name);
+	f = fopen(path, "w");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	ck_assert_int_gt(fprintf(f, "%u\n", v), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 /* Wait for a job; returns its error. Fails the test on a timeout. */
 static inline int32_t wait_job(int fd, uint32_t qid, uint64_t seqno)
 {
