@@ -124,15 +124,43 @@ static uint32_t dsb_cqes_owed(const struct dsb_queue *q)
 	return dsb_load_acquire(q->sq.khead) - *q->cq.khead;
 }
 
-/* Poll until @wait_nr CQEs are ready or q->spin_ns pass. */
+/*
+ * Adaptive spinning. A spin pays only when the job completes within it.
+ * With more runnable threads than CPUs (many waiting processes, the
+ * engine threads among them) a spinning waiter takes the CPU from the
+ * very work it waits for, and then blocks anyway. So a queue spins for
+ * q->spin_budget_ns, not q->spin_ns: a wait that completed within spin_ns
+ * (spinning or blocked) restores the budget to spin_ns, one that took
+ * longer halves it, and below DSB_SPIN_MIN_NS it is 0: waits then block
+ * at once until one of them completes within spin_ns again.
+ */
+#define DSB_SPIN_MIN_NS	1000
+
+static bool dsb_spin_allowed(const struct dsb_queue *q)
+{
+	return !(q->flags & DSB_QUEUE_NO_SPIN) && q->spin_budget_ns;
+}
+
+/* A wait that started at @start_ns has completed: adapt the budget. */
+static void dsb_spin_learn(struct dsb_queue *q, int64_t start_ns)
+{
+	if (q->flags & DSB_QUEUE_NO_SPIN)
+		return;
+	if (dsb_now_ns() - start_ns <= (int64_t)q->spin_ns)
+		q->spin_budget_ns = q->spin_ns;
+	else if ((q->spin_budget_ns /= 2) < DSB_SPIN_MIN_NS)
+		q->spin_budget_ns = 0;
+}
+
+/* Poll until @wait_nr CQEs are ready or the spin budget passes. */
 static bool dsb_spin(struct dsb_queue *q, unsigned int wait_nr)
 {
 	int64_t end;
 	unsigned int i = 0;
 
-	if ((q->flags & DSB_QUEUE_NO_SPIN) || !q->spin_ns)
+	if (!dsb_spin_allowed(q))
 		return dsb_cq_ready(q) >= wait_nr;
-	end = dsb_now_ns() + q->spin_ns;
+	end = dsb_now_ns() + q->spin_budget_ns;
 	for (;;) {
 		if (dsb_cq_ready(q) >= wait_nr)
 			return true;
@@ -216,17 +244,24 @@ static int dsb_wait_ready(struct dsb_queue *q, unsigned int wait_nr,
 			  int64_t deadline)
 {
 	struct dsb_wait_state ws = { 0 };
+	int64_t start = dsb_now_ns();
 	int ret;
 
+	if (dsb_cq_ready(q) >= wait_nr)
+		return 0;	/* nothing waited for: nothing learnt */
 	for (;;) {
-		if (dsb_cq_ready(q) >= wait_nr)
+		if (dsb_cq_ready(q) >= wait_nr) {
+			dsb_spin_learn(q, start);
 			return 0;
+		}
 		if (dsb_cqes_owed(q) < wait_nr)
 			return -EAGAIN;	/* would wait forever */
 		if (!ws.spun) {
 			ws.spun = true;
-			if (dsb_spin(q, wait_nr))
+			if (dsb_spin(q, wait_nr)) {
+				dsb_spin_learn(q, start);
 				return 0;
+			}
 		}
 		if (deadline != DSB_TIMEOUT_INFINITE && dsb_now_ns() >= deadline)
 			return -ETIME;
@@ -308,13 +343,15 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 		   int32_t *job_error)
 {
 	int64_t deadline = dsb_deadline(timeout_ns);
+	int64_t start = dsb_now_ns();
+	bool was_done = dsb_queue_completed(q) >= seqno;
 	int32_t err = 0;
 	int ret;
 
 	if (!seqno)
 		return -EINVAL;
-	if (!(q->flags & DSB_QUEUE_NO_SPIN) && q->spin_ns) {
-		int64_t end = dsb_now_ns() + q->spin_ns;
+	if (!was_done && dsb_spin_allowed(q)) {
+		int64_t end = start + q->spin_budget_ns;
 		unsigned int i = 0;
 
 		while (dsb_queue_completed(q) < seqno) {
@@ -342,6 +379,8 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 	if (ret)
 		return ret;
 out:
+	if (!was_done)
+		dsb_spin_learn(q, start);
 	if (job_error)
 		*job_error = err;
 	return 0;

@@ -458,6 +458,7 @@ int dsb_queue_init_mem(struct dsb_queue *q, const struct dsb_queue_mem *mem,
 	q->flags = flags;
 	q->queue_id = mem->queue_id;
 	q->spin_ns = 20000;
+	q->spin_budget_ns = q->spin_ns;
 	q->backend = mem->backend;
 	return 0;
 }
@@ -561,6 +562,7 @@ int dsb_queue_init(struct dsb_device *dev, struct dsb_queue *q,
 	q->queue_id = c.queue_id;
 	q->flags = p.flags;
 	q->spin_ns = p.spin_ns ? p.spin_ns : 20000;
+	q->spin_budget_ns = q->spin_ns;
 	q->ring_va = c.ring_va;
 	ret = dsb_queue_map(q, &c);
 	if (ret)

@@ -235,7 +235,9 @@ struct dsb_queue {
 	uint64_t ring_va;
 
 	void *uring;			/* struct io_uring *, DSB_QUEUE_IO_URING */
-	uint64_t resv[4];
+	uint32_t spin_budget_ns;	/* adaptive share of spin_ns (dsb_spin()) */
+	uint32_t resv32;
+	uint64_t resv[3];
 };
 
 /**
