@@ -652,14 +652,17 @@ static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *clock, u
  * doorbells for dsb_engine_poll_us before it sleeps, as hardware watches
  * its doorbells: a job submitted right after another one then starts
  * without a wake-up, which is most of the latency of a short job.
+ *
+ * The clock is read once per round, at its end; the next round starts
+ * with that reading unless the thread slept or was rescheduled.
  */
 static int dsb_engine_thread(void *data)
 {
 	struct dsb_engine *eng = data;
 	u64 last_active = 0;
+	u64 now = ktime_get_ns();
 
 	while (!kthread_should_stop()) {
-		u64 now = ktime_get_ns();
 		u64 next = now + DSB_ENGINE_POLL_NS;
 		u64 clock = now;
 		bool progress = false;
@@ -706,7 +709,8 @@ static int dsb_engine_thread(void *data)
 		if (progress)
 			last_active = now;
 		if (progress || now - last_active < READ_ONCE(dsb_engine_poll_us) * NSEC_PER_USEC) {
-			cond_resched();
+			if (cond_resched())
+				now = ktime_get_ns();
 			continue;
 		}
 		if (next > now)
@@ -714,6 +718,7 @@ static int dsb_engine_thread(void *data)
 							   atomic_read(&eng->kicked) ||
 							   kthread_should_stop(),
 							   ns_to_ktime(next - now));
+		now = ktime_get_ns();
 	}
 	return 0;
 }

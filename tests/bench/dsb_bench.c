@@ -1358,27 +1358,15 @@ static int scale_child(struct scale_shared *sh, int startfd, int donefd,
 
 	fd = open(dev.path, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || dsb_device_from_fd(&d, fd) || dsb_queue_init(&d, &q, &p) ||
-	    dsb_bo_create(&d, 4096, &bo)) {
-		atomic_fetch_add(&sh->errors, 1);
-		atomic_fetch_add(&sh->ready, 1);
-		return 1;
-	}
+	    dsb_bo_create(&d, 4096, &bo))
+		goto err_setup;
 	memset(bo.map, 0, 32);	/* NOP */
 	/* Steady state: the queue's first jobs (faults, slot mapping) untimed. */
-	if (scale_jobs(&q, bo.va, SCALE_WARMUP, b, 0)) {
-		atomic_fetch_add(&sh->errors, 1);
-		atomic_fetch_add(&sh->ready, 1);
-		return 1;
-	}
+	if (scale_jobs(&q, bo.va, SCALE_WARMUP, b, 0))
+		goto err_setup;
 	atomic_fetch_add(&sh->ready, 1);
-	if (read(startfd, &c, 1) < 0)
-		return 1;
-	if (scale_jobs(&q, bo.va, njobs, b, SCALE_WARMUP)) {
-		atomic_fetch_add(&sh->errors, 1);
-		if (write(donefd, "e", 1) != 1)
-			return 1;
-		return 1;
-	}
+	if (read(startfd, &c, 1) < 0 || scale_jobs(&q, bo.va, njobs, b, SCALE_WARMUP))
+		goto err;
 	atomic_fetch_add(&sh->jobs, njobs);
 	if (write(donefd, "d", 1) != 1)
 		return 1;
@@ -1386,6 +1374,14 @@ static int scale_child(struct scale_shared *sh, int startfd, int donefd,
 	dsb_queue_exit(&q);
 	close(fd);
 	return 0;
+err_setup:
+	atomic_fetch_add(&sh->ready, 1);
+err:
+	/* Every queue's process or thread reports, or the parent waits forever. */
+	atomic_fetch_add(&sh->errors, 1);
+	if (write(donefd, "e", 1) != 1)
+		return 1;
+	return 1;
 }
 
 /* Busy and total jiffies of all CPUs from /proc/stat. */
@@ -1407,88 +1403,137 @@ static void cpu_ticks(uint64_t *busy, uint64_t *total)
 }
 
 
+struct scale_thread {
+	pthread_t th;
+	struct scale_shared *sh;
+	int startfd, donefd;
+	uint64_t njobs;
+};
+
+static void *scale_thread_fn(void *arg)
+{
+	struct scale_thread *t = arg;
+
+	scale_child(t->sh, t->startfd, t->donefd, t->njobs, 16);
+	return NULL;
+}
+
+/*
+ * @nq queues, each in its own process or (@threads) in its own thread of
+ * this process: the same work, without an address-space switch between
+ * two waiters. Results are named queues_<nq>[_threads]_*.
+ */
+static int scaling_run(unsigned int nq, bool threads, uint64_t total_jobs, long ncpu)
+{
+	uint64_t per = total_jobs / nq;
+	struct scale_shared *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct scale_thread th[64];
+	const char *sfx = threads ? "_threads" : "";
+	int sp[2], dp[2];
+	uint64_t b0, t0, b1, t1;
+	int64_t w0, w1;
+	pid_t pids[64];
+	char buf[64], name[48];
+	int got = 0, st, bad = 0;
+	unsigned int started = 0;
+
+	if (sh == MAP_FAILED || pipe(sp) || pipe(dp)) {
+		fail("scaling setup: %s", strerror(errno));
+		return -1;
+	}
+	memset(sh, 0, sizeof(*sh));
+	fflush(stdout);
+	for (unsigned int i = 0; i < nq; i++, started++) {
+		if (threads) {
+			th[i] = (struct scale_thread){ .sh = sh, .startfd = sp[0],
+						       .donefd = dp[1], .njobs = per };
+			if (pthread_create(&th[i].th, NULL, scale_thread_fn, &th[i])) {
+				bad = 1;
+				break;
+			}
+			continue;
+		}
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(sp[1]);
+			close(dp[0]);
+			_exit(scale_child(sh, sp[0], dp[1], per, 16));
+		}
+	}
+	if (!threads) {
+		close(sp[0]);
+		close(dp[1]);
+	}
+	while (atomic_load(&sh->ready) < (int)started)
+		usleep(1000);
+	cpu_ticks(&b0, &t0);
+	w0 = now_ns();
+	close(sp[1]);			/* go */
+	while (got < (int)started) {
+		ssize_t r = read(dp[0], buf, sizeof(buf));
+
+		if (r <= 0)
+			break;
+		for (ssize_t k = 0; k < r; k++)
+			bad |= buf[k] != 'd';
+		got += (int)r;
+	}
+	w1 = now_ns();
+	cpu_ticks(&b1, &t1);
+	for (unsigned int i = 0; i < started; i++) {
+		if (threads)
+			pthread_join(th[i].th, NULL);
+		else if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			bad = 1;
+	}
+	close(dp[0]);
+	if (threads) {
+		close(sp[0]);
+		close(dp[1]);
+	}
+	if (bad || got != (int)nq || atomic_load(&sh->errors) ||
+	    atomic_load(&sh->jobs) != per * nq) {
+		fail("scaling %u queues%s: %d errors, %" PRIu64 " of %" PRIu64 " jobs",
+		     nq, sfx, atomic_load(&sh->errors), (uint64_t)atomic_load(&sh->jobs),
+		     per * nq);
+		munmap(sh, 4096);
+		return -1;
+	}
+	jobs_done += (per + SCALE_WARMUP) * nq;	/* the warm-up jobs were verified too */
+	{
+		double jps = (double)(per * nq) * 1e9 / (double)(w1 - w0);
+		/* Busy CPUs during the run (submitters, engines, irqs, all). */
+		double busy = t1 > t0 ? (double)ncpu * (double)(b1 - b0) /
+				       (double)(t1 - t0) : (double)ncpu;
+
+		if (busy < 0.05)
+			busy = 0.05;
+		snprintf(name, sizeof(name), "queues_%u%s_jobs_per_s", nq, sfx);
+		res_add_unit(name, jps, "jobs/s", threads ?
+			     "aggregate throughput, batch 16, queues in threads of one process" :
+			     "aggregate throughput, batch 16");
+		snprintf(name, sizeof(name), "queues_%u%s_busy_cpus", nq, sfx);
+		res_add_unit(name, busy, "CPUs", "busy CPUs during the run (/proc/stat)");
+		snprintf(name, sizeof(name), "queues_%u%s_per_cpu", nq, sfx);
+		res_add_unit(name, jps / busy, "jobs/CPU-s", "throughput per busy core");
+	}
+	munmap(sh, 4096);
+	return 0;
+}
+
 static void bench_scaling(void)
 {
 	uint64_t total_jobs = 65536ull * (uint64_t)scale;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	char name[48];
 
-	printf("== throughput, N queues in N processes (batch 16, %" PRIu64 " jobs total after %d"
-	       " per queue untimed, %ld CPUs)\n", total_jobs, SCALE_WARMUP, ncpu);
-	for (int qi = 0; qi < NQCOUNTS; qi++) {
-		unsigned int nq = qcounts[qi];
-		uint64_t per = total_jobs / nq;
-		struct scale_shared *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-					       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		int sp[2], dp[2];
-		uint64_t b0, t0, b1, t1;
-		int64_t w0, w1;
-		pid_t pids[64];
-		char buf[64];
-		int got = 0, st, bad = 0;
-
-		if (sh == MAP_FAILED || pipe(sp) || pipe(dp)) {
-			fail("scaling setup: %s", strerror(errno));
+	printf("== throughput, N queues in N processes, then 64 in 64 threads (batch 16, %"
+	       PRIu64 " jobs total after %d per queue untimed, %ld CPUs)\n", total_jobs,
+	       SCALE_WARMUP, ncpu);
+	for (int qi = 0; qi < NQCOUNTS; qi++)
+		if (scaling_run(qcounts[qi], false, total_jobs, ncpu))
 			return;
-		}
-		memset(sh, 0, sizeof(*sh));
-		fflush(stdout);
-		for (unsigned int i = 0; i < nq; i++) {
-			pids[i] = fork();
-			if (pids[i] == 0) {
-				close(sp[1]);
-				close(dp[0]);
-				_exit(scale_child(sh, sp[0], dp[1], per, 16));
-			}
-		}
-		close(sp[0]);
-		close(dp[1]);
-		while (atomic_load(&sh->ready) < (int)nq)
-			usleep(1000);
-		cpu_ticks(&b0, &t0);
-		w0 = now_ns();
-		close(sp[1]);			/* go */
-		while (got < (int)nq) {
-			ssize_t r = read(dp[0], buf, sizeof(buf));
-
-			if (r <= 0)
-				break;
-			for (ssize_t k = 0; k < r; k++)
-				bad |= buf[k] != 'd';
-			got += (int)r;
-		}
-		w1 = now_ns();
-		cpu_ticks(&b1, &t1);
-		close(dp[0]);
-		for (unsigned int i = 0; i < nq; i++)
-			if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-				bad = 1;
-		if (bad || got != (int)nq || atomic_load(&sh->errors) ||
-		    atomic_load(&sh->jobs) != per * nq) {
-			fail("scaling %u queues: %d errors, %" PRIu64 " of %" PRIu64 " jobs",
-			     nq, atomic_load(&sh->errors), (uint64_t)atomic_load(&sh->jobs),
-			     per * nq);
-			munmap(sh, 4096);
-			return;
-		}
-		jobs_done += (per + SCALE_WARMUP) * nq;	/* the warm-up jobs were verified too */
-		{
-			double jps = (double)(per * nq) * 1e9 / (double)(w1 - w0);
-			/* Busy CPUs during the run (submitters, engines, irqs, all). */
-			double busy = t1 > t0 ? (double)ncpu * (double)(b1 - b0) /
-					       (double)(t1 - t0) : (double)ncpu;
-
-			if (busy < 0.05)
-				busy = 0.05;
-			snprintf(name, sizeof(name), "queues_%u_jobs_per_s", nq);
-			res_add_unit(name, jps, "jobs/s", "aggregate throughput, batch 16");
-			snprintf(name, sizeof(name), "queues_%u_busy_cpus", nq);
-			res_add_unit(name, busy, "CPUs", "busy CPUs during the run (/proc/stat)");
-			snprintf(name, sizeof(name), "queues_%u_per_cpu", nq);
-			res_add_unit(name, jps / busy, "jobs/CPU-s", "throughput per busy core");
-		}
-		munmap(sh, 4096);
-	}
+	scaling_run(64, true, total_jobs, ncpu);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2420,6 +2465,8 @@ int main(int argc, char **argv)
 			  "queues_1_per_cpu", 0.8, true },
 			{ "64 queues / 1 queue, aggregate jobs/s", "queues_64_jobs_per_s",
 			  "queues_1_jobs_per_s", 0 },
+			{ "64 queues in threads / 1 queue, per busy CPU", "queues_64_threads_per_cpu",
+			  "queues_1_per_cpu", 0 },
 			{ "4 queues / 1 queue, jobs per busy CPU", "queues_4_per_cpu",
 			  "queues_1_per_cpu", 0 },
 			{ "16 queues / 1 queue, jobs per busy CPU", "queues_16_per_cpu",
