@@ -152,7 +152,7 @@ struct dsb_queue_params {
 	uint32_t ring_packets;	/* power of two, 0: kernel default */
 	uint32_t fence_slots;	/* power of two, 0: kernel default */
 	uint32_t timeout_ms;	/* watchdog, 0: module default */
-	uint32_t spin_ns;	/* polling before blocking, 0: 20 us */
+	uint32_t spin_ns;	/* most polling before blocking (adaptive), 0: 20 us */
 	uint64_t resv[2];	/* MBZ */
 };
 

@@ -44,6 +44,7 @@ struct sim {
 	/* Error CQEs of rejected SQEs, posted at once. */
 	unsigned int max_per_submit;	/* 0: no limit */
 	bool complete_on_wait;		/* wait hook runs the engine */
+	unsigned int wait_delay_us;	/* the wait hook sleeps first */
 	unsigned int submit_calls, wait_calls;
 	int32_t next_error;		/* error for the next completed job */
 	pthread_mutex_t lock;
@@ -165,6 +166,8 @@ static int sim_wait(struct dsb_queue *q, uint64_t seqno, int64_t deadline,
 	s->wait_calls++;
 	if (seqno > s->next_seqno)
 		return -EINVAL;
+	if (s->wait_delay_us)
+		usleep(s->wait_delay_us);
 	if (s->complete_on_wait)
 		while (s->completed < seqno && sim_complete(s, 1))
 			;
@@ -607,6 +610,59 @@ START_TEST(test_wait_paths)
 }
 END_TEST
 
+/* One job through dsb_wait_cqe() (@cqe_wait) or dsb_wait_seqno(). */
+static void one_waited_job(bool cqe_wait)
+{
+	struct drm_dsb_cqe *cqe;
+	int32_t err = 1;
+
+	ck_assert_ptr_nonnull(prep_job(1));
+	ck_assert_int_eq(dsb_submit(&Q), 1);
+	if (!cqe_wait) {
+		ck_assert_int_eq(dsb_wait_seqno(&Q, S.next_seqno, DSB_TIMEOUT_INFINITE, &err), 0);
+		ck_assert_int_eq(err, 0);
+	}
+	ck_assert_int_eq(dsb_wait_cqe(&Q, &cqe), 0);
+	ck_assert_int_eq(dsb_cqe_seen(&Q, cqe), 0);
+}
+
+/*
+ * Adaptive spinning: waits that take far longer than spin_ns halve the
+ * spin budget down to 0 (no spinning at all); one wait that completes
+ * within spin_ns restores it. Both wait calls learn.
+ */
+START_TEST(test_spin_adapts)
+{
+	int i;
+
+	sim_setup(8);
+	Q.flags &= ~DSB_QUEUE_NO_SPIN;
+	Q.spin_ns = Q.spin_budget_ns = 200000;	/* 200 us */
+	S.complete_on_wait = true;
+	S.wait_delay_us = 5000;			/* 25 x spin_ns */
+	for (i = 0; i < 8; i++) {
+		one_waited_job(i % 2);
+		ck_assert_uint_eq(Q.spin_budget_ns, i < 7 ? 200000u >> (i + 1) : 0);
+	}
+	/* Blocking at once now; a quick completion brings spinning back. */
+	S.wait_delay_us = 0;
+	one_waited_job(true);
+	ck_assert_uint_eq(Q.spin_budget_ns, 200000);
+	S.wait_delay_us = 5000;
+	one_waited_job(false);
+	ck_assert_uint_eq(Q.spin_budget_ns, 100000);
+	S.wait_delay_us = 0;
+	one_waited_job(false);
+	ck_assert_uint_eq(Q.spin_budget_ns, 200000);
+	/* DSB_QUEUE_NO_SPIN: nothing to learn. */
+	Q.flags |= DSB_QUEUE_NO_SPIN;
+	S.wait_delay_us = 5000;
+	one_waited_job(true);
+	ck_assert_uint_eq(Q.spin_budget_ns, 200000);
+	sim_teardown();
+}
+END_TEST
+
 START_TEST(test_job_error_in_fence_memory)
 {
 	struct drm_dsb_cqe *cqe;
@@ -773,6 +829,7 @@ int main(void)
 	tcase_add_test(tc, test_bo_list_args);
 	tcase_add_test(tc, test_changed_slot_rejected);
 	tcase_add_test(tc, test_wait_paths);
+	tcase_add_test(tc, test_spin_adapts);
 	tcase_add_test(tc, test_job_error_in_fence_memory);
 	tcase_add_test(tc, test_submit_and_wait);
 	tcase_add_test(tc, test_prep_sync_ops);
