@@ -372,9 +372,13 @@ static enum dsb_step dsb_engine_wait(struct dsb_engine *eng, struct dsb_user_que
 		return DSB_STEP_BLOCKED;
 	}
 	WRITE_ONCE(c->dep_wait, false);
-	/* Through a shared buffer, only a producer's own failure fails the job. */
-	if (v == pkt->arg[1] && READ_ONCE(*e->error) && !c->job_err &&
-	    !(e->implicit && e->flags && READ_ONCE(*e->flags) & DRM_DSB_SLOT_ERROR_INHERITED))
+	/*
+	 * The producer's error, even once its slot moved on to a later job
+	 * (&struct dsb_dep_entry). Through a shared buffer, only a producer's
+	 * own failure fails the job.
+	 */
+	if (READ_ONCE(*e->error) && !c->job_err &&
+	    !(e->implicit && e->inherited && READ_ONCE(*e->inherited)))
 		c->job_err = READ_ONCE(*e->error);
 	dsb_engine_consume(q);
 	return DSB_STEP_DONE;

@@ -342,12 +342,13 @@ static void dsb_job_arm_deps(struct dsb_job *job)
 		if (!dep->proxy) {
 			struct dsb_fence *df = to_dsb_fence(dep->fence);
 
-			WRITE_ONCE(e->error, &df->slot->error);
-			WRITE_ONCE(e->flags, &df->slot->flags);
+			/* The fence's, not the slot's: see &struct dsb_dep_entry. */
+			WRITE_ONCE(e->error, &df->base.error);
+			WRITE_ONCE(e->inherited, &df->error_inherited);
 			WRITE_ONCE(e->word, &df->slot->seqno);
 			continue;
 		}
-		WRITE_ONCE(e->flags, NULL);
+		WRITE_ONCE(e->inherited, NULL);
 		atomic64_inc(&q->ddev->stats.proxy_deps);
 		e->proxy_error = 0;
 		e->proxy_value = 0;

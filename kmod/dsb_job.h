@@ -20,24 +20,28 @@ struct dsb_user_queue;
  * struct dsb_dep_entry - one entry of a queue's dependency table
  * @word: the 64-bit word a WAIT packet compares against its value: a fence
  *        slot's seqno in another dsb queue's fence memory, or @proxy_value
- * @error: the error word that goes with @word
+ * @error: the dependency's error, read once @word reached the wanted value:
+ *         the producer's own dma_fence error, or @proxy_error
  * @proxy_value: proxy word, set to 1 by a fence callback
  * @proxy_error: proxy error, set before @proxy_value
- * @flags: the fence slot's flags word (%DRM_DSB_SLOT_ERROR_INHERITED), NULL
- *         for a proxy
+ * @inherited: the producer's &dsb_fence.error_inherited, NULL for a proxy
  * @implicit: the dependency came from a buffer's reservation object: an
  *            inherited error of the producer does not reach the job
  *
  * The table is kernel-only memory, written at arm time and read by the
  * engine, like a hardware descriptor table: WAIT packets name an entry by
  * index (the job's fence slot times %DSB_MAX_JOB_DEPS plus the
- * dependency's index), never by address. Both word pairs are published
- * and read with dsb_fence_word_publish() and dsb_fence_word_read().
+ * dependency's index), never by address. @word is read with
+ * dsb_fence_word_read(). A dsb producer's error and inherited flag are
+ * its fence's, not its fence slot's: the slot may have moved on to a later
+ * job by the time the WAIT runs, and its error word with it. They are set
+ * before the slot write that lets the WAIT pass (dsb_job_signal_locked()),
+ * and the job holds a reference on the fence.
  */
 struct dsb_dep_entry {
 	const u64 *word;
 	const s32 *error;
-	const u32 *flags;
+	const bool *inherited;
 	u64 proxy_value;
 	s32 proxy_error;
 	bool implicit;

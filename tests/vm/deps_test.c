@@ -417,6 +417,61 @@ START_TEST(test_errored_dependency)
 }
 END_TEST
 
+/*
+ * The WAIT runs only after the failed producer's fence slot has moved on
+ * to a later, successful job: the job still inherits the producer's error
+ * and its work is still skipped. The engine takes the error from the
+ * producer's fence, not from the slot (which says "done, no error" now).
+ */
+START_TEST(test_errored_dependency_slot_reused)
+{
+	struct dsb_test_queue qx = queue_new(fd, 0, 8, 0), qa = queue_new(fd, 0, 8, 0);
+	struct dsb_test_queue qb = queue_new(fd, 0, 8, 0);
+	uint32_t sox = syncobj_new(fd), soa = syncobj_new(fd);
+	struct drm_dsb_sync_op sigx = sync_signal(sox), wx = sync_wait(sox);
+	struct drm_dsb_sync_op sa_ops[2] = { wx, sync_signal(soa) }, wa = sync_wait(soa);
+	struct dsb_test_bo data;
+	struct dsb_test_cmdbuf cb;
+	struct arena a;
+	volatile uint64_t *d;
+	uint64_t sx, sa, sa2, gate, sb, va;
+
+	arena_init(fd, &a, 8);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &data), 0);
+	d = data.map;
+	/* X faults; S on qa inherits its error (qa stays active). */
+	va = arena_cmd(&a, &cb);
+	dsb_test_cmd_emit(&cb, 0x99, 0, 0, 0, 0);	/* bad opcode */
+	sx = submit_ok(fd, qx.id, 0, va, &cb, &sigx, 1);
+	va = arena_cmd(&a, &cb);
+	dsb_test_cmd_write(&cb, data.va, 1);
+	sa = submit_ok(fd, qa.id, 0, va, &cb, sa_ops, 2);
+	ck_assert_int_eq(wait_job(fd, qx.id, sx), -EIO);
+	ck_assert_int_eq(wait_job(fd, qa.id, sa), -EIO);
+	ck_assert_uint_eq(d[0], 0);
+	/* The consumer's WAIT for S is held behind a MEMWAIT gate... */
+	va = arena_cmd(&a, &cb);
+	dsb_test_cmd_memwait(&cb, data.va + 32, 1, 0);
+	gate = submit_ok(fd, qb.id, 0, va, &cb, NULL, 0);
+	va = arena_cmd(&a, &cb);
+	dsb_test_cmd_write(&cb, data.va + 8, 1);
+	sb = submit_ok(fd, qb.id, 1, va, &cb, &wa, 1);
+	/* ...while S's fence slot moves on to a job that succeeds. */
+	va = arena_cmd(&a, &cb);
+	dsb_test_cmd_write(&cb, data.va + 16, 2);
+	sa2 = submit_ok(fd, qa.id, 0, va, &cb, NULL, 0);
+	ck_assert_int_eq(wait_job(fd, qa.id, sa2), 0);
+	ck_assert_uint_eq(d[2], 2);
+	ck_assert_uint_eq(dsb_test_fence_slot(&qa, 0)->seqno, sa2);
+	ck_assert_int_eq(dsb_test_fence_slot(&qa, 0)->error, 0);
+	d[4] = 1;					/* open the gate */
+	ck_assert_int_eq(wait_job(fd, qb.id, gate), 0);
+	ck_assert_int_eq(wait_job(fd, qb.id, sb), -EIO);
+	ck_assert_uint_eq(d[1], 0);	/* its work was skipped */
+	ck_assert_uint_eq(status_of(fd, qb.id).state, DRM_DSB_QUEUE_ACTIVE);
+}
+END_TEST
+
 /* A fence of the other dsb device: foreign, through the proxy word. */
 START_TEST(test_other_device_fence)
 {
@@ -547,6 +602,7 @@ int main(void)
 	tcase_add_test(tc, test_cross_process);
 	tcase_add_test(tc, test_vgem_fence);
 	tcase_add_test(tc, test_errored_dependency);
+	tcase_add_test(tc, test_errored_dependency_slot_reused);
 	tcase_add_test(tc, test_other_device_fence);
 	tcase_add_test(tc, test_slow_dependency_is_not_a_hang);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
