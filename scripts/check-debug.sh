@@ -62,26 +62,45 @@ count() { # add up the "N passed, N failed, N skipped" lines of a log
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
+# run_suites CMD...: a VM run of test suites (env set through `env`); its
+# counts are added up, and a failure without a count is one failure.
+run_suites() {
+	"$@" 2>&1 | tee "$out"
+	local rc=${PIPESTATUS[0]}
+	count "$out"
+	if [ "$rc" != 0 ]; then
+		fail=1
+		grep -q 'passed, [1-9][0-9]* failed' "$out" || f=$((f + 1))
+	fi
+}
+
 echo "debug lane: [1/2] test suites, fault injection ($FI_TESTS), kmemleak"
 # shellcheck disable=SC2016
-KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/vm.sh -- \
+run_suites env KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/vm.sh -- \
 	sh -c 'dsb-run-tests; a=$?; dsb-run-tests --fault-inject $0; b=$?; [ $a = 0 ] && [ $b = 0 ]' \
-	"$FI_TESTS" 2>&1 | tee "$out"
-rc=${PIPESTATUS[0]}
-count "$out"
-if [ "$rc" != 0 ]; then
-	fail=1
-	grep -q 'passed, [1-9][0-9]* failed' "$out" || f=$((f + 1))
-fi
+	"$FI_TESTS"
 
 echo "debug lane: [1b/2] reclaim under memory pressure (swap), kmemleak"
-KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/check-reclaim.sh 2>&1 | tee "$out"
-rc=${PIPESTATUS[0]}
-count "$out"
-if [ "$rc" != 0 ]; then
-	fail=1
-	grep -q 'passed, [1-9][0-9]* failed' "$out" || f=$((f + 1))
-fi
+run_suites env KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/check-reclaim.sh
+
+# negative_control WHAT CMD...: CMD (a VM run with env set by the caller's
+# `env`) on the DSB_NEGATIVE_CONTROL=y build must leave a lockdep report.
+negative_control() {
+	local what=$1
+	shift
+	if KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
+		DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
+		DSB_KO="$negctl_ko" "$@" >"$out" 2>&1; then
+		grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
+		echo "debug lane: $what caught"
+		p=$((p + 1))
+	else
+		tail -n 40 "$out"
+		echo "debug lane: FAIL: the $what was NOT caught"
+		f=$((f + 1)); fail=1
+	fi
+}
+
 echo "debug lane: [2/2] negative control: $NEGCTL_TEST on the DSB_NEGATIVE_CONTROL=y build must be caught"
 if [ -z "$(modinfo -F dsb_negative_control "$negctl_ko")" ]; then
 	echo "debug lane: FAIL: $negctl_ko is not a negative-control build: the negative control cannot run"
@@ -89,32 +108,12 @@ if [ -z "$(modinfo -F dsb_negative_control "$negctl_ko")" ]; then
 elif [ ! -x "tests/build/vm/$NEGCTL_TEST" ]; then
 	echo "debug lane: FAIL: no test program tests/build/vm/$NEGCTL_TEST for the negative control"
 	f=$((f + 1)); fail=1
-elif KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
-	DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
-	DSB_KO="$negctl_ko" \
-	scripts/vm.sh -- "/tests/$NEGCTL_TEST" >"$out" 2>&1; then
-	grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
-	echo "debug lane: negative control caught"
-	p=$((p + 1))
 else
-	tail -n 40 "$out"
-	echo "debug lane: FAIL: the negative control was NOT caught: the lane would not see an allocation in a signalling section"
-	f=$((f + 1)); fail=1
-fi
-
-echo "debug lane: [2b/2] reclaim negative control: the engine allocates while the shrinker waits (reclaim_test pressure case) must be caught"
-if [ -n "$(modinfo -F dsb_negative_control "$negctl_ko")" ] &&
-	KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
-	DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
-	DSB_KO="$negctl_ko" DSB_MODPARAMS=negctl_site=1 RECLAIM_CASE=pressure \
-	scripts/check-reclaim.sh >"$out" 2>&1; then
-	grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
-	echo "debug lane: reclaim negative control caught"
-	p=$((p + 1))
-else
-	tail -n 40 "$out"
-	echo "debug lane: FAIL: the reclaim negative control was NOT caught"
-	f=$((f + 1)); fail=1
+	# An allocation in a signalling section must be seen.
+	negative_control "negative control" scripts/vm.sh -- "/tests/$NEGCTL_TEST"
+	echo "debug lane: [2b/2] reclaim negative control: the engine allocates while the shrinker waits (reclaim_test pressure case) must be caught"
+	negative_control "reclaim negative control" \
+		env DSB_MODPARAMS=negctl_site=1 RECLAIM_CASE=pressure scripts/check-reclaim.sh
 fi
 echo "debug lane: $p passed, $f failed, $s skipped"
 exit $fail

@@ -27,23 +27,6 @@ struct node {
 	uint64_t seqno;
 };
 
-static uint64_t client_id(int drm_fd)
-{
-	char path[64], line[256];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", drm_fd);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "drm-client-id: %llu", &v) == 1)
-			break;
-	fclose(f);
-	ck_assert_uint_ne(v, 0);
-	return v;
-}
-
 /* Does some dsb_queues debugfs file hold a line containing @want? */
 static bool debugfs_has(const char *want)
 {
@@ -181,7 +164,7 @@ START_TEST(test_chain_origin)
 	ck_assert_int_eq(head.error, -EIO);
 	ck_assert_uint_eq(head.device, idx0);
 	ck_assert_uint_eq(head.queue_id, nd[0].q.queue_id);
-	ck_assert_uint_eq(head.client_id, client_id(dev[0].fd));
+	ck_assert_uint_eq(head.client_id, drm_client_id(dev[0].fd));
 	ck_assert_uint_eq(head.seqno, 1);
 	ck_assert_uint_eq(head.fault, DRM_DSB_FAULT_BAD_OPCODE);
 	/* Every later node, the tail included: the head's origin, inherited. */

@@ -31,23 +31,6 @@ struct node {
 	uint64_t client;
 };
 
-static uint64_t client_id(int drm_fd)
-{
-	char path[64], line[256];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", drm_fd);
-	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "drm-client-id: %llu", &v) == 1)
-			break;
-	fclose(f);
-	ck_assert_uint_ne(v, 0);
-	return v;
-}
-
 /* The last `dsbctl why` command line run, for the log. */
 static char why_cmd[256];
 
@@ -141,7 +124,7 @@ static void chain_build(struct chain *c, bool memwait, int root_sf)
 		uint64_t off;
 
 		n->dev = &c->dev[i == 1];
-		n->client = client_id(n->dev->fd);
+		n->client = drm_client_id(n->dev->fd);
 		ck_assert_int_eq(dsb_queue_init(n->dev, &n->q, &p), 0);
 		ck_assert_int_eq(dsb_bo_create(n->dev, 16 * CMD_AREA, &n->cmd), 0);
 		ck_assert_int_eq(dsb_syncobj_create(n->dev, 0, &c->so[i]), 0);
@@ -297,7 +280,7 @@ START_TEST(test_why_behind)
 	ck_assert_int_eq(dsb_submit(&c.q), 2);
 	n.dev = &c.dev;
 	n.q = c.q;
-	n.client = client_id(c.dev.fd);
+	n.client = drm_client_id(c.dev.fd);
 	why_until(&n, 2, "current 0  <- root", out, sizeof(out));
 	fprintf(stderr, "$ %s    # second job of a queue\n%s", why_cmd, out);
 	ck_assert_msg(strstr(out, "behind job 1 of its queue"), "%s", out);
@@ -357,7 +340,7 @@ START_TEST(test_why_cycle)
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(dsb_device_open(&dev[i], 0), 0);
 		nd[i].dev = &dev[i];
-		nd[i].client = client_id(dev[i].fd);
+		nd[i].client = drm_client_id(dev[i].fd);
 		ck_assert_int_eq(dsb_queue_init(&dev[i], &nd[i].q, &p), 0);
 		ck_assert_int_eq(dsb_bo_create(&dev[i], 16 * CMD_AREA, &nd[i].cmd), 0);
 	}
@@ -445,7 +428,7 @@ START_TEST(test_why_slot)
 		struct dsb_cmdbuf cb;
 
 		nd[i].dev = &dev;
-		nd[i].client = client_id(dev.fd);
+		nd[i].client = drm_client_id(dev.fd);
 		ck_assert_int_eq(dsb_queue_init(&dev, &nd[i].q, &p), 0);
 		ck_assert_int_eq(dsb_bo_create(&dev, len, &nd[i].cmd), 0);
 		dsb_cmdbuf_init(&cb, nd[i].cmd.map, len, nd[i].cmd.va);
@@ -508,7 +491,7 @@ START_TEST(test_why_cycle_wait)
 	for (i = 0; i < 2; i++) {
 		ck_assert_int_eq(dsb_device_open(&dev[i], 0), 0);
 		nd[i].dev = &dev[i];
-		nd[i].client = client_id(dev[i].fd);
+		nd[i].client = drm_client_id(dev[i].fd);
 		ck_assert_int_eq(dsb_queue_init(&dev[i], &nd[i].q, &p), 0);
 		ck_assert_int_eq(dsb_bo_create(&dev[i], 16 * CMD_AREA, &nd[i].cmd), 0);
 	}
@@ -590,7 +573,7 @@ START_TEST(test_why_ban)
 	ck_assert_int_eq(dsb_cqe_seen(&c.q, cqe), 0);
 	n.dev = &c.dev;
 	n.q = c.q;
-	n.client = client_id(c.dev.fd);
+	n.client = drm_client_id(c.dev.fd);
 	why(&n, 1, out, sizeof(out));
 	fprintf(stderr, "$ %s    # a banned queue\n%s", why_cmd, out);
 	ck_assert_msg(strstr(out, "is banned: fault bad-va job 1 va 0x10"), "%s", out);

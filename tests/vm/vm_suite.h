@@ -75,6 +75,24 @@ static inline uint64_t submit_ok(int fd, uint32_t qid, uint32_t slot,
 	return seqno;
 }
 
+/* The DRM client id of @drm_fd (drm-client-id in its fdinfo). */
+static inline uint64_t drm_client_id(int drm_fd)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", drm_fd);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "drm-client-id: %llu", &v) == 1)
+			break;
+	fclose(f);
+	ck_assert_uint_ne(v, 0);
+	return v;
+}
+
 /* Set dsb's module parameter @name (a test-only knob) to @v. */
 static inline void set_module_param(const char *name, unsigned int v)
 {
