@@ -377,6 +377,22 @@ static int dsb_bo_alloc_pages(struct dsb_gem_object *bo)
 	return bo->vaddr ? 0 : -ENOMEM;
 }
 
+/*
+ * The end of a BO creation: after @ret (the backing's allocation), the
+ * mmap offset; on any failure the BO's one reference is dropped, which
+ * frees it and uncharges it.
+ */
+static struct dsb_gem_object *dsb_bo_create_finish(struct dsb_gem_object *bo, int ret)
+{
+	if (!ret)
+		ret = drm_gem_create_mmap_offset(&bo->base);
+	if (ret) {
+		drm_gem_object_put(&bo->base);
+		return ERR_PTR(ret);
+	}
+	return bo;
+}
+
 /**
  * dsb_bo_create() - allocate a pinned, kernel-mapped, zeroed BO
  * @ddev: the device
@@ -408,17 +424,7 @@ struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_cli
 		return bo;
 	}
 	bo->charged = true;
-	ret = dsb_bo_alloc_pages(bo);
-	if (ret)
-		goto err_put;
-	ret = drm_gem_create_mmap_offset(&bo->base);
-	if (ret)
-		goto err_put;
-	return bo;
-
-err_put:
-	drm_gem_object_put(&bo->base);
-	return ERR_PTR(ret);
+	return dsb_bo_create_finish(bo, dsb_bo_alloc_pages(bo));
 }
 
 /**
@@ -440,7 +446,6 @@ struct dsb_gem_object *dsb_bo_create_swappable(struct dsb_device *ddev,
 	struct dsb_gem_object *bo;
 	size_t n;
 	u64 charge;
-	int ret;
 
 	size = PAGE_ALIGN(size);
 	n = size >> PAGE_SHIFT;
@@ -449,18 +454,7 @@ struct dsb_gem_object *dsb_bo_create_swappable(struct dsb_device *ddev,
 	if (IS_ERR(bo))
 		return bo;
 	bo->pages = kvcalloc(n, sizeof(*bo->pages), GFP_KERNEL_ACCOUNT);
-	if (!bo->pages) {
-		ret = -ENOMEM;
-		goto err_put;
-	}
-	ret = drm_gem_create_mmap_offset(&bo->base);
-	if (ret)
-		goto err_put;
-	return bo;
-
-err_put:
-	drm_gem_object_put(&bo->base);
-	return ERR_PTR(ret);
+	return dsb_bo_create_finish(bo, bo->pages ? 0 : -ENOMEM);
 }
 
 /**
