@@ -244,11 +244,12 @@ static int dsb_wait_ready(struct dsb_queue *q, unsigned int wait_nr,
 			  int64_t deadline)
 {
 	struct dsb_wait_state ws = { 0 };
-	int64_t start = dsb_now_ns();
+	int64_t start;
 	int ret;
 
 	if (dsb_cq_ready(q) >= wait_nr)
 		return 0;	/* nothing waited for: nothing learnt */
+	start = dsb_now_ns();
 	for (;;) {
 		if (dsb_cq_ready(q) >= wait_nr) {
 			dsb_spin_learn(q, start);
@@ -343,8 +344,8 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 		   int32_t *job_error)
 {
 	int64_t deadline = dsb_deadline(timeout_ns);
-	int64_t start = dsb_now_ns();
 	bool was_done = dsb_queue_completed(q) >= seqno;
+	int64_t start = was_done ? 0 : dsb_now_ns();
 	int32_t err = 0;
 	int ret;
 
