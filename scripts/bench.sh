@@ -23,7 +23,9 @@
 # Submission-cost rows only (issue 16): with -F (`make bench BENCH_ARGS="-F
 # -r 3"`) the benchmark runs only the submit, SQ, userspace-ring, vgem and
 # queue-scaling sections and the script writes focus.txt and focus.log
-# (focus-profile.txt with PROFILE=1), for quick profile-guided iterations.
+# (focus-profile.txt with PROFILE=1), for quick profile-guided iterations;
+# -F -Q runs only the queue-scaling rows, -F -E only the single-stream SQ
+# rows (-s N repeats each timed window N times, up to 15: a longer profile).
 #
 # Profile (issue 16 groundwork): with PROFILE=1 (`make bench PROFILE=1`, or
 # DSB_BENCH_PROFILE=1) the benchmark runs under `perf record -e cpu-clock -a
@@ -31,7 +33,8 @@
 # libraries ldd lists are copied in with vm.sh --add; DSB_BENCH_PROFILE_FREQ
 # samples per second per CPU, default 199), and the top
 # DSB_BENCH_PROFILE_TOP symbols (default 60) of `perf report --no-children
-# --sort sym`, then the callers of every symbol above 5%, go to
+# --sort sym`, then the callers of every symbol above 5%, then the share of
+# each thread and the top symbols of the engine threads alone, go to
 # $DSB_BENCH_OUT/profile.txt (sched-profile.txt with -S) next to the results. Profiling slows the run: its figures are for finding
 # where time goes, not for comparing with unprofiled results.
 #
@@ -175,6 +178,18 @@ if [ "$profile" = 1 ]; then
 		perf report -i /tmp/perf.data --no-children --sort sym --stdio \
 			--percent-limit 5 -g graph,2,callee 2>&1 | grep -v "^#" | grep -v "^$" |
 			head -n $((top * 4))
+		echo
+		echo "samples per thread (comm):"
+		perf report -i /tmp/perf.data --no-children --sort comm --stdio -g none 2>&1 |
+			grep -v "^#" | grep -v "^$" | head -n 20
+		engs=$(perf report -i /tmp/perf.data --no-children --sort comm --stdio -g none \
+			2>/dev/null | awk '\''$2 ~ /^dsb[0-9]+-eng[0-9]+$/ { print $2 }'\'' | paste -sd, -)
+		if [ -n "$engs" ]; then
+			echo
+			echo "the engine threads ($engs) alone:"
+			perf report -i /tmp/perf.data --no-children --comms "$engs" --sort comm,sym \
+				--stdio -g none 2>&1 | grep -v "^#" | grep -v "^$" | head -n "$top"
+		fi
 		echo DSB-BENCH-PROFILE-END
 		exit $rc' sh "${DSB_BENCH_PROFILE_FREQ:-199}" "${DSB_BENCH_PROFILE_TOP:-60}" \
 		dsb_bench "${args[@]}")

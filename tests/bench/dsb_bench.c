@@ -81,6 +81,7 @@ static bool sched_only;		/* -S: scheduling sections only (issue 17) */
 static bool oversub_only;	/* -S -O: only its oversubscription rows, for profiling */
 static bool focus;		/* -F: submission-cost sections only (issue 16) */
 static bool scaling_only;	/* -F -Q: only its queue-scaling rows, for profiling */
+static bool stream_only;	/* -F -E: only its single-stream rows (SUBMIT, SQ, engine) */
 static int failed;
 static struct dsb_device dev;
 static struct dsb_bo cmdbo;	/* instruction 0: NOP (the job's command buffer) */
@@ -359,7 +360,8 @@ static int reap_cqes(struct dsb_queue *q, unsigned int n, uint64_t first)
 
 static void bench_floor(void)
 {
-	int n = 20000 * scale;
+	/* -F -E profiles the SQ rows: a short floor, not most of the samples. */
+	int n = stream_only ? 2000 : 20000 * scale;
 	double v[16];
 
 	printf("== floor\n");
@@ -2317,7 +2319,7 @@ int main(int argc, char **argv)
 	int64_t t0 = now_ns();
 	int rtlat_samples = 0;	/* -L N: RT latency section only (issue 20) */
 
-	while ((opt = getopt(argc, argv, "s:r:L:SOFQ")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:L:SOFQE")) != -1) {
 		switch (opt) {
 		case 's': scale = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
@@ -2326,10 +2328,12 @@ int main(int argc, char **argv)
 		case 'O': oversub_only = true; break;
 		case 'F': focus = true; break;
 		case 'Q': scaling_only = true; break;
+		case 'E': stream_only = true; break;
 		default:
 			fprintf(stderr, "usage: %s [-s scale] [-r rounds (1-15)] [-L samples]"
 				" [-S: scheduling sections only [-O: only oversubscription]]"
-				" [-F: submission-cost sections only [-Q: only queue scaling]]\n", argv[0]);
+				" [-F: submission-cost sections only [-Q: only queue scaling]"
+				" [-E: only single-stream submission and engine rows]]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -2379,6 +2383,12 @@ int main(int argc, char **argv)
 			pin_tid(0, -1);
 			pin_engines(-1);
 			bench_scaling();
+			continue;
+		}
+		if (focus && stream_only) {
+			/* A profile's length: -s repeats each timed window. */
+			reps = scale < 16 ? scale : 15;
+			bench_sq("sq_ioctl", 0, "libdsb dsb_submit, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ backend");
 			continue;
 		}
 		if (focus) {
