@@ -58,11 +58,11 @@
  *    lock and runs its callbacks: proxy words of other queues (which only
  *    wake an engine), io_uring waits, syncobj waiters.
  *
- * Leaves, taken with nothing else inside: &dsb_user_queue.job_cache_lock,
- * the xarray lock of &dsb_file.queues, the accounting table's lock
- * (dsb_mem.c), &dsb_device.vm_lru_lock, the fence pool's lock (struct
- * dsb_fence_pool in dsb_fence.c; taken in any context, irqsave, also
- * under a fence's or the queue's lock when a fence is released there).
+ * Leaves, taken with nothing else inside: the take lock of a &struct
+ * dsb_recycler (a queue's job cache and fence pool; process context only:
+ * giving a job or a fence back takes no lock), the xarray lock of
+ * &dsb_file.queues, the accounting table's lock (dsb_mem.c),
+ * &dsb_device.vm_lru_lock.
  * Functions that need a lock held are named ``_locked`` and
  * assert it with lockdep_assert_held().
  */

@@ -46,21 +46,18 @@ static LLIST_HEAD(dsb_fence_free_list);
 
 /**
  * struct dsb_fence_pool - a queue's released fences, kept for reuse
- * @lock: protects @free, @count and @dead; taken in any context (irqsave),
- *        nothing inside
- * @free: released fences, each still holding its fence memory reference
- * @count: fences in @free
- * @max: most fences kept (twice the queue's fence slots)
+ * @cache: the fences, each still holding its fence memory reference; the
+ *         engine's releases never wait for the submitter's takes
  * @dead: the queue is gone: released fences are freed
  * @ref: one per fence allocated for the queue, plus the queue's
+ * @rcu: the pool is freed after a grace period: a release that raced with
+ *       the queue's end still reads @dead (dsb_fence_release())
  */
 struct dsb_fence_pool {
-	spinlock_t lock;	/* see @lock above */
-	struct list_head free;
-	u32 count;
-	u32 max;
+	struct dsb_recycler cache;
 	bool dead;
 	struct kref ref;
+	struct rcu_head rcu;
 };
 
 static const char *dsb_fence_get_driver_name(struct dma_fence *fence)
@@ -87,7 +84,7 @@ static void dsb_fence_uncharge(struct dsb_mem_client *mem)
 
 static void dsb_fence_pool_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct dsb_fence_pool, ref));
+	kfree_rcu(container_of(ref, struct dsb_fence_pool, ref), rcu);
 }
 
 /*
@@ -123,34 +120,53 @@ static void dsb_fence_free_work_fn(struct work_struct *work)
 
 static DECLARE_WORK(dsb_fence_free_work, dsb_fence_free_work_fn);
 
+/* Free a fence from any context: the work item destroys it. */
+static void dsb_fence_free_later(struct dsb_fence *f)
+{
+	/* The first fence on an empty list schedules the work. */
+	if (llist_add(&f->free_node, &dsb_fence_free_list))
+		queue_work(dsb_fence_wq, &dsb_fence_free_work);
+}
+
 /*
  * The last reference may be dropped anywhere, including under spinlocks and
- * in interrupts; dropping the fence memory reference may free a BO, which
- * needs process context. Fences are freed in batches by one work item.
+ * in interrupts: the fence goes back to its queue's pool without a lock,
+ * or, as dropping its fence memory reference may free a BO, which needs
+ * process context, to the work item that frees fences in batches.
  */
 static void dsb_fence_release(struct dma_fence *fence)
 {
 	struct dsb_fence *f = container_of(fence, struct dsb_fence, base);
 	struct dsb_fence_pool *pool = f->pool;
-	unsigned long flags;
-	bool kept = false;
+	struct llist_node *orphans = NULL;
+	struct dsb_fence *tmp;
+	bool kept;
 
-	spin_lock_irqsave(&pool->lock, flags);
-	if (!pool->dead && pool->count < pool->max) {
-		list_add(&f->pool_node, &pool->free);
-		pool->count++;
-		kept = true;
-	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	rcu_read_lock();	/* @pool outlives this section (&dsb_fence_pool.rcu) */
+	kept = !READ_ONCE(pool->dead) && dsb_recycler_put(&pool->cache, &f->free_node);
 	if (kept) {
 		/* Live fences are those in use: a pooled one is counted apart. */
 		atomic_dec(&f->ddev->stats.live_fences);
 		atomic_inc(&f->ddev->stats.pooled_fences);
+		/*
+		 * Put before the check: pairs with the smp_mb() in
+		 * dsb_fence_pool_destroy(). Either its drain finds this fence,
+		 * or this sees @dead and frees what was put after the drain.
+		 */
+		smp_mb();
+		if (READ_ONCE(pool->dead))
+			orphans = llist_del_all(&pool->cache.free);
+	}
+	rcu_read_unlock();
+	if (!kept) {
+		dsb_fence_free_later(f);
 		return;
 	}
-	/* The first fence on an empty list schedules the work. */
-	if (llist_add(&f->free_node, &dsb_fence_free_list))
-		queue_work(dsb_fence_wq, &dsb_fence_free_work);
+	llist_for_each_entry_safe(f, tmp, orphans, free_node) {
+		atomic_dec(&f->ddev->stats.pooled_fences);
+		atomic_inc(&f->ddev->stats.live_fences);
+		dsb_fence_free_later(f);
+	}
 }
 
 /*
@@ -277,9 +293,7 @@ struct dsb_fence_pool *dsb_fence_pool_create(u32 max)
 
 	if (!pool)
 		return NULL;
-	spin_lock_init(&pool->lock);
-	INIT_LIST_HEAD(&pool->free);
-	pool->max = max;
+	dsb_recycler_init(&pool->cache, max);
 	kref_init(&pool->ref);
 	return pool;
 }
@@ -293,17 +307,15 @@ struct dsb_fence_pool *dsb_fence_pool_create(u32 max)
 void dsb_fence_pool_destroy(struct dsb_fence_pool *pool)
 {
 	struct dsb_fence *f, *tmp;
-	unsigned long flags;
-	LIST_HEAD(list);
+	struct llist_node *all;
 
 	if (!pool)
 		return;
-	spin_lock_irqsave(&pool->lock, flags);
-	pool->dead = true;
-	list_splice_init(&pool->free, &list);
-	pool->count = 0;
-	spin_unlock_irqrestore(&pool->lock, flags);
-	list_for_each_entry_safe(f, tmp, &list, pool_node) {
+	WRITE_ONCE(pool->dead, true);
+	/* Pairs with the smp_mb() in dsb_fence_release(). */
+	smp_mb();
+	all = dsb_recycler_drain(&pool->cache);
+	llist_for_each_entry_safe(f, tmp, all, free_node) {
 		atomic_dec(&f->ddev->stats.pooled_fences);
 		atomic_inc(&f->ddev->stats.live_fences);
 		dsb_fence_destroy(f);
@@ -314,17 +326,9 @@ void dsb_fence_pool_destroy(struct dsb_fence_pool *pool)
 /* A pooled fence of the queue, still holding its references, or NULL. */
 static struct dsb_fence *dsb_fence_pool_get(struct dsb_fence_pool *pool)
 {
-	struct dsb_fence *f;
-	unsigned long flags;
+	struct llist_node *node = dsb_recycler_get(&pool->cache);
 
-	spin_lock_irqsave(&pool->lock, flags);
-	f = list_first_entry_or_null(&pool->free, struct dsb_fence, pool_node);
-	if (f) {
-		list_del(&f->pool_node);
-		pool->count--;
-	}
-	spin_unlock_irqrestore(&pool->lock, flags);
-	return f;
+	return node ? container_of(node, struct dsb_fence, free_node) : NULL;
 }
 
 /**

@@ -20,8 +20,8 @@ struct dsb_mem_client;
  * @ddev: the device that signals it
  * @fence_bo: reference on the producing queue's fence memory
  * @slot: the job's slot in that memory
- * @free_node: on the list of fences freed in process context
- * @pool_node: in its pool's free list while released and kept for reuse
+ * @free_node: in its pool while released and kept for reuse, or on the
+ *             list of fences freed in process context
  * @pool: the pool of the queue it was allocated for (reference)
  * @mem: the accounting object charged for the fence (reference); the fence
  *       may outlive the file and the queue, the reference keeps it alive
@@ -41,7 +41,6 @@ struct dsb_fence {
 	struct dsb_gem_object *fence_bo;
 	struct drm_dsb_fence_slot *slot;
 	struct llist_node free_node;
-	struct list_head pool_node;
 	struct dsb_fence_pool *pool;
 	struct dsb_mem_client *mem;
 	u64 deadline_ns;

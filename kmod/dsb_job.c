@@ -55,20 +55,18 @@ void dsb_job_module_init(void)
 	dsb_job_charge = dsb_mem_kmalloc_size(sizeof(struct dsb_job));
 }
 
-/* A zeroed job from the queue's cache, or a new one charged to its user. */
+/*
+ * A job from the queue's cache, or a new one charged to its user; zeroed
+ * up to its dependencies, which dsb_job_new_dep() zeroes one by one.
+ */
 static struct dsb_job *dsb_job_alloc(struct dsb_user_queue *q)
 {
+	struct llist_node *node = dsb_recycler_get(&q->job_cache);
 	struct dsb_job *job;
 
-	spin_lock(&q->job_cache_lock);
-	job = list_first_entry_or_null(&q->job_cache, struct dsb_job, node);
-	if (job) {
-		list_del(&job->node);
-		q->job_cache_count--;
-	}
-	spin_unlock(&q->job_cache_lock);
-	if (job) {
-		memset(job, 0, sizeof(*job));
+	if (node) {
+		job = container_of(node, struct dsb_job, cache_node);
+		memset(job, 0, offsetof(struct dsb_job, deps));
 		return job;
 	}
 	return dsb_mem_kzalloc(q->mem, sizeof(*job), dsb_job_charge);
@@ -81,17 +79,10 @@ static void dsb_job_free_uncached(struct dsb_user_queue *q, struct dsb_job *job)
 	dsb_mem_uncharge(q->mem, dsb_job_charge);
 }
 
-/* Give a finished job back to its queue's cache (no allocation). */
+/* Give a finished job back to its queue's cache (no allocation, no lock). */
 static void dsb_job_recycle(struct dsb_user_queue *q, struct dsb_job *job)
 {
-	spin_lock(&q->job_cache_lock);
-	if (q->job_cache_count < q->nslots) {
-		list_add(&job->node, &q->job_cache);
-		q->job_cache_count++;
-		job = NULL;
-	}
-	spin_unlock(&q->job_cache_lock);
-	if (job)
+	if (!dsb_recycler_put(&q->job_cache, &job->cache_node))
 		dsb_job_free_uncached(q, job);
 }
 
@@ -101,12 +92,20 @@ static void dsb_job_recycle(struct dsb_user_queue *q, struct dsb_job *job)
  */
 void dsb_job_cache_drain(struct dsb_user_queue *q)
 {
+	struct llist_node *all = dsb_recycler_drain(&q->job_cache);
 	struct dsb_job *job, *tmp;
 
-	list_for_each_entry_safe(job, tmp, &q->job_cache, node)
+	llist_for_each_entry_safe(job, tmp, all, cache_node)
 		dsb_job_free_uncached(q, job);
-	INIT_LIST_HEAD(&q->job_cache);
-	q->job_cache_count = 0;
+}
+
+/* The job's next dependency, zeroed; the caller checked there is room. */
+static struct dsb_dep *dsb_job_new_dep(struct dsb_job *job)
+{
+	struct dsb_dep *dep = &job->deps[job->ndeps++];
+
+	memset(dep, 0, sizeof(*dep));
+	return dep;
 }
 
 /**
@@ -170,7 +169,7 @@ static int dsb_job_add_deps(struct dsb_job *job, struct dma_fence *fence)
 			dma_fence_put(iter.chain);
 			return -E2BIG;
 		}
-		dep = &job->deps[job->ndeps++];
+		dep = dsb_job_new_dep(job);
 		dep->fence = dma_fence_get(f);
 		dep->proxy = !df || df->ddev != job->q->ddev;
 	}
@@ -214,7 +213,7 @@ int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 f
 	}
 	if (job->ndeps == DSB_MAX_JOB_DEPS)
 		return -E2BIG;
-	dep = &job->deps[job->ndeps++];
+	dep = dsb_job_new_dep(job);
 	dep->fence = dma_fence_get(fence);
 	dep->proxy = !df || df->ddev != job->q->ddev;
 	dep->implicit = true;

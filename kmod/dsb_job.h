@@ -81,7 +81,8 @@ struct dsb_signal {
 
 /**
  * struct dsb_job - a submitted job, from prepare to retirement
- * @node: link in the queue's in-flight list, or in its cache of free jobs
+ * @node: link in the queue's in-flight list
+ * @cache_node: link in the queue's cache of free jobs
  * @q: the queue
  * @fence: the job's fence (a reference)
  * @seqno: seqno in the queue, 0 until armed
@@ -93,10 +94,11 @@ struct dsb_signal {
  * @vm_busy: the job keeps its queue's VM busy (resident) until it signals
  * @status: final status, set when it retires (its CQE's error)
  * @ndeps: number of dependencies
- * @deps: dependencies
+ * @deps: dependencies (each zeroed when added, not with the job)
  */
 struct dsb_job {
 	struct list_head node;
+	struct llist_node cache_node;
 	struct dsb_user_queue *q;
 	struct dsb_fence *fence;
 	u64 seqno;

@@ -239,3 +239,86 @@ void dsb_mem_uncharge(struct dsb_mem_client *c, u64 bytes)
 	atomic64_sub(bytes, &dsb_mem_total);
 	atomic64_sub(bytes, &c->used);
 }
+
+/**
+ * dsb_recycler_init() - an empty recycler
+ * @r: the recycler
+ * @max: most objects it keeps
+ */
+void dsb_recycler_init(struct dsb_recycler *r, u32 max)
+{
+	init_llist_head(&r->free);
+	spin_lock_init(&r->take_lock);
+	r->local = NULL;
+	atomic_set(&r->count, 0);
+	r->max = max;
+}
+
+/**
+ * dsb_recycler_put() - give an object back, from any context
+ * @r: the recycler
+ * @node: the object's node
+ *
+ * Lock-free: one count update and one llist_add(), a full barrier.
+ *
+ * Return: true when it was kept, false when the recycler is full (the
+ * caller frees the object).
+ */
+bool dsb_recycler_put(struct dsb_recycler *r, struct llist_node *node)
+{
+	if (atomic_inc_return(&r->count) > r->max) {
+		atomic_dec(&r->count);
+		return false;
+	}
+	llist_add(node, &r->free);
+	return true;
+}
+
+/**
+ * dsb_recycler_get() - take an object, process context
+ * @r: the recycler
+ *
+ * Takes from the objects a previous call moved aside; when there are none,
+ * moves every object given back since, in one exchange.
+ *
+ * Return: the object's node, or NULL when the recycler is empty.
+ */
+struct llist_node *dsb_recycler_get(struct dsb_recycler *r)
+{
+	struct llist_node *node;
+
+	spin_lock(&r->take_lock);
+	if (!r->local)
+		r->local = llist_del_all(&r->free);
+	node = r->local;
+	if (node)
+		r->local = node->next;
+	spin_unlock(&r->take_lock);
+	if (node)
+		atomic_dec(&r->count);
+	return node;
+}
+
+/**
+ * dsb_recycler_drain() - take every object, process context
+ * @r: the recycler
+ *
+ * For a recycler that is not used again (its count is left as it is).
+ *
+ * Return: the objects, a NULL-terminated llist chain (may be NULL).
+ */
+struct llist_node *dsb_recycler_drain(struct dsb_recycler *r)
+{
+	struct llist_node *all, *last;
+
+	spin_lock(&r->take_lock);
+	all = r->local;
+	r->local = NULL;
+	spin_unlock(&r->take_lock);
+	if (!all)
+		return llist_del_all(&r->free);
+	for (last = all; last->next; last = last->next)
+		;
+	last->next = llist_del_all(&r->free);
+	return all;
+}

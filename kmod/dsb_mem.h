@@ -6,6 +6,7 @@
 #include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -47,5 +48,30 @@ static inline u64 dsb_mem_kmalloc_size(size_t size)
 }
 
 void *dsb_mem_kzalloc(struct dsb_mem_client *c, size_t size, u64 charge);
+
+/**
+ * struct dsb_recycler - a bounded free list: lock-free puts, batched takes
+ * @free: objects given back, from any context, with llist_add() only
+ * @take_lock: serialises takers (process context); protects @local
+ * @local: objects a taker moved off @free at once, taken from here first
+ * @count: objects on @free and @local (at most @max are kept)
+ * @max: most objects kept
+ *
+ * The engine gives finished jobs and released fences back while the
+ * submitter takes them for new jobs: a put never waits for a taker, and
+ * takers empty @free in one exchange, not one locked section per object.
+ */
+struct dsb_recycler {
+	struct llist_head free;
+	spinlock_t take_lock;	/* see @take_lock above */
+	struct llist_node *local;
+	atomic_t count;
+	u32 max;
+};
+
+void dsb_recycler_init(struct dsb_recycler *r, u32 max);
+bool dsb_recycler_put(struct dsb_recycler *r, struct llist_node *node);
+struct llist_node *dsb_recycler_get(struct dsb_recycler *r);
+struct llist_node *dsb_recycler_drain(struct dsb_recycler *r);
 
 #endif /* __DSB_MEM_H__ */

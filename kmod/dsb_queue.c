@@ -604,8 +604,7 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->inflight);
 	INIT_LIST_HEAD(&q->dev_node);
-	spin_lock_init(&q->job_cache_lock);
-	INIT_LIST_HEAD(&q->job_cache);
+	dsb_recycler_init(&q->job_cache, nslots);
 	q->owner = file;
 	q->busy_ns = df->busy_ns;
 	q->client_id = df->client_id;

@@ -10,6 +10,7 @@
 #include <linux/spinlock.h>
 
 #include "dsb_drv.h"
+#include "dsb_mem.h"
 
 struct dsb_fence_pool;
 struct dsb_gem_object;
@@ -153,9 +154,7 @@ struct dsb_slot_origin {
  * @origins: per fence slot, the seqno of the last job completed on it and
  *           the origin of its error (%DRM_IOCTL_DSB_JOB_ERROR)
  * @failed_origin: the origin of the error of job @last_failed
- * @job_cache_lock: protects @job_cache and @job_cache_count
  * @job_cache: finished jobs kept for reuse (at most @nslots)
- * @job_cache_count: number of them
  * @engine: the engine the queue runs on
  * @engine_node: link in the engine's queue list
  * @dev_node: link in the device's queue list
@@ -232,9 +231,7 @@ struct dsb_user_queue {
 	struct dsb_slot_origin *origins;
 	struct drm_dsb_error_origin failed_origin;
 
-	spinlock_t job_cache_lock;	/* protects @job_cache */
-	struct list_head job_cache;
-	u32 job_cache_count;
+	struct dsb_recycler job_cache;
 
 	struct dsb_engine *engine;
 	struct list_head engine_node;
