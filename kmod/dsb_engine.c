@@ -125,15 +125,20 @@ void dsb_device_kick_all(struct dsb_device *ddev)
 /*
  * Raise the completion interrupt for the SIGNALs executed since the last
  * one: their jobs retire in one pass (one lock round trip, one clock read),
- * and engines blocked on a WAIT are kicked once.
+ * and engines blocked on a WAIT are kicked once. The packets executed since
+ * are added to the device's counter here too, once: a job seen complete
+ * has its packets counted.
  */
 static void dsb_engine_flush_retire(struct dsb_user_queue *q)
 {
 	struct dsb_qctx *c = &q->ctx;
 
+	if (c->packets_pending) {
+		atomic64_add(c->packets_pending, &q->ddev->stats.packets);
+		c->packets_pending = 0;
+	}
 	if (!c->retire_pending)
 		return;
-	atomic64_add(c->retire_pending, &q->ddev->stats.packets);
 	c->retire_pending = 0;
 	/* Signals the jobs' fences after writing their fence slots. */
 	dsb_queue_retire(q, c->retire_seqno, 0);
@@ -307,10 +312,6 @@ static enum dsb_step dsb_engine_exec_instr(struct dsb_user_queue *q, u64 now, u6
 	u64 fva = 0;
 	void *p;
 
-	if (c->ip >= c->end) {
-		c->in_exec = false;
-		return DSB_STEP_DONE;
-	}
 	read_lock(&q->vm->lock);
 	p = dsb_vm_translate(q->vm, c->ip, sizeof(in), false, &vf);
 	if (p) {
@@ -324,8 +325,11 @@ static enum dsb_step dsb_engine_exec_instr(struct dsb_user_queue *q, u64 now, u6
 
 	if (r == DSB_STEP_FAULT)
 		return dsb_engine_fault(q, fault, fva);
-	if (r == DSB_STEP_DONE)
+	if (r == DSB_STEP_DONE) {
 		c->ip += sizeof(in);
+		/* The last instruction ends the command buffer: no step of its own. */
+		c->in_exec = c->ip < c->end;
+	}
 	return r;
 }
 
@@ -334,7 +338,7 @@ static void dsb_engine_consume(struct dsb_user_queue *q)
 {
 	WRITE_ONCE(q->ctx.rptr, q->ctx.rptr + 1);
 	WRITE_ONCE(q->ctrl->rptr, q->ctx.rptr);
-	atomic64_inc(&q->ddev->stats.packets);
+	q->ctx.packets_pending++;
 }
 
 /*
@@ -417,11 +421,9 @@ static enum dsb_step dsb_engine_signal(struct dsb_user_queue *q, const struct dr
 	if (pkt->arg[0] >= q->nslots)
 		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
 	c->job_err = 0;
-	WRITE_ONCE(c->rptr, c->rptr + 1);
-	WRITE_ONCE(q->ctrl->rptr, c->rptr);
+	dsb_engine_consume(q);
 	if (err) {
 		dsb_engine_flush_retire(q);
-		atomic64_inc(&q->ddev->stats.packets);
 		dsb_queue_retire(q, pkt->arg[1], err);
 		dsb_device_kick_waiters(q->ddev);
 		return DSB_STEP_DONE;
@@ -550,10 +552,11 @@ map:
  * counts the steps it executes in &dsb_qctx.steps (what the driver's
  * watchdog reads as progress) and accounts the busy time.
  *
- * The clock is read once per slice that runs (at its end, and every
- * DSB_CLOCK_EVERY steps inside it), never for a queue with nothing to do:
- * a slice starts when the previous one ended. A round over many queues
- * costs one clock read per queue that ran, not three per queue.
+ * The clock is read every DSB_CLOCK_EVERY steps inside a slice and at its
+ * end, unless the last step was just followed by a reading (a slice whose
+ * budget ran out), never for a queue with nothing to do: a slice starts
+ * when the previous one ended. A round over many queues costs one clock
+ * read per queue that ran, not three per queue.
  *
  * Return: true when the queue made progress.
  */
@@ -569,6 +572,7 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 	enum dsb_step r = DSB_STEP_IDLE;
 	unsigned int light = 0;
 	bool progress = false;
+	bool fresh = false;	/* @now was read after the last step */
 	u64 start = now;
 
 	lockdep_assert_held(&eng->lock);
@@ -593,16 +597,21 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 		if (r != DSB_STEP_DONE)
 			break;
 		progress = true;
+		fresh = false;
 		WRITE_ONCE(c->steps, c->steps + 1);
 		if (c->blocked_until)
 			break;
 		budget -= c->step_cost;
 		if (c->step_cost > 1 || ++light % DSB_CLOCK_EVERY == 0) {
 			now = ktime_get_ns();
+			fresh = true;
 			if (now - start >= slice)
 				break;
 		}
 	}
+	/* Retiring is engine time too: a reading before it is stale. */
+	if (c->retire_pending)
+		fresh = false;
 	dsb_engine_flush_retire(q);
 	eng->current_q = NULL;
 	c->last_run = ++eng->tick;
@@ -611,7 +620,8 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 		dsb_engine_unmap_locked(eng, q);
 		eng->yields++;
 	}
-	now = ktime_get_ns();
+	if (!fresh)
+		now = ktime_get_ns();
 	*clock = now;
 	atomic64_add(now - start, &eng->busy_ns);
 	if (q->busy_ns)
@@ -657,8 +667,9 @@ static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *clock, u
  * its doorbells: a job submitted right after another one then starts
  * without a wake-up, which is most of the latency of a short job.
  *
- * The clock is read once per round, at its end; the next round starts
- * with that reading unless the thread slept or was rescheduled.
+ * The clock is read once per round, at its end (the end of its last slice
+ * when one ran); the next round starts with that reading unless the
+ * thread slept or was rescheduled.
  */
 static int dsb_engine_thread(void *data)
 {
@@ -709,7 +720,8 @@ static int dsb_engine_thread(void *data)
 		if (unlikely(dsb_test_engine_gap_ms))
 			msleep(min(dsb_test_engine_gap_ms, 200U));	/* test only */
 
-		now = ktime_get_ns();
+		/* A round that ran a slice ends with that slice's reading. */
+		now = progress ? clock : ktime_get_ns();
 		if (progress)
 			last_active = now;
 		if (progress || now - last_active < READ_ONCE(dsb_engine_poll_us) * NSEC_PER_USEC) {

@@ -61,6 +61,8 @@ struct dsb_memwait {
  * @retire_seqno: seqno of the last SIGNAL executed but not yet retired
  *                (completions are raised once per batch of SIGNALs)
  * @retire_pending: SIGNALs executed since the last retire
+ * @packets_pending: packets executed since the last retire, not yet added
+ *                   to the device's counter
  */
 struct dsb_qctx {
 	u64 rptr;
@@ -83,6 +85,7 @@ struct dsb_qctx {
 	struct dsb_memwait memwait;
 	u64 retire_seqno;
 	u32 retire_pending;
+	u32 packets_pending;
 };
 
 /**
