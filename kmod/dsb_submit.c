@@ -488,11 +488,13 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 		return -EINVAL;
 	if (!n)
 		return 0;
-	descs = kvcalloc(n, sizeof(*descs), GFP_KERNEL);
+	/* Not zeroed: each descriptor's head is, when it is copied in. */
+	descs = kvmalloc_array(n, sizeof(*descs), GFP_KERNEL);
 	if (!descs)
 		return -ENOMEM;
 
 	for (i = 0; i < n && !ret; i++) {
+		memset(&descs[i], 0, DSB_SUBMIT_DESC_HEAD);
 		/* Bounded (DRM_DSB_MAX_STRIDE), but a dying caller stops now. */
 		if (fatal_signal_pending(current))
 			ret = -EINTR;
@@ -511,6 +513,8 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 	}
 	if (ret)
 		args->bad_job = bad;
+	/* descs[0..i) were copied in (all of them unless a copy failed). */
+	n = i;
 	for (i = 0; i < n; i++) {
 		dsb_bo_list_put(descs[i].bos);	/* left by a failed copy */
 		dsb_queue_put(descs[i].q);

@@ -19,12 +19,17 @@ struct dsb_user_queue;
  * @post_cqe: the job comes from the SQ and owes a CQE
  * @reserved: its slot is marked in the queue's per-batch bitmap
  * @bos: the buffers it reads and writes (a reference), or NULL
- * @nsyncs: number of @syncs
- * @syncs: wait and signal operations
  * @seqno: out, the job's seqno
  * @job: the job being prepared (prepare phase only)
+ * @nsyncs: number of @syncs
  * @nsignals: number of @signals
- * @signals: resolved signal operations (prepare to publish)
+ * @syncs: wait and signal operations, the first @nsyncs valid
+ * @signals: resolved signal operations (prepare to publish), the first
+ *           @nsignals valid
+ *
+ * Everything before @syncs is the descriptor's head, which a fresh
+ * descriptor must have zeroed (DSB_SUBMIT_DESC_HEAD); the two arrays are
+ * written before they are read, so a SUBMIT does not zero them.
  */
 struct dsb_submit_desc {
 	struct dsb_user_queue *q;
@@ -35,13 +40,16 @@ struct dsb_submit_desc {
 	bool post_cqe;
 	bool reserved;
 	struct dsb_bo_list *bos;
-	u32 nsyncs;
-	struct drm_dsb_sync_op syncs[DRM_DSB_MAX_SYNC_OPS];
 	u64 seqno;
 	struct dsb_job *job;
+	u32 nsyncs;
 	u32 nsignals;
+	struct drm_dsb_sync_op syncs[DRM_DSB_MAX_SYNC_OPS];
 	struct dsb_signal signals[DRM_DSB_MAX_SYNC_OPS];
 };
+
+/* Bytes of a descriptor to zero before use: the fields before its arrays. */
+#define DSB_SUBMIT_DESC_HEAD	offsetof(struct dsb_submit_desc, syncs)
 
 int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
 		     bool nonblock, u32 *bad);
