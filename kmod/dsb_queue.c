@@ -129,28 +129,32 @@ static void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, 
 	cqe->slot = slot;
 	cqe->flags = cqe_flags;
 	cqe->pad = 0;
-	q->cq_tail++;
+	WRITE_ONCE(q->cq_tail, q->cq_tail + 1);
 	/* Pairs with the library's load-acquire of cq_tail. */
 	smp_store_release(&q->sqcq->cq_tail, q->cq_tail);
 }
 
 /**
  * dsb_queue_cq_room_locked() - whether the CQ has room for more CQEs
- * @q: the queue, lock held
+ * @q: the queue, SQ lock held (&dsb_user_queue.cq_committed)
  * @n: CQEs wanted beyond those owed to jobs in flight (at least 1)
  *
  * The consumer's head is read from the shared header, which the process
- * may scribble on: a head beyond the tail reads as a full CQ.
+ * may scribble on: a head beyond the tail reads as a full CQ. Without the
+ * queue lock, the retire may post owed CQEs meanwhile, which leaves the
+ * committed count alone and only moves the tail closer to it.
  *
  * Return: true when @n more CQEs fit.
  */
 bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n)
 {
 	/* Pairs with the library's store-release of cq_head (dsb_cqe_seen()). */
-	u32 used = q->cq_tail - smp_load_acquire(&q->sqcq->cq_head);
+	u32 head = smp_load_acquire(&q->sqcq->cq_head);
+	u32 committed = q->cq_committed - head;
 
-	lockdep_assert_held(&q->lock);
-	return used <= q->cq_entries && used + q->cq_owed + n <= q->cq_entries;
+	lockdep_assert_held(&q->sq_lock);
+	return READ_ONCE(q->cq_tail) - head <= q->cq_entries &&
+	       committed <= q->cq_entries && committed + n <= q->cq_entries;
 }
 
 /**
@@ -190,6 +194,7 @@ int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 erro
 	spin_lock_irqsave(&q->lock, flags);
 	if (dsb_queue_cq_room_locked(q, 1)) {
 		dsb_queue_write_cqe_locked(q, user_data, 0, error, slot, 0);
+		q->cq_committed++;
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -205,32 +210,45 @@ int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 erro
  * @cancel: where the jobs go when the queue was banned since the batch
  *          reserved; the caller finishes the jobs on it
  *
- * One critical section for the whole batch. The submitted seqno advances
- * either way: the packets are in the ring.
+ * The jobs are linked and their fence slots marked before the queue lock
+ * (only the submit lock's holder sets either); under it, one splice into
+ * flight, whatever the batch's size, so the engine's retire never waits
+ * long. The submitted seqno advances either way: the packets are in the
+ * ring.
  */
 void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs, u32 count,
 			struct list_head *cancel)
 {
+	struct dsb_job *job, *tmp;
 	unsigned long flags;
-	u32 i;
+	LIST_HEAD(batch);
+	u32 i, owed = 0;
+	u64 last = 0;
 
 	lockdep_assert_held(&q->submit_lock);
-	spin_lock_irqsave(&q->lock, flags);
 	for (i = 0; i < count; i++) {
-		struct dsb_job *job = descs[i].job;
-
+		job = descs[i].job;
 		if (descs[i].q != q)
 			continue;
 		descs[i].job = NULL;
-		WRITE_ONCE(q->submitted, job->seqno);
-		if (q->state == DRM_DSB_QUEUE_ACTIVE) {
-			list_add_tail(&job->node, &q->inflight);
-			q->slot_job[job->slot] = job;
-			if (job->post_cqe)
-				q->cq_owed++;
-		} else {
-			/* Banned since we reserved: the fence still signals, with an error. */
-			list_add_tail(&job->node, cancel);
+		list_add_tail(&job->node, &batch);
+		WRITE_ONCE(q->slot_job[job->slot], job);
+		owed += job->post_cqe;
+		last = job->seqno;
+	}
+	if (owed)
+		lockdep_assert_held(&q->sq_lock);
+	spin_lock_irqsave(&q->lock, flags);
+	WRITE_ONCE(q->submitted, last);
+	/* Owed either way: a cancelled job posts its CQE too. */
+	q->cq_owed += owed;
+	q->cq_committed += owed;
+	if (q->state == DRM_DSB_QUEUE_ACTIVE) {
+		list_splice_tail(&batch, &q->inflight);
+	} else {
+		/* Banned since we reserved: the fences still signal, with an error. */
+		list_for_each_entry_safe(job, tmp, &batch, node) {
+			list_move_tail(&job->node, cancel);
 			dsb_queue_cancel_job_locked(q, job, -ECANCELED);
 		}
 	}
@@ -259,7 +277,8 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
 	lockdep_assert_held(&q->lock);
 	err = dsb_job_signal_locked(job, err, inherited, ts);
 	job->status = err;
-	q->slot_job[job->slot] = NULL;
+	/* The slot's state before it reads free: pairs with dsb_submit_reserve_queue(). */
+	smp_store_release(&q->slot_job[job->slot], NULL);
 	q->completed = job->seqno;
 	if (err) {
 		if (!q->first_failed)

@@ -143,9 +143,14 @@ struct dsb_slot_origin {
  * @resv_ring: ring packets reserved by that batch, under @submit_lock
  * @lock: protects the fields below; taken from fence callbacks (irqsave)
  * @inflight: jobs submitted and not retired, by seqno
- * @slot_job: job in flight per fence slot
+ * @slot_job: job in flight per fence slot; set under @submit_lock just
+ *            before the job goes into flight, cleared under this lock when
+ *            it leaves: a submitter sees a free slot stay free without it
  * @cq_tail: CQEs written
  * @cq_owed: CQEs owed to jobs in flight
+ * @cq_committed: @cq_tail + @cq_owed: it changes only when a CQE is owed
+ *                or posted without one being owed, both by the SQ consumer
+ *                under @sq_lock too, so it checks CQ room without @lock
  * @completed: seqno of the last retired job
  * @first_failed: seqno of the first job that completed with an error, or 0
  * @last_failed: seqno of the last one
@@ -222,6 +227,7 @@ struct dsb_user_queue {
 	struct dsb_job **slot_job;
 	u32 cq_tail;
 	u32 cq_owed;
+	u32 cq_committed;
 	u64 completed;
 	u64 first_failed;
 	u64 last_failed;

@@ -190,44 +190,46 @@ static int dsb_submit_reserve_one_locked(struct dsb_submit_desc *d)
 }
 
 /*
- * Check what the queue lock protects for the batch's jobs on queue @q
- * before @end, in one critical section: the queue's state, each job's
- * fence slot, the CQ room its CQE needs. Returns the index of the first
- * job that does not fit (or @end) and its error in *err.
+ * Check the batch's jobs on queue @q before @end against the queue's
+ * state, each job's fence slot and the CQ room its CQE needs. Returns the
+ * index of the first job that does not fit (or @end) and its error in
+ * *err. No queue lock: the engine, which holds it to retire, only ever
+ * frees slots and CQ room, and whatever takes them holds the locks the
+ * caller holds (slots: the submit lock; CQ room: the SQ lock, which a job
+ * owing a CQE comes with). A ban since is caught by dsb_queue_add_jobs().
  */
-static u32 dsb_submit_reserve_queue_locked(struct dsb_user_queue *q,
-					   struct dsb_submit_desc *descs, u32 end, int *err)
+static u32 dsb_submit_reserve_queue(struct dsb_user_queue *q, struct dsb_submit_desc *descs,
+				    u32 end, int *err)
 {
-	unsigned long flags;
 	u32 i, cqes = 0;
 
 	lockdep_assert_held(&q->submit_lock);
 	*err = 0;
-	spin_lock_irqsave(&q->lock, flags);
 	for (i = 0; i < end; i++) {
 		struct dsb_submit_desc *d = &descs[i];
 
 		if (d->q != q)
 			continue;
 		cqes += d->post_cqe;
-		if (q->state != DRM_DSB_QUEUE_ACTIVE)
+		if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE)
 			*err = -ECANCELED;
-		else if (q->slot_job[d->slot])
+		/* Pairs with the release in dsb_queue_complete_job_locked(). */
+		else if (smp_load_acquire(&q->slot_job[d->slot]))
 			*err = -EBUSY;
 		else if (d->post_cqe && !dsb_queue_cq_room_locked(q, cqes))
 			*err = -EBUSY;
 		if (*err)
 			break;
 	}
-	spin_unlock_irqrestore(&q->lock, flags);
 	return i;
 }
 
 /*
- * Phase 3: reserve for every job, submit locks held; one queue-lock round
- * trip per queue. The per-batch bookkeeping is cleared either way: once
- * armed, the jobs hold their slots, ring space and CQEs themselves. On
- * failure *bad is the job at fault (the first one, as in job order).
+ * Phase 3: reserve for every job, submit locks held, without the queue
+ * locks (dsb_submit_reserve_queue()). The per-batch bookkeeping is cleared
+ * either way: once armed, the jobs hold their slots, ring space and CQEs
+ * themselves. On failure *bad is the job at fault (the first one, as in
+ * job order).
  */
 static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count,
 				     struct dsb_user_queue **qs, u32 nq, u32 *bad)
@@ -240,7 +242,7 @@ static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count,
 	/* Jobs from the failing one on need no more checks. */
 	end = ret ? i - 1 : count;
 	for (i = 0; i < nq; i++) {
-		u32 at = dsb_submit_reserve_queue_locked(qs[i], descs, end, &err);
+		u32 at = dsb_submit_reserve_queue(qs[i], descs, end, &err);
 
 		if (err) {
 			end = at;
