@@ -461,6 +461,7 @@ static bool dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue
 		   q->state == DRM_DSB_QUEUE_ACTIVE ? "active" : "banned");
 	dsb_debugfs_sched_locked(m, q);
 	spin_lock_irqsave(&q->lock, flags);
+	dsb_queue_sync_inflight_locked(q);
 	blocked = q->state == DRM_DSB_QUEUE_ACTIVE ? dsb_debugfs_wait_entry_locked(q) : NULL;
 	list_for_each_entry(job, &q->inflight, node) {
 		seq_printf(m, "  job %llu\n", job->seqno);
@@ -569,6 +570,7 @@ static void dsb_debugfs_scan_writes_locked(struct dsb_user_queue *q, u64 va,
 	lockdep_assert_held(&q->engine->lock);
 	memset(w, 0, sizeof(*w));
 	spin_lock_irqsave(&q->lock, flags);
+	dsb_queue_sync_inflight_locked(q);
 	list_for_each_entry(job, &q->inflight, node) {
 		w->inflight++;
 		/* Jobs before the engine's have executed their commands. */

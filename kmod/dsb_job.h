@@ -82,7 +82,8 @@ struct dsb_signal {
 /**
  * struct dsb_job - a submitted job, from prepare to retirement
  * @node: link in the queue's in-flight list
- * @cache_node: link in the queue's cache of free jobs
+ * @cache_node: link in the queue's cache of free jobs, or in its hand-over
+ *              list between submit and flight (&dsb_user_queue.submitted_jobs)
  * @q: the queue
  * @fence: the job's fence (a reference)
  * @seqno: seqno in the queue, 0 until armed

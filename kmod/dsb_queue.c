@@ -201,6 +201,42 @@ int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 erro
 	return ret;
 }
 
+/*
+ * Take the jobs handed over in @submitted_jobs onto @to (the in-flight
+ * list, or a banned queue's cancel list), oldest first, each with the CQE
+ * it is owed. Queue lock held.
+ */
+static void dsb_queue_take_submitted_locked(struct dsb_user_queue *q, struct list_head *to)
+{
+	struct llist_node *first;
+	struct dsb_job *job, *tmp;
+
+	lockdep_assert_held(&q->lock);
+	if (llist_empty(&q->submitted_jobs))
+		return;
+	first = llist_reverse_order(llist_del_all(&q->submitted_jobs));
+	llist_for_each_entry_safe(job, tmp, first, cache_node) {
+		list_add_tail(&job->node, to);
+		q->cq_owed += job->post_cqe;
+	}
+}
+
+/**
+ * dsb_queue_sync_inflight_locked() - bring the in-flight list up to date
+ * @q: the queue, lock held
+ *
+ * Whatever reads &dsb_user_queue.inflight calls this first. While the
+ * queue is active, the jobs handed over by dsb_queue_add_jobs() go into
+ * flight; once it is banned, only the ban and the submit that handed them
+ * over take them, to cancel them.
+ */
+void dsb_queue_sync_inflight_locked(struct dsb_user_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->state == DRM_DSB_QUEUE_ACTIVE)
+		dsb_queue_take_submitted_locked(q, &q->inflight);
+}
+
 /**
  * dsb_queue_add_jobs() - take a batch's armed jobs on a queue into flight
  * @q: the queue, submit lock held
@@ -210,18 +246,21 @@ int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 erro
  * @cancel: where the jobs go when the queue was banned since the batch
  *          reserved; the caller finishes the jobs on it
  *
- * The jobs are linked and their fence slots marked before the queue lock
- * (only the submit lock's holder sets either); under it, one splice into
- * flight, whatever the batch's size, so the engine's retire never waits
- * long. The submitted seqno advances either way: the packets are in the
- * ring.
+ * The batch is handed over without the queue lock, which the engine holds
+ * while it retires: the jobs' fence slots are marked (only the submit
+ * lock's holder sets them) and the jobs pushed onto
+ * &dsb_user_queue.submitted_jobs in one exchange, before the doorbell
+ * that lets the engine reach them. Only a queue banned meanwhile takes
+ * the lock, to cancel them. The submitted seqno advances either way, last:
+ * the packets are in the ring.
  */
 void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs, u32 count,
 			struct list_head *cancel)
 {
+	struct llist_node *newest = NULL, *oldest = NULL;
 	struct dsb_job *job, *tmp;
 	unsigned long flags;
-	LIST_HEAD(batch);
+	LIST_HEAD(banned);
 	u32 i, owed = 0;
 	u64 last = 0;
 
@@ -231,28 +270,32 @@ void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs,
 		if (descs[i].q != q)
 			continue;
 		descs[i].job = NULL;
-		list_add_tail(&job->node, &batch);
 		WRITE_ONCE(q->slot_job[job->slot], job);
+		job->cache_node.next = newest;
+		newest = &job->cache_node;
+		oldest = oldest ?: newest;
 		owed += job->post_cqe;
 		last = job->seqno;
 	}
-	if (owed)
+	if (!newest)
+		return;
+	if (owed) {
 		lockdep_assert_held(&q->sq_lock);
-	spin_lock_irqsave(&q->lock, flags);
-	WRITE_ONCE(q->submitted, last);
-	/* Owed either way: a cancelled job posts its CQE too. */
-	q->cq_owed += owed;
-	q->cq_committed += owed;
-	if (q->state == DRM_DSB_QUEUE_ACTIVE) {
-		list_splice_tail(&batch, &q->inflight);
-	} else {
+		q->cq_committed += owed;
+	}
+	llist_add_batch(newest, oldest, &q->submitted_jobs);
+	/* Push (a full barrier) before the check: pairs with dsb_queue_ban(). */
+	if (unlikely(READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE)) {
 		/* Banned since we reserved: the fences still signal, with an error. */
-		list_for_each_entry_safe(job, tmp, &batch, node) {
+		spin_lock_irqsave(&q->lock, flags);
+		dsb_queue_take_submitted_locked(q, &banned);
+		list_for_each_entry_safe(job, tmp, &banned, node) {
 			list_move_tail(&job->node, cancel);
 			dsb_queue_cancel_job_locked(q, job, -ECANCELED);
 		}
+		spin_unlock_irqrestore(&q->lock, flags);
 	}
-	spin_unlock_irqrestore(&q->lock, flags);
+	WRITE_ONCE(q->submitted, last);
 }
 
 /**
@@ -313,6 +356,7 @@ void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 	/* One clock read for the batch: every fence gets its timestamp. */
 	ts = ktime_get();
 	spin_lock_irqsave(&q->lock, flags);
+	dsb_queue_sync_inflight_locked(q);
 	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
 		if (job->seqno > seqno)
 			break;
@@ -400,6 +444,13 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 		return;
 	}
 	WRITE_ONCE(q->state, DRM_DSB_QUEUE_BANNED);
+	/*
+	 * State before taking the jobs handed over: pairs with the push and
+	 * check in dsb_queue_add_jobs(). Either this finds its batch, or that
+	 * sees the ban and cancels it.
+	 */
+	smp_mb();
+	dsb_queue_take_submitted_locked(q, &q->inflight);
 	q->fault = fault;
 	q->fault_va = va;
 	job = list_first_entry_or_null(&q->inflight, struct dsb_job, node);
@@ -455,6 +506,7 @@ int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence 
 	if (!seqno || seqno > READ_ONCE(q->submitted))
 		return -EINVAL;
 	spin_lock_irqsave(&q->lock, flags);
+	dsb_queue_sync_inflight_locked(q);
 	list_for_each_entry(job, &q->inflight, node) {
 		if (job->seqno == seqno) {
 			*fence = dma_fence_get(&job->fence->base);
@@ -622,6 +674,7 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	mutex_init(&q->submit_lock);
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->inflight);
+	init_llist_head(&q->submitted_jobs);
 	INIT_LIST_HEAD(&q->dev_node);
 	dsb_recycler_init(&q->job_cache, nslots);
 	q->owner = file;

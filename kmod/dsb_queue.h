@@ -141,8 +141,12 @@ struct dsb_slot_origin {
  *              @submit_lock, empty between batches
  * @resv_cqes: CQEs reserved by that batch, under @submit_lock
  * @resv_ring: ring packets reserved by that batch, under @submit_lock
+ * @submitted_jobs: jobs submitted since the queue lock last took them into
+ *                  @inflight, newest first: a submit hands its batch over
+ *                  without the queue lock, so it never waits for a retire
  * @lock: protects the fields below; taken from fence callbacks (irqsave)
- * @inflight: jobs submitted and not retired, by seqno
+ * @inflight: jobs submitted and not retired, by seqno, once taken from
+ *            @submitted_jobs (dsb_queue_sync_inflight_locked())
  * @slot_job: job in flight per fence slot; set under @submit_lock just
  *            before the job goes into flight, cleared under this lock when
  *            it leaves: a submitter sees a free slot stay free without it
@@ -224,6 +228,7 @@ struct dsb_user_queue {
 
 	spinlock_t lock;	/* in-flight jobs, CQ, state */
 	struct list_head inflight;
+	struct llist_head submitted_jobs;
 	struct dsb_job **slot_job;
 	u32 cq_tail;
 	u32 cq_owed;
@@ -290,6 +295,7 @@ void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno, s32 
 			u32 slot, u32 flags);
 int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
 bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
+void dsb_queue_sync_inflight_locked(struct dsb_user_queue *q);
 void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs, u32 count,
 			struct list_head *cancel);
 void dsb_file_destroy_queues(struct drm_file *file);
