@@ -34,7 +34,8 @@
 # samples per second per CPU, default 199), and the top
 # DSB_BENCH_PROFILE_TOP symbols (default 60) of `perf report --no-children
 # --sort sym`, then the callers of every symbol above 5%, then the share of
-# each thread and the top symbols of the engine threads alone, go to
+# each thread and the top symbols of the engine threads and of the
+# benchmark's own threads alone, go to
 # $DSB_BENCH_OUT/profile.txt (sched-profile.txt with -S) next to the results. Profiling slows the run: its figures are for finding
 # where time goes, not for comparing with unprofiled results.
 #
@@ -184,12 +185,13 @@ if [ "$profile" = 1 ]; then
 			grep -v "^#" | grep -v "^$" | head -n 20
 		engs=$(perf report -i /tmp/perf.data --no-children --sort comm --stdio -g none \
 			2>/dev/null | awk '\''$2 ~ /^dsb[0-9]+-eng[0-9]+$/ { print $2 }'\'' | paste -sd, -)
-		if [ -n "$engs" ]; then
+		for c in "$engs" dsb_bench; do
+			[ -n "$c" ] || continue
 			echo
-			echo "the engine threads ($engs) alone:"
-			perf report -i /tmp/perf.data --no-children --comms "$engs" --sort comm,sym \
+			echo "the threads $c alone:"
+			perf report -i /tmp/perf.data --no-children --comms "$c" --sort comm,sym \
 				--stdio -g none 2>&1 | grep -v "^#" | grep -v "^$" | head -n "$top"
-		fi
+		done
 		echo DSB-BENCH-PROFILE-END
 		exit $rc' sh "${DSB_BENCH_PROFILE_FREQ:-199}" "${DSB_BENCH_PROFILE_TOP:-60}" \
 		dsb_bench "${args[@]}")
