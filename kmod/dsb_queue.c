@@ -301,7 +301,7 @@ void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs,
 /**
  * dsb_queue_complete_job_locked() - complete a job that leaves flight
  * @q: the queue, lock held
- * @job: the job, already off the in-flight list
+ * @job: the job, taken out of flight in the same critical section
  * @err: its error (the engine's, or the ban's)
  * @inherited: @err came from a dependency, not from the job or its queue
  * @ts: the completion timestamp for its fence
@@ -344,7 +344,7 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
  */
 void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 {
-	struct dsb_job *job, *tmp;
+	struct dsb_job *job, *tmp, *last = NULL;
 	unsigned long flags;
 	LIST_HEAD(done);
 	u64 n = 0;
@@ -357,10 +357,10 @@ void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 	ts = ktime_get();
 	spin_lock_irqsave(&q->lock, flags);
 	dsb_queue_sync_inflight_locked(q);
-	list_for_each_entry_safe(job, tmp, &q->inflight, node) {
+	list_for_each_entry(job, &q->inflight, node) {
 		if (job->seqno > seqno)
 			break;
-		list_move_tail(&job->node, &done);
+		last = job;
 		n++;
 		/* The engine's error for a job is a dependency's: it skipped it. */
 		dsb_queue_complete_job_locked(q, job, err, err != 0, ts);
@@ -372,13 +372,15 @@ void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 			job->post_cqe = false;
 		}
 	}
+	/* The retired jobs leave flight at once, not one by one. */
+	if (last)
+		list_cut_position(&done, &q->inflight, &last->node);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	atomic64_add(n, &q->ddev->stats.completions);
-	list_for_each_entry_safe(job, tmp, &done, node) {
-		list_del(&job->node);
+	/* A local list, dropped whole: no job needs unlinking from it. */
+	list_for_each_entry_safe(job, tmp, &done, node)
 		dsb_job_free(job);
-	}
 }
 
 /**
