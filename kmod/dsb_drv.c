@@ -140,6 +140,11 @@ module_param_named(test_retire_delay_us, dsb_test_retire_delay_us, uint, 0644);
 MODULE_PARM_DESC(test_retire_delay_us,
 		 "TEST ONLY, default 0: busy-wait this long (at most 20000) in the completion interrupt before a job is retired, to widen the window between the engine's SIGNAL and the fence signal");
 
+unsigned int dsb_test_submit_gap_ms;
+module_param_named(test_submit_gap_ms, dsb_test_submit_gap_ms, uint, 0644);
+MODULE_PARM_DESC(test_submit_gap_ms,
+		 "TEST ONLY, default 0: a submit sleeps this long (at most 1000) between reserving its batch and arming it, to widen the window in which its queue may be banned");
+
 unsigned int dsb_test_engine_gap_ms;
 module_param_named(test_engine_gap_ms, dsb_test_engine_gap_ms, uint, 0644);
 MODULE_PARM_DESC(test_engine_gap_ms,

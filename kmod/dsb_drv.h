@@ -186,6 +186,7 @@ extern unsigned int dsb_engine_poll_us;
 extern unsigned int dsb_max_pinned_mb;
 extern unsigned int dsb_test_retire_delay_us;
 extern unsigned int dsb_test_engine_gap_ms;
+extern unsigned int dsb_test_submit_gap_ms;
 
 #ifdef DSB_NEGATIVE_CONTROL
 /* The debug lane's negative controls (scripts/check-debug.sh). */

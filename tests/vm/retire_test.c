@@ -14,16 +14,19 @@
  * - A job that failed is never reported as a success, even after its fence
  *   slot was reused: WAIT answers -ENODATA when the status is lost, and the
  *   real status or 0 when it is still known.
+ * - A batch cancelled by a ban between its reservation and going into
+ *   flight owes its CQE like any other job: the CQ never overflows after.
  */
 #define _GNU_SOURCE
 #include <liburing.h>
 
 #include "vm_suite.h"
 
-/* After each test (the fixture's cleanup): no retire delay. */
+/* After each test (the fixture's cleanup): no retire delay, no submit gap. */
 static void reset_delay(void)
 {
 	set_module_param("test_retire_delay_us", 0);
+	set_module_param("test_submit_gap_ms", 0);
 }
 
 /* The syncobj's fence and its sync_file both read as signalled, with @err. */
@@ -229,6 +232,84 @@ START_TEST(test_failed_job_never_reported_as_success)
 }
 END_TEST
 
+/*
+ * Publish one SQE (@flags nonzero makes it invalid) and consume the SQ
+ * once: the ioctl's return value (0 or -errno).
+ */
+static int sq_push(struct dsb_test_queue *q, uint64_t cmd_va, uint32_t len, uint32_t slot,
+		   uint32_t flags, uint64_t user_data)
+{
+	struct drm_dsb_sq_cq_header *h = q->sq_cq;
+	struct drm_dsb_queue_submit_sq s = { .queue_id = q->id, .count = 1 };
+	uint32_t tail = h->sq_tail;
+	struct drm_dsb_sqe *sqe = (struct drm_dsb_sqe *)((char *)h + h->sqes_offset) +
+				  (tail & (q->create.sq_entries - 1));
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->cmd_va = cmd_va;
+	sqe->cmd_len = len;
+	sqe->slot = slot;
+	sqe->flags = flags;
+	sqe->user_data = user_data;
+	__atomic_store_n(&h->sq_tail, tail + 1, __ATOMIC_RELEASE);
+	return dsb_test_ioctl(fd, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, &s);
+}
+
+/*
+ * A batch whose queue is banned after it reserved its slots and CQ room,
+ * before it goes into flight, is cancelled, and the CQE it owes counts as
+ * owed like any other: the CQ never holds more than its size. (The queue
+ * was banned by an earlier job that faulted while the SQ batch slept in
+ * the module's test_submit_gap_ms; the kernel used to post the cancelled
+ * job's CQE without having counted it, and then let one more CQE into a
+ * full CQ, over an unread one.)
+ */
+START_TEST(test_ban_between_reserve_and_flight)
+{
+	struct dsb_test_queue q = queue_new(fd, 256, 4, 0);
+	struct drm_dsb_sq_cq_header *h = q.sq_cq;
+	const struct drm_dsb_cqe *cqes = (const void *)((char *)h + h->cqes_offset);
+	struct dsb_test_cmdbuf cb;
+	uint64_t va_bad, va_nop, f;
+	uint32_t i, used;
+	struct arena a;
+	int ret = 0;
+
+	arena_init(fd, &a, 4);
+	va_bad = arena_cmd(&a, &cb);
+	ck_assert_int_eq(dsb_test_cmd_delay(&cb, 100000000), 0);	/* 100 ms */
+	ck_assert_int_eq(dsb_test_cmd_write(&cb, 0x10, 1), 0);		/* unmapped: ban */
+	f = submit_ok(fd, q.id, 0, va_bad, &cb, NULL, 0);
+	va_nop = arena_cmd(&a, &cb);
+	ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+
+	/* Reserves while the first job delays, sleeps past its fault, then arms. */
+	set_module_param("test_submit_gap_ms", 500);
+	ck_assert_int_eq(sq_push(&q, va_nop, dsb_test_cmd_len(&cb), 1, 0, 0xca11), 0);
+	set_module_param("test_submit_gap_ms", 0);
+	ck_assert_int_eq(wait_job(fd, q.id, f), -EIO);
+	ck_assert_uint_eq(__atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE) - h->cq_head, 1);
+	ck_assert_uint_eq(cqes[h->cq_head & (q.create.cq_entries - 1)].user_data, 0xca11);
+	ck_assert_int_eq(cqes[h->cq_head & (q.create.cq_entries - 1)].error, -ECANCELED);
+
+	/* Invalid entries complete with an error CQE each, until the CQ is full. */
+	for (i = 0; i <= q.create.cq_entries && !ret; i++) {
+		ret = sq_push(&q, va_nop, dsb_test_cmd_len(&cb), 2, 1, i);
+		used = __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE) - h->cq_head;
+		ck_assert_msg(used <= q.create.cq_entries,
+			      "%u CQEs in a CQ of %u after %u invalid entries (ret %d)",
+			      used, q.create.cq_entries, i + 1, ret);
+	}
+	ck_assert_int_eq(ret, -EBUSY);
+	ck_assert_uint_eq(used, q.create.cq_entries);
+	printf("ban between reserve and flight: cancelled job's CQE -ECANCELED, CQ full at %u of %u\n",
+	       used, q.create.cq_entries);
+
+	ck_assert_int_eq(dsb_test_bo_destroy(fd, &a.bo), 0);
+	ck_assert_int_eq(dsb_test_queue_destroy(fd, &q), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("retire");
@@ -237,5 +318,6 @@ int main(void)
 	vm_fixture(tc, &(struct vm_fixture_params){ .cleanup = reset_delay });
 	tcase_add_test(tc, test_complete_implies_signalled);
 	tcase_add_test(tc, test_failed_job_never_reported_as_success);
+	tcase_add_test(tc, test_ban_between_reserve_and_flight);
 	return vm_run(s, 0);
 }
