@@ -552,11 +552,10 @@ map:
  * counts the steps it executes in &dsb_qctx.steps (what the driver's
  * watchdog reads as progress) and accounts the busy time.
  *
- * The clock is read every DSB_CLOCK_EVERY steps inside a slice and at its
- * end, unless the last step was just followed by a reading (a slice whose
- * budget ran out), never for a queue with nothing to do: a slice starts
- * when the previous one ended. A round over many queues costs one clock
- * read per queue that ran, not three per queue.
+ * The clock is read once per slice that runs (at its end, and every
+ * DSB_CLOCK_EVERY steps inside it), never for a queue with nothing to do:
+ * a slice starts when the previous one ended. A round over many queues
+ * costs one clock read per queue that ran, not three per queue.
  *
  * Return: true when the queue made progress.
  */
@@ -572,7 +571,6 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 	enum dsb_step r = DSB_STEP_IDLE;
 	unsigned int light = 0;
 	bool progress = false;
-	bool fresh = false;	/* @now was read after the last step */
 	u64 start = now;
 
 	lockdep_assert_held(&eng->lock);
@@ -597,21 +595,16 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 		if (r != DSB_STEP_DONE)
 			break;
 		progress = true;
-		fresh = false;
 		WRITE_ONCE(c->steps, c->steps + 1);
 		if (c->blocked_until)
 			break;
 		budget -= c->step_cost;
 		if (c->step_cost > 1 || ++light % DSB_CLOCK_EVERY == 0) {
 			now = ktime_get_ns();
-			fresh = true;
 			if (now - start >= slice)
 				break;
 		}
 	}
-	/* Retiring is engine time too: a reading before it is stale. */
-	if (c->retire_pending)
-		fresh = false;
 	dsb_engine_flush_retire(q);
 	eng->current_q = NULL;
 	c->last_run = ++eng->tick;
@@ -620,8 +613,7 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_user_qu
 		dsb_engine_unmap_locked(eng, q);
 		eng->yields++;
 	}
-	if (!fresh)
-		now = ktime_get_ns();
+	now = ktime_get_ns();
 	*clock = now;
 	atomic64_add(now - start, &eng->busy_ns);
 	if (q->busy_ns)

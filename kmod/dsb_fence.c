@@ -120,6 +120,13 @@ static void dsb_fence_free_work_fn(struct work_struct *work)
 
 static DECLARE_WORK(dsb_fence_free_work, dsb_fence_free_work_fn);
 
+/* A fence goes into its pool (@pooled) or out of it: live fences are those in use. */
+static void dsb_fence_count_pooled(struct dsb_device *ddev, bool pooled)
+{
+	atomic_add(pooled ? -1 : 1, &ddev->stats.live_fences);
+	atomic_add(pooled ? 1 : -1, &ddev->stats.pooled_fences);
+}
+
 /* Free a fence from any context: the work item destroys it. */
 static void dsb_fence_free_later(struct dsb_fence *f)
 {
@@ -145,9 +152,7 @@ static void dsb_fence_release(struct dma_fence *fence)
 	rcu_read_lock();	/* @pool outlives this section (&dsb_fence_pool.rcu) */
 	kept = !READ_ONCE(pool->dead) && dsb_recycler_put(&pool->cache, &f->free_node);
 	if (kept) {
-		/* Live fences are those in use: a pooled one is counted apart. */
-		atomic_dec(&f->ddev->stats.live_fences);
-		atomic_inc(&f->ddev->stats.pooled_fences);
+		dsb_fence_count_pooled(f->ddev, true);
 		/*
 		 * Put before the check: pairs with the smp_mb() in
 		 * dsb_fence_pool_destroy(). Either its drain finds this fence,
@@ -163,8 +168,7 @@ static void dsb_fence_release(struct dma_fence *fence)
 		return;
 	}
 	llist_for_each_entry_safe(f, tmp, orphans, free_node) {
-		atomic_dec(&f->ddev->stats.pooled_fences);
-		atomic_inc(&f->ddev->stats.live_fences);
+		dsb_fence_count_pooled(f->ddev, false);
 		dsb_fence_free_later(f);
 	}
 }
@@ -316,8 +320,7 @@ void dsb_fence_pool_destroy(struct dsb_fence_pool *pool)
 	smp_mb();
 	all = dsb_recycler_drain(&pool->cache);
 	llist_for_each_entry_safe(f, tmp, all, free_node) {
-		atomic_dec(&f->ddev->stats.pooled_fences);
-		atomic_inc(&f->ddev->stats.live_fences);
+		dsb_fence_count_pooled(f->ddev, false);
 		dsb_fence_destroy(f);
 	}
 	kref_put(&pool->ref, dsb_fence_pool_release);
@@ -348,8 +351,7 @@ struct dsb_fence *dsb_fence_alloc(struct dsb_user_queue *q)
 	int ret;
 
 	if (f) {
-		atomic_dec(&q->ddev->stats.pooled_fences);
-		atomic_inc(&q->ddev->stats.live_fences);
+		dsb_fence_count_pooled(q->ddev, false);
 		atomic64_inc(&q->ddev->stats.fence_reuses);
 		return f;
 	}
