@@ -393,6 +393,33 @@ static struct dsb_gem_object *dsb_bo_create_finish(struct dsb_gem_object *bo, in
 	return bo;
 }
 
+/*
+ * A BO whose @size bytes of pages stay resident for its whole life (its
+ * own pinned pages, or an import's, which the exporter pins for the
+ * mapping): counted in the device's pinned bytes (idle VMs are evicted to
+ * make room) and charged to @mem with the array of page pointers.
+ */
+static struct dsb_gem_object *dsb_bo_alloc_pinned(struct dsb_device *ddev,
+						  struct dsb_mem_client *mem, size_t size)
+{
+	struct dsb_gem_object *bo;
+	u64 charge;
+	int ret;
+
+	/* Charged before allocating; dsb_bo_free() uncharges whatever happens. */
+	ret = dsb_reclaim_charge(ddev, size, NULL);
+	if (ret)
+		return ERR_PTR(ret);
+	charge = size + dsb_mem_kmalloc_size((size >> PAGE_SHIFT) * sizeof(struct page *));
+	bo = dsb_bo_alloc(ddev, mem, size, charge, false);
+	if (IS_ERR(bo)) {
+		dsb_reclaim_uncharge(ddev, size);
+		return bo;
+	}
+	bo->charged = true;
+	return bo;
+}
+
 /**
  * dsb_bo_create() - allocate a pinned, kernel-mapped, zeroed BO
  * @ddev: the device
@@ -408,22 +435,10 @@ struct dsb_gem_object *dsb_bo_create(struct dsb_device *ddev, struct dsb_mem_cli
 				     size_t size)
 {
 	struct dsb_gem_object *bo;
-	u64 charge;
-	int ret;
 
-	size = PAGE_ALIGN(size);
-	/* Charged before allocating; dsb_bo_free() uncharges whatever happens. */
-	ret = dsb_reclaim_charge(ddev, size, NULL);
-	if (ret)
-		return ERR_PTR(ret);
-	/* The pages and the array of them. */
-	charge = size + dsb_mem_kmalloc_size((size >> PAGE_SHIFT) * sizeof(struct page *));
-	bo = dsb_bo_alloc(ddev, mem, size, charge, false);
-	if (IS_ERR(bo)) {
-		atomic64_sub(size, &ddev->pinned);
+	bo = dsb_bo_alloc_pinned(ddev, mem, PAGE_ALIGN(size));
+	if (IS_ERR(bo))
 		return bo;
-	}
-	bo->charged = true;
 	return dsb_bo_create_finish(bo, dsb_bo_alloc_pages(bo));
 }
 
@@ -584,9 +599,13 @@ int dsb_bo_allow_mmap(struct dsb_gem_object *bo, struct drm_file *file, u64 *off
  *
  * A BO exported by this very device comes back as itself. Anything else,
  * including a BO of another dsb device, is kernel-mapped once here, so the
- * engine can reach it without allocating.
+ * engine can reach it without allocating. The mapping keeps the
+ * exporter's pages pinned while the import lives, so the import costs what
+ * a pinned BO of its size costs: its size (and page array) is charged to
+ * the importing user, and counted against the device's pinned limit.
  *
- * Return: the GEM object or an ERR_PTR.
+ * Return: the GEM object or an ERR_PTR: -EDQUOT beyond the importer's
+ * memory limits, -ENOMEM beyond the device's pinned limit.
  */
 struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 					    struct dma_buf *buf)
@@ -610,7 +629,7 @@ struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 	mem = dsb_mem_client_get_current();
 	if (!mem)
 		return ERR_PTR(-ENOMEM);
-	bo = dsb_bo_alloc(to_dsb_device(dev), mem, buf->size, 0, false);
+	bo = dsb_bo_alloc_pinned(to_dsb_device(dev), mem, buf->size);
 	dsb_mem_client_put(mem);
 	if (IS_ERR(bo))
 		return ERR_CAST(bo);

@@ -307,21 +307,31 @@ void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs,
  * @ts: the completion timestamp for its fence
  *
  * In one critical section with taking the job out of flight, its fence
- * slot is written and its dma_fence signalled (dsb_job_signal_locked()),
- * and the queue's completed seqno advanced. Whatever reports the job
- * complete — WAIT and io_uring waits (they look for the job under this
- * lock), fence memory, the CQE posted later by dsb_job_finish() — therefore
- * finds its fence, syncobj points and sync_files signalled, with the status
- * it reports. GPU-side and userspace waiters of the slot move on.
+ * slot is freed for the next job, then written, and its dma_fence
+ * signalled (dsb_job_signal_locked()), and the queue's completed seqno
+ * advanced. Whatever reports the job complete — WAIT and io_uring waits
+ * (they look for the job under this lock), fence memory, the CQE posted
+ * later by dsb_job_finish(), a fence callback — therefore finds its fence,
+ * syncobj points and sync_files signalled, with the status it reports,
+ * and its fence slot free: a SUBMIT on it issued the moment completion is
+ * seen succeeds (its ring space was freed earlier still, when the engine
+ * consumed the packets). GPU-side and userspace waiters of the slot move on.
+ *
+ * The slot reads free before anything reports the job done. A submit that
+ * sees it free early arms a new job on it, which cannot retire before this
+ * critical section ends and writes a later seqno into the slot.
  */
 static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_job *job,
 					  int err, bool inherited, ktime_t ts)
 {
 	lockdep_assert_held(&q->lock);
+	/*
+	 * Free before any report of completion (the slot write's release, the
+	 * fence's callbacks): pairs with dsb_submit_reserve_queue().
+	 */
+	smp_store_release(&q->slot_job[job->slot], NULL);
 	err = dsb_job_signal_locked(job, err, inherited, ts);
 	job->status = err;
-	/* The slot's state before it reads free: pairs with dsb_submit_reserve_queue(). */
-	smp_store_release(&q->slot_job[job->slot], NULL);
 	q->completed = job->seqno;
 	if (err) {
 		if (!q->first_failed)

@@ -149,7 +149,8 @@ struct dsb_slot_origin {
  *            @submitted_jobs (dsb_queue_sync_inflight_locked())
  * @slot_job: job in flight per fence slot; set under @submit_lock just
  *            before the job goes into flight, cleared under this lock when
- *            it leaves: a submitter sees a free slot stay free without it
+ *            it leaves, before anything reports the job complete: a
+ *            submitter sees a free slot stay free without it
  * @cq_tail: CQEs written
  * @cq_owed: CQEs owed to jobs in flight
  * @cq_committed: @cq_tail + @cq_owed: it changes only when a CQE is owed

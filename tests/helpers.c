@@ -516,21 +516,29 @@ int dsb_test_module_refcnt(void)
 	return n;
 }
 
-int dsb_test_uring_cmd(struct io_uring *ring, int fd, uint32_t op, uint32_t id,
-		       uint32_t arg, uint64_t value)
+int dsb_test_uring_prep(struct io_uring *ring, int fd, uint32_t op, uint32_t id,
+			uint32_t arg, uint64_t value)
 {
 	struct drm_dsb_uring_cmd c = { .id = id, .arg = arg, .value = value };
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	struct io_uring_cqe *cqe;
-	int res;
 
 	if (!sqe)
-		return INT_MIN;
+		return -1;
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
 	sqe->cmd_op = op;
 	/* The payload sits in the SQE's command area. */
 	memcpy(&sqe->addr3, &c, sizeof(c));
-	if (io_uring_submit(ring) != 1 || io_uring_wait_cqe(ring, &cqe))
+	return 0;
+}
+
+int dsb_test_uring_cmd(struct io_uring *ring, int fd, uint32_t op, uint32_t id,
+		       uint32_t arg, uint64_t value)
+{
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (dsb_test_uring_prep(ring, fd, op, id, arg, value) ||
+	    io_uring_submit(ring) != 1 || io_uring_wait_cqe(ring, &cqe))
 		return INT_MIN;
 	res = cqe->res;
 	io_uring_cqe_seen(ring, cqe);

@@ -290,4 +290,11 @@ struct io_uring;
 int dsb_test_uring_cmd(struct io_uring *ring, int fd, uint32_t op, uint32_t id,
 		       uint32_t arg, uint64_t value);
 
+/**
+ * dsb_test_uring_prep() - queue one dsb io_uring command in @ring's SQ
+ * without submitting it; 0, or -1 when the SQ is full.
+ */
+int dsb_test_uring_prep(struct io_uring *ring, int fd, uint32_t op, uint32_t id,
+			uint32_t arg, uint64_t value);
+
 #endif /* DSB_TEST_HELPERS_H */

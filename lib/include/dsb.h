@@ -274,7 +274,9 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 
 /*
  * Take a free fence slot, or return -1. The slot stays busy until the CQE
- * of the job using it is passed to dsb_cqe_seen().
+ * of the job using it is passed to dsb_cqe_seen(): the kernel frees a
+ * job's slot before anything reports the job complete, its CQE included,
+ * so a slot given back here is free in the kernel too.
  */
 static inline int dsb__slot_alloc(struct dsb_queue *q)
 {

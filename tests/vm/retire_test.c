@@ -16,9 +16,16 @@
  *   real status or 0 when it is still known.
  * - A batch cancelled by a ban between its reservation and going into
  *   flight owes its CQE like any other job: the CQ never overflows after.
+ * - Whatever reports a job complete also means its fence slot is free: a
+ *   SUBMIT on that slot issued the moment completion is seen succeeds
+ *   (issue 28, item 1). Thousands of fence callbacks (sync_files polled
+ *   once) widen the window in which a driver that frees the slot after
+ *   signalling the fence answers -EBUSY.
  */
 #define _GNU_SOURCE
 #include <liburing.h>
+#include <poll.h>
+#include <sys/resource.h>
 
 #include "vm_suite.h"
 
@@ -310,6 +317,109 @@ START_TEST(test_ban_between_reserve_and_flight)
 }
 END_TEST
 
+/* Fence callbacks attached to the job's fence per iteration. */
+#define SLOW_SIGNAL_CBS 3000
+
+/*
+ * Attach @n callbacks to @syncobj's fence: each sync_file exported from it
+ * adds one the first time it is polled, and keeps it until the fence
+ * signals. The fds go into @fds for the caller to close.
+ */
+static void attach_callbacks(uint32_t syncobj, struct pollfd *fds, int n)
+{
+	for (int k = 0; k < n; k++) {
+		ck_assert_int_eq(drmSyncobjExportSyncFile(fd, syncobj, &fds[k].fd), 0);
+		fds[k].events = POLLIN;
+	}
+	ck_assert_int_eq(poll(fds, n, 0), 0);
+}
+
+/* Submit an io_uring WAIT_SEQNO without waiting for its CQE. */
+static void uring_wait_start(struct io_uring *ring, uint32_t qid, uint64_t seqno)
+{
+	ck_assert_int_eq(dsb_test_uring_prep(ring, fd, DRM_DSB_URING_WAIT_SEQNO, qid, 0, seqno), 0);
+	ck_assert_int_eq(io_uring_submit(ring), 1);
+}
+
+/*
+ * A job gated on memory (MEMWAIT) gets SLOW_SIGNAL_CBS fence callbacks,
+ * then the gate opens and the test watches one way of seeing completion:
+ * the moment it says "done", a SUBMIT on the same fence slot must succeed.
+ * Before the fix, 1 to 3 in 10 of these answered -EBUSY: the slot was
+ * freed only after the fence's callbacks had run.
+ */
+START_TEST(test_reported_done_slot_free)
+{
+	static const char *const how_name[] = { "fence memory", "WAIT ioctl", "io_uring WAIT_SEQNO" };
+	struct rlimit rl = { SLOW_SIGNAL_CBS + 256, SLOW_SIGNAL_CBS + 256 };
+	struct dsb_test_queue q = queue_new(fd, 256, 1, 0);
+	struct pollfd *fds = calloc(SLOW_SIGNAL_CBS, sizeof(*fds));
+	struct dsb_test_cmdbuf cb;
+	struct io_uring ring;
+	struct dsb_test_bo gate;
+	struct arena a;
+	int iters = 24;
+
+	ck_assert_ptr_nonnull(fds);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(io_uring_queue_init(8, &ring, 0), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, 4096, &gate), 0);
+	arena_init(fd, &a, 4);
+	for (int i = 0; i < iters; i++) {
+		int how = i % 3, ret;
+		uint32_t syncobj = syncobj_new(fd);
+		struct drm_dsb_sync_op op = sync_signal(syncobj);
+		uint64_t *word = gate.map, va, seqno, next;
+		int64_t t0;
+
+		va = arena_cmd(&a, &cb);
+		ck_assert_int_eq(dsb_test_cmd_memwait(&cb, gate.va, i + 1, 0), 0);
+		seqno = submit_ok(fd, q.id, 0, va, &cb, &op, 1);
+		if (how == 2)
+			uring_wait_start(&ring, q.id, seqno);
+		attach_callbacks(syncobj, fds, SLOW_SIGNAL_CBS);
+		__atomic_store_n(word, i + 1, __ATOMIC_RELEASE);
+
+		t0 = dsb_test_now_ns();
+		if (how == 0) {
+			while (__atomic_load_n(&dsb_test_fence_slot(&q, 0)->seqno,
+					       __ATOMIC_ACQUIRE) < seqno)
+				ck_assert_int_lt(dsb_test_now_ns() - t0, WAIT_NS);
+		} else if (how == 1) {
+			int32_t err = 1;
+
+			while ((ret = dsb_test_wait(fd, q.id, seqno, 0, &err)) == -ETIME)
+				ck_assert_int_lt(dsb_test_now_ns() - t0, WAIT_NS);
+			ck_assert_int_eq(ret, 0);
+		} else {
+			struct io_uring_cqe *cqe;
+
+			ck_assert_int_eq(io_uring_wait_cqe(&ring, &cqe), 0);
+			ck_assert_int_eq(cqe->res, 0);
+			io_uring_cqe_seen(&ring, cqe);
+		}
+		/* Completion was reported: the slot is free now, not later. */
+		va = arena_cmd(&a, &cb);
+		ck_assert_int_eq(dsb_test_cmd_nop(&cb), 0);
+		ret = dsb_test_submit(fd, q.id, 0, va, dsb_test_cmd_len(&cb), NULL, 0, &next);
+		ck_assert_msg(ret == 0,
+			      "iteration %d: %s reported job %llu complete, a SUBMIT on its slot got %s",
+			      i, how_name[how], (unsigned long long)seqno, strerror(-ret));
+		ck_assert_int_eq(wait_job(fd, q.id, next), 0);
+		for (int k = 0; k < SLOW_SIGNAL_CBS; k++)
+			close(fds[k].fd);
+		ck_assert_int_eq(drmSyncobjDestroy(fd, syncobj), 0);
+	}
+	printf("%d jobs with %d fence callbacks each: the slot was free the moment each was reported done\n",
+	       iters, SLOW_SIGNAL_CBS);
+	free(fds);
+	io_uring_queue_exit(&ring);
+	ck_assert_int_eq(dsb_test_bo_destroy(fd, &gate), 0);
+	ck_assert_int_eq(dsb_test_bo_destroy(fd, &a.bo), 0);
+	ck_assert_int_eq(dsb_test_queue_destroy(fd, &q), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("retire");
@@ -319,5 +429,6 @@ int main(void)
 	tcase_add_test(tc, test_complete_implies_signalled);
 	tcase_add_test(tc, test_failed_job_never_reported_as_success);
 	tcase_add_test(tc, test_ban_between_reserve_and_flight);
+	tcase_add_test(tc, test_reported_done_slot_free);
 	return vm_run(s, 0);
 }

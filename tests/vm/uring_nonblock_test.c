@@ -26,6 +26,8 @@
 #define MAX_ROUNDS	4000
 
 static atomic_bool stop;
+/* What the ioctl thread's failing call was, for the main thread to say. */
+static char thr_error[160];
 
 /* One queue (64 fence slots), a command BO with one NOP: vm_fixture(). */
 #define q	fx_queue[0]
@@ -36,6 +38,7 @@ static void *ioctl_submitter(void *arg)
 {
 	struct drm_dsb_job jobs[IOCTL_JOBS];
 	long *batches = arg;
+	int ret;
 
 	while (!atomic_load(&stop)) {
 		struct drm_dsb_submit s = {
@@ -48,9 +51,20 @@ static void *ioctl_submitter(void *arg)
 				.queue_id = q.id, .slot = 32 + i, .cmd_va = cmd.va,
 				.cmd_len = DRM_DSB_INSTR_SIZE,
 			};
-		if (dsb_test_ioctl(fd, DRM_IOCTL_DSB_SUBMIT, &s) ||
-		    dsb_test_wait(fd, q.id, jobs[IOCTL_JOBS - 1].seqno, WAIT_NS, NULL))
+		ret = dsb_test_ioctl(fd, DRM_IOCTL_DSB_SUBMIT, &s);
+		if (ret) {
+			snprintf(thr_error, sizeof(thr_error),
+				 "batch %ld: SUBMIT of %u jobs: %s (job %u at fault)",
+				 *batches, IOCTL_JOBS, strerror(-ret), s.bad_job);
 			return (void *)1;
+		}
+		ret = dsb_test_wait(fd, q.id, jobs[IOCTL_JOBS - 1].seqno, WAIT_NS, NULL);
+		if (ret) {
+			snprintf(thr_error, sizeof(thr_error), "batch %ld: WAIT for seqno %llu: %s",
+				 *batches, (unsigned long long)jobs[IOCTL_JOBS - 1].seqno,
+				 strerror(-ret));
+			return (void *)1;
+		}
 		(*batches)++;
 	}
 	return NULL;
@@ -122,7 +136,7 @@ START_TEST(test_submit_never_waits_inline)
 	}
 	atomic_store(&stop, true);
 	ck_assert_int_eq(pthread_join(thr, &thr_ret), 0);
-	ck_assert_ptr_null(thr_ret);
+	ck_assert_msg(!thr_ret, "the SUBMIT-ioctl thread gave up: %s", thr_error);
 	io_uring_queue_exit(&ring);
 	ck_assert_int_eq(dsb_test_debugfs_counter(0, "uring_retries", &after), 0);
 	printf("uring_nonblock: %u io_uring rounds, %ld ioctl batches alongside, "

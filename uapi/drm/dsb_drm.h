@@ -829,9 +829,12 @@ enum drm_dsb_wait_flags {
  * failure or after its last one is known to have succeeded). Success is
  * never reported for a job that failed.
  *
- * When this (or any dsb interface: io_uring waits, fence memory, CQEs)
- * reports a job complete, its dma_fence, syncobj points and sync_files
- * already read as signalled.
+ * When this (or any dsb interface: io_uring waits, fence memory, CQEs,
+ * syncobjs, sync_files, the library's waits) reports a job complete, its
+ * dma_fence, syncobj points and sync_files already read as signalled, and
+ * what the job held is free to reuse: its fence slot takes a new job, its
+ * ring space and its CQE's room in the CQ are available (the CQE once
+ * consumed).
  */
 struct drm_dsb_wait {
 	/** @queue_id: in, queue. */
