@@ -27,11 +27,12 @@
  * PRIME export goes through the DRM core; import of a dsb BO into the same
  * device returns the same object, any other dma-buf is wrapped and
  * kernel-mapped with dma_buf_vmap() at import time: it follows the
- * exporter's rules and is never evicted by dsb.
+ * exporter's rules and is never evicted by dsb. The mapping keeps the
+ * exporter's pages pinned, so an import counts as a pinned BO of its size.
  *
  * Every BO is charged to a &struct dsb_mem_client (dsb_mem.c) before it is
  * allocated, whole, resident or not: its pages, page array and object for
- * a BO of ours, the object for an import (the exporter owns the pages).
+ * a BO of ours and for an import (whose pages the exporter pins for us).
  * The BO keeps a reference on the client, so the charge is given back when
  * the last reference goes, whoever holds it. Resident bytes are counted
  * in &dsb_device.pinned, against the device's pinned limit.

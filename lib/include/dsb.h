@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define LIBDSB_VERSION_MAJOR	1
-#define LIBDSB_VERSION_MINOR	1
+#define LIBDSB_VERSION_MINOR	2
 
 /** Timeout value meaning "wait forever". */
 #define DSB_TIMEOUT_INFINITE	INT64_MAX

@@ -183,11 +183,14 @@ enum drm_dsb_param {
  * DOC: Memory accounting
  *
  * Everything a client makes the kernel allocate is charged before it is
- * allocated: buffer objects (pages and bookkeeping), imported dma-buf
- * wrappers, each open file, queues with their kernel tables and their four
- * regions, jobs (also those a queue caches for reuse, at most one per
- * fence slot) and fences (until the last reference goes, which may be
- * after the file is closed). A *client* is a user: every file opened by
+ * allocated: buffer objects (pages and bookkeeping), imported dma-bufs
+ * (their size: the kernel mapping keeps the exporter's pages pinned; they
+ * count against %DRM_DSB_PARAM_MAX_PINNED too), each open file, queues with
+ * their kernel tables and their four regions, jobs (also those a queue
+ * caches for reuse, at most one per fence slot), fences (until the last
+ * reference goes, which may be after the file is closed) and pending
+ * io_uring waits (dsb's wait and 512 bytes for io_uring's request, which
+ * lives as long as the wait). A *client* is a user: every file opened by
  * processes of the same real uid, on every dsb device, shares one limit,
  * %DRM_DSB_PARAM_CLIENT_MEM_LIMIT (module parameter ``client_mem_mb``,
  * default a quarter of RAM). All clients together are bounded by
@@ -226,8 +229,15 @@ struct drm_dsb_get_param {
 /**
  * DOC: Buffer objects and the GPU virtual address space
  *
- * Buffer objects are pinned and kernel-mapped when created, so the engine
- * never allocates to reach them. Each open file has its own GPU virtual
+ * Buffer objects made by %DRM_IOCTL_DSB_BO_CREATE are swappable: backed by
+ * shmem, they are made resident (pinned and kernel-mapped) when first
+ * touched by the CPU or by a submit of a VM that maps them, and idle ones
+ * may be evicted under memory pressure (the README's "Memory management"); the engine
+ * only ever reaches resident memory, so it never allocates to reach a
+ * buffer. An exported buffer stays resident until freed; an imported
+ * dma-buf is kernel-mapped (its pages pinned by its exporter) for as long
+ * as it is imported, and charged as pinned memory of its size. Each open
+ * file has its own GPU virtual
  * address space; a BO gets a GPU VA in the file that created it, and in a
  * file that imported it (PRIME) on %DRM_IOCTL_DSB_BO_INFO. Mappings are
  * separated by an unmapped guard page. The mapping goes away when the file's
