@@ -44,7 +44,8 @@ struct dsb_engine_last {
  * @last: last packet accepted and its queue (debugfs)
  * @urgent: a queue above normal priority rang its doorbell: run it within
  *          the round, after the queue being served
- * @tick: scheduling rounds, for slot eviction
+ * @tick: slices the engine ran: the clock of &dsb_qctx.last_run, for slot
+ *        eviction
  * @maps: queues mapped into a hardware slot
  * @evictions: resident queues evicted for another one
  * @yields: slots given up by queues that blocked

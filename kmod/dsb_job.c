@@ -17,9 +17,12 @@
  *    SIGNAL packets; dsb_signal_publish() puts the fence into syncobjs;
  *    the queue then takes the job into flight;
  * 3. complete, in the critical section that takes it out of flight:
- *    dsb_job_signal_locked() publishes its status to its fence slot and
- *    signals its fence; dsb_job_finish() then posts its CQE and frees it
- *    back to the queue's cache.
+ *    its fence slot is freed for the next job, then dsb_job_signal_locked()
+ *    publishes its status to the slot and signals its fence; a retired
+ *    job's CQE follows in the same critical section (dsb_queue_retire()),
+ *    then dsb_job_free() gives the job back to the queue's cache; a
+ *    cancelled job's CQE is posted by dsb_job_finish() once the lock is
+ *    dropped, which then frees it.
  *
  * A dependency on a fence of the same device becomes a GPU-side WAIT on
  * the producer's fence slot: the dependency table entry points at that

@@ -16,11 +16,14 @@
  *   parameter ``total_mem_mb``, default half of RAM.
  *
  * Charged are: buffer objects (their pages, page array and object, for
- * the caller's BOs and for the four regions of each queue), imported
- * dma-buf wrappers, the file's state and GPU VA space, queues and their
+ * the caller's BOs and for the four regions of each queue), imports (their
+ * size, page array and object: the kernel mapping keeps the exporter's
+ * pages pinned), the file's state and GPU VA space, queues and their
  * kernel tables (in-flight job table, dependency table, reservation
- * bitmap, SQ descriptor array), jobs (including those a queue keeps in its
- * cache) and fences. A charge that would exceed a limit fails with
+ * bitmap, error origins, SQ descriptor array), buffer lists, jobs
+ * (including those a queue keeps in its cache), fences, and pending
+ * io_uring waits (their &struct dsb_uring_wait and io_uring's request,
+ * which lives as long as the wait). A charge that would exceed a limit fails with
  * -EDQUOT and charges nothing; the allocation that follows it may still
  * fail with -ENOMEM. Allocations are also made with __GFP_ACCOUNT, so the
  * caller's memory cgroup sees them where the kernel has one.
@@ -32,11 +35,10 @@
  * sleeps, and the last reference frees the client under a spinlock.
  *
  * What is not charged: the submit ioctl's descriptor array (bounded by
- * %DRM_DSB_MAX_JOBS, freed before the ioctl returns), syncobj timeline
- * chain nodes (at most %DRM_DSB_MAX_SYNC_OPS per job, owned by the
- * syncobj and freed by the core once superseded), and pending io_uring
- * waits, which allocate nothing here: their state lives in the io_uring
- * request, which io_uring charges itself.
+ * %DRM_DSB_MAX_JOBS) and a batch's array of reservation objects, both
+ * freed before the ioctl returns, and syncobj timeline chain nodes (at
+ * most %DRM_DSB_MAX_SYNC_OPS per job, owned by the syncobj and freed by
+ * the core once superseded).
  */
 #include <linux/cred.h>
 #include <linux/mm.h>

@@ -310,8 +310,10 @@ void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs,
  * slot is freed for the next job, then written, and its dma_fence
  * signalled (dsb_job_signal_locked()), and the queue's completed seqno
  * advanced. Whatever reports the job complete — WAIT and io_uring waits
- * (they look for the job under this lock), fence memory, the CQE posted
- * later by dsb_job_finish(), a fence callback — therefore finds its fence,
+ * (they look for the job under this lock), fence memory, its CQE (posted
+ * after this, in the same critical section by dsb_queue_retire(), or by
+ * dsb_job_finish() for a cancelled job), a fence callback — therefore
+ * finds its fence,
  * syncobj points and sync_files signalled, with the status it reports,
  * and its fence slot free: a SUBMIT on it issued the moment completion is
  * seen succeeds (its ring space was freed earlier still, when the engine

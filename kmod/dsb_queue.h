@@ -55,7 +55,7 @@ struct dsb_memwait {
  *        the read pointer), though the driver may have jobs in flight
  * @step_cost: work units of the step being executed (time slices)
  * @slot: hardware slot held on the engine, or -1
- * @last_run: jiffies when it last ran, for slot eviction
+ * @last_run: &dsb_engine.tick after its last slice, for slot eviction
  * @memwait: last MEMWAIT it blocked on; still blocked while @in_exec and
  *           @ip and @cur_seqno match it (debugfs)
  * @retire_seqno: seqno of the last SIGNAL executed but not yet retired
@@ -144,7 +144,8 @@ struct dsb_slot_origin {
  * @submitted_jobs: jobs submitted since the queue lock last took them into
  *                  @inflight, newest first: a submit hands its batch over
  *                  without the queue lock, so it never waits for a retire
- * @lock: protects the fields below; taken from fence callbacks (irqsave)
+ * @lock: protects the fields below (irqsave); the fences of retiring jobs
+ *        are signalled under it
  * @inflight: jobs submitted and not retired, by seqno, once taken from
  *            @submitted_jobs (dsb_queue_sync_inflight_locked())
  * @slot_job: job in flight per fence slot; set under @submit_lock just

@@ -12,17 +12,19 @@
  *   for the queue's locks (see dsb_uring_submit()).
  * - %DRM_DSB_URING_WAIT_SEQNO and %DRM_DSB_URING_WAIT_SYNCOBJ complete
  *   when a fence signals, with the fence's status as result. No thread
- *   waits: the request's own inline storage (pdu) holds the fence
- *   callback, which queues task work that posts the CQE. A fence that is
- *   already signalled completes the request inline. The fence must exist
+ *   waits: a fence callback in the wait's &struct dsb_uring_wait (see
+ *   below) claims the wait and queues task work that posts the CQE. A
+ *   fence that is already signalled completes the request inline. The fence must exist
  *   when the command is issued (-ENOENT otherwise), so every wait ends in
  *   finite time: dsb fences through the watchdog, foreign fences by their
  *   own rules.
  *
  * Outstanding waits are bounded per file by %DSB_MAX_URING_WAITS
  * (%DRM_DSB_PARAM_MAX_URING_WAITS): one more fails with -EBUSY. Each holds
- * a small &struct dsb_uring_wait (the pdu keeps a pointer to it), charged
- * to the file's user, on the file's list of waits.
+ * a small &struct dsb_uring_wait (the pdu keeps a pointer to it), on the
+ * file's list of waits, and keeps io_uring's request alive: both are
+ * charged to the file's user (%DSB_URING_WAIT_CHARGE; -EDQUOT beyond the
+ * limit).
  *
  * Cancelling. %DRM_DSB_URING_CANCEL completes every pending wait of the
  * file whose cancel key (&drm_dsb_uring_cmd.arg of the wait) matches with

@@ -8,8 +8,9 @@
  * The engine reaches memory only through dsb_vm_translate(), which hands
  * out the kernel address a mapping holds.
  *
- * The translation is done and used under @dsb_vm.lock, a spinlock that is
- * never held while allocating: a mapping removed (or whose address is
+ * The translation is done and used under @dsb_vm.lock, a reader-writer
+ * spinlock (read-held by the engines, write-held to map, unmap and
+ * publish) that is never held while allocating: a mapping removed (or whose address is
  * cleared) under the lock cannot be in use by the engine, and the BO
  * reference the mapping held is dropped after the lock is released.
  *

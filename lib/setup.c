@@ -46,8 +46,8 @@ static int dsb_cmp_path(const void *a, const void *b)
 
 /*
  * Collect the render nodes of every dsb device, in render-minor order.
- * Uses drmGetDevices2() and falls back to scanning /dev/dri when libdrm
- * cannot classify the device's bus (a virtual device on an old libdrm).
+ * Uses drmGetDevices2() and always scans /dev/dri/renderD128..191 too
+ * (libdrm may not classify a virtual device's bus); each node counts once.
  */
 static int dsb_find_nodes(char paths[][64], int max)
 {
@@ -507,11 +507,8 @@ static int dsb_queue_map(struct dsb_queue *q,
 		return -ENOMEM;
 	q->ctrl = q->ctrl_map;
 
-	/*
-	 * The ring size is not returned by QUEUE_CREATE; use the requested
-	 * size or the documented default.
-	 */
-	q->ring_packets = c->ring_packets ? c->ring_packets : 256;
+	/* QUEUE_CREATE returns the ring size it used (ring_packets is in/out). */
+	q->ring_packets = c->ring_packets;
 	q->ring_map_size = dsb_page_round((size_t)q->ring_packets *
 					  DRM_DSB_PACKET_SIZE);
 	q->ring_map = dsb_map_region(q->fd, c->ring_offset, q->ring_map_size,

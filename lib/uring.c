@@ -143,7 +143,11 @@ static int dsb_uring_issue(struct dsb_queue *q, uint64_t kind, uint32_t op,
 	int ret;
 
 	if (!sqe) {
-		/* Cannot happen: at most two commands are in flight. */
+		/*
+		 * Cannot happen: each command is submitted as soon as it is
+		 * prepared, so the SQ is empty here (commands in flight,
+		 * timed-out waits among them, hold no SQE).
+		 */
 		return -EBUSY;
 	}
 	dsb_uring_prep_cmd(sqe, q->fd, op, q->queue_id, arg, value);

@@ -220,7 +220,11 @@ struct dsb_queue {
 	int fd;				/* DRM fd, -1 for dsb_queue_init_mem() */
 	uint32_t spin_ns;
 
-	/* Upper bound of the last seqno the kernel gave this queue. */
+	/*
+	 * Estimate of the last seqno the kernel gave this queue: ahead after
+	 * bad entries dsb_submit() counted, behind after jobs submitted
+	 * another way (dsb_uring_prep_submit()).
+	 */
 	uint64_t seqno_hint;
 
 	const struct dsb_queue_backend *backend;
@@ -458,8 +462,8 @@ static inline uint64_t dsb_cqe_get_data64(const struct drm_dsb_cqe *cqe)
 static inline unsigned int dsb_cq_ready(const struct dsb_queue *q)
 {
 	/* Pairs with smp_store_release(cq_tail) in the kernel's
-	 * dsb_queue_post_cqe(), after it wrote the CQE: the entries before
-	 * the tail are complete. */
+	 * dsb_queue_write_cqe_locked(), after it wrote the CQE: the entries
+	 * before the tail are complete. */
 	return dsb_load_acquire(q->cq.ktail) - *q->cq.khead;
 }
 
@@ -472,7 +476,7 @@ static inline int dsb_peek_cqe(struct dsb_queue *q,
 			       struct drm_dsb_cqe **cqe_ptr)
 {
 	uint32_t head = *q->cq.khead;
-	/* Pairs with smp_store_release(cq_tail) in dsb_queue_post_cqe(). */
+	/* Pairs with smp_store_release(cq_tail) in dsb_queue_write_cqe_locked(). */
 	uint32_t tail = dsb_load_acquire(q->cq.ktail);
 
 	if (tail == head) {
@@ -495,7 +499,7 @@ static inline int dsb_peek_cqe(struct dsb_queue *q,
 static inline int dsb_cqe_seen(struct dsb_queue *q, struct drm_dsb_cqe *cqe)
 {
 	uint32_t head = *q->cq.khead;
-	/* Pairs with smp_store_release(cq_tail) in dsb_queue_post_cqe(). */
+	/* Pairs with smp_store_release(cq_tail) in dsb_queue_write_cqe_locked(). */
 	uint32_t tail = dsb_load_acquire(q->cq.ktail);
 	uint32_t slot;
 
@@ -506,8 +510,8 @@ static inline int dsb_cqe_seen(struct dsb_queue *q, struct drm_dsb_cqe *cqe)
 	 * Release: our reads of the CQE are done before the kernel can see
 	 * its entry free. Pairs with the smp_load_acquire() of cq_head in
 	 * dsb_queue_cq_room_locked(), which every CQE the kernel writes
-	 * (dsb_queue_post_cqe(), dsb_queue_post_unsubmitted()) was counted
-	 * against.
+	 * (dsb_queue_retire(), dsb_queue_post_cqe(),
+	 * dsb_queue_post_unsubmitted()) was counted against.
 	 */
 	dsb_store_release(q->cq.khead, head + 1);
 	return dsb__slot_free(q, slot) ? -EBADMSG : 0;

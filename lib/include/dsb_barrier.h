@@ -9,10 +9,10 @@
  * installed next to dsb_drm.h.
  *
  * Every use names the kernel function on the other side of the pair.
- * The kernel side is smp_store_release()/smp_load_acquire() where it
- * publishes or consumes, and READ_ONCE() under its queue lock where it
- * only looks at an index we advance (cq_head); dsb_drm.h describes the
- * protocol.
+ * The kernel side is smp_store_release()/smp_load_acquire() wherever it
+ * publishes or consumes, cq_head included (dsb_queue_cq_room_locked()
+ * reads it with an acquire before it counts an entry free); dsb_drm.h
+ * describes the protocol.
  */
 #define dsb_load_acquire(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define dsb_store_release(p, v)		__atomic_store_n((p), (v), __ATOMIC_RELEASE)
