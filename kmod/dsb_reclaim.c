@@ -368,13 +368,16 @@ void dsb_reclaim_purged(struct dsb_gem_object *bo, u64 bytes)
 
 /**
  * dsb_reclaim_pinned() - a resident swappable BO was exported: it stays
- * @bo: the BO, its reservation lock held, not yet marked pinned
+ * @bo: the BO, its reservation lock held, just marked pinned: a BO marked
+ *      DONTNEED is no longer purgeable
  */
 void dsb_reclaim_pinned(struct dsb_gem_object *bo)
 {
 	struct dsb_device *ddev = to_dsb_device(bo->base.dev);
 
-	atomic64_sub(dsb_reclaim_purgeable_size(bo), &ddev->purgeable);
+	dma_resv_assert_held(bo->base.resv);
+	if (bo->madv == DRM_DSB_MADV_DONTNEED)
+		atomic64_sub(bo->base.size, &ddev->purgeable);
 	atomic64_sub(bo->base.size, &ddev->evictable);
 }
 

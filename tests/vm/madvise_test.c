@@ -382,7 +382,7 @@ END_TEST
 /* Exported buffers take the advice but are never purged. */
 START_TEST(test_exported_never_purged)
 {
-	long long purges = counter("purges");
+	long long purges = counter("purges"), p0;
 	struct dsb_test_bo bo;
 	int dmabuf = -1;
 
@@ -395,6 +395,23 @@ START_TEST(test_exported_never_purged)
 	ck_assert_int_eq(counter("purges"), purges);
 	ck_assert_uint_eq(madvise_ok(fd, bo.handle, DRM_DSB_MADV_WILLNEED), 1);
 	assert_pattern(&bo, 0xe4e4e4e4);
+	close(dmabuf);
+	ck_assert_int_eq(dsb_test_bo_destroy(fd, &bo), 0);
+
+	/* Marked first, exported after: no longer purgeable, nor counted so. */
+	p0 = counter("purgeable_bytes");
+	ck_assert_int_eq(dsb_test_bo_create(fd, 16 * PAGE, &bo), 0);
+	touch(&bo, 0xe5e5e5e5);
+	ck_assert_uint_eq(madvise_ok(fd, bo.handle, DRM_DSB_MADV_DONTNEED), 1);
+	ck_assert_uint_eq(fdinfo_bytes(fd, "drm-purgeable-memory"), 16 * PAGE);
+	ck_assert_int_eq(counter("purgeable_bytes"), p0 + 16 * PAGE);
+	ck_assert_int_eq(drmPrimeHandleToFD(fd, bo.handle, DRM_CLOEXEC, &dmabuf), 0);
+	ck_assert_uint_eq(fdinfo_bytes(fd, "drm-purgeable-memory"), 0);
+	ck_assert_int_eq(counter("purgeable_bytes"), p0);
+	shrink(1ull << 40);
+	ck_assert_int_eq(counter("purges"), purges);
+	ck_assert_uint_eq(madvise_ok(fd, bo.handle, DRM_DSB_MADV_WILLNEED), 1);
+	assert_pattern(&bo, 0xe5e5e5e5);
 	close(dmabuf);
 	ck_assert_int_eq(dsb_test_bo_destroy(fd, &bo), 0);
 }
