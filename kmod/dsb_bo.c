@@ -96,8 +96,9 @@ static void dsb_bo_release_batch(struct folio_batch *fbatch)
  * Unpin the first @n pages of a swappable BO: shmem may swap them now.
  * While pinned its mapping is unevictable, so reclaim does not scan pages
  * it cannot free; they go back on the evictable LRU here, as
- * drm_gem_put_pages() does. Pages about to be truncated (@keep false) are
- * not marked dirty: their contents are discarded.
+ * drm_gem_put_pages() does. Pages whose contents are discarded next (a
+ * purge truncates them, a freed BO's shmem file goes) are not marked dirty
+ * or accessed (@keep false).
  */
 static void dsb_bo_put_shmem_pages(struct dsb_gem_object *bo, unsigned int n, bool keep)
 {
