@@ -20,6 +20,15 @@
  *   swappable BO that is exported becomes resident for good (*pinned*):
  *   importers may map it at any time.
  *
+ * Purgeable: userspace may mark a swappable BO DONTNEED
+ * (DRM_IOCTL_DSB_BO_MADVISE), allowing its contents to be discarded. Such a
+ * BO is never evicted: reclaim *purges* it instead (dsb_bo_purge_locked():
+ * CPU mappings zapped, pages unpinned and truncated from its shmem file,
+ * swap included), and it stays purged: never resident again, a CPU fault
+ * on it is SIGBUS, a restore -ENODATA. A DONTNEED BO that is not resident
+ * is purged when marked, so a DONTNEED BO is resident until purged (or
+ * marked WILLNEED). Exported BOs and imports are never purged.
+ *
  * The engine reaches a BO only through a VM mapping (dsb_vm.c), whose
  * kernel pointer is cleared before the BO is evicted and set again only in
  * a submit's prepare phase.
@@ -88,9 +97,11 @@ static void dsb_bo_release_batch(struct folio_batch *fbatch)
  * Unpin the first @n pages of a swappable BO: shmem may swap them now.
  * While pinned its mapping is unevictable, so reclaim does not scan pages
  * it cannot free; they go back on the evictable LRU here, as
- * drm_gem_put_pages() does.
+ * drm_gem_put_pages() does. Pages whose contents are discarded next (a
+ * purge truncates them, a freed BO's shmem file goes) are not marked dirty
+ * or accessed (@keep false).
  */
-static void dsb_bo_put_shmem_pages(struct dsb_gem_object *bo, unsigned int n)
+static void dsb_bo_put_shmem_pages(struct dsb_gem_object *bo, unsigned int n, bool keep)
 {
 	struct folio_batch fbatch;
 	unsigned int i;
@@ -100,8 +111,10 @@ static void dsb_bo_put_shmem_pages(struct dsb_gem_object *bo, unsigned int n)
 	for (i = 0; i < n; i++) {
 		struct folio *folio = page_folio(bo->pages[i]);
 
-		folio_mark_dirty(folio);
-		folio_mark_accessed(folio);
+		if (keep) {
+			folio_mark_dirty(folio);
+			folio_mark_accessed(folio);
+		}
 		bo->pages[i] = NULL;
 		/* One reference per page: shmem_read_mapping_page_gfp() took it. */
 		if (!folio_batch_add(&fbatch, folio))
@@ -116,7 +129,7 @@ static void dsb_bo_free_swappable(struct dsb_gem_object *bo)
 {
 	if (bo->resident) {
 		vunmap(bo->vaddr);
-		dsb_bo_put_shmem_pages(bo, bo->base.size >> PAGE_SHIFT);
+		dsb_bo_put_shmem_pages(bo, bo->base.size >> PAGE_SHIFT, false);
 		dsb_reclaim_released(bo);
 	}
 	kvfree(bo->pages);
@@ -223,8 +236,8 @@ static int dsb_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
  * primes lockdep with.
  *
  * Return: VM_FAULT_NOPAGE, or VM_FAULT_SIGBUS when the BO cannot be made
- * resident (out of memory or of the pinned limit) or the address is past
- * its end.
+ * resident (out of memory or of the pinned limit, or purged) or the
+ * address is past its end.
  */
 static vm_fault_t dsb_bo_fault(struct vm_fault *vmf)
 {
@@ -487,7 +500,7 @@ struct dsb_gem_object *dsb_bo_create_swappable(struct dsb_device *ddev,
  *
  * Return: 0 (also for a BO that was resident or is not swappable),
  * -ENOMEM (no room, or an allocation failed), -EINTR for a caller with a
- * fatal signal.
+ * fatal signal, -ENODATA for a purged BO.
  */
 int dsb_bo_restore_locked(struct dsb_gem_object *bo, struct dsb_vm *except)
 {
@@ -499,6 +512,8 @@ int dsb_bo_restore_locked(struct dsb_gem_object *bo, struct dsb_vm *except)
 	dma_resv_assert_held(bo->base.resv);
 	if (!bo->swappable || bo->resident)
 		return 0;
+	if (bo->madv == DSB_MADV_PURGED)
+		return -ENODATA;
 	ret = dsb_reclaim_charge(ddev, bo->base.size, except);
 	if (ret)
 		return ret;
@@ -532,7 +547,7 @@ int dsb_bo_restore_locked(struct dsb_gem_object *bo, struct dsb_vm *except)
 	return 0;
 
 err:
-	dsb_bo_put_shmem_pages(bo, i);
+	dsb_bo_put_shmem_pages(bo, i, true);
 	dsb_reclaim_uncharge(ddev, bo->base.size);
 	return ret;
 }
@@ -556,10 +571,50 @@ u64 dsb_bo_evict_locked(struct dsb_gem_object *bo)
 	vunmap(bo->vaddr);
 	bo->vaddr = NULL;
 	bo->resident = false;
-	dsb_bo_put_shmem_pages(bo, bo->base.size >> PAGE_SHIFT);
+	dsb_bo_put_shmem_pages(bo, bo->base.size >> PAGE_SHIFT, true);
 	dsb_reclaim_released(bo);
 	dsb_reclaim_evicted(bo);
 	return bo->base.size;
+}
+
+/**
+ * dsb_bo_purge_locked() - discard the contents of a BO marked DONTNEED
+ * @bo: the BO, its reservation lock held; if resident, no VM mapping may
+ *      hand its kernel address to the engine any more
+ *      (dsb_vm_mark_purged_locked())
+ *
+ * Zaps its CPU mappings, unmaps and unpins its pages, and truncates its
+ * shmem file, which frees the pages and any swap they had, as
+ * drm_gem_shmem_purge() does. The BO is purged for good. Allocates
+ * nothing; called from the shrinker.
+ *
+ * Return: bytes of RAM freed (0 for a BO that was not resident, or that
+ * cannot be purged).
+ */
+u64 dsb_bo_purge_locked(struct dsb_gem_object *bo)
+{
+	struct inode *inode;
+	u64 freed = 0;
+
+	dma_resv_assert_held(bo->base.resv);
+	if (!dsb_bo_can_purge(bo))
+		return 0;
+	if (bo->resident) {
+		drm_vma_node_unmap(&bo->base.vma_node, bo->base.dev->anon_inode->i_mapping);
+		vunmap(bo->vaddr);
+		bo->vaddr = NULL;
+		bo->resident = false;
+		dsb_bo_put_shmem_pages(bo, bo->base.size >> PAGE_SHIFT, false);
+		/* Still DONTNEED here: leaves the purgeable bytes too. */
+		dsb_reclaim_released(bo);
+		freed = bo->base.size;
+	}
+	WRITE_ONCE(bo->madv, DSB_MADV_PURGED);
+	inode = file_inode(bo->base.filp);
+	shmem_truncate_range(inode, 0, (loff_t)-1);
+	invalidate_mapping_pages(inode->i_mapping, 0, (pgoff_t)-1);
+	dsb_reclaim_purged(bo, freed);
+	return freed;
 }
 
 /**
@@ -730,6 +785,54 @@ int dsb_ioctl_bo_info(struct drm_device *dev, void *data, struct drm_file *file)
 		args->va = va;
 		args->mmap_offset = drm_vma_node_offset_addr(&obj->vma_node);
 	}
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/**
+ * dsb_ioctl_bo_madvise() - DRM_IOCTL_DSB_BO_MADVISE
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_bo_madvise
+ * @file: the caller's file
+ *
+ * Records the advice under the BO's reservation lock; a purged BO keeps
+ * its state. A BO marked DONTNEED that is not resident is purged here (see
+ * "Buffer objects"): nothing of it is in RAM, and only a restore could
+ * need its pages again. Exported BOs and imports take the advice but are
+ * never purged.
+ *
+ * Return: 0 with &drm_dsb_bo_madvise.retained set, -EINVAL for an unknown
+ * advice or a nonzero pad, -ENOENT for a bad handle, -EINTR for a signal
+ * while waiting for the reservation lock.
+ */
+int dsb_ioctl_bo_madvise(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_bo_madvise *args = data;
+	struct drm_gem_object *obj;
+	struct dsb_gem_object *bo;
+	int ret;
+
+	if (args->pad || (args->madv != DRM_DSB_MADV_WILLNEED &&
+			  args->madv != DRM_DSB_MADV_DONTNEED))
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	bo = to_dsb_bo(obj);
+	ret = dma_resv_lock_interruptible(obj->resv, NULL);
+	if (ret)
+		goto out_put;
+	if (bo->madv != DSB_MADV_PURGED) {
+		u8 old = bo->madv;
+
+		WRITE_ONCE(bo->madv, args->madv);
+		dsb_reclaim_madvised(bo, old);
+		if (!bo->resident)
+			dsb_bo_purge_locked(bo);
+	}
+	args->retained = bo->madv != DSB_MADV_PURGED;
+	dma_resv_unlock(obj->resv);
+out_put:
 	drm_gem_object_put(obj);
 	return ret;
 }

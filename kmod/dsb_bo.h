@@ -7,6 +7,8 @@
 #include <linux/dma-resv.h>
 #include <drm/drm_gem.h>
 
+#include "dsb_drm.h"
+
 struct dsb_device;
 struct dsb_mem_client;
 struct dsb_vm;
@@ -25,6 +27,9 @@ struct dsb_vm;
  * @swappable: backed by shmem, evicted while its VM is idle (dsb_reclaim.c)
  * @resident: a swappable BO's pages are pinned and mapped at @vaddr
  * @pinned: a swappable BO that was exported: resident until freed
+ * @madv: %DRM_DSB_MADV_WILLNEED, %DRM_DSB_MADV_DONTNEED (userspace's advice,
+ *        DRM_IOCTL_DSB_BO_MADVISE) or %DSB_MADV_PURGED, for good; under the
+ *        reservation lock, read unlocked where a stale value is harmless
  * @last_used: jiffies of its last restore, submit or CPU fault: the
  *             shrinker leaves recently used BOs for last
  * @pages: the backing pages of a BO the driver allocated, vmap()ed at @vaddr;
@@ -44,11 +49,18 @@ struct dsb_gem_object {
 	bool swappable;
 	bool resident;
 	bool pinned;
+	u8 madv;
 	unsigned long last_used;
 	struct page **pages;
 	struct dsb_mem_client *mem;
 	u64 mem_charge;
 };
+
+/*
+ * &dsb_gem_object.madv of a purged BO: its pages are gone and it never
+ * becomes resident again. Beyond the uAPI's values.
+ */
+#define DSB_MADV_PURGED		2
 
 static inline struct dsb_gem_object *to_dsb_bo(struct drm_gem_object *obj)
 {
@@ -61,17 +73,48 @@ struct dsb_gem_object *dsb_bo_create_swappable(struct dsb_device *ddev,
 					       struct dsb_mem_client *mem, size_t size);
 int dsb_bo_restore_locked(struct dsb_gem_object *bo, struct dsb_vm *except);
 u64 dsb_bo_evict_locked(struct dsb_gem_object *bo);
+u64 dsb_bo_purge_locked(struct dsb_gem_object *bo);
 
 /**
  * dsb_bo_evictable() - whether the shrinker may evict a BO now
  * @bo: the BO, its reservation lock held
  *
- * Return: true for a resident swappable BO that was never exported.
+ * Return: true for a resident swappable BO that was never exported and
+ * that userspace did not mark DONTNEED (those are purged, never swapped).
  */
 static inline bool dsb_bo_evictable(struct dsb_gem_object *bo)
 {
 	dma_resv_assert_held(bo->base.resv);
-	return bo->swappable && bo->resident && !bo->pinned;
+	return bo->swappable && bo->resident && !bo->pinned &&
+	       bo->madv == DRM_DSB_MADV_WILLNEED;
+}
+
+/**
+ * dsb_bo_can_purge() - whether a BO's pages may be discarded
+ * @bo: the BO
+ *
+ * Caller holds the reservation lock, or reads a snapshot.
+ *
+ * Return: true for a swappable BO that was never exported and that
+ * userspace marked DONTNEED (resident or not).
+ */
+static inline bool dsb_bo_can_purge(const struct dsb_gem_object *bo)
+{
+	return bo->swappable && !READ_ONCE(bo->pinned) &&
+	       READ_ONCE(bo->madv) == DRM_DSB_MADV_DONTNEED;
+}
+
+/**
+ * dsb_bo_purged() - whether a BO was purged
+ * @bo: the BO
+ *
+ * A purged BO stays purged, so an unlocked read that says so is final.
+ *
+ * Return: true when its contents are gone.
+ */
+static inline bool dsb_bo_purged(const struct dsb_gem_object *bo)
+{
+	return READ_ONCE(bo->madv) == DSB_MADV_PURGED;
 }
 
 void dsb_bo_put(struct dsb_gem_object *bo);
@@ -81,5 +124,6 @@ struct drm_gem_object *dsb_gem_prime_import(struct drm_device *dev,
 
 int dsb_ioctl_bo_create(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_bo_info(struct drm_device *dev, void *data, struct drm_file *file);
+int dsb_ioctl_bo_madvise(struct drm_device *dev, void *data, struct drm_file *file);
 
 #endif /* __DSB_BO_H__ */

@@ -29,7 +29,11 @@
  *   through an import of the BO) and, for each, the first job in flight
  *   that writes it (a bounded scan of its command buffers) or why none
  *   does. ``dsbctl why`` follows these from a job to the root, through
- *   MEMWAIT writers too, and shows a cycle with the watchdog's deadline.
+ *   MEMWAIT writers too, and shows a cycle with the watchdog's deadline;
+ * - ``dsb_shrink`` (write-only): writing a number of bytes runs the
+ *   device's shrinker for that much, as memory pressure would (purge the
+ *   buffers marked DONTNEED, then evict idle VMs, then wait for a busy
+ *   one), so tests reclaim a known amount without exhausting memory.
  *
  * Each packet shown gets a verdict computed the way the engine will: the
  * MAC under the queue's key at its ring position, and its sequence number
@@ -47,6 +51,7 @@
 #include <linux/ktime.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
@@ -58,6 +63,7 @@
 #include "dsb_fence.h"
 #include "dsb_job.h"
 #include "dsb_queue.h"
+#include "dsb_reclaim.h"
 #include "dsb_ring.h"
 #include "dsb_vm.h"
 
@@ -790,6 +796,11 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pinned_bytes %lld\npinned_limit %llu\nevictable_bytes %lld\n",
 		   (long long)atomic64_read(&ddev->pinned), ddev->pinned_limit,
 		   (long long)atomic64_read(&ddev->evictable));
+	seq_printf(m, "purgeable_bytes %lld\npurges %lld\npurged_bytes %lld\npurged_faults %lld\n",
+		   (long long)atomic64_read(&ddev->purgeable),
+		   (long long)atomic64_read(&s->purges),
+		   (long long)atomic64_read(&s->purged_bytes),
+		   (long long)atomic64_read(&s->purged_faults));
 	seq_printf(m, "live_uring_waits %d\n", atomic_read(&s->live_uring_waits));
 	/* Module-wide, the same on every device. */
 	seq_printf(m, "mem_charged_bytes %llu\nmem_total_limit %llu\nmem_client_limit %llu\n",
@@ -797,6 +808,34 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_device);
+
+/*
+ * ``dsb_shrink``: run the shrinker's scan for the bytes written, in reclaim
+ * context as far as lockdep is concerned, so the debug lane checks the
+ * same locking as real memory pressure.
+ */
+static ssize_t dsb_shrink_write(struct file *f, const char __user *buf, size_t len,
+				loff_t *pos)
+{
+	struct dsb_device *ddev = f->private_data;
+	u64 bytes;
+	int ret;
+
+	ret = kstrtou64_from_user(buf, len, 0, &bytes);
+	if (ret)
+		return ret;
+	fs_reclaim_acquire(GFP_KERNEL);
+	dsb_reclaim_shrink(ddev, bytes);
+	fs_reclaim_release(GFP_KERNEL);
+	return len;
+}
+
+static const struct file_operations dsb_shrink_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = dsb_shrink_write,
+	.llseek = noop_llseek,
+};
 
 /**
  * dsb_debugfs_init() - create the dsb debugfs files of a minor
@@ -812,4 +851,6 @@ void dsb_debugfs_init(struct drm_minor *minor)
 			    &dsb_queues_fops);
 	debugfs_create_file("dsb_blockers", 0444, minor->debugfs_root, ddev,
 			    &dsb_blockers_fops);
+	debugfs_create_file("dsb_shrink", 0200, minor->debugfs_root, ddev,
+			    &dsb_shrink_fops);
 }

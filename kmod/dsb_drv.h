@@ -66,6 +66,10 @@ struct dsb_vm;
  * @shrinker_wait_timeouts: such waits that ended before the fence signalled
  * @evicted_faults: engine accesses that met an unpublished mapping (only
  *                  packets userspace wrote into its own ring can)
+ * @purges: BOs marked DONTNEED that were purged
+ * @purged_bytes: bytes of RAM that freed
+ * @purged_faults: engine accesses that met a purged BO's mapping (the job
+ *                 faults its queue, as at an unmapped address)
  * @uring_cancels: io_uring waits completed with -ECANCELED (DRM_DSB_URING_CANCEL
  *                 or ring teardown)
  * @live_bos: buffer objects alive
@@ -99,6 +103,9 @@ struct dsb_stats {
 	atomic64_t shrinker_waits;
 	atomic64_t shrinker_wait_timeouts;
 	atomic64_t evicted_faults;
+	atomic64_t purges;
+	atomic64_t purged_bytes;
+	atomic64_t purged_faults;
 	atomic_t live_bos;
 	atomic_t live_queues;
 	atomic_t live_jobs;
@@ -126,6 +133,8 @@ struct dsb_stats {
  *                default the total limit of dsb_mem.c or half of RAM,
  *                whichever is less)
  * @evictable: bytes of resident swappable BOs that were never exported
+ * @purgeable: bytes of those that userspace marked DONTNEED: what reclaim
+ *             purges before it evicts anything
  * @vm_lru_lock: protects @vm_lru
  * @vm_lru: every VM of the device, in the order the shrinker visits them
  * @shrinker: the device's shrinker (dsb_reclaim.c)
@@ -143,6 +152,7 @@ struct dsb_device {
 	atomic64_t pinned;
 	u64 pinned_limit;
 	atomic64_t evictable;
+	atomic64_t purgeable;
 	spinlock_t vm_lru_lock;	/* protects @vm_lru */
 	struct list_head vm_lru;
 	struct shrinker *shrinker;

@@ -154,11 +154,16 @@ static enum dsb_step dsb_engine_fault(struct dsb_user_queue *q, u32 fault, u64 v
 	return DSB_STEP_FAULT;
 }
 
-/* An evicted mapping is a bad VA too: no armed job can meet one. */
+/*
+ * An evicted mapping is a bad VA too: no armed job can meet one. So is a
+ * purged one: the buffer has no memory behind its VA any more.
+ */
 static u32 dsb_vm_fault_kind(struct dsb_vm *vm, enum dsb_vm_fault f)
 {
 	if (f == DSB_VM_EVICTED)
 		atomic64_inc(&vm->ddev->stats.evicted_faults);
+	else if (f == DSB_VM_PURGED)
+		atomic64_inc(&vm->ddev->stats.purged_faults);
 	return f == DSB_VM_RING_WRITE ? DRM_DSB_FAULT_RING_WRITE : DRM_DSB_FAULT_BAD_VA;
 }
 

@@ -119,10 +119,12 @@ void dsb_fdinfo_show(struct seq_file *m, struct file *f)
  * @file: the DRM file
  *
  * Same keys and units as the core's drm_show_memory_stats(). Resident:
- * imports and pinned BOs, and swappable BOs while resident. Purgeable
- * (the DRM usage-stats document's "resident and can be reclaimed"):
- * resident swappable BOs the shrinker may evict now, those of a VM with
- * no job in flight that were never exported.
+ * imports and pinned BOs, and swappable BOs while resident. Purgeable,
+ * as the DRM usage-stats document and &enum drm_gem_object_status mean
+ * it: resident BOs userspace marked purgeable (DRM_DSB_MADV_DONTNEED) that
+ * reclaim may purge now: swappable, never exported, of a VM with no job in
+ * flight (the core leaves out active BOs too). BOs reclaim would only
+ * evict (swap) are not purgeable: their contents are kept.
  */
 void dsb_fdinfo_memory_stats(struct drm_printer *p, struct drm_file *file)
 {
@@ -142,7 +144,7 @@ void dsb_fdinfo_memory_stats(struct drm_printer *p, struct drm_file *file)
 		/* Unlocked reads: a snapshot, as every fdinfo key is. */
 		if (!bo->swappable || READ_ONCE(bo->resident)) {
 			resident += obj->size;
-			if (bo->swappable && idle && !READ_ONCE(bo->pinned))
+			if (idle && dsb_bo_can_purge(bo))
 				purgeable += obj->size;
 		}
 	}

@@ -35,6 +35,12 @@
  *   waits read at any time), exported BOs (importers may map them at any
  *   time: they stay resident until freed) and imported ones (the exporter
  *   owns their memory).
+ * - Purged first, never evicted: BOs userspace marked DONTNEED
+ *   (DRM_IOCTL_DSB_BO_MADVISE). Whoever evicts first visits every idle VM
+ *   to purge those (dsb_vm_purge_locked(): their pages are dropped, not
+ *   swapped), whatever their age, and evicts only when that was not
+ *   enough. &dsb_device.purgeable counts their resident bytes, so the
+ *   extra round costs nothing when there are none.
  */
 #include <linux/delay.h>
 #include <linux/dma-fence.h>
@@ -124,52 +130,70 @@ static struct dsb_vm *dsb_reclaim_next_vm(struct dsb_device *ddev, unsigned int 
 	return vm;
 }
 
-/* Evict @vm if its residency lock is free and it is idle. */
-static u64 dsb_reclaim_try_evict(struct dsb_vm *vm, u64 want, unsigned long min_age)
+/*
+ * Purge @vm's DONTNEED BOs, then (unless @purge_only) evict the others, if
+ * its residency lock is free and it is idle.
+ */
+static u64 dsb_reclaim_try_evict(struct dsb_vm *vm, u64 want, unsigned long min_age,
+				 bool purge_only)
 {
 	u64 freed = 0;
 
 	if (!mutex_trylock(&vm->res_lock))
 		return 0;
-	if (!atomic_read(&vm->busy))
-		freed = dsb_vm_evict_locked(vm, want, min_age);
+	if (!atomic_read(&vm->busy)) {
+		freed = dsb_vm_purge_locked(vm, want);
+		if (freed < want && !purge_only)
+			freed += dsb_vm_evict_locked(vm, want - freed, min_age);
+	}
 	mutex_unlock(&vm->res_lock);
 	return freed;
 }
 
-/* One round over the idle VMs, leaving what was used within @min_age. */
+/*
+ * One round over the idle VMs, leaving what was used within @min_age;
+ * only DONTNEED BOs with @purge_only.
+ */
 static u64 dsb_reclaim_evict_round(struct dsb_device *ddev, u64 want,
-				   struct dsb_vm *except, unsigned long min_age)
+				   struct dsb_vm *except, unsigned long min_age,
+				   bool purge_only)
 {
 	unsigned int left = atomic_read(&ddev->stats.live_vms);
 	struct dsb_vm *vm;
 	u64 freed = 0;
 
 	while (freed < want && (vm = dsb_reclaim_next_vm(ddev, &left, false, except))) {
-		freed += dsb_reclaim_try_evict(vm, want - freed, min_age);
+		freed += dsb_reclaim_try_evict(vm, want - freed, min_age, purge_only);
 		dsb_vm_put(vm);
 	}
 	return freed;
 }
 
 /**
- * dsb_reclaim_evict_idle() - evict swappable BOs of idle VMs
+ * dsb_reclaim_evict_idle() - purge, then evict, swappable BOs of idle VMs
  * @ddev: the device
  * @want: bytes wanted
  * @except: a VM not to touch (its residency lock is the caller's), or NULL
  *
- * Visits each VM of the device round robin, leaving BOs used within the
- * last %DSB_RECLAIM_MIN_AGE for a second round, and only trylocks: safe
- * from the shrinker and with any dsb lock held but a VM lock.
+ * A first round over every VM of the device purges the BOs marked
+ * DONTNEED (when there are any); then VMs are visited round robin to
+ * evict, leaving BOs used within the last %DSB_RECLAIM_MIN_AGE for a last
+ * round. Only trylocks: safe from the shrinker and with any dsb lock held
+ * but a VM lock.
  *
- * Return: bytes evicted.
+ * Return: bytes purged or evicted.
  */
 u64 dsb_reclaim_evict_idle(struct dsb_device *ddev, u64 want, struct dsb_vm *except)
 {
-	u64 freed = dsb_reclaim_evict_round(ddev, want, except, DSB_RECLAIM_MIN_AGE);
+	u64 freed = 0;
 
+	if (atomic64_read(&ddev->purgeable))
+		freed = dsb_reclaim_evict_round(ddev, want, except, 0, true);
 	if (freed < want)
-		freed += dsb_reclaim_evict_round(ddev, want - freed, except, 0);
+		freed += dsb_reclaim_evict_round(ddev, want - freed, except,
+						 DSB_RECLAIM_MIN_AGE, false);
+	if (freed < want)
+		freed += dsb_reclaim_evict_round(ddev, want - freed, except, 0, false);
 	return freed;
 }
 
@@ -204,7 +228,7 @@ static u64 dsb_reclaim_wait_busy(struct dsb_device *ddev, u64 want)
 		if (t <= 0)
 			atomic64_inc(&ddev->stats.shrinker_wait_timeouts);
 		else
-			freed = dsb_reclaim_try_evict(vm, want, 0);
+			freed = dsb_reclaim_try_evict(vm, want, 0, false);
 		dma_fence_put(fence);
 	}
 	dsb_vm_put(vm);
@@ -219,19 +243,37 @@ static unsigned long dsb_shrink_count(struct shrinker *s, struct shrink_control 
 	return pages ?: SHRINK_EMPTY;
 }
 
+/**
+ * dsb_reclaim_shrink() - what the shrinker does when asked for memory
+ * @ddev: the device
+ * @want: bytes wanted
+ *
+ * Purges and evicts idle VMs (dsb_reclaim_evict_idle()), then waits for a
+ * busy one if that was not enough. In reclaim context, or from the
+ * debugfs file ``dsb_shrink``, which tests use to reclaim a known amount.
+ *
+ * Return: bytes purged or evicted.
+ */
+u64 dsb_reclaim_shrink(struct dsb_device *ddev, u64 want)
+{
+	u64 freed;
+
+	atomic64_inc(&ddev->stats.shrinker_scans);
+	freed = dsb_reclaim_evict_idle(ddev, want, NULL);
+	if (freed < want && READ_ONCE(dsb_shrink_wait_ms))
+		freed += dsb_reclaim_wait_busy(ddev, want - freed);
+	return freed;
+}
+
 static unsigned long dsb_shrink_scan(struct shrinker *s, struct shrink_control *sc)
 {
 	struct dsb_device *ddev = dsb_shrinker_priv(s);
-	u64 want = (u64)sc->nr_to_scan << PAGE_SHIFT;
 	u64 freed;
 
 	/* Eviction sleeps (vunmap, zapping CPU mappings) and may wait. */
 	if (!(sc->gfp_mask & __GFP_DIRECT_RECLAIM))
 		return SHRINK_STOP;
-	atomic64_inc(&ddev->stats.shrinker_scans);
-	freed = dsb_reclaim_evict_idle(ddev, want, NULL);
-	if (freed < want && READ_ONCE(dsb_shrink_wait_ms))
-		freed += dsb_reclaim_wait_busy(ddev, want - freed);
+	freed = dsb_reclaim_shrink(ddev, (u64)sc->nr_to_scan << PAGE_SHIFT);
 	return freed ? freed >> PAGE_SHIFT : SHRINK_STOP;
 }
 
@@ -276,15 +318,25 @@ void dsb_reclaim_uncharge(struct dsb_device *ddev, u64 bytes)
 	atomic64_sub(bytes, &ddev->pinned);
 }
 
+/*
+ * Bytes of @bo that count in &dsb_device.purgeable while it is resident:
+ * its size if it can be purged, else 0. Reservation lock held.
+ */
+static u64 dsb_reclaim_purgeable_size(const struct dsb_gem_object *bo)
+{
+	return dsb_bo_can_purge(bo) ? bo->base.size : 0;
+}
+
 /**
  * dsb_reclaim_restored() - a swappable BO became resident
- * @bo: the BO, charged with dsb_reclaim_charge()
+ * @bo: the BO, charged with dsb_reclaim_charge(), its reservation lock held
  */
 void dsb_reclaim_restored(struct dsb_gem_object *bo)
 {
 	struct dsb_device *ddev = to_dsb_device(bo->base.dev);
 
 	atomic64_add(bo->base.size, &ddev->evictable);
+	atomic64_add(dsb_reclaim_purgeable_size(bo), &ddev->purgeable);
 	atomic64_inc(&ddev->stats.restores);
 	atomic64_add(bo->base.size, &ddev->stats.restored_bytes);
 }
@@ -302,25 +354,67 @@ void dsb_reclaim_evicted(struct dsb_gem_object *bo)
 }
 
 /**
- * dsb_reclaim_pinned() - a resident swappable BO was exported: it stays
+ * dsb_reclaim_purged() - a BO marked DONTNEED was purged
  * @bo: the BO
+ * @bytes: bytes of RAM that freed
+ */
+void dsb_reclaim_purged(struct dsb_gem_object *bo, u64 bytes)
+{
+	struct dsb_device *ddev = to_dsb_device(bo->base.dev);
+
+	atomic64_inc(&ddev->stats.purges);
+	atomic64_add(bytes, &ddev->stats.purged_bytes);
+}
+
+/**
+ * dsb_reclaim_pinned() - a resident swappable BO was exported: it stays
+ * @bo: the BO, its reservation lock held, just marked pinned: a BO marked
+ *      DONTNEED is no longer purgeable
  */
 void dsb_reclaim_pinned(struct dsb_gem_object *bo)
 {
-	atomic64_sub(bo->base.size, &to_dsb_device(bo->base.dev)->evictable);
+	struct dsb_device *ddev = to_dsb_device(bo->base.dev);
+
+	dma_resv_assert_held(bo->base.resv);
+	if (bo->madv == DRM_DSB_MADV_DONTNEED)
+		atomic64_sub(bo->base.size, &ddev->purgeable);
+	atomic64_sub(bo->base.size, &ddev->evictable);
 }
 
 /**
  * dsb_reclaim_released() - a resident swappable BO is no longer resident
- * @bo: the BO, being evicted or freed
+ * @bo: the BO, being evicted, purged or freed, its reservation lock held
+ *      (or its last reference gone)
  */
 void dsb_reclaim_released(struct dsb_gem_object *bo)
 {
 	struct dsb_device *ddev = to_dsb_device(bo->base.dev);
 
-	if (!bo->pinned)
+	if (!bo->pinned) {
 		atomic64_sub(bo->base.size, &ddev->evictable);
+		atomic64_sub(dsb_reclaim_purgeable_size(bo), &ddev->purgeable);
+	}
 	dsb_reclaim_uncharge(ddev, bo->base.size);
+}
+
+/**
+ * dsb_reclaim_madvised() - userspace changed a BO's advice
+ * @bo: the BO, its reservation lock held, with its new advice
+ * @old: its advice before
+ *
+ * Keeps &dsb_device.purgeable, the resident bytes reclaim may purge.
+ */
+void dsb_reclaim_madvised(struct dsb_gem_object *bo, u8 old)
+{
+	struct dsb_device *ddev = to_dsb_device(bo->base.dev);
+
+	dma_resv_assert_held(bo->base.resv);
+	if (!bo->swappable || !bo->resident || bo->pinned || bo->madv == old)
+		return;
+	if (bo->madv == DRM_DSB_MADV_DONTNEED)
+		atomic64_add(bo->base.size, &ddev->purgeable);
+	else if (old == DRM_DSB_MADV_DONTNEED)
+		atomic64_sub(bo->base.size, &ddev->purgeable);
 }
 
 /**
@@ -332,6 +426,17 @@ void dsb_reclaim_released(struct dsb_gem_object *bo)
 void dsb_reclaim_trace_restore(struct dsb_vm *vm, u64 bytes, u32 bos)
 {
 	trace_dsb_restore(vm->ddev->index, vm->client_id, bytes, bos);
+}
+
+/**
+ * dsb_reclaim_trace_purge() - trace the purge of a VM's DONTNEED BOs
+ * @vm: the VM
+ * @bytes: bytes freed
+ * @bos: number of BOs
+ */
+void dsb_reclaim_trace_purge(struct dsb_vm *vm, u64 bytes, u32 bos)
+{
+	trace_dsb_purge(vm->ddev->index, vm->client_id, bytes, bos);
 }
 
 /**

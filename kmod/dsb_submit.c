@@ -14,7 +14,8 @@
  *    dependency callbacks, syncobj chain nodes), resolving wait fences,
  *    then making the VM resident (dsb_vm_make_resident(): evicted buffers
  *    come back here, before any fence exists), which keeps it resident
- *    until the jobs signal;
+ *    until the jobs signal; a buffer list naming a purged buffer fails
+ *    the job here;
  * 3. lock the queues (at most %DSB_MAX_BATCH_QUEUES, in id order) and
  *    reserve: queue state, fence slots, ring space, CQ room. Any failure
  *    up to here undoes everything: a batch is all or nothing;
@@ -29,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "dsb_bo.h"
 #include "dsb_fence.h"
 #include "dsb_job.h"
 #include "dsb_mem.h"
@@ -289,6 +291,29 @@ static int dsb_submit_make_resident(struct dsb_submit_desc *descs, u32 count,
 }
 
 /*
+ * Prepare phase, after the VM is resident: a job whose buffer list names a
+ * purged buffer fails (-ENODATA). Its VM is busy now, so no buffer of the
+ * batch can be purged until the jobs are done, and a purged buffer stays
+ * purged: the unlocked reads are final.
+ */
+static int dsb_submit_check_purged(const struct dsb_submit_desc *descs, u32 count, u32 *bad)
+{
+	u32 i, k;
+
+	for (i = 0; i < count; i++) {
+		const struct dsb_bo_list *list = descs[i].bos;
+
+		for (k = 0; list && k < list->count; k++) {
+			if (dsb_bo_purged(list->e[k].bo)) {
+				*bad = i;
+				return -ENODATA;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
  * Arm one prepared job, in the signalling section: fence, packets,
  * syncobjs; dsb_queue_add_jobs() then takes the batch into flight.
  * Allocates nothing, cannot fail. The batch's last job is the one the
@@ -377,6 +402,8 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 	}
 	if (!ret)
 		ret = dsb_submit_make_resident(descs, count, nonblock);
+	if (!ret)
+		ret = dsb_submit_check_purged(descs, count, bad);
 	if (!ret)
 		ret = dsb_resv_batch_lock(&resv, descs, count, nonblock, bad);
 	if (!ret) {

@@ -178,6 +178,12 @@ DEFINE_EVENT(dsb_residency_event, dsb_evict,
 	     TP_ARGS(dev, client, bytes, bos)
 );
 
+/* @bos BOs of an idle VM marked DONTNEED were purged: @bytes of RAM freed. */
+DEFINE_EVENT(dsb_residency_event, dsb_purge,
+	     TP_PROTO(u32 dev, u64 client, u64 bytes, u32 bos),
+	     TP_ARGS(dev, client, bytes, bos)
+);
+
 /* The shrinker waited for a busy VM's last fence; @signaled: in time. */
 TRACE_EVENT(dsb_shrinker_wait,
 	    TP_PROTO(u32 dev, u64 client, bool signaled),

@@ -21,6 +21,11 @@
  * (@dsb_vm.busy, raised by the same prepare phase under @dsb_vm.res_lock).
  * So an armed job never meets an evicted buffer, and nothing on the
  * signalling path waits for memory.
+ *
+ * A purged BO (userspace marked it DONTNEED, reclaim dropped its pages)
+ * keeps its mapping, marked purged and never published again: the range
+ * stays taken, an engine access to it faults as at an unmapped address,
+ * and a submit no longer counts it among the mappings to restore.
  */
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -39,11 +44,14 @@
  * @vaddr: the kernel address the engine uses, NULL while not published
  *         (see "GPU virtual address space"); under &dsb_vm.lock and
  *         &dsb_vm.res_lock to change, either to read
+ * @purged: the BO is purged: @vaddr stays NULL and the mapping is not in
+ *          &dsb_vm.unpublished; locked as @vaddr
  */
 struct dsb_mapping {
 	struct drm_mm_node node;
 	struct dsb_gem_object *bo;
 	void *vaddr;
+	bool purged;
 };
 
 /**
@@ -203,7 +211,7 @@ void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo)
 	m = dsb_vm_lookup_bo(vm, bo);
 	if (m) {
 		drm_mm_remove_node(&m->node);
-		vm->unpublished -= !m->vaddr;
+		vm->unpublished -= !m->vaddr && !m->purged;
 	}
 	write_unlock(&vm->lock);
 	mutex_unlock(&vm->res_lock);
@@ -314,7 +322,7 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 			return NULL;
 		}
 		if (!m->vaddr) {
-			*fault = DSB_VM_EVICTED;
+			*fault = m->purged ? DSB_VM_PURGED : DSB_VM_EVICTED;
 			return NULL;
 		}
 		*fault = DSB_VM_OK;
@@ -333,7 +341,26 @@ static void dsb_vm_publish_locked(struct dsb_vm *vm, struct dsb_mapping *m, void
 	write_unlock(&vm->lock);
 }
 
-/* Make every BO of @vm resident and publish its address; res_lock held. */
+/*
+ * @m's BO was purged: its address is cleared for good, and the mapping
+ * leaves the count of those a submit restores.
+ */
+static void dsb_vm_mark_purged_locked(struct dsb_vm *vm, struct dsb_mapping *m)
+{
+	lockdep_assert_held(&vm->res_lock);
+	if (m->purged)
+		return;
+	vm->unpublished -= !m->vaddr;
+	write_lock(&vm->lock);
+	m->vaddr = NULL;
+	m->purged = true;
+	write_unlock(&vm->lock);
+}
+
+/*
+ * Make every BO of @vm resident and publish its address; res_lock held.
+ * A purged BO is skipped: its mapping is marked so.
+ */
 static int dsb_vm_restore_locked(struct dsb_vm *vm)
 {
 	struct drm_mm_node *node;
@@ -347,14 +374,17 @@ static int dsb_vm_restore_locked(struct dsb_vm *vm)
 		struct dsb_gem_object *bo = m->bo;
 		bool was_resident;
 
-		if (m->vaddr)
+		if (m->vaddr || m->purged)
 			continue;
 		ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
 		if (ret)
 			break;
 		was_resident = bo->resident;
 		ret = dsb_bo_restore_locked(bo, vm);
-		if (!ret) {
+		if (ret == -ENODATA) {
+			dsb_vm_mark_purged_locked(vm, m);
+			ret = 0;
+		} else if (!ret) {
 			dsb_vm_publish_locked(vm, m, bo->vaddr);
 			if (!was_resident) {
 				bytes += bo->base.size;
@@ -451,6 +481,49 @@ u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age)
 	}
 	if (bos)
 		dsb_reclaim_trace_evict(vm, freed, bos);
+	return freed;
+}
+
+/**
+ * dsb_vm_purge_locked() - purge the BOs of an idle VM marked DONTNEED
+ * @vm: the VM, its residency lock held and no job in flight (@vm->busy 0)
+ * @want: stop once this many bytes are freed
+ *
+ * As dsb_vm_evict_locked(), but for the BOs userspace marked DONTNEED,
+ * whatever their age: each mapping is marked purged (its kernel address
+ * cleared under @vm->lock) before its BO's pages are dropped. BOs whose
+ * reservation lock is contended are skipped.
+ *
+ * Return: bytes freed.
+ */
+u64 dsb_vm_purge_locked(struct dsb_vm *vm, u64 want)
+{
+	struct drm_mm_node *node;
+	u64 freed = 0;
+	u32 bos = 0;
+
+	lockdep_assert_held(&vm->res_lock);
+	if (!atomic64_read(&vm->ddev->purgeable))
+		return 0;
+	drm_mm_for_each_node(node, &vm->mm) {
+		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+		struct dsb_gem_object *bo = m->bo;
+
+		if (!READ_ONCE(bo->resident) || !dsb_bo_can_purge(bo))
+			continue;
+		if (!dma_resv_trylock(bo->base.resv))
+			continue;
+		if (bo->resident && dsb_bo_can_purge(bo)) {
+			dsb_vm_mark_purged_locked(vm, m);
+			freed += dsb_bo_purge_locked(bo);
+			bos++;
+		}
+		dma_resv_unlock(bo->base.resv);
+		if (freed >= want)
+			break;
+	}
+	if (bos)
+		dsb_reclaim_trace_purge(vm, freed, bos);
 	return freed;
 }
 

@@ -30,8 +30,8 @@ struct dsb_gem_object;
  *            removing mappings. Taken before BO reservation locks; the
  *            shrinker only trylocks it. May be held while allocating.
  * @unpublished: mappings whose kernel address is not set (their BO is
- *               evicted or was never made resident for the engine),
- *               under @res_lock
+ *               evicted or was never made resident for the engine), not
+ *               counting those known to be purged, under @res_lock
  * @busy: jobs between their submit's prepare phase and their signal: the
  *        VM is not evicted while nonzero. Raised under @res_lock.
  * @last_fence: the fence of the last job armed on the VM (RCU), what the
@@ -61,12 +61,15 @@ struct dsb_vm {
  * @DSB_VM_EVICTED: the mapping's BO is not resident (only a job that was
  *                  never submitted, such as packets a process wrote into
  *                  its own ring, can meet one)
+ * @DSB_VM_PURGED: the mapping's BO was purged (userspace marked it
+ *                 DONTNEED): any job can meet one
  */
 enum dsb_vm_fault {
 	DSB_VM_OK = 0,
 	DSB_VM_UNMAPPED,
 	DSB_VM_RING_WRITE,
 	DSB_VM_EVICTED,
+	DSB_VM_PURGED,
 };
 
 struct dsb_vm *dsb_vm_create(struct dsb_device *ddev, u64 client_id);
@@ -87,6 +90,7 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 
 int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock);
 u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age);
+u64 dsb_vm_purge_locked(struct dsb_vm *vm, u64 want);
 void dsb_vm_note_fence(struct dsb_vm *vm, struct dma_fence *fence);
 void dsb_vm_forget_fence(struct dsb_vm *vm, struct dma_fence *fence);
 struct dma_fence *dsb_vm_last_fence(struct dsb_vm *vm);

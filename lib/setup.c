@@ -294,6 +294,25 @@ err_close:
 }
 
 /**
+ * dsb_bo_madvise() - DRM_IOCTL_DSB_BO_MADVISE: may the kernel discard a
+ * buffer's contents (DSB_MADV_DONTNEED) or not (DSB_MADV_WILLNEED)
+ */
+int dsb_bo_madvise(struct dsb_device *dev, const struct dsb_bo *bo, uint32_t madv,
+		   int *retained)
+{
+	struct drm_dsb_bo_madvise m = { .madv = madv };
+	int ret;
+
+	if (!dev || !bo)
+		return -EINVAL;
+	m.handle = bo->handle;
+	ret = dsb_ioctl(dev->fd, DRM_IOCTL_DSB_BO_MADVISE, &m);
+	if (!ret && retained)
+		*retained = !!m.retained;
+	return ret;
+}
+
+/**
  * dsb_bo_list_create() - DRM_IOCTL_DSB_BO_LIST_CREATE: a buffer list for SQEs
  */
 int dsb_bo_list_create(struct dsb_device *dev,

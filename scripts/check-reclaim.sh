@@ -5,7 +5,7 @@
 # the debug kernel, where the test's buffers are 4 times smaller), so
 # buffers must be evicted and swapped.
 #
-#   KVER=6.1|6.12|debug [RECLAIM_CASE=evict|pressure|teardown] \
+#   KVER=6.1|6.12|debug [RECLAIM_CASE=evict|pressure|teardown|purge] \
 #       scripts/check-reclaim.sh [vm.sh options]
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define LIBDSB_VERSION_MAJOR	1
-#define LIBDSB_VERSION_MINOR	2
+#define LIBDSB_VERSION_MINOR	3
 
 /** Timeout value meaning "wait forever". */
 #define DSB_TIMEOUT_INFINITE	INT64_MAX
@@ -82,6 +82,18 @@ int dsb_bo_destroy(struct dsb_device *dev, struct dsb_bo *bo);
 int dsb_bo_export_fd(struct dsb_device *dev, const struct dsb_bo *bo,
 		     int *fd);
 int dsb_bo_import_fd(struct dsb_device *dev, int fd, struct dsb_bo *bo);
+
+/*
+ * Purgeable buffers (libdsb 1.3, uAPI version 10): a buffer cache marks the
+ * buffers it keeps DONTNEED, so the kernel may drop their pages under
+ * memory pressure instead of swapping them, and WILLNEED before reusing
+ * one: *retained is 0 when its contents were discarded (free it then).
+ */
+#define DSB_MADV_WILLNEED		DRM_DSB_MADV_WILLNEED
+#define DSB_MADV_DONTNEED		DRM_DSB_MADV_DONTNEED
+
+int dsb_bo_madvise(struct dsb_device *dev, const struct dsb_bo *bo, uint32_t madv,
+		   int *retained);
 
 /*
  * Buffer lists (implicit synchronization, uAPI version 7): the buffers a

@@ -129,7 +129,7 @@ static void print_ns(long long ns)
 static int is_memory_counter(const char *name)
 {
 	static const char *const prefixes[] = {
-		"evict", "restore", "shrinker_", "pinned_", "mem_",
+		"evict", "restore", "shrinker_", "pinned_", "mem_", "purge",
 	};
 	size_t i;
 

@@ -40,6 +40,8 @@ START_TEST(test_ioctl_args)
 	ck_assert_size(struct drm_dsb_error_origin, 40);	/* v9 */
 	ck_assert_off(struct drm_dsb_error_origin, client_id, 16);
 	ck_assert_size(struct drm_dsb_job_error, 56);		/* v9 */
+	ck_assert_size(struct drm_dsb_bo_madvise, 16);		/* v10 */
+	ck_assert_off(struct drm_dsb_bo_madvise, retained, 8);
 	ck_assert_size(struct drm_dsb_queue_submit_sq, 24);
 	ck_assert_off(struct drm_dsb_queue_submit_sq, last_seqno, 16);	/* v4 */
 	ck_assert_size(struct drm_dsb_uring_cmd, 16);
@@ -83,7 +85,8 @@ START_TEST(test_ioctl_numbers)
 		DRM_IOCTL_DSB_QUEUE_DESTROY, DRM_IOCTL_DSB_SUBMIT,
 		DRM_IOCTL_DSB_WAIT, DRM_IOCTL_DSB_QUEUE_STATUS,
 		DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, DRM_IOCTL_DSB_BO_LIST_CREATE,
-		DRM_IOCTL_DSB_BO_LIST_DESTROY,
+		DRM_IOCTL_DSB_BO_LIST_DESTROY, DRM_IOCTL_DSB_JOB_ERROR,
+		DRM_IOCTL_DSB_BO_MADVISE,
 	};
 
 	/* Numbered in order from DRM_COMMAND_BASE, never reused. */
@@ -92,6 +95,8 @@ START_TEST(test_ioctl_numbers)
 	ck_assert_uint_eq(_IOC_DIR(DRM_IOCTL_DSB_QUEUE_DESTROY), _IOC_WRITE);
 	ck_assert_uint_eq(_IOC_DIR(DRM_IOCTL_DSB_SUBMIT), _IOC_READ | _IOC_WRITE);
 	ck_assert_uint_eq(_IOC_SIZE(DRM_IOCTL_DSB_SUBMIT), sizeof(struct drm_dsb_submit));
+	ck_assert_uint_eq(_IOC_DIR(DRM_IOCTL_DSB_BO_MADVISE), _IOC_READ | _IOC_WRITE);	/* v10 */
+	ck_assert_uint_eq(_IOC_SIZE(DRM_IOCTL_DSB_BO_MADVISE), sizeof(struct drm_dsb_bo_madvise));
 }
 END_TEST
 

@@ -18,6 +18,12 @@
  * - teardown: SIGKILL of a client whose buffers are evicted, of one while
  *   its buffers are being restored, and queue and buffer destruction while
  *   evicted: the live counters and resident bytes return to baseline.
+ * - purge: buffers marked DONTNEED (DRM_IOCTL_DSB_BO_MADVISE) in one file,
+ *   unmarked ones in another, all resident and idle, and a process that is
+ *   not a dsb client touches anonymous memory: the shrinker purges every
+ *   DONTNEED buffer before it evicts any unmarked one (once an eviction is
+ *   counted, all were purged), the purged ones answer WILLNEED with
+ *   retained=0, the unmarked ones keep every byte.
  *
  * Without a swap device the program skips (77): the other VM runs have
  * none.
@@ -433,6 +439,66 @@ START_TEST(test_pressure)
 }
 END_TEST
 
+/* test_purge's buffers: DONTNEED ones, and unmarked ones in another file. */
+#define PURGE_BOS 4
+#define KEEP_BOS 2
+
+static uint32_t madvise_ok(int f, uint32_t handle, uint32_t madv)
+{
+	struct drm_dsb_bo_madvise m = { .handle = handle, .madv = madv };
+
+	ck_assert_int_eq(dsb_test_ioctl(f, DRM_IOCTL_DSB_BO_MADVISE, &m), 0);
+	return m.retained;
+}
+
+START_TEST(test_purge)
+{
+	struct dsb_test_bo dn[PURGE_BOS], keep[KEEP_BOS];
+	long long ev0 = counter("evictions"), pg0 = counter("purges");
+	int64_t t0 = dsb_test_now_ns();
+	int f2 = dsb_test_open(0), st = 0, i, round;
+	pid_t hog;
+
+	ck_assert_int_ge(f2, 0);
+	for (i = 0; i < KEEP_BOS; i++) {
+		ck_assert_int_eq(dsb_test_bo_create(fd, bo_mb * MiB, &keep[i]), 0);
+		for (size_t w = 0; w < bo_mb * MiB / 4; w++)
+			((uint32_t *)keep[i].map)[w] = pattern(9, i);
+	}
+	for (i = 0; i < PURGE_BOS; i++) {
+		ck_assert_int_eq(dsb_test_bo_create(f2, bo_mb * MiB, &dn[i]), 0);
+		memset(dn[i].map, 0xdd, bo_mb * MiB);
+		ck_assert_uint_eq(madvise_ok(f2, dn[i].handle, DRM_DSB_MADV_DONTNEED), 1);
+	}
+	ck_assert_int_ge(counter("purgeable_bytes"), (long long)(PURGE_BOS * bo_mb * MiB));
+	/* Press until reclaim has purged them all or evicted anything. */
+	for (round = 1; round <= HOG_ROUNDS; round++) {
+		hog = hog_start(meminfo_kib("MemTotal") * 3 / 4 >> 10);
+		ck_assert_int_eq(waitpid(hog, &st, 0), hog);
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "hog: status %#x", st);
+		fprintf(stderr, "purge under pressure, round %d (%lld ms): purges %lld (%lld MiB), evictions %lld\n",
+			round, (dsb_test_now_ns() - t0) / MS_NS, counter("purges") - pg0,
+			counter("purged_bytes") >> 20, counter("evictions") - ev0);
+		if (counter("evictions") > ev0 || counter("purges") - pg0 >= PURGE_BOS)
+			break;
+	}
+	/* Whatever was evicted was evicted after every DONTNEED buffer was purged. */
+	ck_assert_int_eq(counter("purges") - pg0, PURGE_BOS);
+	for (i = 0; i < PURGE_BOS; i++) {
+		ck_assert_uint_eq(madvise_ok(f2, dn[i].handle, DRM_DSB_MADV_WILLNEED), 0);
+		ck_assert_int_eq(dsb_test_bo_destroy(f2, &dn[i]), 0);
+	}
+	for (i = 0; i < KEEP_BOS; i++) {
+		for (size_t w = 0; w < bo_mb * MiB / 4; w++)
+			if (((uint32_t *)keep[i].map)[w] != pattern(9, i))
+				ck_abort_msg("bo %d: word %zu is %#x", i, w,
+					     ((uint32_t *)keep[i].map)[w]);
+		ck_assert_int_eq(dsb_test_bo_destroy(fd, &keep[i]), 0);
+	}
+	close(f2);
+}
+END_TEST
+
 static const char *const live[] = {
 	"live_bos", "live_queues", "live_jobs", "live_fences", "live_vms",
 	"pinned_bytes", "evictable_bytes",
@@ -484,6 +550,7 @@ int main(void)
 	TCase *evict = tcase_new(s, "evict", 600);
 	TCase *pressure = tcase_new(s, "pressure", 600);
 	TCase *teardown = tcase_new(s, "teardown", 600);
+	TCase *purge = tcase_new(s, "purge", 600);
 
 	if (dsb_test_debug_kernel()) {
 		bo_mb = 4;
@@ -496,8 +563,10 @@ int main(void)
 	vm_fixture(evict, NULL);
 	vm_fixture(pressure, NULL);
 	vm_fixture(teardown, NULL);
+	vm_fixture(purge, NULL);
 	tcase_add_test(evict, test_evict_restore);
 	tcase_add_test(pressure, test_pressure);
 	tcase_add_test(teardown, test_teardown);
+	tcase_add_test(purge, test_purge);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

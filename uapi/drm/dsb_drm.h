@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	9
+#define DRM_DSB_UAPI_VERSION	10
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -67,6 +67,8 @@ enum drm_dsb_ioctl_id {
 	DRM_DSB_BO_LIST_DESTROY,
 	/** @DRM_DSB_JOB_ERROR: where a job's error came from (version 9). */
 	DRM_DSB_JOB_ERROR,
+	/** @DRM_DSB_BO_MADVISE: mark a buffer purgeable or not (version 10). */
+	DRM_DSB_BO_MADVISE,
 };
 
 /**
@@ -91,6 +93,7 @@ enum drm_dsb_ioctl_id {
 #define DRM_IOCTL_DSB_BO_LIST_CREATE	DRM_IOCTL_DSB(IOWR, BO_LIST_CREATE, bo_list_create)
 #define DRM_IOCTL_DSB_BO_LIST_DESTROY	DRM_IOCTL_DSB(IOW, BO_LIST_DESTROY, bo_list_destroy)
 #define DRM_IOCTL_DSB_JOB_ERROR		DRM_IOCTL_DSB(IOWR, JOB_ERROR, job_error)
+#define DRM_IOCTL_DSB_BO_MADVISE	DRM_IOCTL_DSB(IOWR, BO_MADVISE, bo_madvise)
 
 /**
  * define DRM_DSB_MAX_STRIDE - largest element size of an array, in bytes
@@ -299,6 +302,73 @@ struct drm_dsb_bo_info {
 	__u64 va;
 	/** @mmap_offset: out, offset to pass to mmap() on the DRM fd. */
 	__u64 mmap_offset;
+};
+
+/**
+ * DOC: Purgeable buffers
+ *
+ * A buffer cache (Mesa's on panfrost, msm, vc4 or lima) keeps the buffers
+ * the application freed for reuse, and lets the kernel discard their
+ * contents meanwhile: %DRM_IOCTL_DSB_BO_MADVISE with
+ * %DRM_DSB_MADV_DONTNEED (version 10). Under memory pressure, and when a
+ * restore would pass the device's pinned limit, the kernel *purges* such
+ * buffers first, before it evicts any other: their pages are dropped,
+ * never written to swap. Only buffers of a file with no job in flight are
+ * purged. %DRM_DSB_MADV_WILLNEED takes a buffer back, and
+ * &drm_dsb_bo_madvise.retained says whether its contents survived.
+ *
+ * - A buffer that is not resident when it is marked DONTNEED (evicted to
+ *   swap, or never used) is purged at once, as i915 does: none of it is in
+ *   RAM to keep, and reading it back from swap would be wasted.
+ * - A purged buffer stays purged: @retained is 0 from then on, whatever is
+ *   asked, and closing the handle is all that is left to do with it (as
+ *   on panfrost and msm). Its CPU mappings fault with SIGBUS; exporting it
+ *   fails with -ENODATA; a job whose buffer list names it is rejected
+ *   with -ENODATA (%DRM_IOCTL_DSB_SUBMIT, or the job's CQE for the SQ and
+ *   io_uring), leaving nothing behind; a job that reaches it through its
+ *   GPU VA alone faults its queue as an unmapped address does
+ *   (%DRM_DSB_FAULT_BAD_VA, -EIO): the buffer keeps its VA, with no memory
+ *   behind it.
+ * - Exported and imported buffers are never purged (the importers, or the
+ *   exporter, may use them at any time): marking one is accepted and
+ *   @retained stays 1, as on panfrost and msm.
+ * - A buffer marked DONTNEED may still be used, by jobs or the CPU; it is
+ *   not purged while a job of its file is in flight. A cache marks a
+ *   buffer WILLNEED before it reuses it, and frees it when @retained is 0.
+ * - fdinfo's ``drm-purgeable-memory`` is the resident size of the file's
+ *   buffers marked DONTNEED that could be purged now (no job in flight),
+ *   the DRM usage-stats meaning.
+ */
+
+/**
+ * enum drm_dsb_madv - advice of &struct drm_dsb_bo_madvise
+ */
+enum drm_dsb_madv {
+	/** @DRM_DSB_MADV_WILLNEED: the contents are needed: never purge. */
+	DRM_DSB_MADV_WILLNEED = 0,
+	/** @DRM_DSB_MADV_DONTNEED: the contents may be discarded. */
+	DRM_DSB_MADV_DONTNEED = 1,
+};
+
+/**
+ * struct drm_dsb_bo_madvise - argument of %DRM_IOCTL_DSB_BO_MADVISE
+ *
+ * Sets the advice of a buffer (see "Purgeable buffers"). Errors: -EINVAL
+ * for an unknown @madv or a nonzero @pad; -ENOENT for an unknown handle;
+ * -EINTR when a signal arrives while waiting for the buffer's lock.
+ */
+struct drm_dsb_bo_madvise {
+	/** @handle: in, GEM handle. */
+	__u32 handle;
+	/** @madv: in, &enum drm_dsb_madv. */
+	__u32 madv;
+	/**
+	 * @retained: out, 1 when the buffer still has its contents, 0 when
+	 * it was purged (before or by this call).
+	 */
+	__u32 retained;
+	/** @pad: MBZ. */
+	__u32 pad;
 };
 
 /**
@@ -653,7 +723,8 @@ struct drm_dsb_instr {
  * %DRM_DSB_PARAM_MAX_JOB_DEPS fences, or an element larger than the kernel
  * knows with nonzero extra bytes; -EDQUOT when the jobs and fences of the
  * batch would exceed the caller's or the total memory limit (see "Memory
- * accounting"); -ENOMEM. A batch may touch at most 8
+ * accounting"); -ENODATA for a job whose buffer list names a purged
+ * buffer (see "Purgeable buffers"); -ENOMEM. A batch may touch at most 8
  * distinct queues (-EINVAL beyond).
  */
 
