@@ -30,7 +30,8 @@ struct dsb_vm;
  * @madv: %DRM_DSB_MADV_WILLNEED, %DRM_DSB_MADV_DONTNEED (userspace's advice,
  *        DRM_IOCTL_DSB_BO_MADVISE) or %DSB_MADV_PURGED, for good; under the
  *        reservation lock, read unlocked where a stale value is harmless
- * @last_used: jiffies of its last restore, submit or CPU fault: the
+ * @last_used: jiffies of its last restore or CPU fault (a submit that finds
+ *             it resident stamps &dsb_vm.last_used only): the
  *             shrinker leaves recently used BOs for last
  * @pages: the backing pages of a BO the driver allocated, vmap()ed at @vaddr;
  *         for a swappable BO, its pages while @resident (the array stays)

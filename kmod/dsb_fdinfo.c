@@ -16,7 +16,9 @@
  *   charged to the user who opened the file, on every dsb device and file
  *   together (dsb_mem.c), and its limit, in KiB;
  * - ``dsb-uring-waits`` and ``dsb-uring-waits-limit``: io_uring waits of
- *   this file outstanding, and their cap (dsb_uring.c).
+ *   this file outstanding, and their cap (dsb_uring.c);
+ * - ``dsb-queue-<id>-priority``: per queue of the file, its scheduling
+ *   priority (0 low .. 3 realtime).
  *
  * Where the DRM core prints fdinfo (drm_show_fdinfo(), 6.5 and later) it
  * prints the first two keys and calls dsb_fdinfo_print(); before, the
