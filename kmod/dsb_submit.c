@@ -104,8 +104,6 @@ static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
 	for (i = 0; i < d->nsignals; i++)
 		dsb_signal_release(&d->signals[i]);
 	d->nsignals = 0;
-	dsb_bo_list_put(d->bos);
-	d->bos = NULL;
 	if (d->job)
 		dsb_job_free(d->job);
 	d->job = NULL;
@@ -355,7 +353,9 @@ static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
  * @bad: out, on failure, index of the job that failed (0 for -EAGAIN)
  *
  * Runs the phases of "Submission": validate, prepare, lock and reserve,
- * arm. Every descriptor is left reset for reuse.
+ * arm. Every descriptor is left reset for reuse but for its queue and
+ * buffer list, which stay the caller's: a failed batch may be submitted
+ * again as it is, or a prefix of it.
  *
  * Return: 0 with every &dsb_submit_desc.seqno set, or a negative errno
  * with nothing submitted.
@@ -521,7 +521,7 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 	/* descs[0..i) were copied in (all of them unless a copy failed). */
 	n = i;
 	for (i = 0; i < n; i++) {
-		dsb_bo_list_put(descs[i].bos);	/* left by a failed copy */
+		dsb_bo_list_put(descs[i].bos);
 		dsb_queue_put(descs[i].q);
 	}
 	kvfree(descs);
