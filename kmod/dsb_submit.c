@@ -9,7 +9,8 @@
  *
  * 1. copy and validate: each user word was read once into a
  *    &struct dsb_submit_desc by the caller, and checked by
- *    dsb_submit_desc_check();
+ *    dsb_submit_desc_check(); the batch's reservation objects are
+ *    collected, at most %DRM_DSB_MAX_BATCH_BOS (dsb_resv_batch_collect());
  * 2. prepare: every allocation of every job of the batch (job, fence,
  *    dependency callbacks, syncobj chain nodes), resolving wait fences,
  *    then making the VM resident (dsb_vm_make_resident(): evicted buffers
@@ -364,12 +365,14 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 		     bool nonblock, u32 *bad)
 {
 	struct dsb_user_queue *qs[DSB_MAX_BATCH_QUEUES];
-	struct dsb_resv_batch resv;
+	struct dsb_resv_batch resv = { };
 	u32 i, nq;
 	int ret;
 
 	*bad = 0;
 	ret = dsb_submit_validate(descs, count, qs, &nq, bad);
+	if (!ret)
+		ret = dsb_resv_batch_collect(&resv, descs, count, bad);
 	for (i = 0; i < count && !ret; i++) {
 		ret = dsb_submit_prepare_one(file, &descs[i]);
 		if (ret)
@@ -391,6 +394,7 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 		}
 		dsb_resv_batch_unlock(&resv);
 	}
+	dsb_resv_batch_fini(&resv);
 	for (i = 0; i < count; i++)
 		dsb_submit_desc_cleanup(&descs[i]);
 	return ret;
@@ -605,8 +609,10 @@ static struct dsb_submit_desc *dsb_queue_sq_descs_locked(struct dsb_user_queue *
 /*
  * Consume up to @n entries at the SQ head, SQ lock held: the valid prefix
  * is submitted as one batch (shrinking past any job that fails by itself),
- * and an invalid entry after it is completed with an error CQE. Returns
- * entries consumed, or a negative errno that stops consumption.
+ * and an invalid entry after it is completed with an error CQE. A batch
+ * beyond %DRM_DSB_MAX_BATCH_BOS ends before the job that goes beyond, which
+ * the next call takes first. Returns entries consumed, or a negative errno
+ * that stops consumption.
  */
 static int dsb_sq_consume_locked(struct drm_file *file, struct dsb_user_queue *q,
 				 struct dsb_submit_desc *descs, u32 n, bool nonblock,
@@ -629,7 +635,14 @@ static int dsb_sq_consume_locked(struct drm_file *file, struct dsb_user_queue *q
 		}
 		if (dsb_errno_transient(ret))
 			break;
-		err = ret;
+		/*
+		 * -E2BIG past the first job: the batch's buffers (or that
+		 * job's own dependencies, then it fails alone next time).
+		 */
+		if (ret == -E2BIG && bad)
+			n = bad;
+		else
+			err = ret;
 		ok = bad;
 	}
 	/* Entries parsed but not submitted are parsed again next time. */
