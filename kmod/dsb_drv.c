@@ -165,6 +165,7 @@ static const u64 dsb_fixed_params[] = {
 	[DRM_DSB_PARAM_MAX_JOB_DEPS] = DSB_MAX_JOB_DEPS,
 	[DRM_DSB_PARAM_MAX_JOB_BOS] = DRM_DSB_MAX_JOB_BOS,
 	[DRM_DSB_PARAM_MAX_URING_WAITS] = DSB_MAX_URING_WAITS,
+	[DRM_DSB_PARAM_MAX_BATCH_BOS] = DRM_DSB_MAX_BATCH_BOS,
 };
 
 static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_file *file)

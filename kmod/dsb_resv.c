@@ -10,6 +10,11 @@
  *
  * - a job names its buffers: a &struct dsb_bo_list, built from the SUBMIT
  *   ioctl's array or created in advance and named by an SQ entry;
+ * - validate phase: dsb_resv_batch_collect() gathers the batch's
+ *   reservation objects, each once, and refuses more than
+ *   %DRM_DSB_MAX_BATCH_BOS of them: lockdep follows at most 2,047 locks
+ *   of one class taken under one acquire context (&held_lock.references),
+ *   and a batch of 256 jobs of 64 buffers would lock 16,384;
  * - prepare phase (allocation allowed): dsb_resv_batch_lock() locks the
  *   reservation objects of the whole batch with one ww_acquire context
  *   (drm_gem_lock_reservations(): -EDEADLK backoff, interruptible),
@@ -26,6 +31,7 @@
  * pay nothing. Reservation locks are taken before any dsb lock and never
  * while copying from userspace (lists are copied in before).
  */
+#include <linux/bsearch.h>
 #include <linux/dma-resv.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -250,14 +256,59 @@ static int dsb_obj_resv_cmp(const void *a, const void *b)
 }
 
 /*
- * Collect the buffers with implicit sync of the batch, once per
- * reservation object, with the number of jobs that will add a fence to
- * each (the fence slots to reserve).
+ * The first job of a batch whose buffers take it beyond
+ * %DRM_DSB_MAX_BATCH_BOS reservation objects. @b holds them all, once
+ * each, sorted; their fence counts are overwritten: a count becomes 0 when
+ * the object is first met.
  */
-static int dsb_resv_collect(struct dsb_resv_batch *b, struct dsb_submit_desc *descs, u32 count)
+static u32 dsb_resv_first_beyond(struct dsb_resv_batch *b, const struct dsb_submit_desc *descs,
+				 u32 count)
+{
+	u32 i, k, seen = 0;
+
+	for (i = 0; i < count; i++) {
+		const struct dsb_bo_list *list = descs[i].bos;
+
+		for (k = 0; list && k < list->count; k++) {
+			struct drm_gem_object *obj = &list->e[k].bo->base, **at;
+
+			if (!dsb_resv_implicit(&descs[i], &list->e[k]))
+				continue;
+			at = bsearch(&obj, b->objs, b->n, sizeof(*b->objs), dsb_obj_resv_cmp);
+			if (!at || !b->nfences[at - b->objs])
+				continue;
+			b->nfences[at - b->objs] = 0;
+			if (++seen > DRM_DSB_MAX_BATCH_BOS)
+				return i;
+		}
+	}
+	return 0;
+}
+
+/**
+ * dsb_resv_batch_collect() - the reservation objects a batch will lock
+ * @b: the batch's state, filled here
+ * @descs: the batch's jobs, with their buffer lists
+ * @count: number of jobs
+ * @bad: out, on -E2BIG, the first job whose buffers go beyond the cap
+ *
+ * Validate phase: collects the buffers with implicit sync of the batch,
+ * once per reservation object, with the number of jobs that will add a
+ * fence to each (the fence slots to reserve). Locks nothing; the caller
+ * releases @b with dsb_resv_batch_fini() whatever this returns.
+ *
+ * Return: 0, -E2BIG for more than %DRM_DSB_MAX_BATCH_BOS reservation
+ * objects, -ENOMEM.
+ */
+int dsb_resv_batch_collect(struct dsb_resv_batch *b, const struct dsb_submit_desc *descs,
+			   u32 count, u32 *bad)
 {
 	u32 i, j, k, n = 0;
 
+	/* A job alone always fits: the SQ starts a new batch with it. */
+	BUILD_BUG_ON(DRM_DSB_MAX_JOB_BOS > DRM_DSB_MAX_BATCH_BOS);
+	b->objs = NULL;
+	b->n = 0;
 	for (i = 0; i < count; i++)
 		n += descs[i].bos ? descs[i].bos->count : 0;
 	if (!n)
@@ -282,6 +333,10 @@ static int dsb_resv_collect(struct dsb_resv_batch *b, struct dsb_submit_desc *de
 		b->nfences[n++] = j - i;
 	}
 	b->n = n;
+	if (n > DRM_DSB_MAX_BATCH_BOS) {
+		*bad = dsb_resv_first_beyond(b, descs, count);
+		return -E2BIG;
+	}
 	return 0;
 }
 
@@ -315,17 +370,17 @@ static int dsb_resv_add_deps_locked(struct dsb_submit_desc *d)
 
 /**
  * dsb_resv_batch_lock() - lock a batch's reservation objects, resolve them
- * @b: the batch's state, filled here
+ * @b: the batch's reservation objects, from dsb_resv_batch_collect()
  * @descs: the batch's jobs, prepared
  * @count: number of jobs
  * @nonblock: fail with -EAGAIN instead of sleeping on a lock
  * @bad: out, on a job's failure, its index
  *
- * Prepare phase: locks the reservation object of every buffer with
- * implicit sync of the batch (one ww_acquire context, -EDEADLK backoff,
- * interruptible), reserves one fence slot per job that will add its fence,
- * and adds the fences found to each job's dependencies by usage. On
- * success the locks stay held until dsb_resv_batch_unlock(), after arm.
+ * Prepare phase: locks the reservation objects collected (one ww_acquire
+ * context, -EDEADLK backoff, interruptible), reserves one fence slot per
+ * job that will add its fence, and adds the fences found to each job's
+ * dependencies by usage. On success the locks stay held until
+ * dsb_resv_batch_unlock(), after arm.
  *
  * Return: 0, -EAGAIN (@nonblock and locks to take), -EINTR /
  * -ERESTARTSYS (a signal while locking), -E2BIG (a
@@ -338,20 +393,14 @@ int dsb_resv_batch_lock(struct dsb_resv_batch *b, struct dsb_submit_desc *descs,
 	u32 i;
 	int ret;
 
-	b->objs = NULL;
-	b->n = 0;
-	ret = dsb_resv_collect(b, descs, count);
+	if (!b->n)
+		return 0;
 	/* Reservation locks may sleep: io_uring's inline issue retries later. */
-	if (!ret && b->n && nonblock)
-		ret = -EAGAIN;
-	if (!ret && b->n)
-		ret = drm_gem_lock_reservations(b->objs, b->n, &b->ctx);
-	if (ret || !b->n) {
-		kvfree(b->objs);
-		b->objs = NULL;
-		b->n = 0;
+	if (nonblock)
+		return -EAGAIN;
+	ret = drm_gem_lock_reservations(b->objs, b->n, &b->ctx);
+	if (ret)
 		return ret;
-	}
 	for (i = 0; i < b->n && !ret; i++)
 		ret = dma_resv_reserve_fences(b->objs[i]->resv, b->nfences[i]);
 	for (i = 0; i < count && !ret; i++) {
@@ -370,9 +419,16 @@ int dsb_resv_batch_lock(struct dsb_resv_batch *b, struct dsb_submit_desc *descs,
  */
 void dsb_resv_batch_unlock(struct dsb_resv_batch *b)
 {
-	if (!b->n)
-		return;
-	drm_gem_unlock_reservations(b->objs, b->n, &b->ctx);
+	if (b->n)
+		drm_gem_unlock_reservations(b->objs, b->n, &b->ctx);
+}
+
+/**
+ * dsb_resv_batch_fini() - release what dsb_resv_batch_collect() gathered
+ * @b: the batch's state, unlocked
+ */
+void dsb_resv_batch_fini(struct dsb_resv_batch *b)
+{
 	kvfree(b->objs);
 	b->objs = NULL;
 	b->n = 0;

@@ -44,7 +44,8 @@ struct dsb_bo_list {
  * @objs: the buffers with implicit sync of the batch, one per reservation
  *        object
  * @nfences: per entry of @objs, the fences the batch adds to it
- * @n: number of entries
+ * @n: number of entries (at most %DRM_DSB_MAX_BATCH_BOS, or
+ *     dsb_resv_batch_collect() refuses the batch)
  * @ctx: the acquire context they are locked with
  */
 struct dsb_resv_batch {
@@ -60,9 +61,12 @@ struct dsb_bo_list *dsb_bo_list_lookup(struct dsb_file *df, u32 id);
 void dsb_bo_list_put(struct dsb_bo_list *list);
 void dsb_file_destroy_bo_lists(struct dsb_file *df);
 
+int dsb_resv_batch_collect(struct dsb_resv_batch *b, const struct dsb_submit_desc *descs,
+			   u32 count, u32 *bad);
 int dsb_resv_batch_lock(struct dsb_resv_batch *b, struct dsb_submit_desc *descs,
 			u32 count, bool nonblock, u32 *bad);
 void dsb_resv_batch_unlock(struct dsb_resv_batch *b);
+void dsb_resv_batch_fini(struct dsb_resv_batch *b);
 void dsb_resv_add_job_fence(struct dsb_job *job, const struct dsb_bo_list *list);
 
 int dsb_ioctl_bo_list_create(struct drm_device *dev, void *data, struct drm_file *file);

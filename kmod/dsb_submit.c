@@ -9,7 +9,8 @@
  *
  * 1. copy and validate: each user word was read once into a
  *    &struct dsb_submit_desc by the caller, and checked by
- *    dsb_submit_desc_check();
+ *    dsb_submit_desc_check(); the batch's reservation objects are
+ *    collected, at most %DRM_DSB_MAX_BATCH_BOS (dsb_resv_batch_collect());
  * 2. prepare: every allocation of every job of the batch (job, fence,
  *    dependency callbacks, syncobj chain nodes), resolving wait fences,
  *    then making the VM resident (dsb_vm_make_resident(): evicted buffers
@@ -106,8 +107,6 @@ static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
 	for (i = 0; i < d->nsignals; i++)
 		dsb_signal_release(&d->signals[i]);
 	d->nsignals = 0;
-	dsb_bo_list_put(d->bos);
-	d->bos = NULL;
 	if (d->job)
 		dsb_job_free(d->job);
 	d->job = NULL;
@@ -380,7 +379,9 @@ static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
  * @bad: out, on failure, index of the job that failed (0 for -EAGAIN)
  *
  * Runs the phases of "Submission": validate, prepare, lock and reserve,
- * arm. Every descriptor is left reset for reuse.
+ * arm. Every descriptor is left reset for reuse but for its queue and
+ * buffer list, which stay the caller's: a failed batch may be submitted
+ * again as it is, or a prefix of it.
  *
  * Return: 0 with every &dsb_submit_desc.seqno set, or a negative errno
  * with nothing submitted.
@@ -389,12 +390,14 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 		     bool nonblock, u32 *bad)
 {
 	struct dsb_user_queue *qs[DSB_MAX_BATCH_QUEUES];
-	struct dsb_resv_batch resv;
+	struct dsb_resv_batch resv = { };
 	u32 i, nq;
 	int ret;
 
 	*bad = 0;
 	ret = dsb_submit_validate(descs, count, qs, &nq, bad);
+	if (!ret)
+		ret = dsb_resv_batch_collect(&resv, descs, count, bad);
 	for (i = 0; i < count && !ret; i++) {
 		ret = dsb_submit_prepare_one(file, &descs[i]);
 		if (ret)
@@ -418,6 +421,7 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 		}
 		dsb_resv_batch_unlock(&resv);
 	}
+	dsb_resv_batch_fini(&resv);
 	for (i = 0; i < count; i++)
 		dsb_submit_desc_cleanup(&descs[i]);
 	return ret;
@@ -548,7 +552,7 @@ int dsb_ioctl_submit(struct drm_device *dev, void *data, struct drm_file *file)
 	/* descs[0..i) were copied in (all of them unless a copy failed). */
 	n = i;
 	for (i = 0; i < n; i++) {
-		dsb_bo_list_put(descs[i].bos);	/* left by a failed copy */
+		dsb_bo_list_put(descs[i].bos);
 		dsb_queue_put(descs[i].q);
 	}
 	kvfree(descs);
@@ -632,8 +636,10 @@ static struct dsb_submit_desc *dsb_queue_sq_descs_locked(struct dsb_user_queue *
 /*
  * Consume up to @n entries at the SQ head, SQ lock held: the valid prefix
  * is submitted as one batch (shrinking past any job that fails by itself),
- * and an invalid entry after it is completed with an error CQE. Returns
- * entries consumed, or a negative errno that stops consumption.
+ * and an invalid entry after it is completed with an error CQE. A batch
+ * beyond %DRM_DSB_MAX_BATCH_BOS ends before the job that goes beyond, which
+ * the next call takes first. Returns entries consumed, or a negative errno
+ * that stops consumption.
  */
 static int dsb_sq_consume_locked(struct drm_file *file, struct dsb_user_queue *q,
 				 struct dsb_submit_desc *descs, u32 n, bool nonblock,
@@ -656,7 +662,14 @@ static int dsb_sq_consume_locked(struct drm_file *file, struct dsb_user_queue *q
 		}
 		if (dsb_errno_transient(ret))
 			break;
-		err = ret;
+		/*
+		 * -E2BIG past the first job: the batch's buffers (or that
+		 * job's own dependencies, then it fails alone next time).
+		 */
+		if (ret == -E2BIG && bad)
+			n = bad;
+		else
+			err = ret;
 		ok = bad;
 	}
 	/* Entries parsed but not submitted are parsed again next time. */

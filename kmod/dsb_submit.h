@@ -18,7 +18,8 @@ struct dsb_user_queue;
  * @user_data: opaque value for the CQE
  * @post_cqe: the job comes from the SQ and owes a CQE
  * @reserved: its slot is marked in the queue's per-batch bitmap
- * @bos: the buffers it reads and writes (a reference), or NULL
+ * @bos: the buffers it reads and writes (a reference, which whoever
+ *        filled the descriptor drops after the batch), or NULL
  * @seqno: out, the job's seqno
  * @job: the job being prepared (prepare phase only)
  * @nsyncs: number of @syncs

@@ -14,6 +14,8 @@
  * - opting out: a DRM_DSB_BO_NO_IMPLICIT_SYNC buffer and a
  *   DRM_DSB_QUEUE_EXPLICIT_SYNC queue neither wait nor publish;
  * - a failed producer's error reaches its implicit consumer;
+ * - an SQ batch submitted again without an entry that failed by itself
+ *   keeps the buffer lists of the entries before it;
  * - dev0 -> dev1 -> dev0 chains on a buffer shared by PRIME, no explicit
  *   sync, data order checked;
  * - hostile buffer lists are rejected with the documented errors and leave
@@ -338,6 +340,72 @@ START_TEST(test_error_propagates)
 	ck_assert_int_eq(wait_job(fd, q.id, late), 0);
 	ck_assert_uint_eq(*(uint64_t *)buf.map, 5);
 	dsb_test_bo_destroy(fd, &buf2);
+	dsb_test_bo_destroy(fd, &buf);
+}
+END_TEST
+
+/*
+ * The SQ submits the entries before one that fails by itself as a batch of
+ * their own: they keep their buffer lists. Entry 0 reads a buffer whose
+ * writer is held back, entry 1 waits for an unknown syncobj (-ENOENT, found
+ * only when the batch is prepared): entry 0 must still wait for the writer
+ * (the retried batch used to run without its lists).
+ */
+START_TEST(test_sq_retry_keeps_lists)
+{
+	struct drm_dsb_sq_cq_header *h = q.sq_cq;
+	struct drm_dsb_sqe *sqes = (void *)((char *)h + h->sqes_offset);
+	const struct drm_dsb_cqe *cqes = (const void *)((char *)h + h->cqes_offset);
+	struct drm_dsb_bo_ref ref;
+	struct drm_dsb_bo_list_create lc = {
+		.bos = { .stride = sizeof(ref), .count = 1, .array = (uintptr_t)&ref },
+	};
+	struct drm_dsb_queue_submit_sq sub = { .queue_id = q.id, .count = 2 };
+	uint32_t tail = h->sq_tail, head = h->cq_head;
+	const struct drm_dsb_cqe *c;
+	struct dsb_test_cmdbuf cb, nop;
+	struct dsb_test_bo buf;
+	uint64_t va, nop_va, prod;
+
+	ck_assert_int_eq(dsb_test_bo_create(fd, BUF_BYTES, &buf), 0);
+	gate_set(0);
+	va = arena_cmd(&ar, &cb);
+	ck_assert_int_eq(dsb_test_cmd_memwait(&cb, gate.va, 1, 0), 0);
+	ck_assert_int_eq(dsb_test_cmd_write(&cb, buf.va, 1), 0);
+	ref = (struct drm_dsb_bo_ref){ buf.handle, DRM_DSB_BO_WRITE };
+	prod = submit_bos_ok(fd, q2.id, 0, va, &cb, &ref, 1);
+
+	ref.flags = DRM_DSB_BO_READ;
+	ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_BO_LIST_CREATE, &lc), 0);
+	nop_va = arena_cmd(&ar, &nop);
+	ck_assert_int_eq(dsb_test_cmd_nop(&nop), 0);
+	for (uint32_t i = 0; i < 2; i++)
+		sqes[(tail + i) & (h->sq_entries - 1)] = (struct drm_dsb_sqe){
+			.user_data = 100 + i, .cmd_va = nop_va,
+			.cmd_len = dsb_test_cmd_len(&nop), .slot = 20 + i,
+		};
+	sqes[tail & (h->sq_entries - 1)].bo_list = lc.list_id;
+	sqes[(tail + 1) & (h->sq_entries - 1)].sync_count = 1;
+	sqes[(tail + 1) & (h->sq_entries - 1)].syncs[0] = sync_wait(0xfffff);
+	__atomic_store_n(&h->sq_tail, tail + 2, __ATOMIC_RELEASE);
+	ck_assert_int_eq(dsb_test_ioctl(fd, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, &sub), 0);
+	ck_assert_uint_eq(sub.submitted, 2);
+
+	/* Only entry 1's error CQE: entry 0 waits for the writer. */
+	usleep(SHORT_NS / 1000);
+	ck_assert_uint_eq(__atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE) - head, 1);
+	c = &cqes[head & (h->cq_entries - 1)];
+	ck_assert_uint_eq(c->user_data, 101);
+	ck_assert_int_eq(c->error, -ENOENT);
+	gate_set(1);
+	ck_assert_int_eq(wait_job(fd, q2.id, prod), 0);
+	for (int64_t t0 = dsb_test_now_ns();
+	     __atomic_load_n(&h->cq_tail, __ATOMIC_ACQUIRE) - head < 2;)
+		ck_assert_int_lt(dsb_test_now_ns() - t0, WAIT_NS);
+	c = &cqes[(head + 1) & (h->cq_entries - 1)];
+	ck_assert_uint_eq(c->user_data, 100);
+	ck_assert_int_eq(c->error, 0);
+	__atomic_store_n(&h->cq_head, head + 2, __ATOMIC_RELEASE);
 	dsb_test_bo_destroy(fd, &buf);
 }
 END_TEST
@@ -829,6 +897,7 @@ int main(void)
 	tcase_add_test(tc, test_import_sync_file);
 	tcase_add_test(tc, test_opt_out);
 	tcase_add_test(tc, test_error_propagates);
+	tcase_add_test(tc, test_sq_retry_keeps_lists);
 	tcase_add_test(tc, test_two_devices_chain);
 	tcase_add_test(tc, test_hostile_lists);
 	tcase_add_test(tc, test_client_killed_mid_submit);

@@ -180,6 +180,12 @@ enum drm_dsb_param {
 	 * may have outstanding (version 9).
 	 */
 	DRM_DSB_PARAM_MAX_URING_WAITS,
+	/**
+	 * @DRM_DSB_PARAM_MAX_BATCH_BOS: most distinct buffers with implicit
+	 * synchronization the jobs of one batch may name,
+	 * %DRM_DSB_MAX_BATCH_BOS (version 10).
+	 */
+	DRM_DSB_PARAM_MAX_BATCH_BOS,
 };
 
 /**
@@ -720,8 +726,11 @@ struct drm_dsb_instr {
  * the ring has no room; -ECANCELED when the queue is banned (see
  * %DRM_IOCTL_DSB_QUEUE_STATUS); -EFAULT for a bad user pointer; -E2BIG for
  * a job whose wait operations resolve to more than
- * %DRM_DSB_PARAM_MAX_JOB_DEPS fences, or an element larger than the kernel
- * knows with nonzero extra bytes; -EDQUOT when the jobs and fences of the
+ * %DRM_DSB_PARAM_MAX_JOB_DEPS fences, an element larger than the kernel
+ * knows with nonzero extra bytes, or a batch whose jobs name more than
+ * %DRM_DSB_MAX_BATCH_BOS distinct buffers with implicit synchronization
+ * (@drm_dsb_submit.bad_job is then the first job beyond: the jobs before
+ * it fit in one batch); -EDQUOT when the jobs and fences of the
  * batch would exceed the caller's or the total memory limit (see "Memory
  * accounting"); -ENODATA for a job whose buffer list names a purged
  * buffer (see "Purgeable buffers"); -ENOMEM. A batch may touch at most 8
@@ -762,6 +771,15 @@ struct drm_dsb_instr {
  * queue created with %DRM_DSB_QUEUE_EXPLICIT_SYNC, are checked but skip
  * all of this.
  *
+ * The jobs of one batch together name at most %DRM_DSB_MAX_BATCH_BOS
+ * distinct buffers with implicit synchronization (version 10): a buffer
+ * counts once however many jobs name it, a buffer that skips implicit
+ * synchronization does not count. Beyond it %DRM_IOCTL_DSB_SUBMIT fails
+ * with -E2BIG before any reservation object is locked, and leaves nothing
+ * behind; the SQ (ioctl and io_uring), whose batches the kernel forms,
+ * ends a batch before the entry that would go beyond and submits that
+ * entry in the next one, so no entry fails for it.
+ *
  * Errors (the job's, or the list's at creation): -EINVAL for a list longer
  * than %DRM_DSB_MAX_JOB_BOS, an entry with no or unknown usage flags, or
  * the same buffer twice; -ENOENT for a handle this file does not have (or
@@ -772,6 +790,16 @@ struct drm_dsb_instr {
 
 /** define DRM_DSB_MAX_JOB_BOS - most buffers in one job's buffer list. */
 #define DRM_DSB_MAX_JOB_BOS	64
+
+/**
+ * define DRM_DSB_MAX_BATCH_BOS - most distinct buffers with implicit
+ * synchronization the jobs of one batch name (version 10)
+ *
+ * Their reservation objects are locked together; the bound keeps the
+ * locks one task holds within what lockdep can follow (2,047 locks of
+ * one class under one acquire context).
+ */
+#define DRM_DSB_MAX_BATCH_BOS	1024
 
 /** enum drm_dsb_bo_ref_flags - usage flags of &struct drm_dsb_bo_ref */
 enum drm_dsb_bo_ref_flags {
@@ -1181,8 +1209,10 @@ struct drm_dsb_cqe {
  * @submitted. Entries are submitted in order; an invalid entry stops the
  * batch before it: entries before it are submitted, the bad one is
  * consumed and completes with an error CQE (its errno), and the ioctl
- * returns 0. -EBUSY when nothing could be submitted because the CQ or the
- * fence slots are full.
+ * returns 0. An entry that would take a batch beyond
+ * %DRM_DSB_MAX_BATCH_BOS buffers starts the next batch instead. -EBUSY
+ * when nothing could be submitted because the CQ or the fence slots are
+ * full.
  */
 struct drm_dsb_queue_submit_sq {
 	/** @queue_id: in, queue. */
