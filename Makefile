@@ -27,7 +27,8 @@
 #                        KVER=6.1-rt|6.12-rt: RT latency, RT vs generic
 #                        (tests/bench/results/<KVER>/rt-latency.txt)
 #   make KDIR=/path kmod build dsb.ko against one kernel tree only
-#                        (output in build/custom/kmod/dsb.ko)
+#                        (output in build/custom/kmod/dsb.ko, without the
+#                        test hooks, as a user installs it)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all

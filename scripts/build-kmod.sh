@@ -8,9 +8,21 @@
 # (the Kbuild includes $(src)/../uapi) and built there with W=1. The build
 # fails when the compiler or modpost prints any warning. The module ends up
 # in build/<name>/kmod/dsb.ko; the name is the kernel release, or "debug".
-# DSB_NEGATIVE_CONTROL=y builds the debug lane's negative control instead
-# (a module that allocates inside the submit path's fence-signalling
-# section, never shipped), as build/<name>-negctl/kmod/dsb.ko.
+#
+# Kbuild switches (kmod/Kbuild), from the environment:
+#   DSB_TEST_HOOKS=y|n  the test hooks: the test_* module parameters the VM
+#                       tests set to widen race windows (retire_test,
+#                       sched_test; dsb_test_hook() in kmod/dsb_drv.h).
+#                       Default y for the test kernels (6.1 ... debug, a
+#                       release: what vm.sh, make check and the debug lane
+#                       load), n for KDIR=... custom (what a user installs).
+#                       Never in the DKMS package or a plain make of kmod/.
+#                       A build without them where they are the default
+#                       goes to build/<name>-nohooks/kmod/dsb.ko.
+#   DSB_NEGATIVE_CONTROL=y  the debug lane's negative control instead (a
+#                       module that allocates inside the submit path's
+#                       fence-signalling section, never shipped), as
+#                       build/<name>-negctl/kmod/dsb.ko.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,6 +44,13 @@ else
 	name=$rel
 fi
 
+if [ -n "${KDIR:-}" ]; then
+	hooks=${DSB_TEST_HOOKS:-n}
+else
+	hooks=${DSB_TEST_HOOKS:-y}
+	[ "$hooks" = y ] || name=$name-nohooks
+fi
+case $hooks in y|n) ;; *) dsb_die "DSB_TEST_HOOKS=$hooks: y or n" ;; esac
 negctl=${DSB_NEGATIVE_CONTROL:-n}
 [ "$negctl" = y ] && name=$name-negctl
 [ -f "$DSB_ROOT/kmod/Kbuild" ] || dsb_die "kmod/Kbuild missing"
@@ -66,9 +85,10 @@ sync_tree "$DSB_ROOT/kmod" "$out/kmod"
 sync_tree "$DSB_ROOT/uapi" "$out/uapi"
 
 log=$out/kmod-build.log
-echo "  KMOD    $name (KDIR=$kdir)"
+echo "  KMOD    $name (KDIR=$kdir$([ "$hooks" = y ] && echo ", test hooks"))"
 set +e
-make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" modules >"$log" 2>&1
+make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" DSB_TEST_HOOKS="$hooks" \
+	modules >"$log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
