@@ -18,7 +18,8 @@
 #                       load), n for KDIR=... custom (what a user installs).
 #                       Never in the DKMS package or a plain make of kmod/.
 #                       A build without them where they are the default
-#                       goes to build/<name>-nohooks/kmod/dsb.ko.
+#                       goes to build/<name>-nohooks/kmod/dsb.ko
+#                       (scripts/bench.sh measures that one).
 #   DSB_NEGATIVE_CONTROL=y  the debug lane's negative control instead (a
 #                       module that allocates inside the submit path's
 #                       fence-signalling section, never shipped), as
