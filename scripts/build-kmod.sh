@@ -8,6 +8,8 @@
 # (the Kbuild includes $(src)/../uapi) and built there with W=1. The build
 # fails when the compiler or modpost prints any warning. The module ends up
 # in build/<name>/kmod/dsb.ko; the name is the kernel release, or "debug".
+# The inner make takes its -jN from make's jobserver (a Makefile recipe
+# calls this script with a leading '+').
 #
 # Kbuild switches (kmod/Kbuild), from the environment:
 #   DSB_TEST_HOOKS=y|n  the test hooks: the test_* module parameters the VM
@@ -96,7 +98,13 @@ if [ $rc -ne 0 ]; then
 	cat "$log" >&2
 	dsb_die "kmod build for $name failed (log: $log)"
 fi
-if grep -n 'warning:' "$log" >&2; then
+# make's own notices ("make[1]: warning: jobserver unavailable ...": a
+# Makefile recipe ran this script without '+') are about how make was
+# called, not the code: shown, not failed on (the harness self-test fails
+# on that one). Compiler, linker and modpost warnings ("x.c:1:2: warning:",
+# "ld: warning:", "WARNING: modpost: ...") fail the build.
+grep -E '^make(\[[0-9]+\])?: warning:' "$log" | sed "s|^|build-kmod.sh: $name: |" >&2 || true
+if grep -nE 'warning:|^WARNING:' "$log" | grep -vE '^[0-9]+:make(\[[0-9]+\])?: ' >&2; then
 	# Objects that compiled with warnings must be rebuilt next time, or
 	# the next incremental build would pass silently.
 	make -C "$kdir" M="$out/kmod" clean >/dev/null 2>&1 || true
