@@ -27,7 +27,12 @@
 #                        KVER=6.1-rt|6.12-rt: RT latency, RT vs generic
 #                        (tests/bench/results/<KVER>/rt-latency.txt)
 #   make KDIR=/path kmod build dsb.ko against one kernel tree only
-#                        (output in build/custom/kmod/dsb.ko)
+#                        (output in build/custom/kmod/dsb.ko, without the
+#                        test hooks, as a user installs it)
+#
+# Every target works with make -jN and uses it: the kernels' module builds
+# are targets of their own (kmod-6.1, kmod-6.12, ...) and run in parallel,
+# and the scripts that run make get its jobserver.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -48,16 +53,34 @@ NEGCTL_TEST := submit_smoke_test
 
 export FI_TESTS NEGCTL_TEST
 
+# A recipe line that runs make, through a script, starts with $(SUB): '+'
+# hands it make's jobserver (make -jN; without it the inner make warns
+# "jobserver unavailable" and runs one job at a time). Not under make -n,
+# which only prints the line.
+SUB := $(if $(findstring n,$(firstword -$(MAKEFLAGS))),,+)
+
+# The targets that install the dependencies (scripts/deps.sh) first: under
+# make -jN what they build waits for it.
+DEPS_GOALS := deps check-unit check-vm check-harness check-debug demo vm bench \
+	bench-reclaim deb check-packages
+BUILD_DEPS := $(if $(filter $(DEPS_GOALS),$(MAKECMDGOALS)),deps)
+
+KMOD_TARGETS := $(addprefix kmod-,$(DSB_KVERS))
+
 all: kmod lib tools tests
 
-kmod:
 ifdef KDIR
-	KDIR="$(KDIR)" scripts/build-kmod.sh custom
+kmod: $(BUILD_DEPS)
+	$(SUB)KDIR="$(KDIR)" scripts/build-kmod.sh custom
 else
-	@set -e; for k in $(DSB_KVERS); do scripts/build-kmod.sh $$k; done
+kmod: $(KMOD_TARGETS)
 endif
 
-lib:
+# dsb.ko for one test kernel (with the test hooks): make kmod-6.12
+$(KMOD_TARGETS): kmod-%: $(BUILD_DEPS)
+	$(SUB)scripts/build-kmod.sh $*
+
+lib: $(BUILD_DEPS)
 	$(MAKE) -C lib
 
 tools: lib
@@ -70,7 +93,7 @@ deps:
 	bash scripts/deps.sh
 
 check:
-	scripts/check.sh
+	$(SUB)scripts/check.sh
 
 check-unit: deps tests
 	$(MAKE) -C tests run-unit
@@ -80,37 +103,37 @@ check-vm: deps all
 		KVER=$$k DSB_VM_NO_BUILD=1 scripts/vm.sh -- dsb-run-tests; done
 
 check-harness: deps all
-	scripts/check-harness.sh
+	$(SUB)scripts/check-harness.sh
 
 check-debug: deps lib tools tests
-	scripts/check-debug.sh
+	$(SUB)scripts/check-debug.sh
 
 demo: deps all
 	$(MAKE) -C lib/examples
-	KVER=$(DEMO_KVER) DSB_VM_NO_BUILD=$(if $(filter debug,$(DEMO_KVER)),0,1) \
+	$(SUB)KVER=$(DEMO_KVER) DSB_VM_NO_BUILD=$(if $(filter debug,$(DEMO_KVER)),0,1) \
 		scripts/vm.sh --no-tests $(foreach p,$(DEMO_PROGS),--add $(p)) -- \
 		sh -c 'set -e; $(foreach p,$(DEMO_PROGS),echo "== $(notdir $(p))"; /bin/$(notdir $(p));)'
 
 # make vm CMD='dsb-run-tests bo_test' [KVER=6.12] [ADD='./prog ./data']
 vm: deps all
 	@test -n "$(CMD)" || { echo "usage: make vm CMD='command' [KVER=6.1|6.12|6.1-rt|6.12-rt|debug] [ADD='files']"; exit 2; }
-	KVER=$(or $(KVER),6.1) scripts/vm.sh $(foreach f,$(ADD),--add $(f)) -- sh -c '$(CMD)'
+	$(SUB)KVER=$(or $(KVER),6.1) scripts/vm.sh $(foreach f,$(ADD),--add $(f)) -- sh -c '$(CMD)'
 
 bench: deps lib
 	$(MAKE) -C tests/bench
-	KVER=$(or $(KVER),6.1) scripts/bench.sh $(BENCH_ARGS)
+	$(SUB)KVER=$(or $(KVER),6.1) scripts/bench.sh $(BENCH_ARGS)
 
 # Reclaim under memory pressure (issue 15): its own VM with little RAM and swap.
 bench-reclaim: deps lib
 	$(MAKE) -C tests/bench
-	KVER=$(or $(KVER),6.1) scripts/bench-reclaim.sh $(BENCH_ARGS)
+	$(SUB)KVER=$(or $(KVER),6.1) scripts/bench-reclaim.sh $(BENCH_ARGS)
 
 install: lib tools
 	$(MAKE) -C lib install
 	$(MAKE) -C lib/tools install
 
 deb: deps
-	scripts/build-deb.sh
+	$(SUB)scripts/build-deb.sh
 
 check-packages: deps deb
 	scripts/check-packages.sh
@@ -122,5 +145,5 @@ clean:
 	$(MAKE) -C lib/tools clean
 	$(MAKE) -C lib clean
 
-.PHONY: all kmod lib tools tests deps check check-unit check-vm check-harness \
+.PHONY: all kmod $(KMOD_TARGETS) lib tools tests deps check check-unit check-vm check-harness \
 	check-debug demo vm bench bench-reclaim install deb check-packages clean

@@ -135,20 +135,24 @@ MODULE_PARM_DESC(negctl_site,
 		 "NEGATIVE CONTROL BUILD ONLY: where to allocate inside a signalling section: 0 a submit's arm phase, 1 the engine while the shrinker waits for a fence");
 #endif
 
-unsigned int dsb_test_retire_delay_us;
-module_param_named(test_retire_delay_us, dsb_test_retire_delay_us, uint, 0644);
+#ifdef DSB_TEST_HOOKS
+/* Built only for the VM tests (DSB_TEST_HOOKS=y), see dsb_test_hook(). */
+MODULE_INFO(dsb_test_hooks, "test-only module parameters");
+
+struct dsb_test_hooks dsb_test_hooks;
+
+module_param_named(test_retire_delay_us, dsb_test_hooks.retire_delay_us, uint, 0644);
 MODULE_PARM_DESC(test_retire_delay_us,
-		 "TEST ONLY, default 0: busy-wait this long (at most 20000) in the completion interrupt before a job is retired, to widen the window between the engine's SIGNAL and the fence signal");
+		 "TEST BUILD ONLY, default 0: busy-wait this long (at most 20000) in the completion interrupt before a job is retired, to widen the window between the engine's SIGNAL and the fence signal");
 
-unsigned int dsb_test_submit_gap_ms;
-module_param_named(test_submit_gap_ms, dsb_test_submit_gap_ms, uint, 0644);
+module_param_named(test_submit_gap_ms, dsb_test_hooks.submit_gap_ms, uint, 0644);
 MODULE_PARM_DESC(test_submit_gap_ms,
-		 "TEST ONLY, default 0: a submit sleeps this long (at most 1000) between reserving its batch and arming it, to widen the window in which its queue may be banned");
+		 "TEST BUILD ONLY, default 0: a submit sleeps this long (at most 1000) between reserving its batch and arming it, to widen the window in which its queue may be banned");
 
-unsigned int dsb_test_engine_gap_ms;
-module_param_named(test_engine_gap_ms, dsb_test_engine_gap_ms, uint, 0644);
+module_param_named(test_engine_gap_ms, dsb_test_hooks.engine_gap_ms, uint, 0644);
 MODULE_PARM_DESC(test_engine_gap_ms,
-		 "TEST ONLY, default 0: the engine threads sleep this long (at most 200) between rounds, as a thread preempted on a loaded machine does; doorbells do not wake them");
+		 "TEST BUILD ONLY, default 0: the engine threads sleep this long (at most 200) between rounds, as a thread preempted on a loaded machine does; doorbells do not wake them");
+#endif
 
 static struct platform_device *dsb_pdevs[4];
 

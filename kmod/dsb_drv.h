@@ -194,9 +194,27 @@ static inline struct dsb_device *to_dsb_device(struct drm_device *drm)
 extern unsigned int dsb_timeout_ms;
 extern unsigned int dsb_engine_poll_us;
 extern unsigned int dsb_max_pinned_mb;
-extern unsigned int dsb_test_retire_delay_us;
-extern unsigned int dsb_test_engine_gap_ms;
-extern unsigned int dsb_test_submit_gap_ms;
+
+/*
+ * Test hooks: module parameters with which the VM tests widen race windows
+ * (test_retire_delay_us, test_engine_gap_ms, test_submit_gap_ms), built
+ * only with DSB_TEST_HOOKS=y (kmod/Kbuild; scripts/build-kmod.sh's test
+ * builds). dsb_test_hook(name) reads one; in any other build (DKMS, a
+ * user's make) the parameters do not exist, it is the member of a zeroed
+ * struct, a constant 0, and the compiler drops the code it guards.
+ */
+struct dsb_test_hooks {
+	unsigned int retire_delay_us;
+	unsigned int engine_gap_ms;
+	unsigned int submit_gap_ms;
+};
+
+#ifdef DSB_TEST_HOOKS
+extern struct dsb_test_hooks dsb_test_hooks;
+#define dsb_test_hook(name)	READ_ONCE(dsb_test_hooks.name)
+#else
+#define dsb_test_hook(name)	(((struct dsb_test_hooks){ 0 }).name)
+#endif
 
 #ifdef DSB_NEGATIVE_CONTROL
 /* The debug lane's negative controls (scripts/check-debug.sh). */

@@ -714,8 +714,8 @@ static int dsb_engine_thread(void *data)
 		}
 		mutex_unlock(&eng->lock);
 		dma_fence_end_signalling(cookie);
-		if (unlikely(dsb_test_engine_gap_ms))
-			msleep(min(dsb_test_engine_gap_ms, 200U));	/* test only */
+		if (unlikely(dsb_test_hook(engine_gap_ms)))
+			msleep(min(dsb_test_hook(engine_gap_ms), 200U));
 
 		/* A round that ran a slice ends with that slice's reading. */
 		now = progress ? clock : ktime_get_ns();

@@ -362,8 +362,8 @@ void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
 	u64 n = 0;
 	ktime_t ts;
 
-	if (unlikely(dsb_test_retire_delay_us))
-		udelay(min(dsb_test_retire_delay_us, 20000U));	/* test only */
+	if (unlikely(dsb_test_hook(retire_delay_us)))
+		udelay(min(dsb_test_hook(retire_delay_us), 20000U));
 
 	/* One clock read for the batch: every fence gets its timestamp. */
 	ts = ktime_get();

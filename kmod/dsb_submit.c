@@ -413,8 +413,8 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 		ret = dsb_submit_lock(qs, nq, nonblock);
 		if (!ret) {
 			ret = dsb_submit_reserve_locked(descs, count, qs, nq, bad);
-			if (!ret && unlikely(dsb_test_submit_gap_ms))
-				msleep(min(dsb_test_submit_gap_ms, 1000U));	/* test only */
+			if (!ret && unlikely(dsb_test_hook(submit_gap_ms)))
+				msleep(min(dsb_test_hook(submit_gap_ms), 1000U));
 			if (!ret)
 				dsb_submit_arm_locked(descs, count, qs, nq);
 			dsb_submit_unlock(qs, nq);

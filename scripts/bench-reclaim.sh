@@ -7,6 +7,7 @@
 #
 # Writes $DSB_BENCH_OUT/reclaim.txt (default tests/bench/results for 6.1,
 # tests/bench/results/<KVER> otherwise): the ratio table and each round.
+# The module is built as it ships, without the test hooks (dsb_shipped_ko).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -21,8 +22,9 @@ fi
 mkdir -p "$out"
 log=$(mktemp "${TMPDIR:-/tmp}/dsb-bench-reclaim.XXXXXX")
 trap 'rm -f "$log"' EXIT
+ko=$(dsb_shipped_ko "$KVER") || exit 1
 set +e
-KVER=$KVER DSB_VM_MEM=320M DSB_VM_SWAP_MB=1024 \
+DSB_KO=$ko KVER=$KVER DSB_VM_MEM=320M DSB_VM_SWAP_MB=1024 \
 	DSB_MODPARAMS="client_mem_mb=1024 total_mem_mb=1024 max_pinned_mb=128" \
 	"$DSB_ROOT/scripts/vm.sh" --no-tests --timeout 480 --add "$bin" -- \
 	dsb_reclaim_bench "$@" 2>&1 | tee "$log"

@@ -12,7 +12,9 @@
 #   $DSB_BENCH_OUT/bench.log    the benchmark's full output
 # DSB_BENCH_OUT defaults to tests/bench/results (KVER 6.1) or
 # tests/bench/results/<KVER>. The run fails if the benchmark fails (a job
-# did not execute, a wrong result) or the kernel log is dirty.
+# did not execute, a wrong result) or the kernel log is dirty. The module
+# is built as it ships, without the test hooks (dsb_shipped_ko, in
+# build/<release>-nohooks/), not the test build vm.sh loads by default.
 #
 # Scheduling rows only (issue 17): with dsb_bench's -S (`make bench
 # BENCH_ARGS="-S -r 3"`) the benchmark runs only its scheduling sections
@@ -58,7 +60,7 @@ bin=$DSB_BUILD/bench/dsb_bench
 # --- RT latency: RT kernel vs its generic flavour (issue 20) ---------------
 bench_rtlat() {
 	local rt=$1 gen=${1%-rt} rounds=${DSB_BENCH_RTLAT_ROUNDS:-2}
-	local n=${DSB_BENCH_RTLAT_SAMPLES:-150} out k r log raw rc=0 m f a b t
+	local n=${DSB_BENCH_RTLAT_SAMPLES:-150} out k r log raw rc=0 m f a b t ko
 	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results/$rt}
 	mkdir -p "$out"
 	log=$(mktemp "${TMPDIR:-/tmp}/dsb-rtlat.XXXXXX")
@@ -67,7 +69,8 @@ bench_rtlat() {
 	for r in $(seq 1 "$rounds"); do
 		for k in "$rt" "$gen"; do
 			echo "bench.sh: RT latency round $r/$rounds on KVER=$k" >&2
-			if ! KVER=$k "$DSB_ROOT/scripts/vm.sh" --no-tests --timeout 300 \
+			ko=$(dsb_shipped_ko "$k") || { rc=1; continue; }
+			if ! DSB_KO=$ko KVER=$k "$DSB_ROOT/scripts/vm.sh" --no-tests --timeout 300 \
 				--add "$bin" -- dsb_bench -L "$n" >"$log" 2>&1; then
 				cat "$log" >&2
 				echo "bench.sh: RT latency run on KVER=$k failed" >&2
@@ -200,8 +203,9 @@ fi
 log=$(mktemp "${TMPDIR:-/tmp}/dsb-bench.XXXXXX")
 trap 'rm -f "$log"' EXIT
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+ko=$(dsb_shipped_ko "$KVER") || exit 1
 set +e
-KVER=$KVER "$DSB_ROOT/scripts/vm.sh" "${vmargs[@]}" -- "${cmd[@]}" 2>&1 | tee "$log"
+DSB_KO=$ko KVER=$KVER "$DSB_ROOT/scripts/vm.sh" "${vmargs[@]}" -- "${cmd[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 load1=$(cut -d' ' -f1-3 /proc/loadavg)

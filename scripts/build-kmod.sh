@@ -8,9 +8,24 @@
 # (the Kbuild includes $(src)/../uapi) and built there with W=1. The build
 # fails when the compiler or modpost prints any warning. The module ends up
 # in build/<name>/kmod/dsb.ko; the name is the kernel release, or "debug".
-# DSB_NEGATIVE_CONTROL=y builds the debug lane's negative control instead
-# (a module that allocates inside the submit path's fence-signalling
-# section, never shipped), as build/<name>-negctl/kmod/dsb.ko.
+# The inner make takes its -jN from make's jobserver (a Makefile recipe
+# calls this script with a leading '+').
+#
+# Kbuild switches (kmod/Kbuild), from the environment:
+#   DSB_TEST_HOOKS=y|n  the test hooks: the test_* module parameters the VM
+#                       tests set to widen race windows (retire_test,
+#                       sched_test; dsb_test_hook() in kmod/dsb_drv.h).
+#                       Default y for the test kernels (6.1 ... debug, a
+#                       release: what vm.sh, make check and the debug lane
+#                       load), n for KDIR=... custom (what a user installs).
+#                       Never in the DKMS package or a plain make of kmod/.
+#                       A build without them where they are the default
+#                       goes to build/<name>-nohooks/kmod/dsb.ko
+#                       (scripts/bench.sh measures that one).
+#   DSB_NEGATIVE_CONTROL=y  the debug lane's negative control instead (a
+#                       module that allocates inside the submit path's
+#                       fence-signalling section, never shipped), as
+#                       build/<name>-negctl/kmod/dsb.ko.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -32,6 +47,13 @@ else
 	name=$rel
 fi
 
+if [ -n "${KDIR:-}" ]; then
+	hooks=${DSB_TEST_HOOKS:-n}
+else
+	hooks=${DSB_TEST_HOOKS:-y}
+	[ "$hooks" = y ] || name=$name-nohooks
+fi
+case $hooks in y|n) ;; *) dsb_die "DSB_TEST_HOOKS=$hooks: y or n" ;; esac
 negctl=${DSB_NEGATIVE_CONTROL:-n}
 [ "$negctl" = y ] && name=$name-negctl
 [ -f "$DSB_ROOT/kmod/Kbuild" ] || dsb_die "kmod/Kbuild missing"
@@ -66,16 +88,23 @@ sync_tree "$DSB_ROOT/kmod" "$out/kmod"
 sync_tree "$DSB_ROOT/uapi" "$out/uapi"
 
 log=$out/kmod-build.log
-echo "  KMOD    $name (KDIR=$kdir)"
+echo "  KMOD    $name (KDIR=$kdir$([ "$hooks" = y ] && echo ", test hooks"))"
 set +e
-make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" modules >"$log" 2>&1
+make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" DSB_TEST_HOOKS="$hooks" \
+	modules >"$log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
 	cat "$log" >&2
 	dsb_die "kmod build for $name failed (log: $log)"
 fi
-if grep -n 'warning:' "$log" >&2; then
+# make's own notices ("make[1]: warning: jobserver unavailable ...": a
+# Makefile recipe ran this script without '+') are about how make was
+# called, not the code: shown, not failed on (the harness self-test fails
+# on that one). Compiler, linker and modpost warnings ("x.c:1:2: warning:",
+# "ld: warning:", "WARNING: modpost: ...") fail the build.
+grep -E '^make(\[[0-9]+\])?: warning:' "$log" | sed "s|^|build-kmod.sh: $name: |" >&2 || true
+if grep -nE 'warning:|^WARNING:' "$log" | grep -vE '^[0-9]+:make(\[[0-9]+\])?: ' >&2; then
 	# Objects that compiled with warnings must be rebuilt next time, or
 	# the next incremental build would pass silently.
 	make -C "$kdir" M="$out/kmod" clean >/dev/null 2>&1 || true

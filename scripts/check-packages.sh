@@ -10,7 +10,9 @@
 #      with `apt-get install ./*.deb`: DKMS builds dsb.ko at installation;
 #      the headers of the other kernels come after, and DKMS builds the
 #      module for each of them from the kernel hook (as on an upgrade);
-#      `dkms status` must say installed for every kernel;
+#      `dkms status` must say installed for every kernel, and no module
+#      DKMS built may have a test_* parameter (the test hooks, DSB_TEST_HOOKS,
+#      exist only in the tree's test builds);
 #   2. the installed examples (/usr/share/doc/libdsb-dev/examples) are
 #      compiled against the installed libdsb-dev with pkg-config alone:
 #      `cc hello.c $(pkg-config --cflags --libs libdsb)`;
@@ -171,7 +173,24 @@ for r in "${rels[@]}"; do
 	f=$(ls "$root/lib/modules/$r/updates/dkms/"dsb.ko* 2>/dev/null | head -n1) || true
 	if grep -q "^dsb/$version, $r, x86_64: installed" <<<"$status" && [ -n "$f" ]; then
 		ok "DKMS built and installed dsb.ko for $r (${f#"$root"})"
-		ko[$r]=$f
+		ko[$r]=$root/root/dsb-$r.ko
+		case $f in
+		*.ko.xz) xz -dc "$f" >"${ko[$r]}" ;;
+		*.ko.zst) zstd -qdc "$f" >"${ko[$r]}" ;;
+		*.ko.gz) gzip -dc "$f" >"${ko[$r]}" ;;
+		*) cp "$f" "${ko[$r]}" ;;
+		esac
+		# The shipped module has no test hooks (kmod/Kbuild DSB_TEST_HOOKS).
+		if ! parms=$(modinfo -F parm "${ko[$r]}"); then
+			bad "$r: modinfo cannot read the DKMS-built dsb.ko"
+		elif hooks=$(grep -E '^test_' <<<"$parms" | cut -d: -f1 | paste -sd' ') &&
+			[ -n "$hooks" ]; then
+			bad "$r: the DKMS-built dsb.ko has test-only parameters: $hooks"
+		elif ! grep -q '^num_devices:' <<<"$parms"; then
+			bad "$r: modinfo lists no num_devices parameter in the DKMS-built dsb.ko"
+		else
+			ok "$r: the DKMS-built dsb.ko has no test_* parameter ($(wc -l <<<"$parms") parameters)"
+		fi
 		# Where the root also has the kernel's modules (the 6.12 headers
 		# bring their image), modprobe must find dsb and its DRM deps.
 		if [ -d "$root/lib/modules/$r/kernel" ]; then
@@ -227,14 +246,7 @@ cp -L "$root/lib64/ld-linux-x86-64.so.2" "$payload/lib64/"
 for r in "${rels[@]}"; do
 	[ -n "${ko[$r]:-}" ] || continue
 	step "VM on $r with the DKMS-built dsb.ko"
-	f=${ko[$r]}
-	case $f in
-	*.ko.xz) xz -dc "$f" >"$root/root/dsb-$r.ko" ;;
-	*.ko.zst) zstd -qdc "$f" >"$root/root/dsb-$r.ko" ;;
-	*.ko.gz) gzip -dc "$f" >"$root/root/dsb-$r.ko" ;;
-	*) cp "$f" "$root/root/dsb-$r.ko" ;;
-	esac
-	sum=$(md5sum <"$root/root/dsb-$r.ko" | cut -d' ' -f1)
+	sum=$(md5sum <"${ko[$r]}" | cut -d' ' -f1)
 	guest="set -e
 		export LD_LIBRARY_PATH=/pkg/lib
 		test \"\$(md5sum </lib/modules/dsb.ko | cut -d' ' -f1)\" = $sum
@@ -244,7 +256,7 @@ for r in "${rels[@]}"; do
 		echo '== dsbctl status'; /pkg/bin/dsbctl status
 		echo '== dsbctl queues'; /pkg/bin/dsbctl queues
 		echo 'DSB-PKG: all ran'"
-	if DSB_KO=$root/root/dsb-$r.ko KVER=$r "$DSB_ROOT/scripts/vm.sh" --no-tests \
+	if DSB_KO=${ko[$r]} KVER=$r "$DSB_ROOT/scripts/vm.sh" --no-tests \
 		--add "$payload/pkg:/pkg" --add "$payload/lib64:/lib64" -- sh -c "$guest"; then
 		ok "$r: the DKMS-built module loads; the installed examples and dsbctl run"
 	else

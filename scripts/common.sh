@@ -158,3 +158,14 @@ dsb_kmod_dir() {
 	echo "$DSB_BUILD/$1/kmod"
 }
 
+# dsb_shipped_ko KVER: build dsb.ko for KVER (a kernel name, an installed
+# release, or debug) as it ships, without the test hooks (build-kmod.sh
+# with DSB_TEST_HOOKS=n), and print its path. The benchmarks measure it.
+dsb_shipped_ko() {
+	local name=$1
+	if [ "$name" != debug ]; then
+		name=$(dsb_resolve_kver "$name") || return 1
+	fi
+	DSB_TEST_HOOKS=n "$DSB_ROOT/scripts/build-kmod.sh" "$name" >&2 || return 1
+	echo "$(dsb_kmod_dir "$name-nohooks")/dsb.ko"
+}

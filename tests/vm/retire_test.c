@@ -32,8 +32,8 @@
 /* After each test (the fixture's cleanup): no retire delay, no submit gap. */
 static void reset_delay(void)
 {
-	set_module_param("test_retire_delay_us", 0);
-	set_module_param("test_submit_gap_ms", 0);
+	reset_test_param("test_retire_delay_us");
+	reset_test_param("test_submit_gap_ms");
 }
 
 /* The syncobj's fence and its sync_file both read as signalled, with @err. */

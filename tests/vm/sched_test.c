@@ -165,7 +165,7 @@ static void end_engine_gap(void)
 /* After each test (the fixture's cleanup). */
 static void reset_engine_gap(void)
 {
-	set_module_param("test_engine_gap_ms", 0);
+	reset_test_param("test_engine_gap_ms");
 }
 
 /*

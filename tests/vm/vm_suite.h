@@ -93,17 +93,37 @@ static inline uint64_t drm_client_id(int drm_fd)
 	return v;
 }
 
-/* Set dsb's module parameter @name (a test-only knob) to @v. */
+/*
+ * Set dsb's module parameter @name to @v. The test_* knobs exist only in
+ * the test builds of dsb.ko (DSB_TEST_HOOKS=y, scripts/build-kmod.sh): a
+ * test that needs one fails, saying so, on a module built without them.
+ */
 static inline void set_module_param(const char *name, unsigned int v)
 {
 	char path[128];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/module/dsb/parameters/%s", name);
+	ck_assert_msg(strncmp(name, "test_", 5) || access(path, F_OK) == 0,
+		      "dsb.ko has no parameter %s: it was built without its test hooks; this test needs the test build (scripts/build-kmod.sh, DSB_TEST_HOOKS=y)",
+		      name);
 	f = fopen(path, "w");
 	ck_assert_msg(f, "%s: %s", path, strerror(errno));
 	ck_assert_int_gt(fprintf(f, "%u\n", v), 0);
 	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * A fixture's cleanup: set the test_* knob @name back to 0, if the module
+ * has it (the test that set it has failed already on a module without).
+ */
+static inline void reset_test_param(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/dsb/parameters/%s", name);
+	if (access(path, F_OK) == 0)
+		set_module_param(name, 0);
 }
 
 /* Wait for a job; returns its error. Fails the test on a timeout. */
