@@ -28,8 +28,10 @@
  *
  * Buffers created with %DRM_DSB_BO_NO_IMPLICIT_SYNC and the jobs of a
  * %DRM_DSB_QUEUE_EXPLICIT_SYNC queue skip all of it: explicit-sync clients
- * pay nothing. Reservation locks are taken before any dsb lock and never
- * while copying from userspace (lists are copied in before).
+ * pay nothing. Reservation locks are taken after &dsb_user_queue.sq_lock
+ * and &dsb_vm.res_lock and before the submit locks (see "Locking" in
+ * dsb_drv.c), and never while copying from userspace (lists are copied in
+ * before).
  */
 #include <linux/bsearch.h>
 #include <linux/dma-resv.h>

@@ -16,7 +16,10 @@
  *    then making the VM resident (dsb_vm_make_resident(): evicted buffers
  *    come back here, before any fence exists), which keeps it resident
  *    until the jobs signal; a buffer list naming a purged buffer fails
- *    the job here;
+ *    the job here; then the reservation objects of the batch's buffers
+ *    with implicit sync are locked, a fence slot reserved in each and
+ *    their fences added as dependencies (dsb_resv_batch_lock(), held until
+ *    the batch is armed);
  * 3. lock the queues (at most %DSB_MAX_BATCH_QUEUES, in id order) and
  *    reserve: queue state, fence slots, ring space, CQ room. Any failure
  *    up to here undoes everything: a batch is all or nothing;

@@ -102,7 +102,8 @@ enum drm_dsb_ioctl_id {
  * -EINVAL before anything is read: the kernel checks that the bytes of an
  * element past the structure it knows are zero, so the stride bounds the
  * user memory one ioctl walks (at most %DRM_DSB_MAX_JOBS elements of jobs,
- * each with %DRM_DSB_MAX_SYNC_OPS sync operations: about 1 MiB).
+ * each with %DRM_DSB_MAX_SYNC_OPS sync operations and %DRM_DSB_MAX_JOB_BOS
+ * buffers: about 5 MiB).
  */
 #define DRM_DSB_MAX_STRIDE	256
 
@@ -142,7 +143,7 @@ enum drm_dsb_param {
 	DRM_DSB_PARAM_MAX_FENCE_SLOTS,
 	/** @DRM_DSB_PARAM_MAX_CMD_LEN: longest command buffer, in bytes. */
 	DRM_DSB_PARAM_MAX_CMD_LEN,
-	/** @DRM_DSB_PARAM_MAX_JOB_DEPS: wait operations per job. */
+	/** @DRM_DSB_PARAM_MAX_JOB_DEPS: fences one job may wait for (explicit and implicit). */
 	DRM_DSB_PARAM_MAX_JOB_DEPS,
 	/** @DRM_DSB_PARAM_DEVICE_INDEX: index of this dsb device (0, 1, ...). */
 	DRM_DSB_PARAM_DEVICE_INDEX,
@@ -205,7 +206,8 @@ enum drm_dsb_param {
  * default a quarter of RAM). All clients together are bounded by
  * %DRM_DSB_PARAM_TOTAL_MEM_LIMIT (``total_mem_mb``, default half of RAM),
  * and each device's BO memory by %DRM_DSB_PARAM_MAX_PINNED
- * (``max_pinned_mb``, default and at most the total limit).
+ * (``max_pinned_mb``, default the total limit or half of RAM, whichever is
+ * less; it can only lower that).
  *
  * A request beyond the client or total limit fails with -EDQUOT and
  * leaves nothing behind: %DRM_IOCTL_DSB_BO_CREATE, %DRM_IOCTL_DSB_QUEUE_CREATE,
@@ -253,13 +255,13 @@ struct drm_dsb_get_param {
  * last handle to the BO is closed; jobs already submitted keep running on
  * memory that stays alive until the queue is gone.
  *
- * Errors of %DRM_IOCTL_DSB_BO_CREATE: -EINVAL for a zero size, nonzero pad
- * or unknown flags; -E2BIG for a size above %DRM_DSB_PARAM_MAX_BO_SIZE;
- * -EDQUOT beyond the caller's or the total memory limit (see "Memory
- * accounting"); -ENOMEM when memory or GPU VA space runs out, or when the
- * device already pins %DRM_DSB_PARAM_MAX_PINNED bytes of BO memory (queue
- * memory counts too); -EINTR when the caller got a fatal signal while its
- * pages were being allocated.
+ * Errors of %DRM_IOCTL_DSB_BO_CREATE: -EINVAL for a zero size or unknown
+ * flags; -E2BIG for a size above %DRM_DSB_PARAM_MAX_BO_SIZE; -EDQUOT beyond
+ * the caller's or the total memory limit (see "Memory accounting"); -ENOMEM
+ * when memory or GPU VA space runs out. No page is allocated at creation:
+ * the device's pinned limit (%DRM_DSB_PARAM_MAX_PINNED) applies when the
+ * BO is made resident, where it fails a submit with -ENOMEM and a CPU
+ * access with SIGBUS.
  */
 
 /**
@@ -1210,9 +1212,11 @@ struct drm_dsb_cqe {
  * batch before it: entries before it are submitted, the bad one is
  * consumed and completes with an error CQE (its errno), and the ioctl
  * returns 0. An entry that would take a batch beyond
- * %DRM_DSB_MAX_BATCH_BOS buffers starts the next batch instead. -EBUSY
- * when nothing could be submitted because the CQ or the fence slots are
- * full.
+ * %DRM_DSB_MAX_BATCH_BOS buffers starts the next batch instead. When
+ * nothing could be submitted: -EBUSY because the CQ or the fence slots are
+ * full, -ENOSPC when the ring has no room, -ECANCELED for a banned queue,
+ * -EDQUOT or -ENOMEM when a job could not be allocated, -EINTR for a fatal
+ * signal.
  */
 struct drm_dsb_queue_submit_sq {
 	/** @queue_id: in, queue. */
@@ -1246,8 +1250,10 @@ struct drm_dsb_queue_submit_sq {
  * 6; versions 4 and 5 used the raw values 0x0d5b0001..3, no longer
  * accepted).
  *
- * %DRM_DSB_URING_SUBMIT honours ``IO_URING_F_NONBLOCK``: when issued
- * inline and the queue's SQ or submit lock is contended it returns
+ * %DRM_DSB_URING_SUBMIT honours ``IO_URING_F_NONBLOCK``: issued inline it
+ * never blocks: if the queue's SQ or submit lock or the file's residency
+ * lock is contended, a buffer must be restored, or the batch has buffers
+ * with implicit sync (whose reservation locks may sleep), it returns
  * -EAGAIN to io_uring, which retries it from a worker that may block; the
  * caller never sees that -EAGAIN.
  *
