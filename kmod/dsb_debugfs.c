@@ -314,10 +314,14 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	doorbell = READ_ONCE(q->ctrl->doorbell);
 	seq_printf(m, ": engine %u hw slot %d prio %u timeout %u ms\n",
 		   eng->idx, q->ctx.slot, q->priority, q->timeout_ms);
-	if (READ_ONCE(q->fhdr->boost_seqno) > READ_ONCE(q->fhdr->completed))
-		seq_printf(m, "  deadline boost until job %llu at prio %u, %lld ns left\n",
+	if (READ_ONCE(q->fhdr->boost_seqno) > READ_ONCE(q->fhdr->completed)) {
+		s64 left = READ_ONCE(q->fhdr->boost_until_ns) - ktime_get_ns();
+
+		seq_printf(m, "  deadline boost until job %llu completes, at prio %u, deadline %s %lld ns%s\n",
 			   READ_ONCE(q->fhdr->boost_seqno), q->boost_priority,
-			   (s64)(READ_ONCE(q->fhdr->boost_until_ns) - ktime_get_ns()));
+			   left < 0 ? "passed" : "in", left < 0 ? -left : left,
+			   left < 0 ? " ago" : "");
+	}
 
 	spin_lock_irqsave(&q->lock, flags);
 	for (k = 0; k < q->nslots; k++)

@@ -23,6 +23,15 @@
  * of busy queues never holds the CPU, and the time until a queue that has
  * work starts is bounded by one round: the sum of the other queues' slices.
  *
+ * Deadline boosts: a deadline set on one of a queue's fences (dsb_fence.c)
+ * boosts the queue until that job completes, whatever the deadline (now or
+ * past means as soon as possible). A boosted queue runs first in each
+ * round, with the slice of &dsb_user_queue.boost_priority; a boost that
+ * arrives mid-round is served after the slice being run, as a doorbell
+ * above normal priority is (&dsb_engine.urgent), so even a short job gains.
+ * The SIGNAL of the boosted job ends the boosted slice: the queue's later
+ * jobs run in its own slices.
+ *
  * Execution: the engine reads the doorbell, copies one packet out of the
  * ring (each word of hostile memory is read once), checks its sequence
  * number and MAC, and executes it. Anything malformed bans the queue
@@ -67,6 +76,8 @@
 #define DSB_CLOCK_EVERY		16
 /* Most SIGNALs executed before their jobs retire together. */
 #define DSB_RETIRE_BATCH	16
+/* The cost of a step that ends its slice: the largest budget. */
+#define DSB_COST_REST_OF_SLICE	(DSB_BASE_BUDGET << DRM_DSB_QUEUE_PRIORITY_MAX)
 
 enum dsb_step {
 	DSB_STEP_DONE,		/* executed something, go on */
@@ -416,7 +427,9 @@ static enum dsb_step dsb_engine_exec(struct dsb_user_queue *q, const struct drm_
 /*
  * SIGNAL: the job is done. Successful jobs retire in batches (at most
  * %DSB_RETIRE_BATCH, and always before the queue's next WAIT, at the end
- * of its slice and before a ban); a failed one at once, on its own.
+ * of its slice and before a ban); a failed one at once, on its own. The
+ * SIGNAL of the job a deadline boost is for ends the boosted slice: the
+ * boost is not for the jobs after it.
  */
 static enum dsb_step dsb_engine_signal(struct dsb_user_queue *q, const struct drm_dsb_packet *pkt)
 {
@@ -427,6 +440,8 @@ static enum dsb_step dsb_engine_signal(struct dsb_user_queue *q, const struct dr
 		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
 	c->job_err = 0;
 	dsb_engine_consume(q);
+	if (unlikely(c->boost_served) && pkt->arg[1] >= READ_ONCE(q->fhdr->boost_seqno))
+		c->step_cost = DSB_COST_REST_OF_SLICE;
 	if (err) {
 		dsb_engine_flush_retire(q);
 		dsb_queue_retire(q, pkt->arg[1], err);
@@ -491,15 +506,13 @@ static enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_user_que
 
 /*
  * A boost request the driver wrote into the queue's fence memory header
- * (a deadline hint): still wanted while its job is not complete and its
- * deadline has not passed.
+ * (a deadline hint): wanted until its job completes, however late it is.
  */
-static bool dsb_queue_boosted(const struct dsb_user_queue *q, u64 now)
+static bool dsb_queue_boosted(const struct dsb_user_queue *q)
 {
 	const struct drm_dsb_fence_mem_header *h = q->fhdr;
 
-	return READ_ONCE(h->boost_seqno) > READ_ONCE(h->completed) &&
-	       now < READ_ONCE(h->boost_until_ns);
+	return READ_ONCE(h->boost_seqno) > READ_ONCE(h->completed);
 }
 
 /* Give up a queue's hardware slot (it blocked, or it goes away). */
@@ -636,11 +649,51 @@ static bool dsb_engine_service_round_locked(struct dsb_engine *eng, struct dsb_u
 	return progress;
 }
 
-/*
- * Work arrived mid-round on a queue above normal priority: serve every such
- * queue with work that has not had its slice in this round now, instead of
- * when the round reaches it or in the next round (a round of many busy
- * queues is long). Still one slice per round, so shares are unchanged.
+/**
+ * dsb_engine_serve_boosted_locked() - serve the queues a deadline boosts now
+ * @eng: the engine, lock held
+ * @clock: in/out, the engine's time (dsb_engine_service_locked())
+ * @next: in/out, when the engine must look again at the latest
+ *
+ * A deadline was set on a fence of the device (dsb_device_boost()) and
+ * @eng.boost taken, fully ordered, before this reads the fence memory
+ * headers: every queue with a boost that has not had its slice in this
+ * round gets its boosted slice now, instead of at the next round's start.
+ *
+ * Return: true when a queue made progress.
+ */
+static bool dsb_engine_serve_boosted_locked(struct dsb_engine *eng, u64 *clock, u64 *next)
+{
+	struct dsb_user_queue *q;
+	bool progress = false;
+
+	lockdep_assert_held(&eng->lock);
+	list_for_each_entry(q, &eng->queues, engine_node) {
+		if (q->ctx.boost_served || q->ctx.round_served || !dsb_queue_boosted(q))
+			continue;
+		q->ctx.boost_served = true;
+		progress |= dsb_engine_service_round_locked(eng, q, clock, next);
+		if (cond_resched())
+			*clock = ktime_get_ns();
+	}
+	return progress;
+}
+
+/**
+ * dsb_engine_serve_urgent_locked() - serve mid-round requests now
+ * @eng: the engine, lock held
+ * @clock: in/out, the engine's time (dsb_engine_service_locked())
+ * @next: in/out, when the engine must look again at the latest
+ *
+ * A deadline was set on a fence of the device, or work arrived mid-round
+ * on a queue above normal priority: serve the boosted queues first, then
+ * every queue above normal priority with work, that have not had their
+ * slice in this round, now, instead of when the round reaches them or in
+ * the next round (a round of many busy queues is long). A deadline set
+ * while these run is served after the slice it came in. Still one slice
+ * per round, so shares are unchanged.
+ *
+ * Return: true when a queue made progress.
  */
 static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *clock, u64 *next)
 {
@@ -649,11 +702,22 @@ static bool dsb_engine_serve_urgent_locked(struct dsb_engine *eng, u64 *clock, u
 
 	lockdep_assert_held(&eng->lock);
 	atomic_set(&eng->urgent, 0);
+	/*
+	 * Fully ordered: @urgent is clear before @boost and the fence memory
+	 * headers are read. Pairs with the smp_mb() in dsb_device_boost().
+	 */
+	if (atomic_xchg(&eng->boost, 0))
+		progress |= dsb_engine_serve_boosted_locked(eng, clock, next);
 	list_for_each_entry(q, &eng->queues, engine_node) {
 		if (q->priority <= DRM_DSB_QUEUE_PRIORITY_NORMAL || q->ctx.boost_served ||
 		    q->ctx.round_served || !dsb_queue_has_work(q))
 			continue;
 		progress |= dsb_engine_service_round_locked(eng, q, clock, next);
+		/* As in a round: its waiters may run, and so may others. */
+		if (cond_resched())
+			*clock = ktime_get_ns();
+		if (atomic_read(&eng->boost) && atomic_xchg(&eng->boost, 0))
+			progress |= dsb_engine_serve_boosted_locked(eng, clock, next);
 	}
 	return progress;
 }
@@ -699,7 +763,7 @@ static int dsb_engine_thread(void *data)
 		/* Queues with a deadline hint first, then everyone, once each. */
 		list_for_each_entry(q, &eng->queues, engine_node) {
 			q->ctx.round_served = false;
-			q->ctx.boost_served = dsb_queue_boosted(q, now);
+			q->ctx.boost_served = dsb_queue_boosted(q);
 			if (q->ctx.boost_served)
 				progress |= dsb_engine_service_round_locked(eng, q, &clock, &next);
 		}
@@ -734,6 +798,37 @@ static int dsb_engine_thread(void *data)
 		now = ktime_get_ns();
 	}
 	return 0;
+}
+
+/**
+ * dsb_device_boost() - a deadline was set on a fence of a device: its
+ * engines look for boosted queues within the round
+ * @ddev: the device
+ *
+ * Any context, no allocation. The boost request is in the queue's fence
+ * memory header already; each engine serves the boosted queue after the
+ * slice it is running (dsb_engine_serve_urgent_locked()). Every engine
+ * looks: the fence does not know its queue's engine (it may outlive the
+ * queue), and hints are rare.
+ */
+void dsb_device_boost(struct dsb_device *ddev)
+{
+	unsigned int i;
+
+	for (i = 0; i < ddev->num_engines; i++) {
+		struct dsb_engine *eng = &ddev->engines[i];
+
+		/* The header written before @boost. */
+		atomic_set_release(&eng->boost, 1);
+		/*
+		 * @boost before @urgent: an engine whose clear of @urgent
+		 * overwrote this one reads @boost after it (the atomic_xchg()
+		 * in dsb_engine_serve_urgent_locked()).
+		 */
+		smp_mb();
+		atomic_set(&eng->urgent, 1);
+		dsb_engine_kick(eng);
+	}
 }
 
 /**

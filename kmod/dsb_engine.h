@@ -42,8 +42,11 @@ struct dsb_engine_last {
  * @current_q: queue being executed, or NULL (debugfs)
  * @current_op: last packet opcode executed (debugfs)
  * @last: last packet accepted and its queue (debugfs)
- * @urgent: a queue above normal priority rang its doorbell: run it within
- *          the round, after the queue being served
+ * @urgent: a queue above normal priority rang its doorbell, or a deadline
+ *          was set (@boost): run it within the round, after the queue being
+ *          served
+ * @boost: a deadline was set on a fence of the device since the engine last
+ *         looked for boosted queues mid-round (dsb_device_boost())
  * @tick: slices the engine ran: the clock of &dsb_qctx.last_run, for slot
  *        eviction
  * @maps: queues mapped into a hardware slot
@@ -59,6 +62,7 @@ struct dsb_engine {
 	atomic_t kicked;
 	bool dep_waiters;
 	atomic_t urgent;
+	atomic_t boost;
 	struct mutex lock;	/* see above: never held while allocating */
 	struct list_head queues;
 	unsigned int nqueues;
@@ -78,6 +82,7 @@ void dsb_engines_fini(struct dsb_device *ddev);
 void dsb_engine_kick(struct dsb_engine *eng);
 void dsb_device_kick_all(struct dsb_device *ddev);
 void dsb_device_kick_waiters(struct dsb_device *ddev);
+void dsb_device_boost(struct dsb_device *ddev);
 struct dsb_engine *dsb_engine_pick(struct dsb_device *ddev);
 void dsb_engine_add_queue(struct dsb_engine *eng, struct dsb_user_queue *q);
 void dsb_engine_remove_queue(struct dsb_engine *eng, struct dsb_user_queue *q);

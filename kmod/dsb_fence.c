@@ -196,12 +196,19 @@ static bool dsb_fence_signaled(struct dma_fence *fence)
 /* Serializes boost requests written into fence memory headers. */
 static DEFINE_SPINLOCK(dsb_boost_lock);
 
-/*
- * A deadline hint (any context, no allocation): the earliest deadline is
- * kept for the miss count, and the queue that will signal the fence is
- * boosted until the job completes or the deadline passes. The request
- * goes where the engine looks, its queue's fence memory header, which the
- * fence keeps alive; the process can read it there, not write it.
+/**
+ * dsb_fence_set_deadline() - a deadline hint (&dma_fence_ops.set_deadline)
+ * @fence: a dsb fence, not signalled
+ * @deadline: when its waiter wants it (CLOCK_MONOTONIC)
+ *
+ * Any context, no allocation. The earliest deadline set on the fence is
+ * kept for the miss count. The queue that will signal the fence is
+ * boosted at once, whether the deadline is ahead, now or past (now or past
+ * means as soon as possible, msm's rule for a deadline less than 3 ms
+ * away), and until the job completes, however late: not for its later
+ * jobs. The request goes where the engine looks, its queue's fence memory
+ * header (the fence keeps it alive; the process can read it there, not
+ * write it), and the engines look for it within the round.
  */
 static void __maybe_unused dsb_fence_set_deadline(struct dma_fence *fence, ktime_t deadline)
 {
@@ -213,13 +220,19 @@ static void __maybe_unused dsb_fence_set_deadline(struct dma_fence *fence, ktime
 	spin_lock_irqsave(&dsb_boost_lock, flags);
 	if (!f->deadline_ns || d < f->deadline_ns)
 		WRITE_ONCE(f->deadline_ns, d);
+	/*
+	 * The boost's deadline, for the process and debugfs (the engine does
+	 * not read it): the earliest of its jobs'. A boost whose job is
+	 * complete is over, and a new one starts with this deadline.
+	 */
+	if (READ_ONCE(h->boost_seqno) <= READ_ONCE(h->completed) ||
+	    d < READ_ONCE(h->boost_until_ns))
+		WRITE_ONCE(h->boost_until_ns, d);
 	if (fence->seqno > READ_ONCE(h->boost_seqno))
 		WRITE_ONCE(h->boost_seqno, fence->seqno);
-	if (d > READ_ONCE(h->boost_until_ns))
-		WRITE_ONCE(h->boost_until_ns, d);
 	spin_unlock_irqrestore(&dsb_boost_lock, flags);
 	atomic64_inc(&f->ddev->stats.deadline_hints);
-	dsb_device_kick_all(f->ddev);
+	dsb_device_boost(f->ddev);
 }
 
 static const struct dma_fence_ops dsb_fence_ops = {

@@ -47,7 +47,9 @@ struct dsb_memwait {
  * @runs: time slices the queue was given on a hardware slot (the watchdog
  *        counts only time in which it ran)
  * @boost_served: boosted this round (deadline hint): ran in the round's first
- *                pass, with the budget of &dsb_user_queue.boost_priority
+ *                pass, or mid-round when the hint came, with the budget of
+ *                &dsb_user_queue.boost_priority, until the boosted job's
+ *                SIGNAL
  * @round_served: had its slice (made progress) in this round: in its turn,
  *                or out of turn when work arrived mid-round above normal
  *                priority; not served again in the round

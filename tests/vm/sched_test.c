@@ -14,9 +14,12 @@
  *   queues.
  * - A deadline hint (SYNC_IOC_SET_DEADLINE on the job's sync_file) boosts
  *   the job past a flood of background work: it completes in well under
- *   half the time of the same job without the hint; a deadline that cannot
- *   be met is counted as missed. Kernels without deadline hints (6.1)
- *   skip this case.
+ *   half the time of the same job without the hint, whether the deadline
+ *   is ahead, now or past, and a job of one step gains as much (the boost
+ *   starts within the round); a deadline that cannot be met is counted as
+ *   missed. The boost ends with the hinted job: the queue's next job runs
+ *   in its own slices. Kernels without deadline hints (6.1) skip these
+ *   cases (the "deadline" case of the suite).
  * - Without CAP_SYS_NICE, a deadline boost lifts a low-priority queue to
  *   no more than normal's share (anyone holding a fence can hint it).
  */
@@ -40,11 +43,13 @@ struct sync_set_deadline {
 #define FLOOD_PER_FILE	40
 #define FLOOD_QUEUES	(FLOOD_FILES * FLOOD_PER_FILE)	/* 60 per engine: rounds of 100 ms */
 #define FLOOD_FILLS	192
+#define FLOOD_JOBS	8	/* flood_start_jobs(): the fence slots of a flood queue */
 #define MIB		(1u << 20)
 
 static struct dsb_test_queue flood[FLOOD_QUEUES];
 static struct dsb_test_bo flood_dst[FLOOD_FILES], flood_cmd[FLOOD_FILES];
 static int flood_fd[FLOOD_FILES];
+static uint64_t flood_last[FLOOD_QUEUES];
 
 static struct dsb_test_queue queue_prio_on(int f, uint32_t prio, uint32_t timeout_ms)
 {
@@ -61,11 +66,13 @@ static struct dsb_test_queue queue_prio(uint32_t prio, uint32_t timeout_ms)
 	return queue_prio_on(fd, prio, timeout_ms);
 }
 
-/* Every flood queue runs FLOOD_FILLS 1 MiB fills at realtime priority. */
-static void flood_start(void)
+/*
+ * Every flood queue runs @jobs jobs of FLOOD_FILLS 1 MiB fills at realtime
+ * priority (each job about 96 rounds: two fills per slice).
+ */
+static void flood_start_jobs(unsigned int jobs)
 {
 	struct dsb_test_cmdbuf cb;
-	uint64_t seqno;
 
 	for (unsigned int f = 0; f < FLOOD_FILES; f++) {
 		flood_fd[f] = dsb_test_open(0);
@@ -80,10 +87,28 @@ static void flood_start(void)
 			struct dsb_test_queue *q = &flood[f * FLOOD_PER_FILE + i];
 
 			*q = queue_prio_on(flood_fd[f], DRM_DSB_QUEUE_PRIORITY_MAX, 0);
-			ck_assert_int_eq(dsb_test_submit(flood_fd[f], q->id, 0, flood_cmd[f].va,
-							 dsb_test_cmd_len(&cb), NULL, 0, &seqno), 0);
+			for (unsigned int j = 0; j < jobs; j++)
+				ck_assert_int_eq(dsb_test_submit(flood_fd[f], q->id, j, flood_cmd[f].va,
+								 dsb_test_cmd_len(&cb), NULL, 0,
+								 &flood_last[f * FLOOD_PER_FILE + i]), 0);
 		}
 	}
+}
+
+static void flood_start(void)
+{
+	flood_start_jobs(1);
+}
+
+/* Flood queues whose jobs are not all complete. */
+static unsigned int flood_busy(void)
+{
+	unsigned int busy = 0;
+
+	for (unsigned int k = 0; k < FLOOD_QUEUES; k++)
+		busy += __atomic_load_n(&flood[k].fences->completed, __ATOMIC_ACQUIRE) <
+			flood_last[k];
+	return busy;
 }
 
 /* Every flood queue still active (none was banned); then all go away. */
@@ -389,30 +414,69 @@ START_TEST(test_priority_order)
 }
 END_TEST
 
-/* Time one low-priority job behind the flood, with or without a deadline. */
+/* Set a deadline (CLOCK_MONOTONIC ns) on the fence @so holds, through a sync_file. */
+static int set_deadline(uint32_t so, int64_t deadline_ns)
+{
+	struct sync_set_deadline d = { .deadline_ns = (uint64_t)deadline_ns };
+	int sfd, ret;
+
+	ck_assert_int_eq(drmSyncobjExportSyncFile(fd, so, &sfd), 0);
+	ret = ioctl(sfd, SYNC_IOC_SET_DEADLINE, &d) ? -errno : 0;
+	close(sfd);
+	return ret;
+}
+
+/*
+ * Whether the kernel has deadline hints (SYNC_IOC_SET_DEADLINE, 6.3 and
+ * later): probed on a signalled fence, which takes no hint.
+ */
+static bool have_deadline_hints(void)
+{
+	uint32_t so = syncobj_new(fd);
+	int ret;
+
+	ck_assert_int_eq(drmSyncobjSignal(fd, &so, 1), 0);
+	ret = set_deadline(so, dsb_test_now_ns());
+	drmSyncobjDestroy(fd, so);
+	if (ret == -ENOTTY || ret == -EINVAL) {
+		printf("sched: no deadline hints on this kernel (%s), skipped\n", strerror(-ret));
+		return false;
+	}
+	ck_assert_int_eq(ret, 0);
+	return true;
+}
+
+enum hint { NO_HINT, HINT_AHEAD, HINT_NOW, HINT_PAST };
+
+/*
+ * Time one job of @q behind the flood, from its submit to its completion.
+ * Its deadline: @ahead_ns after the submit (HINT_AHEAD), the submit's time
+ * (HINT_NOW: past when it is set) or long past (HINT_PAST, 1 ns after boot).
+ */
 static int64_t timed_job(struct dsb_test_queue *q, struct dsb_test_bo *cmd, uint32_t len,
-			 int64_t deadline_in_ns, int *set_ret)
+			 enum hint hint, int64_t ahead_ns)
 {
 	struct drm_dsb_sync_op sig;
 	uint32_t so = syncobj_new(fd);
 	uint64_t seqno;
 	int64_t t0;
-	int sfd;
 
 	sig = sync_signal(so);
 	t0 = dsb_test_now_ns();
 	ck_assert_int_eq(dsb_test_submit(fd, q->id, 0, cmd->va, len, &sig, 1, &seqno), 0);
-	*set_ret = 0;
-	if (deadline_in_ns) {
-		struct sync_set_deadline d = { .deadline_ns = (uint64_t)(t0 + deadline_in_ns) };
-
-		ck_assert_int_eq(drmSyncobjExportSyncFile(fd, so, &sfd), 0);
-		*set_ret = ioctl(sfd, SYNC_IOC_SET_DEADLINE, &d) ? -errno : 0;
-		close(sfd);
-	}
+	if (hint != NO_HINT)
+		ck_assert_int_eq(set_deadline(so, hint == HINT_AHEAD ? t0 + ahead_ns :
+					      hint == HINT_NOW ? t0 : 1), 0);
 	ck_assert_int_eq(wait_job(fd, q->id, seqno), 0);
 	drmSyncobjDestroy(fd, so);
 	return dsb_test_now_ns() - t0;
+}
+
+/* The median of @n (odd) values; sorts them. */
+static long long median(long long *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_ll);
+	return v[n / 2];
 }
 
 START_TEST(test_deadline_boost)
@@ -421,38 +485,262 @@ START_TEST(test_deadline_boost)
 	struct dsb_test_bo cmd, ts;
 	long long hints[2], misses[2];
 	int64_t plain, hinted;
+	unsigned int busy;
 	uint32_t len;
-	int ret;
 
-	flood_start();
+	if (!have_deadline_hints())
+		return;
+	flood_start_jobs(FLOOD_JOBS);
 	q = queue_prio(0, 0);
 	ck_assert_int_eq(dsb_test_bo_create(fd, 2100 * DRM_DSB_INSTR_SIZE, &cmd), 0);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
 	len = nops_then_stamp(&cmd, 2000, ts.va);
 	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[0]), 0);
 	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_misses", &misses[0]), 0);
-	plain = timed_job(&q, &cmd, len, 0, &ret);
-	hinted = timed_job(&q, &cmd, len, 5 * SEC_NS, &ret);
-	if (ret == -ENOTTY || ret == -EINVAL) {
-		/* No SYNC_IOC_SET_DEADLINE (before 6.3): nothing to boost. */
-		printf("sched: no deadline hints on this kernel (%s), skipped\n", strerror(-ret));
-		goto out;
-	}
-	ck_assert_int_eq(ret, 0);
+	plain = timed_job(&q, &cmd, len, NO_HINT, 0);
+	hinted = timed_job(&q, &cmd, len, HINT_AHEAD, 5 * SEC_NS);
 	/* A deadline 1 ms away cannot be met by 2000 steps behind the flood. */
-	timed_job(&q, &cmd, len, MS_NS, &ret);
-	ck_assert_int_eq(ret, 0);
+	timed_job(&q, &cmd, len, HINT_AHEAD, MS_NS);
+	busy = flood_busy();
 	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[1]), 0);
 	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_misses", &misses[1]), 0);
-	printf("sched: behind %u realtime floods, a low-priority job took %lld ms, "
-	       "with a deadline hint %lld ms: ratio %.2f; hints %lld, missed %lld\n",
-	       FLOOD_QUEUES, (long long)(plain / MS_NS), (long long)(hinted / MS_NS),
+	printf("sched: behind %u realtime floods (%u still busy), a low-priority job took %lld ms, "
+	       "with a deadline hint 5 s away %lld ms: ratio %.2f; hints %lld, missed %lld\n",
+	       FLOOD_QUEUES, busy, (long long)(plain / MS_NS), (long long)(hinted / MS_NS),
 	       (double)hinted / (double)plain, hints[1] - hints[0], misses[1] - misses[0]);
+	fflush(stdout);
+	ck_assert_msg(busy == FLOOD_QUEUES, "the flood was over before the last run");
 	ck_assert_int_eq(hints[1] - hints[0], 2);
 	ck_assert_int_eq(misses[1] - misses[0], 1);
 	ck_assert_msg(hinted * 2 <= plain, "hinted %lld ns, plain %lld ns",
 		      (long long)hinted, (long long)plain);
-out:
+	flood_stop();
+	dsb_test_queue_destroy(fd, &q);
+}
+END_TEST
+
+/*
+ * A deadline that is now or already past asks for the job as soon as
+ * possible: behind the flood, a low-priority job of 1,000 steps hinted
+ * with the time of its submit, or with a time long past, completes in at
+ * most half the time of the same job without a hint (medians of 5 runs of
+ * each, interleaved, in the same flood). Each such hint is a missed
+ * deadline. Before, the engine boosted a queue only until the deadline,
+ * so these hints were dropped (1.54x).
+ */
+START_TEST(test_deadline_now_boost)
+{
+	enum { REPS = 5, NOPS = 1000 };
+	long long plain[REPS], now[REPS], past[REPS], hints[2], misses[2], p, n, o;
+	struct dsb_test_queue q;
+	struct dsb_test_bo cmd, ts;
+	unsigned int busy;
+	uint32_t len;
+
+	if (!have_deadline_hints())
+		return;
+	flood_start_jobs(FLOOD_JOBS);
+	q = queue_prio(0, 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, (NOPS + 100) * DRM_DSB_INSTR_SIZE, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	len = nops_then_stamp(&cmd, NOPS, ts.va);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[0]), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_misses", &misses[0]), 0);
+	for (int i = 0; i < REPS; i++) {
+		plain[i] = timed_job(&q, &cmd, len, NO_HINT, 0);
+		now[i] = timed_job(&q, &cmd, len, HINT_NOW, 0);
+		past[i] = timed_job(&q, &cmd, len, HINT_PAST, 0);
+	}
+	busy = flood_busy();
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_hints", &hints[1]), 0);
+	ck_assert_int_eq(dsb_test_debugfs_counter(0, "deadline_misses", &misses[1]), 0);
+	p = median(plain, REPS);
+	n = median(now, REPS);
+	o = median(past, REPS);
+	printf("sched: behind %u realtime floods (%u still busy), a low-priority job of %d steps "
+	       "took %lld ms (median of %d), with a deadline of now %lld ms (ratio %.2f), with "
+	       "a past deadline %lld ms (ratio %.2f); hints %lld, missed %lld\n", FLOOD_QUEUES,
+	       busy, NOPS, p / MS_NS, REPS, n / MS_NS, (double)n / (double)p, o / MS_NS,
+	       (double)o / (double)p, hints[1] - hints[0], misses[1] - misses[0]);
+	fflush(stdout);
+	ck_assert_msg(busy == FLOOD_QUEUES, "the flood was over before the last run");
+	ck_assert_int_eq(hints[1] - hints[0], 2 * REPS);
+	ck_assert_int_eq(misses[1] - misses[0], 2 * REPS);
+	ck_assert_msg(n * 2 <= p, "deadline now: %lld ns, no hint: %lld ns", n, p);
+	ck_assert_msg(o * 2 <= p, "deadline past: %lld ns, no hint: %lld ns", o, p);
+	flood_stop();
+	dsb_test_queue_destroy(fd, &q);
+}
+END_TEST
+
+/*
+ * A boost starts within the round: behind the flood, two low-priority jobs
+ * of one step are submitted together on two queues last in engine 0's
+ * round, the second with a deadline 5 s away; the hinted job completes
+ * (its TIMESTAMP) in at most half the time of the other (medians of 11
+ * pairs, each at a random point of a round). Before, a boost took effect
+ * when the next round started, so the hinted job, whose queue comes after
+ * the other's, never completed first: a short job gained nothing.
+ */
+START_TEST(test_deadline_boost_short_job)
+{
+	enum { REPS = 11 };
+	long long plain[REPS], hinted[REPS], p, h;
+	struct dsb_test_bo cmd[2], ts;
+	struct dsb_test_queue q[3];
+	volatile int64_t *t;
+	unsigned int seed = 28;
+	unsigned int busy;
+	uint32_t len[2];
+
+	if (!have_deadline_hints())
+		return;
+	flood_start_jobs(FLOOD_JOBS);
+	/*
+	 * Queues go to the engine with the fewest: 0, 1, 0 after the flood's
+	 * 60 + 60. The plain job's queue is q[0], the hinted one's q[2].
+	 */
+	for (int k = 0; k < 3; k++)
+		q[k] = queue_prio(0, 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	t = ts.map;
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd[k]), 0);
+		len[k] = nops_then_stamp(&cmd[k], 1, ts.va + 8 * k);
+	}
+	for (int i = 0; i < REPS; i++) {
+		uint32_t so = syncobj_new(fd);
+		struct drm_dsb_sync_op sig = sync_signal(so);
+		uint64_t seqno[2];
+		int64_t t0;
+
+		usleep(rand_r(&seed) % 250000);
+		t[0] = 0;
+		t[1] = 0;
+		t0 = dsb_test_now_ns();
+		ck_assert_int_eq(dsb_test_submit(fd, q[0].id, 0, cmd[0].va, len[0], NULL, 0,
+						 &seqno[0]), 0);
+		ck_assert_int_eq(dsb_test_submit(fd, q[2].id, 0, cmd[1].va, len[1], &sig, 1,
+						 &seqno[1]), 0);
+		ck_assert_int_eq(set_deadline(so, t0 + 5 * SEC_NS), 0);
+		ck_assert_int_eq(wait_job(fd, q[0].id, seqno[0]), 0);
+		ck_assert_int_eq(wait_job(fd, q[2].id, seqno[1]), 0);
+		plain[i] = t[0] - t0;
+		hinted[i] = t[1] - t0;
+		drmSyncobjDestroy(fd, so);
+	}
+	busy = flood_busy();
+	p = median(plain, REPS);
+	h = median(hinted, REPS);
+	printf("sched: behind %u realtime floods (%u still busy), a low-priority job of one step "
+	       "completed after %lld us (median of %d), the same job with a deadline 5 s away "
+	       "submitted with it after %lld us: ratio %.2f\n", FLOOD_QUEUES, busy, p / 1000, REPS,
+	       h / 1000, (double)h / (double)p);
+	fflush(stdout);
+	ck_assert_msg(busy == FLOOD_QUEUES, "the flood was over before the last run");
+	ck_assert_msg(h * 2 <= p, "hinted %lld ns, no hint %lld ns", h, p);
+	flood_stop();
+	for (int k = 0; k < 3; k++)
+		dsb_test_queue_destroy(fd, &q[k]);
+}
+END_TEST
+
+/*
+ * Whether @q shows a boost in its fence memory header: a job up to
+ * boost_seqno is not complete. (Not debugfs: under the flood, reading
+ * dsb_queues waits for the engine lock once per queue, a round each.)
+ */
+static bool boost_shown(const struct dsb_test_queue *q)
+{
+	uint64_t completed = __atomic_load_n(&q->fences->completed, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(&q->fences->boost_seqno, __ATOMIC_RELAXED) > completed;
+}
+
+/*
+ * A boost ends with the job it was given for. Behind the flood, on one
+ * low-priority queue, job A (a MEMWAIT on a gate, a NOP, a TIMESTAMP) has
+ * a deadline 5 s away, set before its gate opens; job B (600 TIMESTAMPs,
+ * no hint) follows it. B's steps run in runs of one slice each, a round
+ * of the flood apart (a gap of at least 1 ms): none runs in A's boosted
+ * slice (the first run right after A's end is empty) and none is longer
+ * than a low-priority slice (64 units). Before, the boosted slice went on
+ * into B until its budget or its time ran out (58 to 507 of B's steps).
+ * The queue's fence memory header shows a boost while A waits, none once
+ * A is complete.
+ */
+START_TEST(test_deadline_boost_ends_with_job)
+{
+	enum { K = 600, LOW_BUDGET = 64 };
+	const int64_t gap_ns = MS_NS;
+	struct dsb_test_bo gate, cmd_a, cmd_b, stamps;
+	struct dsb_test_cmdbuf cb;
+	struct drm_dsb_sync_op sig;
+	int first = -1, longest = 0, run = 0, runs = 1;
+	struct dsb_test_queue q;
+	volatile int64_t *t;
+	bool shown[2];
+	uint64_t seqno[2];
+	unsigned int busy;
+	uint32_t so, len_a;
+	int64_t prev;
+
+	if (!have_deadline_hints())
+		return;
+	flood_start_jobs(FLOOD_JOBS);
+	/* A long watchdog: its job waits at a gate. */
+	q = queue_prio(0, 60000);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &gate), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd_a), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, (K + 1) * DRM_DSB_INSTR_SIZE, &cmd_b), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, (K + 1) * 8, &stamps), 0);
+	t = stamps.map;
+	/* A stamps t[K], B stamps t[0..K-1]. */
+	len_a = gated_nops_then_stamp(&cmd_a, gate.va, 1, stamps.va + 8 * K);
+	dsb_test_cmd_init(&cb, cmd_b.map, cmd_b.size);
+	for (int i = 0; i < K; i++)
+		ck_assert_int_eq(dsb_test_cmd_timestamp(&cb, stamps.va + 8 * i), 0);
+	so = syncobj_new(fd);
+	sig = sync_signal(so);
+	ck_assert_int_eq(dsb_test_submit(fd, q.id, 0, cmd_a.va, len_a, &sig, 1, &seqno[0]), 0);
+	ck_assert_int_eq(set_deadline(so, dsb_test_now_ns() + 5 * SEC_NS), 0);
+	ck_assert_int_eq(dsb_test_submit(fd, q.id, 1, cmd_b.va, K * DRM_DSB_INSTR_SIZE, NULL, 0,
+					 &seqno[1]), 0);
+	shown[0] = boost_shown(&q);
+	usleep(20 * 1000);
+	__atomic_store_n((uint64_t *)gate.map, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(wait_job(fd, q.id, seqno[0]), 0);
+	shown[1] = boost_shown(&q);
+	ck_assert_int_eq(wait_job(fd, q.id, seqno[1]), 0);
+	busy = flood_busy();
+	/* B's steps, in runs: a gap of gap_ns or more starts the next. */
+	prev = t[K];
+	for (int i = 0; i < K; i++) {
+		if (t[i] - prev >= gap_ns) {
+			if (first < 0)
+				first = run;
+			longest = run > longest ? run : longest;
+			run = 0;
+			runs++;
+		}
+		run++;
+		prev = t[i];
+	}
+	if (first < 0)
+		first = run;
+	longest = run > longest ? run : longest;
+	printf("sched: behind %u realtime floods (%u still busy), a hinted job then %d steps "
+	       "without a hint on the queue: %d of them in the hinted job's slice, the rest in "
+	       "%d runs of at most %d; boost shown while it waited %s, after %s\n", FLOOD_QUEUES,
+	       busy, K, first, runs - 1, longest, shown[0] ? "yes" : "no",
+	       shown[1] ? "yes" : "no");
+	fflush(stdout);
+	ck_assert_msg(busy == FLOOD_QUEUES, "the flood was over before the last step");
+	ck_assert_msg(shown[0], "no boost shown for the hinted job");
+	ck_assert_msg(!shown[1], "a boost shown after its job completed");
+	ck_assert_msg(first == 0, "%d steps of the next job ran in the hinted job's boost", first);
+	ck_assert_msg(longest <= LOW_BUDGET, "the next job ran %d steps in one slice", longest);
+	drmSyncobjDestroy(fd, so);
 	flood_stop();
 	dsb_test_queue_destroy(fd, &q);
 }
@@ -700,8 +988,14 @@ int main(void)
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_realtime_start_bounded);
-	tcase_add_test(tc, test_deadline_boost);
-	tcase_add_test(tc, test_deadline_boost_capped_without_privilege);
 	tcase_add_test(tc, test_fair_share);
+	/* CK_RUN_CASE=deadline runs only these. */
+	tc = tcase_new(s, "deadline", 300);
+	vm_fixture(tc, NULL);
+	tcase_add_test(tc, test_deadline_boost);
+	tcase_add_test(tc, test_deadline_now_boost);
+	tcase_add_test(tc, test_deadline_boost_short_job);
+	tcase_add_test(tc, test_deadline_boost_ends_with_job);
+	tcase_add_test(tc, test_deadline_boost_capped_without_privilege);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }

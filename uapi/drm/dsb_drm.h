@@ -422,14 +422,18 @@ struct drm_dsb_bo_madvise {
  * Deadline hints (kernels with dma_fence_ops.set_deadline, 6.3 and later):
  * a deadline set on a dsb fence (dma_fence_set_deadline(), a syncobj wait
  * with %DRM_SYNCOBJ_WAIT_FLAGS_WAIT_DEADLINE, SYNC_IOC_SET_DEADLINE on a
- * sync_file) boosts the queue that will signal it: the kernel writes
- * &drm_dsb_fence_mem_header.boost_seqno and .boost_until_ns, and until
- * the job completes or the deadline passes the engine runs that queue
- * first in each round, with the slice of the highest priority when its
- * creator could have asked for it (CAP_SYS_NICE or DRM master), otherwise
- * of at most normal: any holder of a fence can set a deadline, and the
- * hint never gives more than the priority rule. A fence that signals
- * after its deadline is counted as a missed deadline (debugfs, tracepoint).
+ * sync_file) boosts the queue that will signal it, at once and until that
+ * job completes, whatever the deadline: a deadline now or past means as
+ * soon as possible, and a boost does not end when its deadline passes.
+ * The kernel writes &drm_dsb_fence_mem_header.boost_seqno and
+ * .boost_until_ns; the engine runs the queue after the time slice it is
+ * running, then first in each round, with the slice of the highest
+ * priority when its creator could have asked for it (CAP_SYS_NICE or DRM
+ * master), otherwise of at most normal: any holder of a fence can set a
+ * deadline, and the hint never gives more than the priority rule. The
+ * boost is for that job (and the queue's jobs before it), not for later
+ * ones: its slice ends with the job. A fence that signals after its
+ * deadline is counted as a missed deadline (debugfs, tracepoint).
  */
 
 /** define DRM_DSB_PACKET_SIZE - size of one ring packet in bytes. */
@@ -587,12 +591,17 @@ struct drm_dsb_fence_mem_header {
 	__u32 fault;
 	/**
 	 * @boost_seqno: kernel-written scheduling hint (version 8): while
-	 * @completed is below it and before @boost_until_ns, the engine runs
-	 * the queue first in each round and at the highest priority. Set when
-	 * a deadline is set on one of the queue's fences (see "Scheduling").
+	 * @completed is below it, the engine runs the queue first in each
+	 * round, at its boost priority. Set when a deadline is set on one of
+	 * the queue's fences (see "Scheduling").
 	 */
 	__u64 boost_seqno;
-	/** @boost_until_ns: CLOCK_MONOTONIC end of that boost (version 8). */
+	/**
+	 * @boost_until_ns: the earliest deadline (CLOCK_MONOTONIC) set on the
+	 * jobs of that boost (version 8), while @completed is below
+	 * @boost_seqno. Informational: the boost lasts until job @boost_seqno
+	 * completes, however late.
+	 */
 	__u64 boost_until_ns;
 	/** @pad: reserved. */
 	__u64 pad[4];
