@@ -4,11 +4,18 @@
  * DOC: The simulated engine
  *
  * This is where the "GPU" runs. Each engine is a kthread standing for
- * hardware plus its firmware scheduler. It sees only memory: the queue's
- * ring and control page (both writable by the process), the queue's
- * kernel-only dependency table, fence memory, and buffer objects through
- * the file's GPU VA space (dsb_vm_translate()). It never reads driver
- * bookkeeping to decide what to execute.
+ * hardware plus its firmware scheduler. It executes what it finds in
+ * memory: the queue's ring and control page (both writable by the
+ * process), the queue's kernel-only dependency table, fence memory, and
+ * buffer objects through the file's GPU VA space (dsb_vm_translate()).
+ * Of the driver's bookkeeping it reads only what a firmware scheduler is
+ * given by its driver, to decide whether and how long to run a queue,
+ * never what to execute: the queue's state (&dsb_user_queue.state: a
+ * banned queue is not run), its priority and boost cap
+ * (&dsb_user_queue.priority, &dsb_user_queue.boost_priority, fixed at
+ * creation), the deadline boost the driver writes into the fence memory
+ * header (dsb_queue_boosted()) and the flags a doorbell or a deadline sets
+ * (&dsb_engine.urgent, &dsb_engine.boost).
  *
  * Scheduling: an engine has a fixed number of hardware queue slots. A
  * queue with work is mapped into a free slot, or evicts the least recently
@@ -36,13 +43,17 @@
  * ring (each word of hostile memory is read once), checks its sequence
  * number and MAC, and executes it. Anything malformed bans the queue
  * through dsb_queue_ban(), which signals every pending fence with an
- * error. A SIGNAL packet raises the completion interrupt: dsb_queue_retire()
- * writes the job's fence slot and signals its dma_fence from preallocated
- * state.
+ * error. A SIGNAL packet completes its job: a failed one retires at once,
+ * successful ones in batches (at most %DSB_RETIRE_BATCH, and always before
+ * the queue's next WAIT, at the end of its slice and before a ban); the
+ * completion interrupt, dsb_queue_retire(), writes the jobs' fence slots
+ * and signals their dma_fences from preallocated state.
  *
  * What the engine shows the driver, as hardware shows registers: its read
- * pointer, a count of the steps it executed (&dsb_qctx.steps) and whether
- * the queue is blocked on a WAIT packet (&dsb_qctx.dep_wait). The
+ * pointer, the steps it executed (&dsb_qctx.steps), the slices it gave the
+ * queue (&dsb_qctx.runs), whether it found nothing to run (&dsb_qctx.idle),
+ * and whether the queue is blocked on a WAIT packet (&dsb_qctx.dep_wait)
+ * or in a DELAY (&dsb_qctx.blocked_until). The
  * watchdog that bans a queue making no progress is driver policy and
  * lives in dsb_watchdog.c, as drm_sched's timeout handler does.
  *
@@ -570,8 +581,9 @@ map:
  * counts the steps it executes in &dsb_qctx.steps (what the driver's
  * watchdog reads as progress) and accounts the busy time.
  *
- * The clock is read once per slice that runs (at its end, and every
- * DSB_CLOCK_EVERY steps inside it), never for a queue with nothing to do:
+ * The clock is read once per slice that runs (at its end, after each COPY
+ * or FILL of 4 KiB or more, and every %DSB_CLOCK_EVERY light steps inside
+ * it), never for a queue with nothing to do:
  * a slice starts when the previous one ended. A round over many queues
  * costs one clock read per queue that ran, not three per queue.
  *
