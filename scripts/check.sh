@@ -67,7 +67,14 @@ stage() {
 echo "######## deps"
 bash scripts/deps.sh || { echo "check: dependency installation failed"; exit 1; }
 echo "######## build"
-$MAKE all DSB_KVERS="$KVERS" || { echo "check: build failed"; exit 1; }
+# Under `make -jN check` the build shares make's jobserver; a plain
+# `make check` builds with one job per CPU (the four kernels in parallel).
+jobs=()
+case " ${MAKEFLAGS:-} " in
+*" -j"* | *--jobserver*) ;;
+*) jobs=(-j"$(nproc)") ;;
+esac
+$MAKE "${jobs[@]}" all DSB_KVERS="$KVERS" || { echo "check: build failed"; exit 1; }
 
 stage unit $MAKE -s -C tests run-unit
 stage harness scripts/check-harness.sh
