@@ -331,7 +331,7 @@ static void attach_callbacks(uint32_t syncobj, struct pollfd *fds, int n)
 		ck_assert_int_eq(drmSyncobjExportSyncFile(fd, syncobj, &fds[k].fd), 0);
 		fds[k].events = POLLIN;
 	}
-	ck_assert_int_eq(poll(fds, n, 0), 0);
+	ck_assert_msg(poll(fds, n, 0) == 0, "the gated job completed before its gate opened");
 }
 
 /* Submit an io_uring WAIT_SEQNO without waiting for its CQE. */
@@ -352,7 +352,8 @@ START_TEST(test_reported_done_slot_free)
 {
 	static const char *const how_name[] = { "fence memory", "WAIT ioctl", "io_uring WAIT_SEQNO" };
 	struct rlimit rl = { SLOW_SIGNAL_CBS + 256, SLOW_SIGNAL_CBS + 256 };
-	struct dsb_test_queue q = queue_new(fd, 256, 1, 0);
+	/* A watchdog long enough for a gate held while 3,000 fds are made. */
+	struct dsb_test_queue q = queue_new(fd, 256, 1, 120000);
 	struct pollfd *fds = calloc(SLOW_SIGNAL_CBS, sizeof(*fds));
 	struct dsb_test_cmdbuf cb;
 	struct io_uring ring;
