@@ -319,6 +319,8 @@ END_TEST
 
 /* Fence callbacks attached to the job's fence per iteration. */
 #define SLOW_SIGNAL_CBS 3000
+/* Fewer, and fewer iterations, on the debug kernel (KASAN is slow). */
+#define SLOW_SIGNAL_CBS_DEBUG 1000
 
 /*
  * Attach @n callbacks to @syncobj's fence: each sync_file exported from it
@@ -359,7 +361,8 @@ START_TEST(test_reported_done_slot_free)
 	struct io_uring ring;
 	struct dsb_test_bo gate;
 	struct arena a;
-	int iters = 24;
+	int debug = dsb_test_debug_kernel();
+	int ncbs = debug ? SLOW_SIGNAL_CBS_DEBUG : SLOW_SIGNAL_CBS, iters = debug ? 6 : 24;
 
 	ck_assert_ptr_nonnull(fds);
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
@@ -378,7 +381,7 @@ START_TEST(test_reported_done_slot_free)
 		seqno = submit_ok(fd, q.id, 0, va, &cb, &op, 1);
 		if (how == 2)
 			uring_wait_start(&ring, q.id, seqno);
-		attach_callbacks(syncobj, fds, SLOW_SIGNAL_CBS);
+		attach_callbacks(syncobj, fds, ncbs);
 		__atomic_store_n(word, i + 1, __ATOMIC_RELEASE);
 
 		t0 = dsb_test_now_ns();
@@ -407,12 +410,12 @@ START_TEST(test_reported_done_slot_free)
 			      "iteration %d: %s reported job %llu complete, a SUBMIT on its slot got %s",
 			      i, how_name[how], (unsigned long long)seqno, strerror(-ret));
 		ck_assert_int_eq(wait_job(fd, q.id, next), 0);
-		for (int k = 0; k < SLOW_SIGNAL_CBS; k++)
+		for (int k = 0; k < ncbs; k++)
 			close(fds[k].fd);
 		ck_assert_int_eq(drmSyncobjDestroy(fd, syncobj), 0);
 	}
 	printf("%d jobs with %d fence callbacks each: the slot was free the moment each was reported done\n",
-	       iters, SLOW_SIGNAL_CBS);
+	       iters, ncbs);
 	free(fds);
 	io_uring_queue_exit(&ring);
 	ck_assert_int_eq(dsb_test_bo_destroy(fd, &gate), 0);
