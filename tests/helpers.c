@@ -420,46 +420,59 @@ int64_t dsb_test_now_ns(void)
 #include <sys/ioctl.h>
 #include <linux/sync_file.h>
 
-int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value)
+int dsb_test_debugfs_dir(int dev_index, char *dir, size_t len)
 {
-	DIR *dir = opendir("/sys/kernel/debug/dri");
+	DIR *d = opendir("/sys/kernel/debug/dri");
 	struct dirent *de;
 	int ret = -ENOENT;
 
-	if (!dir)
+	if (!d)
 		return -ENOENT;
-	while (ret == -ENOENT && (de = readdir(dir))) {
-		char path[300], line[256];
+	while (ret == -ENOENT && (de = readdir(d))) {
+		char path[300], line[64];
 		unsigned int idx;
 		FILE *f;
 
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/dsb_device",
-			 de->d_name);
+		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/dsb_device", de->d_name);
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		if (!fgets(line, sizeof(line), f) ||
-		    sscanf(line, "device %u:", &idx) != 1 || (int)idx != dev_index) {
-			fclose(f);
-			continue;
-		}
-		while (fgets(line, sizeof(line), f)) {
-			size_t n = strlen(name);
-			long long v;
-
-			if (strncmp(line, name, n) == 0 && line[n] == ' ' &&
-			    sscanf(line + n, "%lld", &v) == 1) {
-				*value = v;
-				ret = 0;
-				break;
-			}
+		if (fgets(line, sizeof(line), f) && sscanf(line, "device %u:", &idx) == 1 &&
+		    (int)idx == dev_index) {
+			snprintf(dir, len, "/sys/kernel/debug/dri/%s", de->d_name);
+			ret = 0;
 		}
 		fclose(f);
-		break;
 	}
-	closedir(dir);
+	closedir(d);
+	return ret;
+}
+
+int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value)
+{
+	char dir[300], path[400], line[256];
+	size_t n = strlen(name);
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (dsb_test_debugfs_dir(dev_index, dir, sizeof(dir)))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/dsb_device", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return -ENOENT;
+	while (ret == -ENOENT && fgets(line, sizeof(line), f)) {
+		long long v;
+
+		if (strncmp(line, name, n) == 0 && line[n] == ' ' &&
+		    sscanf(line + n, "%lld", &v) == 1) {
+			*value = v;
+			ret = 0;
+		}
+	}
+	fclose(f);
 	return ret;
 }
 

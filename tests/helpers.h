@@ -262,6 +262,12 @@ int64_t dsb_test_now_ns(void);
 int dsb_test_debugfs_counter(int dev_index, const char *name, long long *value);
 
 /**
+ * dsb_test_debugfs_dir() - the debugfs directory of dsb device @dev_index
+ * (the one whose dsb_device says "device <index>:") into @dir; 0 or -ENOENT.
+ */
+int dsb_test_debugfs_dir(int dev_index, char *dir, size_t len);
+
+/**
  * dsb_test_debugfs_settled() - read the @n counters @names of device 0
  * into @v once they have stopped moving: the same in two reads 100 ms
  * apart (frees of earlier tests' objects are deferred), at most 10 s.

@@ -57,34 +57,10 @@ static char *slurp(const char *path)
 static void debugfs_dir(int dfd, char *dir, size_t len)
 {
 	uint64_t index = ~0ull;
-	struct dirent *de;
-	DIR *d;
 
 	ck_assert_int_eq(dsb_test_get_param(dfd, DRM_DSB_PARAM_DEVICE_INDEX, &index), 0);
-	d = opendir("/sys/kernel/debug/dri");
-	ck_assert_msg(d, "debugfs not mounted");
-	while ((de = readdir(d))) {
-		char path[512], line[64];
-		unsigned int idx;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/dsb_device", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(line, sizeof(line), f) && sscanf(line, "device %u:", &idx) == 1 &&
-		    idx == index) {
-			fclose(f);
-			snprintf(dir, len, "/sys/kernel/debug/dri/%s", de->d_name);
-			closedir(d);
-			return;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	ck_abort_msg("no debugfs directory for dsb device %llu", (unsigned long long)index);
+	ck_assert_msg(dsb_test_debugfs_dir((int)index, dir, len) == 0,
+		      "no debugfs directory for dsb device %llu", (unsigned long long)index);
 }
 
 static char *debugfs_read(const char *name)

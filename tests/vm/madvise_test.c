@@ -87,36 +87,16 @@ static long long counter(const char *name)
 /* Run device 0's shrinker for @bytes (debugfs dsb_shrink). */
 static void shrink(unsigned long long bytes)
 {
-	DIR *dir = opendir("/sys/kernel/debug/dri");
-	struct dirent *de;
-	int done = 0;
+	char dir[300], path[400];
+	FILE *f;
 
-	ck_assert_msg(dir, "no debugfs");
-	while (!done && (de = readdir(dir))) {
-		char path[300], line[64];
-		unsigned int idx;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/dsb_device", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		if (fgets(line, sizeof(line), f) && sscanf(line, "device %u:", &idx) == 1 &&
-		    idx == 0)
-			done = 1;
-		fclose(f);
-		if (!done)
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%s/dsb_shrink", de->d_name);
-		f = fopen(path, "we");
-		ck_assert_msg(f, "%s: %s", path, strerror(errno));
-		ck_assert_int_gt(fprintf(f, "%llu\n", bytes), 0);
-		ck_assert_int_eq(fclose(f), 0);
-	}
-	closedir(dir);
-	ck_assert_msg(done, "no debugfs dsb_shrink for device 0");
+	ck_assert_msg(dsb_test_debugfs_dir(0, dir, sizeof(dir)) == 0,
+		      "no debugfs directory for device 0");
+	snprintf(path, sizeof(path), "%s/dsb_shrink", dir);
+	f = fopen(path, "we");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	ck_assert_int_gt(fprintf(f, "%llu\n", bytes), 0);
+	ck_assert_int_eq(fclose(f), 0);
 }
 
 /* Make a BO resident by a CPU write of @pattern over all of it. */
