@@ -33,6 +33,16 @@
  * Deadline hints on fences (dma_fence_ops.set_deadline) arrived in 6.3; on
  * older kernels nobody can set one, and dsb fences have no such op.
  */
+/*
+ * A platform driver's remove returns void from 6.11 on; 6.1 to 6.12 also
+ * have remove_new, gone in 6.13.
+ */
+#ifdef DSB_HAVE_PLATFORM_REMOVE_VOID
+#define DSB_PLATFORM_REMOVE(fn)	.remove = (fn)
+#else
+#define DSB_PLATFORM_REMOVE(fn)	.remove_new = (fn)
+#endif
+
 #ifdef DSB_HAVE_FENCE_SET_DEADLINE
 #define DSB_FENCE_SET_DEADLINE_OP	.set_deadline = dsb_fence_set_deadline,
 #else

@@ -58,7 +58,6 @@
 
 #include "dsb_bo.h"
 #include "dsb_debugfs.h"
-#include "dsb_engine.h"
 #include "dsb_mem.h"
 #include "dsb_fence.h"
 #include "dsb_job.h"
@@ -148,7 +147,7 @@ static const char *dsb_debugfs_verdict(const struct dsb_user_queue *q,
 	static const struct drm_dsb_packet zero;
 	u64 pos = n & (q->ring_packets - 1);
 
-	if (p->mac == dsb_packet_mac(q, p, pos)) {
+	if (p->mac == dsb_gpu_packet_mac(&q->key, p, pos)) {
 		if (p->seq == n)
 			return "ok";
 		if (n >= wptr && p->seq + q->ring_packets == n)
@@ -197,18 +196,18 @@ static void dsb_debugfs_packets(struct seq_file *m, struct dsb_user_queue *q,
 
 /*
  * A MEMWAIT of the current command buffer the engine is blocked on, with
- * the current value of the awaited word. Engine lock held (the context is
- * the engine's), q->lock not held (the VM lock is not irq-safe).
+ * the current value of the awaited word. @st is the GPU's snapshot of the
+ * queue; q->lock not held (the VM lock is not irq-safe).
  */
-static void dsb_debugfs_memwait_locked(struct seq_file *m, struct dsb_user_queue *q)
+static void dsb_debugfs_memwait(struct seq_file *m, struct dsb_user_queue *q,
+				const struct dsb_gpu_queue_status *st)
 {
-	const struct dsb_qctx *c = &q->ctx;
+	const struct dsb_gpu_qctx *c = &st->ctx;
 	const struct dsb_memwait *w = &c->memwait;
 	enum dsb_vm_fault vf;
 	u64 v = 0;
 	void *ptr;
 
-	lockdep_assert_held(&q->engine->lock);
 	if (!c->in_exec || w->in.op != DRM_DSB_OP_MEMWAIT || w->ip != c->ip ||
 	    w->seqno != c->cur_seqno)
 		return;
@@ -227,25 +226,27 @@ static void dsb_debugfs_memwait_locked(struct seq_file *m, struct dsb_user_queue
 }
 
 /*
- * The WAIT packet at the read pointer, when its dependency is not met.
- * Engine lock and q->lock held, queue active: the job is in flight and
- * holds its dependency, so the awaited word cannot go away.
+ * The WAIT packet at the read pointer of the GPU's snapshot @st, when its
+ * dependency is not met. q->lock held, queue active: a job not yet
+ * completed is in flight and holds its dependency, so the awaited word
+ * cannot go away.
  */
-static void dsb_debugfs_wait_locked(struct seq_file *m, struct dsb_user_queue *q, u64 doorbell)
+static void dsb_debugfs_wait_locked(struct seq_file *m, struct dsb_user_queue *q,
+				    const struct dsb_gpu_queue_status *st)
 {
-	const struct dsb_qctx *c = &q->ctx;
+	const struct dsb_gpu_qctx *c = &st->ctx;
 	struct drm_dsb_packet p;
 	const u64 *word;
 	u64 v, pos;
 
-	lockdep_assert_held(&q->engine->lock);
 	lockdep_assert_held(&q->lock);
-	if (c->in_exec || doorbell == c->rptr)
+	if (c->in_exec || st->doorbell == c->rptr)
 		return;
 	pos = c->rptr & (q->ring_packets - 1);
 	memcpy(&p, &q->ring[pos], sizeof(p));
-	if (p.op != DRM_DSB_PKT_WAIT || p.seq != c->rptr || p.mac != dsb_packet_mac(q, &p, pos) ||
-	    p.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
+	if (p.op != DRM_DSB_PKT_WAIT || p.seq != c->rptr ||
+	    p.mac != dsb_gpu_packet_mac(&q->key, &p, pos) ||
+	    p.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS || p.arg[2] <= q->completed)
 		return;
 	word = READ_ONCE(q->deps[p.arg[0]].word);
 	if (!word)
@@ -296,7 +297,7 @@ static void dsb_debugfs_slots(struct seq_file *m, struct dsb_user_queue *q)
 
 static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 {
-	struct dsb_engine *eng = q->engine;
+	struct dsb_gpu_queue_status st;
 	u64 rptr, wptr, doorbell, now;
 	unsigned long flags;
 	u32 k, busy = 0;
@@ -304,16 +305,15 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 
 	seq_printf(m, "queue %u client %llu ", q->id, q->client_id);
 	dsb_debugfs_owner(m, q);
-	if (!eng) {
-		seq_puts(m, ": being created\n");
+	if (!dsb_gpu_queue_read_status(&q->hw, &st)) {
+		seq_puts(m, ": not on the GPU (being created or stopped)\n");
 		return;
 	}
-	mutex_lock(&eng->lock);
-	rptr = q->ctx.rptr;
+	rptr = st.ctx.rptr;
 	wptr = READ_ONCE(q->wptr);
-	doorbell = READ_ONCE(q->ctrl->doorbell);
+	doorbell = st.doorbell;
 	seq_printf(m, ": engine %u hw slot %d prio %u timeout %u ms\n",
-		   eng->idx, q->ctx.slot, q->priority, q->timeout_ms);
+		   st.engine, st.ctx.slot, q->priority, q->timeout_ms);
 	if (READ_ONCE(q->fhdr->boost_seqno) > READ_ONCE(q->fhdr->completed)) {
 		s64 left = READ_ONCE(q->fhdr->boost_until_ns) - ktime_get_ns();
 
@@ -337,19 +337,18 @@ static void dsb_debugfs_queue(struct seq_file *m, struct dsb_user_queue *q)
 	seq_printf(m, "  jobs submitted %llu completed %llu, fence slots %u/%u in flight\n",
 		   READ_ONCE(q->submitted), q->completed, busy, q->nslots);
 	if (active)
-		dsb_debugfs_wait_locked(m, q, doorbell);
+		dsb_debugfs_wait_locked(m, q, &st);
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	now = ktime_get_ns();
-	if (active && q->ctx.blocked_until > now)
+	if (active && st.ctx.blocked_until > now)
 		seq_printf(m, "  blocked DELAY job %llu for %llu ns more\n",
-			   q->ctx.cur_seqno, q->ctx.blocked_until - now);
+			   st.ctx.cur_seqno, st.ctx.blocked_until - now);
 	else if (active)
-		dsb_debugfs_memwait_locked(m, q);
+		dsb_debugfs_memwait(m, q, &st);
 	dsb_debugfs_packets(m, q, rptr, wptr, doorbell);
 
 	dsb_debugfs_slots(m, q);
-	mutex_unlock(&eng->lock);
 }
 
 static int dsb_queues_show(struct seq_file *m, void *unused)
@@ -365,51 +364,52 @@ static int dsb_queues_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_queues);
 
-/* The MEMWAIT @q is blocked on, if any (see dsb_debugfs_memwait_locked()). */
-static bool dsb_debugfs_in_memwait_locked(const struct dsb_user_queue *q)
+/* The MEMWAIT the snapshot @st is blocked on, if any (see dsb_debugfs_memwait()). */
+static bool dsb_debugfs_in_memwait(const struct dsb_gpu_queue_status *st)
 {
-	const struct dsb_qctx *c = &q->ctx;
+	const struct dsb_gpu_qctx *c = &st->ctx;
 
 	return c->in_exec && c->memwait.in.op == DRM_DSB_OP_MEMWAIT &&
 	       c->memwait.ip == c->ip && c->memwait.seqno == c->cur_seqno;
 }
 
 /*
- * The dependency table entry of the WAIT packet @q is blocked on, or
- * NULL. Engine lock and q->lock held.
+ * The dependency table entry of the WAIT packet the snapshot @st of @q is
+ * blocked on, or NULL (compared, never read). q->lock held.
  */
-static const struct dsb_dep_entry *dsb_debugfs_wait_entry_locked(struct dsb_user_queue *q)
+static const struct dsb_dep_entry *
+dsb_debugfs_wait_entry_locked(struct dsb_user_queue *q, const struct dsb_gpu_queue_status *st)
 {
-	const struct dsb_qctx *c = &q->ctx;
+	const struct dsb_gpu_qctx *c = &st->ctx;
 	struct drm_dsb_packet p;
 	u64 pos;
 
-	lockdep_assert_held(&q->engine->lock);
 	lockdep_assert_held(&q->lock);
-	if (c->in_exec || !READ_ONCE(c->dep_wait))
+	if (c->in_exec || !c->dep_wait)
 		return NULL;
 	pos = c->rptr & (q->ring_packets - 1);
 	memcpy(&p, &q->ring[pos], sizeof(p));
-	if (p.op != DRM_DSB_PKT_WAIT || p.seq != c->rptr || p.mac != dsb_packet_mac(q, &p, pos) ||
+	if (p.op != DRM_DSB_PKT_WAIT || p.seq != c->rptr ||
+	    p.mac != dsb_gpu_packet_mac(&q->key, &p, pos) ||
 	    p.arg[0] >= (u64)q->nslots * DSB_MAX_JOB_DEPS)
 		return NULL;
 	return &q->deps[p.arg[0]];
 }
 
 /*
- * How the engine and the watchdog see @q: its hardware slot, or that it
- * waits for one; how long until the watchdog bans it; its ban. Engine
- * lock held (the slots and the watchdog's fields are under it).
+ * How the GPU (its snapshot @st) and the watchdog see @q: its hardware
+ * slot, or that it waits for one; how long until the watchdog bans it;
+ * its ban. Queue list lock held (the watchdog's state is under it).
  */
-static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *q)
+static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *q,
+				     const struct dsb_gpu_queue_status *st)
 {
-	struct dsb_engine *eng = q->engine;
-	const struct dsb_qctx *c = &q->ctx;
+	const struct dsb_gpu_qctx *c = &st->ctx;
+	struct dsb_gpu_engine_status *est;
 	unsigned long flags;
 	unsigned int k;
-	bool work;
 
-	lockdep_assert_held(&eng->lock);
+	lockdep_assert_held(&q->ddev->queues_lock);
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE) {
 		spin_lock_irqsave(&q->lock, flags);
 		seq_printf(m, "  ban: fault %s job %llu va 0x%llx\n",
@@ -417,31 +417,34 @@ static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *
 		spin_unlock_irqrestore(&q->lock, flags);
 		return;
 	}
-	work = c->in_exec || READ_ONCE(q->ctrl->doorbell) != c->rptr;
-	if (c->slot >= 0) {
-		seq_printf(m, "  %s hw slot %d of engine %u\n", work ? "running on" : "idle on",
-			   c->slot, eng->idx);
-	} else if (work && !READ_ONCE(c->dep_wait) && !dsb_debugfs_in_memwait_locked(q) &&
+	if (st->resident) {
+		seq_printf(m, "  %s hw slot %d of engine %u\n",
+			   st->has_work ? "running on" : "idle on", c->slot, st->engine);
+	} else if (st->has_work && !c->dep_wait && !dsb_debugfs_in_memwait(st) &&
 		   c->blocked_until <= ktime_get_ns()) {
 		const char *sep = "";
 
-		seq_printf(m, "  waiting for a hw slot of engine %u, held by", eng->idx);
-		for (k = 0; k < q->ddev->hw_slots; k++) {
-			const struct dsb_user_queue *r = eng->slots[k];
-
-			if (r) {
-				seq_printf(m, "%s queue %u client %llu", sep, r->id, r->client_id);
+		seq_printf(m, "  waiting for a hw slot of engine %u, held by", st->engine);
+		est = kmalloc(sizeof(*est), GFP_KERNEL);
+		if (est) {
+			dsb_gpu_engine_read_status(q->ddev->gpu, st->engine, est);
+			for (k = 0; k < q->ddev->gpu->hw_slots; k++) {
+				if (!est->slots[k].used)
+					continue;
+				seq_printf(m, "%s queue %u client %llu", sep,
+					   est->slots[k].queue_id, est->slots[k].client_id);
 				sep = ",";
 			}
+			kfree(est);
 		}
 		seq_putc(m, '\n');
 	}
-	if (!q->wd_busy)
+	if (!q->wd.busy)
 		return;
-	if (READ_ONCE(c->dep_wait)) {
+	if (c->dep_wait) {
 		seq_puts(m, "  watchdog: not counting, blocked on a dependency\n");
 	} else {
-		u32 stalled = jiffies_to_msecs(q->wd_stalled);
+		u32 stalled = jiffies_to_msecs(q->wd.stalled);
 
 		seq_printf(m, "  watchdog: %u of %u ms on a slot without progress, bans it in %u ms\n",
 			   stalled, q->timeout_ms,
@@ -461,18 +464,20 @@ static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *
 static bool dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue *q, u64 *va)
 {
 	const struct dsb_dep_entry *blocked;
+	struct dsb_gpu_queue_status st;
 	u64 now = ktime_get_ns();
 	struct dsb_job *job;
 	unsigned long flags;
 	u32 i;
 
-	lockdep_assert_held(&q->engine->lock);
+	if (!dsb_gpu_queue_read_status(&q->hw, &st))
+		return false;
 	seq_printf(m, "queue %u client %llu %s\n", q->id, q->client_id,
 		   q->state == DRM_DSB_QUEUE_ACTIVE ? "active" : "banned");
-	dsb_debugfs_sched_locked(m, q);
+	dsb_debugfs_sched_locked(m, q, &st);
 	spin_lock_irqsave(&q->lock, flags);
 	dsb_queue_sync_inflight_locked(q);
-	blocked = q->state == DRM_DSB_QUEUE_ACTIVE ? dsb_debugfs_wait_entry_locked(q) : NULL;
+	blocked = q->state == DRM_DSB_QUEUE_ACTIVE ? dsb_debugfs_wait_entry_locked(q, &st) : NULL;
 	list_for_each_entry(job, &q->inflight, node) {
 		seq_printf(m, "  job %llu\n", job->seqno);
 		for (i = 0; i < job->ndeps; i++) {
@@ -493,16 +498,16 @@ static bool dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue
 			}
 			if (blocked && job->deps[i].entry == blocked)
 				seq_printf(m, ", blocked on it for %llu ms\n",
-					   div_u64(now - q->ctx.dep_wait_since, NSEC_PER_MSEC));
+					   div_u64(now - st.ctx.dep_wait_since, NSEC_PER_MSEC));
 			else
 				seq_puts(m, ", its WAIT not reached yet\n");
 		}
 	}
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (q->state != DRM_DSB_QUEUE_ACTIVE || !dsb_debugfs_in_memwait_locked(q))
+	if (q->state != DRM_DSB_QUEUE_ACTIVE || !dsb_debugfs_in_memwait(&st))
 		return false;
-	dsb_debugfs_memwait_locked(m, q);
-	*va = q->ctx.memwait.in.a;
+	dsb_debugfs_memwait(m, q, &st);
+	*va = st.ctx.memwait.in.a;
 	return true;
 }
 
@@ -560,24 +565,23 @@ struct dsb_why_write {
 };
 
 /*
- * The first instruction, from where the engine is in @q, of the jobs in
- * flight of @q that writes the word at @va (a GPU VA of @q's VM): at most
- * %DSB_WHY_SCAN_JOBS jobs and %DSB_WHY_SCAN_INSTR instructions. Engine
- * lock held: the engine's position cannot move. Each instruction is read
- * once, as the engine will read it; the process may still rewrite it.
+ * The first instruction, from where the GPU was in @q when it gave the
+ * snapshot @st, of the jobs in flight of @q that writes the word at @va (a
+ * GPU VA of @q's VM): at most %DSB_WHY_SCAN_JOBS jobs and
+ * %DSB_WHY_SCAN_INSTR instructions. Each instruction is read once, as the
+ * engine will read it; the process may still rewrite it.
  */
-static void dsb_debugfs_scan_writes_locked(struct dsb_user_queue *q, u64 va,
-					   struct dsb_why_write *w)
+static void dsb_debugfs_scan_writes(struct dsb_user_queue *q, const struct dsb_gpu_queue_status *st,
+				    u64 va, struct dsb_why_write *w)
 {
 	struct { u64 seqno, start, end; } jobs[DSB_WHY_SCAN_JOBS];
 	u32 n = 0, budget = DSB_WHY_SCAN_INSTR, k;
-	const struct dsb_qctx *c = &q->ctx;
+	const struct dsb_gpu_qctx *c = &st->ctx;
 	struct drm_dsb_instr in;
 	enum dsb_vm_fault vf;
 	struct dsb_job *job;
 	unsigned long flags;
 
-	lockdep_assert_held(&q->engine->lock);
 	memset(w, 0, sizeof(*w));
 	spin_lock_irqsave(&q->lock, flags);
 	dsb_queue_sync_inflight_locked(q);
@@ -649,16 +653,16 @@ static void dsb_debugfs_writers(struct seq_file *m, struct dsb_device *ddev,
 		return;
 	list_for_each_entry(wq, &ddev->queues, dev_node) {
 		struct dsb_why_write w = { 0 };
+		struct dsb_gpu_queue_status st;
 		bool active;
 		u64 base;
 
-		if (!wq->engine || !dsb_vm_find_writable(wq->vm, bo, &base))
+		if (!dsb_vm_find_writable(wq->vm, bo, &base) ||
+		    !dsb_gpu_queue_read_status(&wq->hw, &st))
 			continue;
-		mutex_lock(&wq->engine->lock);
 		active = READ_ONCE(wq->state) == DRM_DSB_QUEUE_ACTIVE;
 		if (active)
-			dsb_debugfs_scan_writes_locked(wq, base + off, &w);
-		mutex_unlock(&wq->engine->lock);
+			dsb_debugfs_scan_writes(wq, &st, base + off, &w);
 		if (wq == q && !w.seqno)
 			continue;
 		if (shown == DSB_WHY_WRITERS) {
@@ -697,16 +701,9 @@ static int dsb_blockers_show(struct seq_file *m, void *unused)
 	seq_printf(m, "device %u\n", ddev->index);
 	mutex_lock(&ddev->queues_lock);
 	list_for_each_entry(q, &ddev->queues, dev_node) {
-		bool memwait;
 		u64 va = 0;
 
-		if (!q->engine)
-			continue;
-		mutex_lock(&q->engine->lock);
-		memwait = dsb_debugfs_blockers_queue(m, q, &va);
-		mutex_unlock(&q->engine->lock);
-		/* Outside the engine lock: the scan takes other queues' engine locks. */
-		if (memwait)
+		if (dsb_debugfs_blockers_queue(m, q, &va))
 			dsb_debugfs_writers(m, ddev, q, va);
 	}
 	mutex_unlock(&ddev->queues_lock);
@@ -714,65 +711,61 @@ static int dsb_blockers_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_blockers);
 
-static void dsb_debugfs_engine(struct seq_file *m, struct dsb_engine *eng)
+/* One engine of the GPU; returns the slots given up by blocked queues. */
+static u64 dsb_debugfs_engine(struct seq_file *m, struct dsb_gpu *gpu, unsigned int idx)
 {
-	struct dsb_device *ddev = eng->ddev;
+	struct dsb_gpu_engine_status *st;
 	unsigned int k;
+	u64 yields;
 
-	mutex_lock(&eng->lock);
-	seq_printf(m, "engine %u: queues %u maps %llu evictions %llu busy_ns %lld yields %llu\n",
-		   eng->idx, eng->nqueues, eng->maps, eng->evictions,
-		   (long long)atomic64_read(&eng->busy_ns), eng->yields);
-	for (k = 0; k < ddev->hw_slots; k++) {
-		struct dsb_user_queue *q = eng->slots[k];
-
-		if (q)
-			seq_printf(m, "  slot %u: queue %u client %llu\n", k, q->id, q->client_id);
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return 0;
+	dsb_gpu_engine_read_status(gpu, idx, st);
+	seq_printf(m, "engine %u: queues %u maps %llu evictions %llu busy_ns %llu yields %llu\n",
+		   idx, st->nqueues, st->maps, st->evictions, st->busy_ns, st->yields);
+	for (k = 0; k < gpu->hw_slots; k++) {
+		if (st->slots[k].used)
+			seq_printf(m, "  slot %u: queue %u client %llu\n", k,
+				   st->slots[k].queue_id, st->slots[k].client_id);
 		else
 			seq_printf(m, "  slot %u: -\n", k);
 	}
-	if (eng->last.queue) {
+	if (st->last_queue) {
 		seq_printf(m, "  last packet: queue %u client %llu [%llu] ",
-			   eng->last.queue, eng->last.client, eng->last.pkt.seq);
-		dsb_debugfs_decode(m, &eng->last.pkt);
+			   st->last_queue, st->last_client, st->last_pkt.seq);
+		dsb_debugfs_decode(m, &st->last_pkt);
 		seq_putc(m, '\n');
 	} else {
 		seq_puts(m, "  last packet: -\n");
 	}
-	mutex_unlock(&eng->lock);
-}
-
-/* Slots given up by blocked queues, on every engine of the device. */
-static u64 dsb_debugfs_yields(struct dsb_device *ddev)
-{
-	u64 n = 0;
-	unsigned int i;
-
-	for (i = 0; i < ddev->num_engines; i++)
-		n += READ_ONCE(ddev->engines[i].yields);
-	return n;
+	yields = st->yields;
+	kfree(st);
+	return yields;
 }
 
 static int dsb_device_show(struct seq_file *m, void *unused)
 {
 	struct dsb_device *ddev = m->private;
+	struct dsb_gpu_counters *gc = &ddev->gpu->counters;
 	struct dsb_stats *s = &ddev->stats;
 	unsigned int i;
+	u64 yields = 0;
 
 	seq_printf(m, "device %u: %u engines, %u hw slots per engine\n",
-		   ddev->index, ddev->num_engines, ddev->hw_slots);
-	for (i = 0; i < ddev->num_engines; i++)
-		dsb_debugfs_engine(m, &ddev->engines[i]);
+		   ddev->index, ddev->gpu->num_engines, ddev->gpu->hw_slots);
+	for (i = 0; i < ddev->gpu->num_engines; i++)
+		yields += dsb_debugfs_engine(m, ddev->gpu, i);
 	seq_printf(m, "submits %lld\npackets %lld\ncompletions %lld\n",
 		   (long long)atomic64_read(&s->submits),
-		   (long long)atomic64_read(&s->packets),
+		   (long long)atomic64_read(&gc->packets),
 		   (long long)atomic64_read(&s->completions));
 	seq_printf(m, "timeouts %lld\nfaults %lld\ntampers %lld\ncancels %lld\n",
 		   (long long)atomic64_read(&s->timeouts),
 		   (long long)atomic64_read(&s->faults),
-		   (long long)atomic64_read(&s->tampers),
+		   (long long)atomic64_read(&gc->tampers),
 		   (long long)atomic64_read(&s->cancels));
-	seq_printf(m, "slot_yields %llu\n", dsb_debugfs_yields(ddev));
+	seq_printf(m, "slot_yields %llu\n", yields);
 	seq_printf(m, "fence_reuses %lld\npooled_fences %d\n",
 		   (long long)atomic64_read(&s->fence_reuses), atomic_read(&s->pooled_fences));
 	seq_printf(m, "deadline_hints %lld\ndeadline_misses %lld\n",

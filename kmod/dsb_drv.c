@@ -81,7 +81,6 @@
 #include "dsb_drv.h"
 #include "dsb_bo.h"
 #include "dsb_debugfs.h"
-#include "dsb_engine.h"
 #include "dsb_fence.h"
 #include "dsb_job.h"
 #include "dsb_mem.h"
@@ -99,27 +98,10 @@
 #define DRIVER_MAJOR	1
 #define DRIVER_MINOR	DRM_DSB_UAPI_VERSION
 
-static unsigned int dsb_num_devices = 1;
-module_param_named(num_devices, dsb_num_devices, uint, 0444);
-MODULE_PARM_DESC(num_devices, "Number of dsb devices to create (1-4)");
-
-static unsigned int dsb_num_engines = 2;
-module_param_named(engines, dsb_num_engines, uint, 0444);
-MODULE_PARM_DESC(engines, "Engines per device (1-8)");
-
-static unsigned int dsb_hw_slots = 4;
-module_param_named(hw_slots, dsb_hw_slots, uint, 0444);
-MODULE_PARM_DESC(hw_slots, "Hardware queue slots per engine (1-16)");
-
 unsigned int dsb_max_pinned_mb;
 module_param_named(max_pinned_mb, dsb_max_pinned_mb, uint, 0444);
 MODULE_PARM_DESC(max_pinned_mb,
 		 "Most BO memory a device keeps resident, in MiB (0: total_mem_mb or half of RAM, whichever is less)");
-
-unsigned int dsb_engine_poll_us = 100;
-module_param_named(engine_poll_us, dsb_engine_poll_us, uint, 0644);
-MODULE_PARM_DESC(engine_poll_us,
-		 "How long an engine keeps polling its doorbells after its last work, in us (0: sleep at once)");
 
 unsigned int dsb_timeout_ms = 2000;
 module_param_named(timeout_ms, dsb_timeout_ms, uint, 0644);
@@ -154,7 +136,6 @@ MODULE_PARM_DESC(test_engine_gap_ms,
 		 "TEST BUILD ONLY, default 0: the engine threads sleep this long (at most 200) between rounds, as a thread preempted on a loaded machine does; doorbells do not wake them");
 #endif
 
-static struct platform_device *dsb_pdevs[4];
 
 /* Parameters that are the same for every device and file (all nonzero). */
 static const u64 dsb_fixed_params[] = {
@@ -182,10 +163,10 @@ static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_fi
 		return -EINVAL;
 	switch (args->param) {
 	case DRM_DSB_PARAM_NUM_ENGINES:
-		args->value = ddev->num_engines;
+		args->value = ddev->gpu->num_engines;
 		break;
 	case DRM_DSB_PARAM_HW_SLOTS:
-		args->value = ddev->hw_slots;
+		args->value = ddev->gpu->hw_slots;
 		break;
 	case DRM_DSB_PARAM_DEVICE_INDEX:
 		args->value = ddev->index;
@@ -328,27 +309,20 @@ static const struct drm_driver dsb_driver = {
 	.minor = DRIVER_MINOR,
 };
 
-static int dsb_device_create(unsigned int index)
+/*
+ * Bind to a GPU the module plugged in (dsb_gpu_dev.c): the DRM device,
+ * its watchdog and shrinker, the GPU's interrupts, the render node.
+ */
+static int dsb_probe(struct platform_device *pdev)
 {
-	struct platform_device *pdev;
 	struct dsb_device *ddev;
 	int ret;
 
-	pdev = platform_device_register_simple(DRIVER_NAME, index, NULL, 0);
-	if (IS_ERR(pdev))
-		return PTR_ERR(pdev);
-	if (!devres_open_group(&pdev->dev, NULL, GFP_KERNEL)) {
-		ret = -ENOMEM;
-		goto err_unregister;
-	}
 	ddev = devm_drm_dev_alloc(&pdev->dev, &dsb_driver, struct dsb_device, drm);
-	if (IS_ERR(ddev)) {
-		ret = PTR_ERR(ddev);
-		goto err_release;
-	}
-	ddev->index = index;
-	ddev->num_engines = clamp(dsb_num_engines, 1U, (unsigned int)DSB_MAX_ENGINES);
-	ddev->hw_slots = clamp(dsb_hw_slots, 1U, (unsigned int)DSB_MAX_HW_SLOTS);
+	if (IS_ERR(ddev))
+		return PTR_ERR(ddev);
+	ddev->index = pdev->id;
+	ddev->gpu = dsb_gpu_from_dev(&pdev->dev);
 	/* Swappable BOs may add up to more than RAM: residency may not. */
 	ddev->pinned_limit = min(dsb_mem_total_limit(),
 				 (u64)totalram_pages() << (PAGE_SHIFT - 1));
@@ -360,86 +334,80 @@ static int dsb_device_create(unsigned int index)
 	dma_coerce_mask_and_coherent(ddev->drm.dev, DMA_BIT_MASK(64));
 
 	dsb_watchdog_init(ddev);
-	ret = dsb_engines_init(ddev);
-	if (ret)
-		goto err_release;
 	ret = dsb_reclaim_init(ddev);
 	if (ret)
-		goto err_engines;
+		return ret;
+	dsb_gpu_attach(ddev->gpu, &dsb_irq_ops);
 	ret = drm_dev_register(&ddev->drm, 0);
-	if (ret)
-		goto err_reclaim;
+	if (ret) {
+		dsb_gpu_detach(ddev->gpu);
+		dsb_reclaim_fini(ddev);
+		return ret;
+	}
 	platform_set_drvdata(pdev, ddev);
-	dsb_pdevs[index] = pdev;
 	return 0;
-
-err_reclaim:
-	dsb_reclaim_fini(ddev);
-err_engines:
-	dsb_watchdog_fini(ddev);
-	dsb_engines_fini(ddev);
-err_release:
-	devres_release_group(&pdev->dev, NULL);
-err_unregister:
-	platform_device_unregister(pdev);
-	return ret;
 }
 
-static void dsb_device_destroy(unsigned int index)
+/*
+ * Unbind (module unload, or a write to the driver's unbind file): the
+ * render node goes away, ioctls of files still open fail with -ENODEV,
+ * every queue is taken off the GPU and its fences signal; the files keep
+ * their memory until they close.
+ */
+static void dsb_remove(struct platform_device *pdev)
 {
-	struct platform_device *pdev = dsb_pdevs[index];
-	struct dsb_device *ddev;
+	struct dsb_device *ddev = platform_get_drvdata(pdev);
 
-	if (!pdev)
-		return;
-	ddev = platform_get_drvdata(pdev);
-	drm_dev_unregister(&ddev->drm);
-	dsb_reclaim_fini(ddev);
+	drm_dev_unplug(&ddev->drm);
+	dsb_device_stop_queues(ddev);
 	dsb_watchdog_fini(ddev);
-	dsb_engines_fini(ddev);
-	mutex_destroy(&ddev->queues_lock);
-	devres_release_group(&pdev->dev, NULL);
-	platform_device_unregister(pdev);
-	dsb_pdevs[index] = NULL;
+	dsb_reclaim_fini(ddev);
+	dsb_gpu_detach(ddev->gpu);
 }
+
+static struct platform_driver dsb_platform_driver = {
+	.probe = dsb_probe,
+	DSB_PLATFORM_REMOVE(dsb_remove),
+	.driver = {
+		.name = DRIVER_NAME,
+	},
+};
 
 static void dsb_exit(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dsb_pdevs); i++)
-		dsb_device_destroy(i);
+	platform_driver_unregister(&dsb_platform_driver);
+	dsb_gpu_devices_destroy();
 	dsb_watchdog_module_exit();
 	dsb_fence_module_exit();
 }
 
 static int __init dsb_init(void)
 {
-	unsigned int i;
 	int ret;
 
-	if (!dsb_num_devices || dsb_num_devices > ARRAY_SIZE(dsb_pdevs)) {
-		pr_err("dsb: num_devices must be 1 to %zu\n", ARRAY_SIZE(dsb_pdevs));
-		return -EINVAL;
-	}
 	dsb_mem_init_limits();
 	dsb_job_module_init();
 	ret = dsb_fence_module_init();
 	if (ret)
 		return ret;
 	ret = dsb_watchdog_module_init();
-	if (ret) {
-		dsb_fence_module_exit();
-		return ret;
-	}
-	for (i = 0; i < dsb_num_devices; i++) {
-		ret = dsb_device_create(i);
-		if (ret) {
-			dsb_exit();
-			return ret;
-		}
-	}
+	if (ret)
+		goto err_fence;
+	ret = platform_driver_register(&dsb_platform_driver);
+	if (ret)
+		goto err_watchdog;
+	ret = dsb_gpu_devices_create(DRIVER_NAME);
+	if (ret)
+		goto err_driver;
 	return 0;
+
+err_driver:
+	platform_driver_unregister(&dsb_platform_driver);
+err_watchdog:
+	dsb_watchdog_module_exit();
+err_fence:
+	dsb_fence_module_exit();
+	return ret;
 }
 
 static void __exit dsb_module_exit(void)

@@ -15,6 +15,8 @@
 #include <drm/drm_file.h>
 
 #include "dsb_drm.h"
+#include "dsb_gpu.h"
+#include "dsb_test.h"
 
 #define DSB_VA_START		BIT_ULL(20)
 #define DSB_VA_SIZE		BIT_ULL(40)
@@ -23,14 +25,10 @@
 #define DSB_MAX_RING_PACKETS	4096
 #define DSB_MIN_RING_PACKETS	16
 #define DSB_MAX_FENCE_SLOTS	1024
-#define DSB_MAX_CMD_LEN		BIT(20)
 #define DSB_MAX_JOB_DEPS	8
 #define DSB_MAX_BATCH_QUEUES	8
-#define DSB_MAX_ENGINES		8
-#define DSB_MAX_HW_SLOTS	16
 #define DSB_MAX_URING_WAITS	16384
 
-struct dsb_engine;
 struct shrinker;
 struct dsb_mem_client;
 struct dsb_vm;
@@ -44,11 +42,9 @@ struct dsb_vm;
 /**
  * struct dsb_stats - device counters, shown in debugfs
  * @submits: jobs submitted
- * @packets: ring packets the engines consumed
  * @completions: jobs whose fence signalled
  * @timeouts: queues banned by the watchdog
  * @faults: queues banned for a fault (timeouts included)
- * @tampers: packets that failed their MAC or sequence check
  * @cancels: jobs retired without running (bans, destroys)
  * @implicit_deps: dependencies found in buffers' reservation objects
  * @proxy_deps: dependencies armed through a proxy word (foreign fences)
@@ -83,11 +79,9 @@ struct dsb_vm;
  */
 struct dsb_stats {
 	atomic64_t submits;
-	atomic64_t packets;
 	atomic64_t completions;
 	atomic64_t timeouts;
 	atomic64_t faults;
-	atomic64_t tampers;
 	atomic64_t cancels;
 	atomic64_t implicit_deps;
 	atomic64_t proxy_deps;
@@ -120,9 +114,7 @@ struct dsb_stats {
  * struct dsb_device - one dsb device (a render node and its engines)
  * @drm: the DRM device
  * @index: device index (0, 1, ...)
- * @num_engines: number of engines
- * @hw_slots: hardware queue slots per engine
- * @engines: the engines
+ * @gpu: the simulated GPU it drives (dsb_gpu.h)
  * @queues_lock: protects @queues
  * @queues: every queue of the device, for debugfs
  * @stats: counters
@@ -142,9 +134,7 @@ struct dsb_stats {
 struct dsb_device {
 	struct drm_device drm;
 	unsigned int index;
-	unsigned int num_engines;
-	unsigned int hw_slots;
-	struct dsb_engine *engines;
+	struct dsb_gpu *gpu;
 	struct mutex queues_lock;	/* protects @queues */
 	struct list_head queues;
 	struct dsb_stats stats;
@@ -192,35 +182,6 @@ static inline struct dsb_device *to_dsb_device(struct drm_device *drm)
 
 /* module parameters */
 extern unsigned int dsb_timeout_ms;
-extern unsigned int dsb_engine_poll_us;
 extern unsigned int dsb_max_pinned_mb;
-
-/*
- * Test hooks: module parameters with which the VM tests widen race windows
- * (test_retire_delay_us, test_engine_gap_ms, test_submit_gap_ms), built
- * only with DSB_TEST_HOOKS=y (kmod/Kbuild; scripts/build-kmod.sh's test
- * builds). dsb_test_hook(name) reads one; in any other build (DKMS, a
- * user's make) the parameters do not exist, it is the member of a zeroed
- * struct, a constant 0, and the compiler drops the code it guards.
- */
-struct dsb_test_hooks {
-	unsigned int retire_delay_us;
-	unsigned int engine_gap_ms;
-	unsigned int submit_gap_ms;
-};
-
-#ifdef DSB_TEST_HOOKS
-extern struct dsb_test_hooks dsb_test_hooks;
-#define dsb_test_hook(name)	READ_ONCE(dsb_test_hooks.name)
-#else
-#define dsb_test_hook(name)	(((struct dsb_test_hooks){ 0 }).name)
-#endif
-
-#ifdef DSB_NEGATIVE_CONTROL
-/* The debug lane's negative controls (scripts/check-debug.sh). */
-enum { DSB_NEGCTL_SUBMIT = 0, DSB_NEGCTL_ENGINE = 1 };
-extern unsigned int dsb_negctl_site;
-bool dsb_reclaim_waiting(void);
-#endif
 
 #endif /* __DSB_DRV_H__ */

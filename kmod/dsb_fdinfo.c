@@ -60,7 +60,7 @@ static void dsb_fdinfo_print_engines(struct drm_printer *p, struct drm_file *fil
 	struct dsb_file *df = file->driver_priv;
 	unsigned int i;
 
-	for (i = 0; i < df->ddev->num_engines; i++)
+	for (i = 0; i < df->ddev->gpu->num_engines; i++)
 		drm_printf(p, "drm-engine-eng%u:\t%lld ns\n", i,
 			   (long long)atomic64_read(&df->busy_ns[i]));
 }

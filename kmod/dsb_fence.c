@@ -33,7 +33,6 @@
 
 #include "dsb_bo.h"
 #include "dsb_compat.h"
-#include "dsb_engine.h"
 #include "dsb_fence.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
@@ -232,7 +231,7 @@ static void __maybe_unused dsb_fence_set_deadline(struct dma_fence *fence, ktime
 		WRITE_ONCE(h->boost_seqno, fence->seqno);
 	spin_unlock_irqrestore(&dsb_boost_lock, flags);
 	atomic64_inc(&f->ddev->stats.deadline_hints);
-	dsb_device_boost(f->ddev);
+	dsb_gpu_boost(f->ddev->gpu);
 }
 
 static const struct dma_fence_ops dsb_fence_ops = {

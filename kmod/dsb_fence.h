@@ -50,38 +50,6 @@ struct dsb_fence {
 	struct drm_dsb_error_origin origin;
 };
 
-/**
- * dsb_fence_word_publish() - publish a fence word and its error
- * @word: a fence slot's seqno, or a dependency's proxy word
- * @error: the error word that goes with it
- * @value: the value to publish
- * @err: the error, 0 for success
- *
- * The error is written first: whoever sees @value through
- * dsb_fence_word_read() (the engine's WAIT packet, dsb_fence_signaled(),
- * debugfs, userspace polling fence memory) reads the error that goes with
- * it. The only writer of both kinds of words.
- */
-static inline void dsb_fence_word_publish(u64 *word, s32 *error, u64 value, s32 err)
-{
-	WRITE_ONCE(*error, err);
-	/* Pairs with the smp_load_acquire() in dsb_fence_word_read(). */
-	smp_store_release(word, value);
-}
-
-/**
- * dsb_fence_word_read() - read a fence word published by dsb_fence_word_publish()
- * @word: the word
- *
- * Return: its value; the error word read after this is the one that was
- * written with it (or a later one).
- */
-static inline u64 dsb_fence_word_read(const u64 *word)
-{
-	/* Pairs with the smp_store_release() in dsb_fence_word_publish(). */
-	return smp_load_acquire(word);
-}
-
 struct dsb_fence_pool *dsb_fence_pool_create(u32 max);
 void dsb_fence_pool_destroy(struct dsb_fence_pool *pool);
 struct dsb_fence *dsb_fence_alloc(struct dsb_user_queue *q);

@@ -12,17 +12,16 @@
  * 1. prepare, may allocate and fail: dsb_job_create(), dsb_job_add_wait()
  *    for each wait operation, dsb_signal_prepare() for each signal one;
  * 2. arm, inside the fence-signalling section, allocates nothing and
- *    cannot fail: dsb_job_arm() initialises the fence, fills the job's
- *    entries of the queue's dependency table and writes its WAIT / EXEC /
- *    SIGNAL packets; dsb_signal_publish() puts the fence into syncobjs;
- *    the queue then takes the job into flight;
- * 3. complete, in the critical section that takes it out of flight:
- *    its fence slot is freed for the next job, then dsb_job_signal_locked()
- *    publishes its status to the slot and signals its fence; a retired
- *    job's CQE follows in the same critical section (dsb_queue_retire()),
- *    then dsb_job_free() gives the job back to the queue's cache; a
- *    cancelled job's CQE is posted by dsb_job_finish() once the lock is
- *    dropped, which then frees it.
+ *    cannot fail: dsb_job_arm() initialises the fence and fills the job's
+ *    entries of the queue's dependency table; the submit then writes its
+ *    WAIT / EXEC / SIGNAL packets (dsb_ring_emit_job()),
+ *    dsb_signal_publish() puts the fence into syncobjs and the queue takes
+ *    the job into flight;
+ * 3. complete, in the one completion path (dsb_irq.c), in the critical
+ *    section that takes it out of flight: dsb_job_settle_locked() settles
+ *    its status, the queue writes its fence slot, dsb_job_signal() signals
+ *    its fence, the queue posts its CQE; then dsb_job_free() gives the
+ *    job back to the queue's cache.
  *
  * A dependency on a fence of the same device becomes a GPU-side WAIT on
  * the producer's fence slot: the dependency table entry points at that
@@ -38,13 +37,11 @@
 #include <linux/sync_file.h>
 #include <drm/drm_syncobj.h>
 
-#include "dsb_engine.h"
 #include "dsb_fence.h"
 #include "dsb_job.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
 #include "dsb_vm.h"
-#include "dsb_ring.h"
 #include "dsb_trace.h"
 
 /* Slab size charged per job, computed once (hot path). */
@@ -315,13 +312,7 @@ static void dsb_dep_proxy_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
 
 	dsb_fence_word_publish(&dep->entry->proxy_value, &dep->entry->proxy_error,
 			       1, fence->error);
-	dsb_engine_kick(dep->q->engine);
-}
-
-/* The value a WAIT packet on @dep waits for: the producer's seqno, or 1. */
-static u64 dsb_dep_wait_value(const struct dsb_dep *dep)
-{
-	return dep->proxy ? 1 : dep->fence->seqno;
+	dsb_gpu_notify_fences(dep->q->ddev->gpu);
 }
 
 /*
@@ -381,30 +372,23 @@ static void dsb_job_disarm_deps(struct dsb_job *job)
 }
 
 /**
- * dsb_job_arm() - arm a prepared job and write its packets
+ * dsb_job_arm() - arm a prepared job
  * @job: the job; its slot, ring space and CQE are reserved
  * @seqno: its seqno in the queue
  *
  * Runs inside the fence-signalling section, under the queue's submit
- * lock: initialises the fence, fills the dependency table and writes one
- * WAIT packet per dependency, then EXEC and SIGNAL. Allocates nothing,
- * cannot fail. The doorbell is rung later, once per batch.
+ * lock: initialises the fence and fills the dependency table; the packets
+ * follow (dsb_ring_emit_job()). Allocates nothing, cannot fail.
  */
 void dsb_job_arm(struct dsb_job *job, u64 seqno)
 {
 	struct dsb_user_queue *q = job->q;
-	u32 i;
 
 	lockdep_assert_held(&q->submit_lock);
 	job->seqno = seqno;
 	trace_dsb_submit(q, seqno, job->slot, job->ndeps);
 	dsb_fence_init(job->fence, q, job->slot, seqno);
 	dsb_job_arm_deps(job);
-	for (i = 0; i < job->ndeps; i++)
-		dsb_ring_emit(q, DRM_DSB_PKT_WAIT, job->slot * DSB_MAX_JOB_DEPS + i,
-			      dsb_dep_wait_value(&job->deps[i]), seqno);
-	dsb_ring_emit(q, DRM_DSB_PKT_EXEC, job->cmd_va, job->cmd_len, seqno);
-	dsb_ring_emit(q, DRM_DSB_PKT_SIGNAL, job->slot, seqno, 0);
 }
 
 /* The job no longer needs its VM resident: signalled, or never armed. */
@@ -494,46 +478,55 @@ static void dsb_job_set_origin(struct dsb_job *job, s32 error, bool inherited)
 }
 
 /**
- * dsb_job_signal_locked() - publish a retiring job's status and signal it
- * @job: the job, being taken off its queue's in-flight list
+ * dsb_job_settle_locked() - settle a completing job's status and origin
+ * @job: the job, being taken out of flight (dsb_queue_complete_locked())
  * @error: 0 or the job's error
- * @inherited: @error came from a dependency (the engine skipped the job)
- * @ts: the completion's timestamp (one clock read per retired batch)
+ * @inherited: in/out, @error came from a dependency (the GPU skipped the
+ *             job); set when a dependency's error is found here
  *
- * Called under the queue lock, in the critical section that takes the job
- * out of flight. A dependency's error propagates to the job even when the
- * GPU-side wait could not see it (the producer's slot was reused since).
- * The fence's error is set, then the fence slot is written, then the fence
- * is signalled; from the slot write on, dsb_fence_signaled() makes any
- * query of the fence (syncobj waits, sync_file status) see it signalled
- * with that error. So fence memory never runs ahead of the dma_fence, and
- * whoever learns of the completion from the fence (WAIT, io_uring, a
- * syncobj) finds fence memory already written; CQEs are posted after.
- * Nothing here allocates: fence callbacks run under the fence's own lock.
+ * Called under the queue lock. Lets go of the job's VM and dependency
+ * callbacks; a dependency's error reaches the job even when the GPU-side
+ * wait could not see it (the producer's slot was reused since). The
+ * fence's error is set; the caller then writes the fence slot and signals
+ * the fence (dsb_job_signal()), so fence memory never runs ahead of the
+ * dma_fence: from the slot write on, dsb_fence_signaled() makes any query
+ * of the fence see it signalled with that error.
  *
  * Return: the job's final status.
  */
-s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited, ktime_t ts)
+s32 dsb_job_settle_locked(struct dsb_job *job, s32 error, bool *inherited)
 {
-	struct dsb_user_queue *q = job->q;
 	u32 i;
 
-	lockdep_assert_held(&q->lock);
+	lockdep_assert_held(&job->q->lock);
 	dsb_job_release_vm(job);
 	dsb_job_disarm_deps(job);
 	for (i = 0; i < job->ndeps && !error; i++) {
 		if (job->deps[i].fence->error && dsb_dep_error_reaches(&job->deps[i])) {
 			error = job->deps[i].fence->error;
-			inherited = true;
+			*inherited = true;
 		}
 	}
-	dsb_job_set_origin(job, error, inherited);
+	dsb_job_set_origin(job, error, *inherited);
 	if (error) {
-		job->fence->error_inherited = inherited;
+		job->fence->error_inherited = *inherited;
 		dma_fence_set_error(&job->fence->base, error);
 	}
-	dsb_queue_write_slot_locked(q, job, error, inherited);
-	trace_dsb_job_done(q, job->seqno, error);
+	return error;
+}
+
+/**
+ * dsb_job_signal() - signal a completing job's fence
+ * @job: the job, its status settled and its fence slot written
+ * @ts: the completion's timestamp (one clock read per completed batch)
+ *
+ * Under the queue lock; nothing here allocates: fence callbacks run under
+ * the fence's own lock.
+ */
+void dsb_job_signal(struct dsb_job *job, ktime_t ts)
+{
+	struct dsb_user_queue *q = job->q;
+
 	if (unlikely(READ_ONCE(job->fence->deadline_ns)) &&
 	    ktime_to_ns(ts) > READ_ONCE(job->fence->deadline_ns)) {
 		atomic64_inc(&q->ddev->stats.deadline_misses);
@@ -541,21 +534,4 @@ s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited, ktime_
 	}
 	/* Already signalled when a reader saw the slot first: harmless. */
 	dma_fence_signal_timestamp(&job->fence->base, ts);
-	return error;
-}
-
-/**
- * dsb_job_finish() - post a signalled job's CQE and free the job
- * @job: the job, signalled by dsb_job_signal_locked() and off every list
- * @error: the status dsb_job_signal_locked() returned
- */
-void dsb_job_finish(struct dsb_job *job, s32 error)
-{
-	struct dsb_user_queue *q = job->q;
-
-	if (job->post_cqe)
-		dsb_queue_post_cqe(q, job->user_data, job->seqno, error, job->slot,
-				   dsb_job_cqe_flags(job));
-	atomic64_inc(&q->ddev->stats.completions);
-	dsb_job_free(job);
 }

@@ -17,37 +17,6 @@ struct dsb_fence;
 struct dsb_user_queue;
 
 /**
- * struct dsb_dep_entry - one entry of a queue's dependency table
- * @word: the 64-bit word a WAIT packet compares against its value: a fence
- *        slot's seqno in another dsb queue's fence memory, or @proxy_value
- * @error: the dependency's error, read once @word reached the wanted value:
- *         the producer's own dma_fence error, or @proxy_error
- * @proxy_value: proxy word, set to 1 by a fence callback
- * @proxy_error: proxy error, set before @proxy_value
- * @inherited: the producer's &dsb_fence.error_inherited, NULL for a proxy
- * @implicit: the dependency came from a buffer's reservation object: an
- *            inherited error of the producer does not reach the job
- *
- * The table is kernel-only memory, written at arm time and read by the
- * engine, like a hardware descriptor table: WAIT packets name an entry by
- * index (the job's fence slot times %DSB_MAX_JOB_DEPS plus the
- * dependency's index), never by address. @word is read with
- * dsb_fence_word_read(). A dsb producer's error and inherited flag are
- * its fence's, not its fence slot's: the slot may have moved on to a later
- * job by the time the WAIT runs, and its error word with it. They are set
- * before the slot write that lets the WAIT pass (dsb_job_signal_locked()),
- * and the job holds a reference on the fence.
- */
-struct dsb_dep_entry {
-	const u64 *word;
-	const s32 *error;
-	const bool *inherited;
-	u64 proxy_value;
-	s32 proxy_error;
-	bool implicit;
-};
-
-/**
  * struct dsb_dep - one dependency of a job
  * @fence: the fence waited on (reference)
  * @cb: the callback that sets a proxy word (foreign fences)
@@ -128,12 +97,23 @@ void dsb_job_arm(struct dsb_job *job, u64 seqno);
 void dsb_signal_publish(struct dsb_signal *sig, struct dma_fence *fence);
 
 /* complete */
-s32 dsb_job_signal_locked(struct dsb_job *job, s32 error, bool inherited, ktime_t ts);
-void dsb_job_finish(struct dsb_job *job, s32 error);
+s32 dsb_job_settle_locked(struct dsb_job *job, s32 error, bool *inherited);
+void dsb_job_signal(struct dsb_job *job, ktime_t ts);
 void dsb_job_free(struct dsb_job *job);
 void dsb_job_cache_drain(struct dsb_user_queue *q);
 
 void dsb_job_module_init(void);
+
+/**
+ * dsb_dep_wait_value() - the value a WAIT packet on a dependency waits for
+ * @dep: the dependency
+ *
+ * Return: the producer's seqno, or 1 for a proxy word.
+ */
+static inline u64 dsb_dep_wait_value(const struct dsb_dep *dep)
+{
+	return dep->proxy ? 1 : dep->fence->seqno;
+}
 
 /**
  * dsb_job_cqe_flags() - the flags of a signalled job's CQE

@@ -21,11 +21,11 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <drm/drm_auth.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_utils.h>
 #include <drm/drm_vma_manager.h>
 
 #include "dsb_bo.h"
-#include "dsb_engine.h"
 #include "dsb_fence.h"
 #include "dsb_submit.h"
 #include "dsb_job.h"
@@ -116,24 +116,6 @@ struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id)
 	return q;
 }
 
-/* Write the next CQE and publish it, queue lock held. */
-static void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, u64 seqno,
-				       s32 error, u32 slot, u32 cqe_flags)
-{
-	struct drm_dsb_cqe *cqe = &q->cqes[q->cq_tail & (q->cq_entries - 1)];
-
-	lockdep_assert_held(&q->lock);
-	cqe->user_data = user_data;
-	cqe->seqno = seqno;
-	cqe->error = error;
-	cqe->slot = slot;
-	cqe->flags = cqe_flags;
-	cqe->pad = 0;
-	WRITE_ONCE(q->cq_tail, q->cq_tail + 1);
-	/* Pairs with the library's load-acquire of cq_tail. */
-	smp_store_release(&q->sqcq->cq_tail, q->cq_tail);
-}
-
 /**
  * dsb_queue_cq_room_locked() - whether the CQ has room for more CQEs
  * @q: the queue, SQ lock held (&dsb_user_queue.cq_committed)
@@ -155,26 +137,6 @@ bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n)
 	lockdep_assert_held(&q->sq_lock);
 	return READ_ONCE(q->cq_tail) - head <= q->cq_entries &&
 	       committed <= q->cq_entries && committed + n <= q->cq_entries;
-}
-
-/**
- * dsb_queue_post_cqe() - post the CQE a job in flight was owed (no allocation)
- * @q: the queue
- * @user_data: from the SQE
- * @seqno: the job's seqno
- * @error: the job's status
- * @slot: the job's fence slot
- * @cqe_flags: %DRM_DSB_CQE_ERROR_INHERITED or 0
- */
-void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno,
-			s32 error, u32 slot, u32 cqe_flags)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&q->lock, flags);
-	dsb_queue_write_cqe_locked(q, user_data, seqno, error, slot, cqe_flags);
-	q->cq_owed--;
-	spin_unlock_irqrestore(&q->lock, flags);
 }
 
 /**
@@ -201,292 +163,64 @@ int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 erro
 	return ret;
 }
 
-/*
- * Take the jobs handed over in @submitted_jobs onto @to (the in-flight
- * list, or a banned queue's cancel list), oldest first, each with the CQE
- * it is owed. Queue lock held.
- */
-static void dsb_queue_take_submitted_locked(struct dsb_user_queue *q, struct list_head *to)
-{
-	struct llist_node *first;
-	struct dsb_job *job, *tmp;
-
-	lockdep_assert_held(&q->lock);
-	if (llist_empty(&q->submitted_jobs))
-		return;
-	first = llist_reverse_order(llist_del_all(&q->submitted_jobs));
-	llist_for_each_entry_safe(job, tmp, first, cache_node) {
-		list_add_tail(&job->node, to);
-		q->cq_owed += job->post_cqe;
-	}
-}
-
 /**
- * dsb_queue_sync_inflight_locked() - bring the in-flight list up to date
- * @q: the queue, lock held
- *
- * Whatever reads &dsb_user_queue.inflight calls this first. While the
- * queue is active, the jobs handed over by dsb_queue_add_jobs() go into
- * flight; once it is banned, only the ban and the submit that handed them
- * over take them, to cancel them.
+ * dsb_job_batch_add() - add an armed job to a queue's share of a batch
+ * @batch: the batch, initially zeroed
+ * @job: the job, the batch's newest
  */
-void dsb_queue_sync_inflight_locked(struct dsb_user_queue *q)
+void dsb_job_batch_add(struct dsb_job_batch *batch, struct dsb_job *job)
 {
-	lockdep_assert_held(&q->lock);
-	if (q->state == DRM_DSB_QUEUE_ACTIVE)
-		dsb_queue_take_submitted_locked(q, &q->inflight);
+	job->cache_node.next = batch->newest;
+	batch->newest = &job->cache_node;
+	batch->oldest = batch->oldest ?: batch->newest;
 }
 
 /**
  * dsb_queue_add_jobs() - take a batch's armed jobs on a queue into flight
  * @q: the queue, submit lock held
- * @descs: the batch; the jobs on @q are taken, their descriptors' @job
- *         cleared (owned by the queue now)
- * @count: jobs in the batch
- * @cancel: where the jobs go when the queue was banned since the batch
- *          reserved; the caller finishes the jobs on it
+ * @batch: its jobs in the batch, armed, owned by the queue from now on
+ * @cancel: where the jobs go, completed, when the queue was banned since
+ *          the batch reserved; the caller frees them (dsb_queue_free_jobs())
  *
- * The batch is handed over without the queue lock, which the engine holds
- * while it retires: the jobs' fence slots are marked (only the submit
+ * The batch is handed over without the queue lock, which the completion
+ * interrupt takes: the jobs' fence slots are marked (only the submit
  * lock's holder sets them) and the jobs pushed onto
  * &dsb_user_queue.submitted_jobs in one exchange, before the doorbell
- * that lets the engine reach them. Only a queue banned meanwhile takes
- * the lock, to cancel them. The submitted seqno advances either way, last:
+ * that lets the GPU reach them. Only a queue banned meanwhile takes the
+ * lock, to cancel them. The submitted seqno advances either way, last:
  * the packets are in the ring.
+ *
+ * Return: the number of jobs cancelled onto @cancel.
  */
-void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs, u32 count,
-			struct list_head *cancel)
+u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
+		       struct list_head *cancel)
 {
-	struct llist_node *newest = NULL, *oldest = NULL;
-	struct dsb_job *job, *tmp;
+	struct dsb_job *job;
 	unsigned long flags;
-	LIST_HEAD(banned);
-	u32 i, owed = 0;
-	u64 last = 0;
+	u32 owed = 0, n = 0;
 
 	lockdep_assert_held(&q->submit_lock);
-	for (i = 0; i < count; i++) {
-		job = descs[i].job;
-		if (descs[i].q != q)
-			continue;
-		descs[i].job = NULL;
+	if (!batch->newest)
+		return 0;
+	llist_for_each_entry(job, batch->newest, cache_node) {
 		WRITE_ONCE(q->slot_job[job->slot], job);
-		job->cache_node.next = newest;
-		newest = &job->cache_node;
-		oldest = oldest ?: newest;
 		owed += job->post_cqe;
-		last = job->seqno;
 	}
-	if (!newest)
-		return;
 	if (owed) {
 		lockdep_assert_held(&q->sq_lock);
 		q->cq_committed += owed;
 	}
-	llist_add_batch(newest, oldest, &q->submitted_jobs);
+	job = llist_entry(batch->newest, struct dsb_job, cache_node);
+	llist_add_batch(batch->newest, batch->oldest, &q->submitted_jobs);
 	/* Push (a full barrier) before the check: pairs with dsb_queue_ban(). */
 	if (unlikely(READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE)) {
 		/* Banned since we reserved: the fences still signal, with an error. */
 		spin_lock_irqsave(&q->lock, flags);
-		dsb_queue_take_submitted_locked(q, &banned);
-		list_for_each_entry_safe(job, tmp, &banned, node) {
-			list_move_tail(&job->node, cancel);
-			dsb_queue_cancel_job_locked(q, job, -ECANCELED);
-		}
+		n = dsb_queue_cancel_submitted_locked(q, cancel);
 		spin_unlock_irqrestore(&q->lock, flags);
 	}
-	WRITE_ONCE(q->submitted, last);
-}
-
-/**
- * dsb_queue_complete_job_locked() - complete a job that leaves flight
- * @q: the queue, lock held
- * @job: the job, taken out of flight in the same critical section
- * @err: its error (the engine's, or the ban's)
- * @inherited: @err came from a dependency, not from the job or its queue
- * @ts: the completion timestamp for its fence
- *
- * In one critical section with taking the job out of flight, its fence
- * slot is freed for the next job, then written, and its dma_fence
- * signalled (dsb_job_signal_locked()), and the queue's completed seqno
- * advanced. Whatever reports the job complete — WAIT and io_uring waits
- * (they look for the job under this lock), fence memory, its CQE (posted
- * after this, in the same critical section by dsb_queue_retire(), or by
- * dsb_job_finish() for a cancelled job), a fence callback — therefore
- * finds its fence,
- * syncobj points and sync_files signalled, with the status it reports,
- * and its fence slot free: a SUBMIT on it issued the moment completion is
- * seen succeeds (its ring space was freed earlier still, when the engine
- * consumed the packets). GPU-side and userspace waiters of the slot move on.
- *
- * The slot reads free before anything reports the job done. A submit that
- * sees it free early arms a new job on it, which cannot retire before this
- * critical section ends and writes a later seqno into the slot.
- */
-static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_job *job,
-					  int err, bool inherited, ktime_t ts)
-{
-	lockdep_assert_held(&q->lock);
-	/*
-	 * Free before any report of completion (the slot write's release, the
-	 * fence's callbacks): pairs with dsb_submit_reserve_queue().
-	 */
-	smp_store_release(&q->slot_job[job->slot], NULL);
-	err = dsb_job_signal_locked(job, err, inherited, ts);
-	job->status = err;
-	q->completed = job->seqno;
-	if (err) {
-		if (!q->first_failed)
-			q->first_failed = job->seqno;
-		q->last_failed = job->seqno;
-		q->failed_origin = job->fence->origin;
-	}
-}
-
-/**
- * dsb_queue_retire() - the completion interrupt: retire jobs up to @seqno
- * @q: the queue
- * @seqno: seqno of the SIGNAL packet the engine executed
- * @err: the job's status as the engine saw it (a failed dependency)
- *
- * Runs in the engine's signalling section, once per batch of SIGNALs:
- * in one critical section writes the jobs' fence slots, signals their
- * fences from preallocated state (one timestamp for the batch) and posts
- * their CQEs into preallocated memory; then frees the jobs.
- */
-void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err)
-{
-	struct dsb_job *job, *tmp, *last = NULL;
-	unsigned long flags;
-	LIST_HEAD(done);
-	u64 n = 0;
-	ktime_t ts;
-
-	if (unlikely(dsb_test_hook(retire_delay_us)))
-		udelay(min(dsb_test_hook(retire_delay_us), 20000U));
-
-	/* One clock read for the batch: every fence gets its timestamp. */
-	ts = ktime_get();
-	spin_lock_irqsave(&q->lock, flags);
-	dsb_queue_sync_inflight_locked(q);
-	list_for_each_entry(job, &q->inflight, node) {
-		if (job->seqno > seqno)
-			break;
-		last = job;
-		n++;
-		/* The engine's error for a job is a dependency's: it skipped it. */
-		dsb_queue_complete_job_locked(q, job, err, err != 0, ts);
-		/* Its CQE, after its fence, in the same critical section. */
-		if (job->post_cqe) {
-			dsb_queue_write_cqe_locked(q, job->user_data, job->seqno, job->status,
-						   job->slot, dsb_job_cqe_flags(job));
-			q->cq_owed--;
-			job->post_cqe = false;
-		}
-	}
-	/* The retired jobs leave flight at once, not one by one. */
-	if (last)
-		list_cut_position(&done, &q->inflight, &last->node);
-	spin_unlock_irqrestore(&q->lock, flags);
-
-	atomic64_add(n, &q->ddev->stats.completions);
-	/* A local list, dropped whole: no job needs unlinking from it. */
-	list_for_each_entry_safe(job, tmp, &done, node)
-		dsb_job_free(job);
-}
-
-/**
- * dsb_queue_write_slot_locked() - complete a job's fence slot
- * @q: the queue, lock held
- * @job: a retiring job, its fence's error set, its fence not yet signalled
- * @err: its status
- * @inherited: @err is a dependency's (%DRM_DSB_SLOT_ERROR_INHERITED)
- *
- * The only writer of fence slots, called by dsb_job_signal_locked(): the
- * engine's SIGNAL goes through dsb_queue_retire(), bans and cancelled
- * submits through dsb_queue_cancel_job_locked().
- */
-void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err,
-				 bool inherited)
-{
-	struct drm_dsb_fence_slot *fs = &q->slots[job->slot];
-
-	lockdep_assert_held(&q->lock);
-	q->origins[job->slot].seqno = job->seqno;
-	q->origins[job->slot].origin = job->fence->origin;
-	/* Published with the error by the release store of the seqno. */
-	WRITE_ONCE(fs->flags, err && inherited ? DRM_DSB_SLOT_ERROR_INHERITED : 0);
-	dsb_fence_word_publish(&fs->seqno, &fs->error, job->seqno, err);
-	/* Slot before header: pairs with userspace's load-acquire of it. */
-	smp_store_release(&q->fhdr->completed, job->seqno);
-}
-
-/**
- * dsb_queue_cancel_job_locked() - complete a job that will not run
- * @q: the queue, lock held
- * @job: the job, off the in-flight list and on the caller's list
- * @err: its error
- *
- * The caller calls dsb_job_finish() with &dsb_job.status once unlocked.
- */
-void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err)
-{
-	lockdep_assert_held(&q->lock);
-	atomic64_inc(&q->ddev->stats.cancels);
-	dsb_queue_complete_job_locked(q, job, err, false, ktime_get());
-}
-
-/**
- * dsb_queue_ban() - ban a queue and retire everything in flight
- * @q: the queue
- * @fault: &enum drm_dsb_fault_kind, %DRM_DSB_FAULT_NONE for a destroy
- * @va: faulting VA or 0
- *
- * The first job in flight gets dsb_fault_errno(@fault), the others
- * -ECANCELED. Nothing here allocates; a second ban is a no-op.
- */
-void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
-{
-	struct dsb_job *job, *tmp;
-	unsigned long flags;
-	LIST_HEAD(cancel);
-	int err;
-
-	spin_lock_irqsave(&q->lock, flags);
-	if (q->state != DRM_DSB_QUEUE_ACTIVE) {
-		spin_unlock_irqrestore(&q->lock, flags);
-		return;
-	}
-	WRITE_ONCE(q->state, DRM_DSB_QUEUE_BANNED);
-	/*
-	 * State before taking the jobs handed over: pairs with the push and
-	 * check in dsb_queue_add_jobs(). Either this finds its batch, or that
-	 * sees the ban and cancels it.
-	 */
-	smp_mb();
-	dsb_queue_take_submitted_locked(q, &q->inflight);
-	q->fault = fault;
-	q->fault_va = va;
-	job = list_first_entry_or_null(&q->inflight, struct dsb_job, node);
-	q->fault_seqno = job ? job->seqno : 0;
-	trace_dsb_fault(q, fault, q->fault_seqno, va);
-	list_splice_init(&q->inflight, &cancel);
-	err = dsb_fault_errno(fault);
-	list_for_each_entry(job, &cancel, node) {
-		dsb_queue_cancel_job_locked(q, job, err);
-		err = -ECANCELED;
-	}
-	WRITE_ONCE(q->fhdr->fault, fault);
-	WRITE_ONCE(q->fhdr->state, DRM_DSB_QUEUE_BANNED);
-	spin_unlock_irqrestore(&q->lock, flags);
-
-	if (fault != DRM_DSB_FAULT_NONE)
-		atomic64_inc(&q->ddev->stats.faults);
-	list_for_each_entry_safe(job, tmp, &cancel, node) {
-		list_del(&job->node);
-		dsb_job_finish(job, job->status);
-	}
-	dsb_device_kick_all(q->ddev);
+	WRITE_ONCE(q->submitted, job->seqno);
+	return n;
 }
 
 /**
@@ -558,24 +292,62 @@ static void dsb_queue_revoke_mmap(struct dsb_user_queue *q, struct drm_file *fil
 }
 
 /*
- * Stop a queue: no submit is running or will run, the engine lets go of
- * it, everything in flight is cancelled. Called with the queue out of the
- * file's table.
+ * Stop a queue: no submit is running or will run, the GPU lets go of it,
+ * everything in flight is cancelled. A second stop does nothing.
  */
-static void dsb_queue_destroy(struct dsb_user_queue *q, struct drm_file *file)
+static void dsb_queue_stop(struct dsb_user_queue *q)
 {
-	struct dsb_device *ddev = q->ddev;
 	bool cookie;
 
 	mutex_lock(&q->sq_lock);
 	mutex_lock(&q->submit_lock);
-	dsb_engine_remove_queue(q->engine, q);
+	dsb_gpu_queue_unmap(&q->hw);
 	cookie = dma_fence_begin_signalling();
 	dsb_queue_ban(q, DRM_DSB_FAULT_NONE, 0);
 	dma_fence_end_signalling(cookie);
 	mutex_unlock(&q->submit_lock);
 	mutex_unlock(&q->sq_lock);
+}
 
+/**
+ * dsb_device_stop_queues() - take every queue of a device off its GPU
+ * @ddev: the device, unplugged: no queue is created any more
+ *
+ * The driver unbinds: every queue is stopped as a destroy stops it, so
+ * its fences signal with -ECANCELED and its submits fail from then on.
+ * The queues stay with their files until those close.
+ */
+void dsb_device_stop_queues(struct dsb_device *ddev)
+{
+	struct dsb_user_queue *q, *found;
+
+	/* One at a time: the queue list lock is not held around a stop. */
+	do {
+		found = NULL;
+		mutex_lock(&ddev->queues_lock);
+		list_for_each_entry(q, &ddev->queues, dev_node) {
+			if (READ_ONCE(q->hw.engine)) {
+				found = dsb_queue_get(q);
+				break;
+			}
+		}
+		mutex_unlock(&ddev->queues_lock);
+		if (found) {
+			dsb_queue_stop(found);
+			dsb_queue_put(found);
+		}
+	} while (found);
+}
+
+/*
+ * Stop a queue and take it off the device. Called with the queue out of
+ * the file's table.
+ */
+static void dsb_queue_destroy(struct dsb_user_queue *q, struct drm_file *file)
+{
+	struct dsb_device *ddev = q->ddev;
+
+	dsb_queue_stop(q);
 	mutex_lock(&ddev->queues_lock);
 	list_del(&q->dev_node);
 	mutex_unlock(&ddev->queues_lock);
@@ -694,7 +466,6 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	q->owner = file;
 	q->busy_ns = df->busy_ns;
 	q->client_id = df->client_id;
-	q->ctx.slot = -1;
 	q->vm = dsb_vm_get(df->vm);
 
 	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL_ACCOUNT);
@@ -781,22 +552,51 @@ static int dsb_queue_map(struct dsb_user_queue *q, struct drm_file *file,
 	return ret;
 }
 
-/* Give the queue an id in the file, put it on the device and an engine. */
+/* What the GPU is given of the queue: its "MQD" (dsb_gpu.h). */
+static void dsb_queue_describe(struct dsb_user_queue *q)
+{
+	struct dsb_gpu_queue_desc *d = &q->hw.desc;
+
+	d->ring = q->ring;
+	d->ring_packets = q->ring_packets;
+	d->ctrl = q->ctrl;
+	d->fhdr = q->fhdr;
+	d->deps = q->deps;
+	d->ndeps = q->nslots * DSB_MAX_JOB_DEPS;
+	d->nslots = q->nslots;
+	d->key = q->key;
+	dsb_vm_gpu_mmu(q->vm, &d->mmu);
+	d->priority = q->priority;
+	d->boost_priority = q->boost_priority;
+	d->busy_ns = q->busy_ns;
+	d->queue_id = q->id;
+	d->client_id = q->client_id;
+	d->dev_index = q->ddev->index;
+}
+
+/* Give the queue an id in the file, put it on the device and its GPU. */
 static int dsb_queue_publish(struct dsb_user_queue *q, struct drm_file *file)
 {
 	struct dsb_file *df = file->driver_priv;
 	struct dsb_device *ddev = q->ddev;
+	int ret, idx;
 	u32 id;
-	int ret;
 
+	/* An unbind waits for this to finish, then stops what it finds. */
+	if (!drm_dev_enter(&ddev->drm, &idx))
+		return -ENODEV;
 	ret = xa_alloc(&df->queues, &id, q, XA_LIMIT(1, DSB_MAX_QUEUES), GFP_KERNEL);
-	if (ret)
+	if (ret) {
+		drm_dev_exit(idx);
 		return ret == -EBUSY ? -EMFILE : ret;
+	}
 	q->id = id;
+	dsb_queue_describe(q);
 	mutex_lock(&ddev->queues_lock);
 	list_add_tail(&q->dev_node, &ddev->queues);
 	mutex_unlock(&ddev->queues_lock);
-	dsb_engine_add_queue(dsb_engine_pick(ddev), q);
+	dsb_gpu_queue_map(ddev->gpu, &q->hw);
+	drm_dev_exit(idx);
 	return 0;
 }
 

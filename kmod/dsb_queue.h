@@ -10,85 +10,16 @@
 #include <linux/spinlock.h>
 
 #include "dsb_drv.h"
+#include "dsb_gpu.h"
 #include "dsb_mem.h"
+#include "dsb_watchdog.h"
 
 struct dsb_fence_pool;
 struct dsb_gem_object;
 struct dsb_job;
-struct dsb_engine;
 struct dma_fence;
 struct dsb_submit_desc;
 struct dsb_dep_entry;
-
-/**
- * struct dsb_memwait - a MEMWAIT instruction a queue blocked on (debugfs)
- * @seqno: job executing it
- * @ip: its GPU VA
- * @in: the instruction as the engine read it
- */
-struct dsb_memwait {
-	u64 seqno;
-	u64 ip;
-	struct drm_dsb_instr in;
-};
-
-/**
- * struct dsb_qctx - engine-owned execution state of a queue (its "MQD")
- * @rptr: packets consumed
- * @in_exec: executing a command buffer
- * @ip: next instruction GPU VA
- * @end: end of the command buffer
- * @job_err: error carried from a failed dependency to the SIGNAL
- * @cur_seqno: seqno of the job being executed
- * @blocked_until: DELAY in progress until this time (ns)
- * @dep_wait: blocked on a WAIT packet (the watchdog does not count it)
- * @dep_wait_since: when it last blocked on a WAIT packet (ns, debugfs)
- * @steps: packets and instructions executed (the watchdog's progress)
- * @runs: time slices the queue was given on a hardware slot (the watchdog
- *        counts only time in which it ran)
- * @boost_served: boosted this round (deadline hint): ran in the round's first
- *                pass, or mid-round when the hint came, with the budget of
- *                &dsb_user_queue.boost_priority, until the boosted job's
- *                SIGNAL
- * @round_served: had its slice (made progress) in this round: in its turn,
- *                or out of turn when work arrived mid-round above normal
- *                priority; not served again in the round
- * @idle: at its last look the engine found nothing to run (the doorbell at
- *        the read pointer), though the driver may have jobs in flight
- * @step_cost: work units of the step being executed (time slices)
- * @slot: hardware slot held on the engine, or -1
- * @last_run: &dsb_engine.tick after its last slice, for slot eviction
- * @memwait: last MEMWAIT it blocked on; still blocked while @in_exec and
- *           @ip and @cur_seqno match it (debugfs)
- * @retire_seqno: seqno of the last SIGNAL executed but not yet retired
- *                (completions are raised once per batch of SIGNALs)
- * @retire_pending: SIGNALs executed since the last retire
- * @packets_pending: packets executed since the last retire, not yet added
- *                   to the device's counter
- */
-struct dsb_qctx {
-	u64 rptr;
-	bool in_exec;
-	u64 ip;
-	u64 end;
-	s32 job_err;
-	u64 cur_seqno;
-	u64 blocked_until;
-	bool dep_wait;
-	u64 dep_wait_since;
-	u64 steps;
-	u64 runs;
-	bool boost_served;
-	bool round_served;
-	bool idle;
-	u32 step_cost;
-	int slot;
-	unsigned long last_run;
-	struct dsb_memwait memwait;
-	u64 retire_seqno;
-	u32 retire_pending;
-	u32 packets_pending;
-};
 
 /**
  * struct dsb_slot_origin - what a fence slot keeps of its last job's error
@@ -171,10 +102,10 @@ struct dsb_slot_origin {
  *           the origin of its error (%DRM_IOCTL_DSB_JOB_ERROR)
  * @failed_origin: the origin of the error of job @last_failed
  * @job_cache: finished jobs kept for reuse (at most @nslots)
- * @engine: the engine the queue runs on
- * @engine_node: link in the engine's queue list
+ * @hw: the queue as the GPU knows it: what the driver hands it
+ *      (&dsb_gpu_queue.desc) and the GPU's own state, which the driver
+ *      reads only through dsb_gpu.h
  * @dev_node: link in the device's queue list
- * @ctx: engine execution state
  * @owner: the drm_file that created it, for debugfs only
  * @busy_ns: engine time (fdinfo), points into the owner's dsb_file
  * @client_id: the owner's drm-client-id (debugfs, tracepoints)
@@ -182,11 +113,7 @@ struct dsb_slot_origin {
  *       jobs (reference)
  * @mem_charge: bytes charged for the queue and its tables (not the BOs,
  *              which carry their own, nor the jobs); grows under @sq_lock
- * @wd_busy: the watchdog found the queue busy at its last tick
- * @wd_steps: the engine's step count when the watchdog last saw progress
- * @wd_runs: the engine's slice count at the watchdog's last tick
- * @wd_stalled: jiffies on a slot without progress since then
- * @wd_stamp: jiffies of the last tick (the five: under the engine lock)
+ * @wd: the watchdog's view of the queue (dsb_watchdog.c)
  */
 struct dsb_user_queue {
 	struct kref ref;
@@ -251,36 +178,27 @@ struct dsb_user_queue {
 
 	struct dsb_recycler job_cache;
 
-	struct dsb_engine *engine;
-	struct list_head engine_node;
+	struct dsb_gpu_queue hw;
 	struct list_head dev_node;
-	struct dsb_qctx ctx;
 	struct drm_file *owner;
 	atomic64_t *busy_ns;
 	u64 client_id;
 	struct dsb_mem_client *mem;
 	u64 mem_charge;
-	bool wd_busy;
-	u64 wd_steps;
-	u64 wd_runs;
-	unsigned long wd_stalled;
-	unsigned long wd_stamp;
+	struct dsb_watchdog_state wd;
 };
 
 /**
- * dsb_queue_has_work() - the queue has packets or instructions to run
- * @q: the queue; its engine's lock held (the engine's read pointer is
- *     stable only under it)
- *
- * Reads the doorbell, which the process may write: a doorbell at the read
- * pointer while jobs are in flight means the process hid its packets.
- *
- * Return: true when the engine would find something to run now.
+ * struct dsb_job_batch - a queue's jobs of a submitted batch
+ * @newest: the last job added (through &dsb_job.cache_node)
+ * @oldest: the first one
  */
-static inline bool dsb_queue_has_work(const struct dsb_user_queue *q)
-{
-	return q->ctx.in_exec || READ_ONCE(q->ctrl->doorbell) != q->ctx.rptr;
-}
+struct dsb_job_batch {
+	struct llist_node *newest;
+	struct llist_node *oldest;
+};
+
+void dsb_job_batch_add(struct dsb_job_batch *batch, struct dsb_job *job);
 
 static inline struct dsb_user_queue *dsb_queue_get(struct dsb_user_queue *q)
 {
@@ -290,22 +208,26 @@ static inline struct dsb_user_queue *dsb_queue_get(struct dsb_user_queue *q)
 
 void dsb_queue_put(struct dsb_user_queue *q);
 struct dsb_user_queue *dsb_queue_lookup(struct dsb_file *df, u32 id);
-void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va);
-void dsb_queue_retire(struct dsb_user_queue *q, u64 seqno, s32 err);
-void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job *job, int err,
-				 bool inherited);
-void dsb_queue_cancel_job_locked(struct dsb_user_queue *q, struct dsb_job *job, int err);
-void dsb_queue_post_cqe(struct dsb_user_queue *q, u64 user_data, u64 seqno, s32 error,
-			u32 slot, u32 flags);
-int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
-bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
-void dsb_queue_sync_inflight_locked(struct dsb_user_queue *q);
-void dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_submit_desc *descs, u32 count,
-			struct list_head *cancel);
-void dsb_file_destroy_queues(struct drm_file *file);
 int dsb_fault_errno(u32 fault);
+bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
+int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
+u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
+		       struct list_head *cancel);
 int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence **fence,
 			  s32 *error);
+void dsb_file_destroy_queues(struct drm_file *file);
+void dsb_device_stop_queues(struct dsb_device *ddev);
+
+/* Completion (dsb_irq.c) */
+extern const struct dsb_gpu_ops dsb_irq_ops;
+void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, u64 seqno,
+				s32 error, u32 slot, u32 cqe_flags);
+void dsb_queue_sync_inflight_locked(struct dsb_user_queue *q);
+u32 dsb_queue_complete_locked(struct dsb_user_queue *q, struct list_head *jobs, u64 upto,
+			      s32 err, s32 rest, bool inherited, struct list_head *done);
+u32 dsb_queue_cancel_submitted_locked(struct dsb_user_queue *q, struct list_head *done);
+void dsb_queue_free_jobs(struct dsb_device *ddev, struct list_head *done, u32 n);
+void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va);
 
 int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file);

@@ -7,38 +7,22 @@
  * kernel writes a queue's ring, under the queue's submit lock, inside the
  * fence-signalling section of a submit: dsb_ring_emit() per packet, then
  * dsb_ring_commit() once per batch, which publishes the packets and rings
- * the doorbell. The engine takes them with dsb_ring_fetch(); the barrier
- * pair between the two lives in these two functions.
+ * the doorbell. The GPU fetches them (dsb_gpu_exec.c); the smp_wmb() here
+ * pairs with the smp_rmb() there.
  *
  * Each packet carries its sequence number (the ring write pointer when it
  * was written) and a SipHash-2-4 MAC, under the queue's secret key, of its
- * first seven words and its ring position. The engine recomputes both
+ * first seven words and its ring position (dsb_gpu_packet_mac(), the
+ * format the GPU defines). The GPU recomputes both
  * before executing, so a packet the process wrote, moved, replayed or
  * skipped faults the queue at once.
  */
 #include <linux/string.h>
 
-#include "dsb_engine.h"
+#include "dsb_job.h"
 #include "dsb_queue.h"
 #include "dsb_ring.h"
-
-/**
- * dsb_packet_mac() - MAC of a packet at a ring position
- * @q: the queue (holds the key)
- * @pkt: the packet; its @mac field is ignored
- * @pos: ring index the packet is (to be) stored at
- *
- * Return: the MAC.
- */
-u64 dsb_packet_mac(const struct dsb_user_queue *q, const struct drm_dsb_packet *pkt, u64 pos)
-{
-	u64 words[8];
-
-	BUILD_BUG_ON(sizeof(*pkt) != DRM_DSB_PACKET_SIZE);
-	memcpy(words, pkt, 7 * sizeof(u64));
-	words[7] = pos;
-	return siphash(words, sizeof(words), &q->key);
-}
+#include "dsb_trace.h"
 
 /**
  * dsb_ring_space() - free packets in the ring
@@ -49,7 +33,7 @@ u64 dsb_packet_mac(const struct dsb_user_queue *q, const struct drm_dsb_packet *
 u32 dsb_ring_space(const struct dsb_user_queue *q)
 {
 	lockdep_assert_held(&q->submit_lock);
-	return q->ring_packets - (u32)(q->wptr - READ_ONCE(q->ctx.rptr));
+	return q->ring_packets - (u32)(q->wptr - dsb_gpu_queue_rptr(&q->hw));
 }
 
 /**
@@ -73,7 +57,7 @@ void dsb_ring_emit(struct dsb_user_queue *q, u32 op, u64 a0, u64 a1, u64 a2)
 	};
 
 	lockdep_assert_held(&q->submit_lock);
-	pkt.mac = dsb_packet_mac(q, &pkt, pos);
+	pkt.mac = dsb_gpu_packet_mac(&q->key, &pkt, pos);
 	memcpy(&q->ring[pos], &pkt, sizeof(pkt));
 	q->wptr++;
 }
@@ -88,44 +72,28 @@ void dsb_ring_emit(struct dsb_user_queue *q, u32 op, u64 a0, u64 a1, u64 a2)
 void dsb_ring_commit(struct dsb_user_queue *q)
 {
 	lockdep_assert_held(&q->submit_lock);
-	/* Packets before doorbell: pairs with the smp_rmb() in dsb_ring_fetch(). */
+	/* Packets before doorbell: pairs with the smp_rmb() in the GPU's fetch. */
 	smp_wmb();
 	WRITE_ONCE(q->ctrl->doorbell, q->wptr);
-	/* High and realtime work starts within the round, not a round later. */
-	if (q->priority > DRM_DSB_QUEUE_PRIORITY_NORMAL)
-		atomic_set(&q->engine->urgent, 1);
-	dsb_engine_kick(q->engine);
+	dsb_gpu_queue_doorbell(&q->hw);
 }
 
 /**
- * dsb_ring_fetch() - the engine's packet fetch
- * @q: the queue
- * @rptr: the engine's read pointer
- * @pkt: out, a copy of the packet at @rptr
+ * dsb_ring_emit_job() - write an armed job's packets
+ * @q: the queue, submit lock held
+ * @job: the job, armed (dsb_job_arm()): its dependency table entries set
  *
- * Reads the doorbell (in memory the process may write), then copies the
- * packet at the read pointer out of the ring once and checks its sequence
- * number and MAC on the copy.
- *
- * Return: %DSB_RING_EMPTY, %DSB_RING_PACKET with @pkt set, or the fault:
- * %DSB_RING_BAD_DOORBELL for a doorbell beyond the ring, %DSB_RING_TAMPER
- * for a packet the kernel did not write for this position.
+ * One WAIT packet per dependency, then EXEC and SIGNAL; the ring space was
+ * reserved with the job. Allocates nothing.
  */
-enum dsb_ring_fetch dsb_ring_fetch(const struct dsb_user_queue *q, u64 rptr,
-				   struct drm_dsb_packet *pkt)
+void dsb_ring_emit_job(struct dsb_user_queue *q, const struct dsb_job *job)
 {
-	u64 wptr = READ_ONCE(q->ctrl->doorbell);
-	u64 pos;
+	u32 i;
 
-	if (wptr == rptr)
-		return DSB_RING_EMPTY;
-	/* Pairs with the smp_wmb() before the doorbell write in dsb_ring_commit(). */
-	smp_rmb();
-	if (wptr - rptr > q->ring_packets)
-		return DSB_RING_BAD_DOORBELL;
-	pos = rptr & (q->ring_packets - 1);
-	memcpy(pkt, &q->ring[pos], sizeof(*pkt));
-	if (pkt->seq != rptr || pkt->mac != dsb_packet_mac(q, pkt, pos))
-		return DSB_RING_TAMPER;
-	return DSB_RING_PACKET;
+	lockdep_assert_held(&q->submit_lock);
+	for (i = 0; i < job->ndeps; i++)
+		dsb_ring_emit(q, DRM_DSB_PKT_WAIT, job->slot * DSB_MAX_JOB_DEPS + i,
+			      dsb_dep_wait_value(&job->deps[i]), job->seqno);
+	dsb_ring_emit(q, DRM_DSB_PKT_EXEC, job->cmd_va, job->cmd_len, job->seqno);
+	dsb_ring_emit(q, DRM_DSB_PKT_SIGNAL, job->slot, job->seqno, 0);
 }

@@ -338,6 +338,7 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last)
 #endif
 	d->seqno = ++q->armed;
 	dsb_job_arm(job, d->seqno);
+	dsb_ring_emit_job(q, job);
 	if (last)
 		dsb_vm_note_fence(q->vm, &job->fence->base);
 	dsb_resv_add_job_fence(job, d->bos);
@@ -349,27 +350,32 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last)
 static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
 				  struct dsb_user_queue **qs, u32 nq)
 {
-	struct dsb_job *job, *tmp;
 	LIST_HEAD(cancel);
+	u32 i, j, n = 0;
 	bool cookie;
-	u32 i;
 
 	for (i = 0; i < nq; i++)
 		lockdep_assert_held(&qs[i]->submit_lock);
 	cookie = dma_fence_begin_signalling();
 	for (i = 0; i < count; i++)
 		dsb_submit_arm_one(&descs[i], i == count - 1);
-	/* Into flight, one queue-lock round trip per queue, then the doorbell. */
+	/* Into flight, lockless, then the doorbell, once per queue. */
 	for (i = 0; i < nq; i++) {
-		dsb_queue_add_jobs(qs[i], descs, count, &cancel);
+		struct dsb_job_batch batch = {};
+
+		for (j = 0; j < count; j++) {
+			if (descs[j].q != qs[i])
+				continue;
+			dsb_job_batch_add(&batch, descs[j].job);
+			descs[j].job = NULL;
+		}
+		n += dsb_queue_add_jobs(qs[i], &batch, &cancel);
 		dsb_ring_commit(qs[i]);
 	}
 	atomic64_add(count, &qs[0]->ddev->stats.submits);
 	dsb_watchdog_arm(qs[0]->ddev);
-	list_for_each_entry_safe(job, tmp, &cancel, node) {
-		list_del(&job->node);
-		dsb_job_finish(job, job->status);
-	}
+	/* Jobs of a queue banned meanwhile: completed, with -ECANCELED. */
+	dsb_queue_free_jobs(qs[0]->ddev, &cancel, n);
 	dma_fence_end_signalling(cookie);
 }
 

@@ -18,7 +18,9 @@
 
 #include <linux/tracepoint.h>
 
-#include "dsb_queue.h"
+/* Only dsb_trace_points.c, which instantiates the events, needs their layouts. */
+struct dsb_gpu_queue;
+struct dsb_user_queue;
 
 DECLARE_EVENT_CLASS(dsb_queue_event,
 		    TP_PROTO(const struct dsb_user_queue *q, u64 seqno),
@@ -62,7 +64,7 @@ TRACE_EVENT(dsb_submit,
 
 /* The engine starts the command buffer of a job (its EXEC packet). */
 TRACE_EVENT(dsb_job_start,
-	    TP_PROTO(const struct dsb_user_queue *q, u64 seqno, u64 cmd_va, u64 cmd_len),
+	    TP_PROTO(const struct dsb_gpu_queue *q, u64 seqno, u64 cmd_va, u64 cmd_len),
 	    TP_ARGS(q, seqno, cmd_va, cmd_len),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u64, client)
@@ -71,9 +73,9 @@ TRACE_EVENT(dsb_job_start,
 			     __field(u64, cmd_va)
 			     __field(u64, cmd_len)
 			     ),
-	    TP_fast_assign(__entry->dev = q->ddev->index;
-			   __entry->client = q->client_id;
-			   __entry->queue = q->id;
+	    TP_fast_assign(__entry->dev = q->desc.dev_index;
+			   __entry->client = q->desc.client_id;
+			   __entry->queue = q->desc.queue_id;
 			   __entry->seqno = seqno;
 			   __entry->cmd_va = cmd_va;
 			   __entry->cmd_len = cmd_len;

@@ -5,8 +5,9 @@
  *
  * Each open file has one &struct dsb_vm. Buffer objects are mapped into it
  * whole, one mapping per (file, BO), followed by an unmapped guard page.
- * The engine reaches memory only through dsb_vm_translate(), which hands
- * out the kernel address a mapping holds.
+ * The GPU reaches memory only through dsb_vm_translate() (handed to it as
+ * &struct dsb_gpu_mmu by dsb_vm_gpu_mmu()), which hands out the kernel
+ * address a mapping holds.
  *
  * The translation is done and used under @dsb_vm.lock, a reader-writer
  * spinlock (read-held by the engines, write-held to map, unmap and
@@ -398,6 +399,40 @@ static int dsb_vm_restore_locked(struct dsb_vm *vm)
 	if (bos)
 		dsb_reclaim_trace_restore(vm, bytes, bos);
 	return ret;
+}
+
+/*
+ * The GPU's translation (&struct dsb_gpu_mmu): dsb_vm_translate() with the
+ * fault as the GPU reports it. An evicted mapping is a bad VA too: no armed
+ * job can meet one. So is a purged one: the buffer has no memory behind its
+ * VA any more.
+ */
+static void *dsb_vm_gpu_translate(void *priv, u64 va, u64 len, bool write, u32 *fault)
+{
+	struct dsb_vm *vm = priv;
+	enum dsb_vm_fault f;
+	void *p = dsb_vm_translate(vm, va, len, write, &f);
+
+	if (p)
+		return p;
+	if (f == DSB_VM_EVICTED)
+		atomic64_inc(&vm->ddev->stats.evicted_faults);
+	else if (f == DSB_VM_PURGED)
+		atomic64_inc(&vm->ddev->stats.purged_faults);
+	*fault = f == DSB_VM_RING_WRITE ? DRM_DSB_FAULT_RING_WRITE : DRM_DSB_FAULT_BAD_VA;
+	return NULL;
+}
+
+/**
+ * dsb_vm_gpu_mmu() - how the GPU translates the VM's addresses
+ * @vm: the VM, which outlives the queues it is handed to
+ * @mmu: out, the translation for a queue descriptor
+ */
+void dsb_vm_gpu_mmu(struct dsb_vm *vm, struct dsb_gpu_mmu *mmu)
+{
+	mmu->lock = &vm->lock;
+	mmu->translate = dsb_vm_gpu_translate;
+	mmu->priv = vm;
 }
 
 /**

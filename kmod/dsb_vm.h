@@ -12,6 +12,7 @@
 #include <drm/drm_mm.h>
 
 struct dma_fence;
+struct dsb_gpu_mmu;
 struct dsb_gem_object;
 
 /**
@@ -88,6 +89,7 @@ bool dsb_vm_find_writable(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 		       enum dsb_vm_fault *fault);
 
+void dsb_vm_gpu_mmu(struct dsb_vm *vm, struct dsb_gpu_mmu *mmu);
 int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock);
 u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age);
 u64 dsb_vm_purge_locked(struct dsb_vm *vm, u64 want);

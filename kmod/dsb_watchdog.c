@@ -10,23 +10,22 @@
  * puts in its command buffers.
  *
  * Progress is what the engine shows, as hardware shows it in registers:
- * its count of executed steps moved (&dsb_qctx.steps), or the queue is
- * blocked on a WAIT packet (&dsb_qctx.dep_wait). Waiting for a dependency
+ * its count of executed steps moved, or the queue is blocked on a WAIT
+ * packet (dsb_gpu_queue_progress()). Waiting for a dependency
  * does not count, as drm_sched starts a job's timeout when its
  * dependencies are met: dependencies are fences, which signal in finite
  * time on their own. Only time on a hardware slot counts: a tick adds the
  * time since the previous one only when the engine gave the queue a time
- * slice in between (&dsb_qctx.runs moved), the queue sits in a DELAY, or
- * the engine finds nothing to run in it (&dsb_qctx.idle: a lowered
- * doorbell), so a queue waiting for its turn among many others is never
+ * slice in between (its slice count moved), the queue sits in a DELAY,
+ * or the engine finds nothing to run in it (a lowered doorbell), so a queue waiting for its turn among many others is never
  * banned for it.
  * A queue's clock starts at the first tick that finds it busy, so the
  * time a queue spent idle never counts.
  *
  * One delayed work per device ticks every %DSB_WATCHDOG_TICK_MS while any
  * of its queues is busy: the submit path arms it, it re-arms itself, and
- * it stops when every queue is idle. A tick walks each engine's queues
- * under the engine lock, inside a fence-signalling section (a ban signals
+ * it stops when every queue is idle. A tick walks the device's queues
+ * under &dsb_device.queues_lock, inside a fence-signalling section (a ban signals
  * fences); it runs on a WQ_MEM_RECLAIM workqueue, so memory pressure
  * cannot keep it from running.
  */
@@ -35,7 +34,6 @@
 #include <linux/ktime.h>
 #include <linux/workqueue.h>
 
-#include "dsb_engine.h"
 #include "dsb_queue.h"
 #include "dsb_trace.h"
 #include "dsb_watchdog.h"
@@ -45,26 +43,29 @@
 static struct workqueue_struct *dsb_watchdog_wq;
 
 /*
- * One queue at a tick: returns true while it is busy. Engine lock held:
- * the queue is on the engine, and its watchdog fields are the tick's.
+ * One queue at a tick: returns true while it is busy. The device's queue
+ * list lock held: the queue stays on the device, and its watchdog state
+ * is the tick's.
  */
 static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long now,
 				      u64 now_ns)
 {
-	u64 steps = READ_ONCE(q->ctx.steps), runs = READ_ONCE(q->ctx.runs);
+	struct dsb_watchdog_state *wd = &q->wd;
+	struct dsb_gpu_progress p;
 
-	lockdep_assert_held(&q->engine->lock);
+	lockdep_assert_held(&q->ddev->queues_lock);
 	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
 	    READ_ONCE(q->submitted) == READ_ONCE(q->completed)) {
-		q->wd_busy = false;
+		wd->busy = false;
 		return false;
 	}
-	if (!q->wd_busy || steps != q->wd_steps || READ_ONCE(q->ctx.dep_wait)) {
-		q->wd_busy = true;
-		q->wd_steps = steps;
-		q->wd_runs = runs;
-		q->wd_stalled = 0;
-		q->wd_stamp = now;
+	dsb_gpu_queue_progress(&q->hw, &p);
+	if (!wd->busy || p.steps != wd->steps || p.dep_wait) {
+		wd->busy = true;
+		wd->steps = p.steps;
+		wd->runs = p.runs;
+		wd->stalled = 0;
+		wd->stamp = now;
 		return true;
 	}
 	/*
@@ -73,17 +74,16 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 	 * (the process hid its packets). An engine's "idle" from before the
 	 * last doorbell is stale: that queue waits for its turn.
 	 */
-	if (runs != q->wd_runs || READ_ONCE(q->ctx.blocked_until) > now_ns ||
-	    (READ_ONCE(q->ctx.idle) && !dsb_queue_has_work(q)))
-		q->wd_stalled += now - q->wd_stamp;
-	q->wd_runs = runs;
-	q->wd_stamp = now;
-	if (q->wd_stalled <= msecs_to_jiffies(q->timeout_ms))
+	if (p.runs != wd->runs || p.blocked_until > now_ns || (p.idle && !p.has_work))
+		wd->stalled += now - wd->stamp;
+	wd->runs = p.runs;
+	wd->stamp = now;
+	if (wd->stalled <= msecs_to_jiffies(q->timeout_ms))
 		return true;
 	atomic64_inc(&q->ddev->stats.timeouts);
 	trace_dsb_timeout(q, READ_ONCE(q->completed) + 1);
 	dsb_queue_ban(q, DRM_DSB_FAULT_TIMEOUT, 0);
-	q->wd_busy = false;
+	wd->busy = false;
 	return false;
 }
 
@@ -95,18 +95,13 @@ static void dsb_watchdog_tick(struct work_struct *work)
 	u64 now_ns = ktime_get_ns();
 	struct dsb_user_queue *q;
 	bool busy = false;
-	unsigned int i;
 	bool cookie;
 
 	cookie = dma_fence_begin_signalling();
-	for (i = 0; i < ddev->num_engines; i++) {
-		struct dsb_engine *eng = &ddev->engines[i];
-
-		mutex_lock(&eng->lock);
-		list_for_each_entry(q, &eng->queues, engine_node)
-			busy |= dsb_watchdog_check_locked(q, now, now_ns);
-		mutex_unlock(&eng->lock);
-	}
+	mutex_lock(&ddev->queues_lock);
+	list_for_each_entry(q, &ddev->queues, dev_node)
+		busy |= dsb_watchdog_check_locked(q, now, now_ns);
+	mutex_unlock(&ddev->queues_lock);
 	dma_fence_end_signalling(cookie);
 	if (busy)
 		queue_delayed_work(dsb_watchdog_wq, &ddev->watchdog,
@@ -137,7 +132,7 @@ void dsb_watchdog_init(struct dsb_device *ddev)
 
 /**
  * dsb_watchdog_fini() - stop a device's watchdog
- * @ddev: the device, with no queue left; its engines still exist
+ * @ddev: the device, with no queue left on its GPU
  */
 void dsb_watchdog_fini(struct dsb_device *ddev)
 {

@@ -3,7 +3,27 @@
 #ifndef __DSB_WATCHDOG_H__
 #define __DSB_WATCHDOG_H__
 
+#include <linux/types.h>
+
 struct dsb_device;
+
+/**
+ * struct dsb_watchdog_state - the watchdog's view of one queue
+ * @busy: the queue was busy at the last tick
+ * @steps: the GPU's step count when the watchdog last saw progress
+ * @runs: the GPU's slice count at the last tick
+ * @stalled: jiffies on a slot without progress since then
+ * @stamp: jiffies of the last tick
+ *
+ * Only the device's tick touches it, under &dsb_device.queues_lock.
+ */
+struct dsb_watchdog_state {
+	bool busy;
+	u64 steps;
+	u64 runs;
+	unsigned long stalled;
+	unsigned long stamp;
+};
 
 void dsb_watchdog_init(struct dsb_device *ddev);
 void dsb_watchdog_fini(struct dsb_device *ddev);
