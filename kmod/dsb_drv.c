@@ -136,7 +136,6 @@ MODULE_PARM_DESC(test_engine_gap_ms,
 		 "TEST BUILD ONLY, default 0: the engine threads sleep this long (at most 200) between rounds, as a thread preempted on a loaded machine does; doorbells do not wake them");
 #endif
 
-
 /* Parameters that are the same for every device and file (all nonzero). */
 static const u64 dsb_fixed_params[] = {
 	[DRM_DSB_PARAM_UAPI_VERSION] = DRM_DSB_UAPI_VERSION,

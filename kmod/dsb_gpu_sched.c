@@ -48,11 +48,11 @@
  * nothing here allocates or takes a lock that is held around allocation.
  */
 #include <linux/delay.h>
-#include <linux/hrtimer.h>
 #include <linux/dma-fence.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
-#include <linux/moduleparam.h>
 #include <linux/ktime.h>
+#include <linux/moduleparam.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
@@ -386,7 +386,6 @@ static int dsb_engine_thread(void *data)
 	}
 	return 0;
 }
-
 
 /**
  * dsb_gpu_notify_fences() - fence memory changed: blocked WAITs look again

@@ -167,7 +167,7 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
  * @q: the queue, lock held
  * @jobs: the jobs, oldest first (&dsb_user_queue.inflight, or a list of
  *        jobs a ban or a cancelled submit took)
- * @upto: complete the jobs up to this seqno (U64_MAX: all)
+ * @until: complete the jobs up to this seqno (U64_MAX: all)
  * @err: the first job's status: the GPU's (a failed dependency), or why it
  *       is cancelled
  * @rest: the status of the others
@@ -178,7 +178,7 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
  *
  * Return: how many jobs completed.
  */
-u32 dsb_queue_complete_locked(struct dsb_user_queue *q, struct list_head *jobs, u64 upto,
+u32 dsb_queue_complete_locked(struct dsb_user_queue *q, struct list_head *jobs, u64 until,
 			      s32 err, s32 rest, bool inherited, struct list_head *done)
 {
 	struct dsb_job *job, *last = NULL;
@@ -188,7 +188,7 @@ u32 dsb_queue_complete_locked(struct dsb_user_queue *q, struct list_head *jobs, 
 
 	lockdep_assert_held(&q->lock);
 	list_for_each_entry(job, jobs, node) {
-		if (job->seqno > upto)
+		if (job->seqno > until)
 			break;
 		dsb_queue_complete_job_locked(q, job, err, inherited, ts);
 		err = rest;

@@ -17,8 +17,8 @@
  * time on their own. Only time on a hardware slot counts: a tick adds the
  * time since the previous one only when the engine gave the queue a time
  * slice in between (its slice count moved), the queue sits in a DELAY,
- * or the engine finds nothing to run in it (a lowered doorbell), so a queue waiting for its turn among many others is never
- * banned for it.
+ * or the engine finds nothing to run in it (a lowered doorbell), so a
+ * queue waiting for its turn among many others is never banned for it.
  * A queue's clock starts at the first tick that finds it busy, so the
  * time a queue spent idle never counts.
  *
