@@ -105,28 +105,31 @@ static void dsb_debugfs_origin(struct seq_file *m, u64 seqno,
 
 /*
  * Print a packet's operation, in the words of the library's
- * dsb_decode_packet() (without its sequence number and MAC).
+ * dsb_decode_packet() (without its sequence number and MAC): both print
+ * what the uAPI header's ISA table (%DRM_DSB_ISA_PACKETS) says.
  */
 static void dsb_debugfs_decode(struct seq_file *m, const struct drm_dsb_packet *p)
 {
-	switch (p->op) {
-	case DRM_DSB_PKT_NOP:
-		seq_puts(m, "NOP");
-		break;
-	case DRM_DSB_PKT_WAIT:
-		seq_printf(m, "WAIT dep %llu >= %llu job %llu",
-			   p->arg[0], p->arg[1], p->arg[2]);
-		break;
-	case DRM_DSB_PKT_EXEC:
-		seq_printf(m, "EXEC va 0x%llx len %llu job %llu",
-			   p->arg[0], p->arg[1], p->arg[2]);
-		break;
-	case DRM_DSB_PKT_SIGNAL:
-		seq_printf(m, "SIGNAL slot %llu seqno %llu", p->arg[0], p->arg[1]);
-		break;
-	default:
+	const struct drm_dsb_isa_desc *d = drm_dsb_isa_packet(p->op);
+	const char *prefix, *suffix;
+	unsigned int k;
+	int width;
+
+	if (!d) {
 		seq_printf(m, "INVALID op 0x%x", p->op);
-		break;
+	} else {
+		seq_puts(m, d->name);
+		for (k = 0; k < ARRAY_SIZE(d->arg); k++) {
+			if (d->arg[k].kind == DRM_DSB_ISA_ARG_NONE)
+				continue;
+			if (d->arg[k].label[0])
+				seq_printf(m, " %s", d->arg[k].label);
+			width = drm_dsb_isa_arg_format(&d->arg[k], p->flags, &prefix, &suffix);
+			if (width)
+				seq_printf(m, " %s%0*llx%s", prefix, width, p->arg[k], suffix);
+			else
+				seq_printf(m, " %s%llu%s", prefix, p->arg[k], suffix);
+		}
 	}
 	if (p->flags)
 		seq_printf(m, " flags 0x%x", p->flags);
@@ -518,34 +521,34 @@ static bool dsb_debugfs_blockers_queue(struct seq_file *m, struct dsb_user_queue
 
 static const char *dsb_debugfs_op_name(u32 op)
 {
-	switch (op) {
-	case DRM_DSB_OP_WRITE:
-		return "WRITE";
-	case DRM_DSB_OP_COPY:
-		return "COPY";
-	case DRM_DSB_OP_FILL:
-		return "FILL";
-	case DRM_DSB_OP_ATOMIC_ADD:
-		return "ATOMIC_ADD";
-	default:
-		return "TIMESTAMP";
-	}
+	const struct drm_dsb_isa_desc *d = drm_dsb_isa_instr(op);
+
+	return d ? d->name : "INVALID";
 }
 
-/* Whether @in writes the 64-bit word at GPU VA @va. */
+/*
+ * Whether @in writes the 64-bit word at GPU VA @va: one of its VA operands
+ * the ISA table marks written reaches it. An instruction the engine faults
+ * on before any access (drm_dsb_instr_fault()) writes nothing.
+ */
 static bool dsb_debugfs_instr_writes(const struct drm_dsb_instr *in, u64 va)
 {
-	switch (in->op) {
-	case DRM_DSB_OP_WRITE:
-	case DRM_DSB_OP_ATOMIC_ADD:
-	case DRM_DSB_OP_TIMESTAMP:
-		return in->a == va;
-	case DRM_DSB_OP_COPY:
-	case DRM_DSB_OP_FILL:
-		return in->a <= va ? va - in->a < in->c : in->a - va < sizeof(u64);
-	default:
+	const struct drm_dsb_isa_desc *d = drm_dsb_isa_instr(in->op);
+	unsigned int k;
+	u64 fva;
+
+	if (drm_dsb_instr_fault(in, &fva))
 		return false;
+	for (k = 0; k < ARRAY_SIZE(d->arg); k++) {
+		u64 start = drm_dsb_instr_arg(in, k);
+		u64 len = drm_dsb_instr_va_len(d, in, k);
+
+		if (!(d->arg[k].access & DRM_DSB_ISA_W) || !len)
+			continue;
+		if (start <= va ? va - start < len : start - va < sizeof(u64))
+			return true;
 	}
+	return false;
 }
 
 /**

@@ -5,6 +5,8 @@
  * and ring packets (see "Command-buffer ISA" and "Ring packets" in
  * dsb_drm.h). Encoders do not validate operands, so tests can build bad
  * command buffers; dsb_instr_check() says what the engine would reject.
+ * What each opcode is and how it prints comes from the header's ISA table
+ * (%DRM_DSB_ISA_INSTRS, %DRM_DSB_ISA_PACKETS): no opcode is listed here.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -15,8 +17,13 @@
 _Static_assert(sizeof(struct drm_dsb_instr) == DRM_DSB_INSTR_SIZE, "instr size");
 _Static_assert(sizeof(struct drm_dsb_packet) == DRM_DSB_PACKET_SIZE, "packet size");
 
-#define DSB_ISA_MAX_LEN		(1ull << 20)	/* COPY and FILL */
-#define DSB_ISA_MAX_DELAY	1000000000ull	/* 1 s */
+/* The ISA table's numbers are the enums' (the header keeps both). */
+#define DSB_ISA_SAME_OP(name, op, ...) \
+	_Static_assert(DRM_DSB_OP_##name == (op), "DRM_DSB_OP_" #name);
+#define DSB_ISA_SAME_PKT(name, op, ...) \
+	_Static_assert(DRM_DSB_PKT_##name == (op), "DRM_DSB_PKT_" #name);
+DRM_DSB_ISA_INSTRS(DSB_ISA_SAME_OP)
+DRM_DSB_ISA_PACKETS(DSB_ISA_SAME_PKT)
 
 /**
  * dsb_cmdbuf_init() - start writing instructions into @mem
@@ -95,30 +102,15 @@ int dsb_cmd_delay(struct dsb_cmdbuf *cb, uint64_t ns)
 /**
  * dsb_instr_check() - would the engine accept this instruction?
  *
- * Checks what can be checked without the address space: opcode, flags,
- * alignment, lengths. Returns 0 or -EINVAL.
+ * Checks what can be checked without the address space: the static rules
+ * of the uAPI header's ISA table (opcode, flags, alignment, lengths), as
+ * the engine applies them (drm_dsb_instr_fault()). Returns 0 or -EINVAL.
  */
 int dsb_instr_check(const struct drm_dsb_instr *in)
 {
-	switch (in->op) {
-	case DRM_DSB_OP_NOP:
-		return in->flags ? -EINVAL : 0;
-	case DRM_DSB_OP_WRITE:
-	case DRM_DSB_OP_ATOMIC_ADD:
-	case DRM_DSB_OP_TIMESTAMP:
-		return in->flags || in->a % 8 ? -EINVAL : 0;
-	case DRM_DSB_OP_MEMWAIT:
-		return (in->flags & ~DRM_DSB_MEMWAIT_EQ) || in->a % 8 ? -EINVAL : 0;
-	case DRM_DSB_OP_COPY:
-		return in->flags || in->c > DSB_ISA_MAX_LEN ? -EINVAL : 0;
-	case DRM_DSB_OP_FILL:
-		return in->flags || in->c > DSB_ISA_MAX_LEN || in->c % 4 ||
-			in->b > UINT32_MAX ? -EINVAL : 0;
-	case DRM_DSB_OP_DELAY:
-		return in->flags || in->a > DSB_ISA_MAX_DELAY ? -EINVAL : 0;
-	default:
-		return -EINVAL;
-	}
+	__u64 va;
+
+	return drm_dsb_instr_fault(in, &va) ? -EINVAL : 0;
 }
 
 /* snprintf() that tolerates a NULL/0 buffer and returns the full length. */
@@ -137,6 +129,39 @@ dsb_append(char *out, size_t len, size_t n, const char *fmt, ...)
 	return r > 0 ? (size_t)r : 0;
 }
 
+/*
+ * Append the mnemonic and operands @v of opcode @d (with @flags), as the
+ * ISA table says to print them, or "INVALID op" for an unknown opcode.
+ */
+static size_t dsb_append_op(char *out, size_t len, size_t n,
+			    const struct drm_dsb_isa_desc *d, uint32_t op,
+			    uint32_t flags, const uint64_t v[3])
+{
+	const char *prefix, *suffix;
+	unsigned int k;
+	int width;
+
+	if (!d)
+		return n + dsb_append(out, len, n, "INVALID op 0x%x", op);
+	n += dsb_append(out, len, n, "%s", d->name);
+	for (k = 0; k < 3; k++) {
+		const struct drm_dsb_isa_arg *arg = &d->arg[k];
+
+		if (arg->kind == DRM_DSB_ISA_ARG_NONE)
+			continue;
+		if (arg->label[0])
+			n += dsb_append(out, len, n, " %s", arg->label);
+		width = drm_dsb_isa_arg_format(arg, flags, &prefix, &suffix);
+		if (width)
+			n += dsb_append(out, len, n, " %s%0*" PRIx64 "%s", prefix,
+					width, v[k], suffix);
+		else
+			n += dsb_append(out, len, n, " %s%" PRIu64 "%s", prefix,
+					v[k], suffix);
+	}
+	return n;
+}
+
 /**
  * dsb_decode_instr() - disassemble one instruction into @out
  *
@@ -146,47 +171,13 @@ dsb_append(char *out, size_t len, size_t n, const char *fmt, ...)
  */
 int dsb_decode_instr(const struct drm_dsb_instr *in, char *out, size_t len)
 {
+	const struct drm_dsb_isa_desc *d = drm_dsb_isa_instr(in->op);
+	const uint64_t v[3] = { in->a, in->b, in->c };
+	uint32_t extra = in->flags & ~(d ? d->flags : 0);
 	int bad = dsb_instr_check(in);
-	uint32_t extra = in->op == DRM_DSB_OP_MEMWAIT ?
-		in->flags & ~DRM_DSB_MEMWAIT_EQ : in->flags;
-	uint64_t a = in->a, b = in->b, c = in->c;
-	int r;
 	size_t n;
 
-	switch (in->op) {
-	case DRM_DSB_OP_NOP:
-		r = dsb_fmt(out, len, "NOP");
-		break;
-	case DRM_DSB_OP_WRITE:
-		r = dsb_fmt(out, len, "WRITE *0x%" PRIx64 " = 0x%" PRIx64, a, b);
-		break;
-	case DRM_DSB_OP_COPY:
-		r = dsb_fmt(out, len, "COPY 0x%" PRIx64 " <- 0x%" PRIx64
-			    " len %" PRIu64, a, b, c);
-		break;
-	case DRM_DSB_OP_FILL:
-		r = dsb_fmt(out, len, "FILL 0x%" PRIx64 " pattern 0x%08" PRIx64
-			    " len %" PRIu64, a, b, c);
-		break;
-	case DRM_DSB_OP_ATOMIC_ADD:
-		r = dsb_fmt(out, len, "ATOMIC_ADD *0x%" PRIx64 " += 0x%" PRIx64,
-			    a, b);
-		break;
-	case DRM_DSB_OP_TIMESTAMP:
-		r = dsb_fmt(out, len, "TIMESTAMP *0x%" PRIx64, a);
-		break;
-	case DRM_DSB_OP_MEMWAIT:
-		r = dsb_fmt(out, len, "MEMWAIT *0x%" PRIx64 " %s 0x%" PRIx64, a,
-			    in->flags & DRM_DSB_MEMWAIT_EQ ? "==" : ">=", b);
-		break;
-	case DRM_DSB_OP_DELAY:
-		r = dsb_fmt(out, len, "DELAY %" PRIu64 " ns", a);
-		break;
-	default:
-		r = dsb_fmt(out, len, "INVALID op 0x%x", in->op);
-		break;
-	}
-	n = r > 0 ? (size_t)r : 0;
+	n = dsb_append_op(out, len, 0, d, in->op, in->flags, v);
 	if (extra)
 		n += dsb_append(out, len, n, " flags 0x%x", extra);
 	if (bad)
@@ -194,12 +185,10 @@ int dsb_decode_instr(const struct drm_dsb_instr *in, char *out, size_t len)
 	return bad ? bad : (int)n;
 }
 
-/** dsb_packet_check() - known opcode and zero flags? 0 or -EINVAL */
+/** dsb_packet_check() - known opcode and allowed (zero) flags? 0 or -EINVAL */
 int dsb_packet_check(const struct drm_dsb_packet *pkt)
 {
-	if (pkt->flags || pkt->op > DRM_DSB_PKT_SIGNAL)
-		return -EINVAL;
-	return 0;
+	return drm_dsb_packet_valid(pkt) ? 0 : -EINVAL;
 }
 
 /**
@@ -210,40 +199,16 @@ int dsb_packet_check(const struct drm_dsb_packet *pkt)
  */
 int dsb_decode_packet(const struct drm_dsb_packet *pkt, char *out, size_t len)
 {
+	const uint64_t v[3] = { pkt->arg[0], pkt->arg[1], pkt->arg[2] };
 	int bad = dsb_packet_check(pkt);
-	const char *tag = bad ? " <bad>" : "";
-	uint64_t seq = pkt->seq, mac = pkt->mac;
-	const __u64 *a = pkt->arg;
-	int n;
+	size_t n;
 
-	switch (pkt->op) {
-	case DRM_DSB_PKT_NOP:
-		n = dsb_fmt(out, len, "[%" PRIu64 "] NOP mac %016" PRIx64 "%s",
-			    seq, mac, tag);
-		break;
-	case DRM_DSB_PKT_WAIT:
-		n = dsb_fmt(out, len, "[%" PRIu64 "] WAIT dep %" PRIu64
-			    " >= %" PRIu64 " job %" PRIu64 " mac %016" PRIx64
-			    "%s", seq, (uint64_t)a[0], (uint64_t)a[1],
-			    (uint64_t)a[2], mac, tag);
-		break;
-	case DRM_DSB_PKT_EXEC:
-		n = dsb_fmt(out, len, "[%" PRIu64 "] EXEC va 0x%" PRIx64
-			    " len %" PRIu64 " job %" PRIu64 " mac %016" PRIx64
-			    "%s", seq, (uint64_t)a[0], (uint64_t)a[1],
-			    (uint64_t)a[2], mac, tag);
-		break;
-	case DRM_DSB_PKT_SIGNAL:
-		n = dsb_fmt(out, len, "[%" PRIu64 "] SIGNAL slot %" PRIu64
-			    " seqno %" PRIu64 " mac %016" PRIx64 "%s", seq,
-			    (uint64_t)a[0], (uint64_t)a[1], mac, tag);
-		break;
-	default:
-		n = dsb_fmt(out, len, "[%" PRIu64 "] INVALID op 0x%x mac %016"
-			    PRIx64 "%s", seq, pkt->op, mac, tag);
-		break;
-	}
-	return bad ? bad : n;
+	n = (size_t)dsb_fmt(out, len, "[%" PRIu64 "] ", (uint64_t)pkt->seq);
+	n = dsb_append_op(out, len, n, drm_dsb_isa_packet(pkt->op), pkt->op,
+			  pkt->flags, v);
+	n += dsb_append(out, len, n, " mac %016" PRIx64 "%s",
+			(uint64_t)pkt->mac, bad ? " <bad>" : "");
+	return bad ? bad : (int)n;
 }
 
 /** dsb_fault_name() - name of an &enum drm_dsb_fault_kind */

@@ -96,9 +96,17 @@ START_TEST(test_instr_check)
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
 	in.c = 1u << 20;
 	ck_assert_int_eq(dsb_instr_check(&in), 0);
+	in.c = 0;			/* the engine faults on 0 bytes too */
+	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
 	in.op = DRM_DSB_OP_FILL;
 	in.c = 6;			/* not a multiple of 4 */
 	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
+	in.c = 0;
+	ck_assert_int_eq(dsb_instr_check(&in), -EINVAL);
+	in.c = 8;
+	in.b = 1ull << 32 | 7;		/* the engine fills with bits 0..31 */
+	ck_assert_int_eq(dsb_instr_check(&in), 0);
+	in.b = 0;
 	in.op = DRM_DSB_OP_MEMWAIT;
 	in.c = 0;
 	in.flags = DRM_DSB_MEMWAIT_EQ | 2;
@@ -138,6 +146,25 @@ START_TEST(test_decode_instr)
 	dsb_cmd_delay(&cb, 500);
 	dsb_decode_instr(&buf[5], out, sizeof(out));
 	ck_assert_str_eq(out, "DELAY 500 ns");
+	dsb_cmd_nop(&cb);
+	dsb_decode_instr(&buf[6], out, sizeof(out));
+	ck_assert_str_eq(out, "NOP");
+	dsb_cmd_timestamp(&cb, 0x3000);
+	dsb_decode_instr(&buf[7], out, sizeof(out));
+	ck_assert_str_eq(out, "TIMESTAMP *0x3000");
+	dsb_cmd_atomic_add(&cb, 0x3008, 0x10);
+	dsb_decode_instr(&buf[8], out, sizeof(out));
+	ck_assert_str_eq(out, "ATOMIC_ADD *0x3008 += 0x10");
+	/* Operands an opcode does not use are not shown. */
+	dsb_cmd_raw(&cb, DRM_DSB_OP_TIMESTAMP, 0, 0x3000, 1, 2);
+	dsb_decode_instr(&buf[9], out, sizeof(out));
+	ck_assert_str_eq(out, "TIMESTAMP *0x3000");
+	dsb_cmd_raw(&cb, DRM_DSB_OP_MEMWAIT, DRM_DSB_MEMWAIT_EQ | 6, 0x2000, 1, 0);
+	ck_assert_int_eq(dsb_decode_instr(&buf[10], out, sizeof(out)), -EINVAL);
+	ck_assert_str_eq(out, "MEMWAIT *0x2000 == 0x1 flags 0x6 <bad>");
+	dsb_cmd_raw(&cb, DRM_DSB_OP_COPY, 0, 0x10, 0x20, 0);
+	ck_assert_int_eq(dsb_decode_instr(&buf[11], out, sizeof(out)), -EINVAL);
+	ck_assert_str_eq(out, "COPY 0x10 <- 0x20 len 0 <bad>");
 
 	in.op = 0x77;
 	ck_assert_int_eq(dsb_decode_instr(&in, out, sizeof(out)), -EINVAL);
@@ -190,6 +217,10 @@ START_TEST(test_decode_packet)
 	ck_assert_int_eq(dsb_packet_check(&p), -EINVAL);
 	ck_assert_int_eq(dsb_decode_packet(&p, out, sizeof(out)), -EINVAL);
 	p.flags = 0;
+	p.op = DRM_DSB_PKT_NOP;
+	ck_assert_int_eq(dsb_packet_check(&p), 0);
+	ck_assert_int_gt(dsb_decode_packet(&p, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "[12] NOP mac 0123456789abcdef");
 	p.op = 9;
 	ck_assert_int_eq(dsb_decode_packet(&p, out, sizeof(out)), -EINVAL);
 	ck_assert_str_eq(out, "[12] INVALID op 0x9 mac 0123456789abcdef <bad>");

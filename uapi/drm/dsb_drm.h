@@ -625,6 +625,8 @@ struct drm_dsb_fence_mem_header {
  * - %DRM_DSB_PKT_EXEC: arg[0] = command buffer GPU VA, arg[1] = length in
  *   bytes, arg[2] = job seqno.
  * - %DRM_DSB_PKT_SIGNAL: arg[0] = fence slot, arg[1] = seqno to write.
+ *
+ * The same, as data: %DRM_DSB_ISA_PACKETS (see "ISA table").
  */
 
 /** enum drm_dsb_packet_op - ring packet opcodes */
@@ -662,21 +664,25 @@ struct drm_dsb_packet {
  * referenced by GPU VA and length (a multiple of 32, at most
  * %DRM_DSB_PARAM_MAX_CMD_LEN). Memory operands are GPU VAs of the file's
  * address space; every access must lie inside one mapping. 64-bit accesses
- * must be 8-byte aligned; @len of COPY and FILL is at most 1 MiB, FILL's a
- * multiple of 4. A bad opcode, nonzero @flags where not allowed, an
- * unmapped or misaligned VA, an overlong length or a write into a ring
- * faults the queue (%DRM_DSB_FAULT_*), and the job completes with -EIO.
+ * must be 8-byte aligned; @len of COPY and FILL is 1 to
+ * %DRM_DSB_ISA_MAX_LEN (1 MiB), FILL's a multiple of 4. A bad opcode,
+ * nonzero @flags where not allowed, an unmapped or misaligned VA, a length
+ * out of range or a write into a ring faults the queue
+ * (%DRM_DSB_FAULT_*), and the job completes with -EIO.
  *
  * - %DRM_DSB_OP_NOP.
  * - %DRM_DSB_OP_WRITE: ``*(u64 *)a = b``.
  * - %DRM_DSB_OP_COPY: copy c bytes from b to a (memmove).
- * - %DRM_DSB_OP_FILL: fill c bytes at a with the 32-bit pattern b.
+ * - %DRM_DSB_OP_FILL: fill c bytes at a with the 32-bit pattern b (bits
+ *   32..63 of b are ignored).
  * - %DRM_DSB_OP_ATOMIC_ADD: ``*(u64 *)a += b``, atomically.
  * - %DRM_DSB_OP_TIMESTAMP: ``*(u64 *)a = CLOCK_MONOTONIC ns``.
  * - %DRM_DSB_OP_MEMWAIT: wait until ``*(u64 *)a >= b`` (flags
  *   %DRM_DSB_MEMWAIT_EQ: ``== b``); a user-level GPU semaphore, polled.
  * - %DRM_DSB_OP_DELAY: model a ns of execution without burning a CPU
- *   (a <= 1 s).
+ *   (a <= %DRM_DSB_ISA_MAX_DELAY_NS, 1 s).
+ *
+ * The same, as data: %DRM_DSB_ISA_INSTRS (see "ISA table").
  */
 
 /** enum drm_dsb_instr_op - command-buffer opcodes */
@@ -701,6 +707,12 @@ enum drm_dsb_instr_op {
 
 /** define DRM_DSB_MEMWAIT_EQ - MEMWAIT flag: wait for equality, not >=. */
 #define DRM_DSB_MEMWAIT_EQ		0x1u
+
+/** define DRM_DSB_ISA_MAX_LEN - longest COPY or FILL, in bytes. */
+#define DRM_DSB_ISA_MAX_LEN		(1024ull * 1024)
+
+/** define DRM_DSB_ISA_MAX_DELAY_NS - longest DELAY, in ns (1 s). */
+#define DRM_DSB_ISA_MAX_DELAY_NS	1000000000ull
 
 /**
  * struct drm_dsb_instr - one command-buffer instruction
@@ -1327,6 +1339,387 @@ struct drm_dsb_uring_cmd {
 #define DRM_DSB_URING_WAIT_SEQNO	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SEQNO)
 #define DRM_DSB_URING_WAIT_SYNCOBJ	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SYNCOBJ)
 #define DRM_DSB_URING_CANCEL	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_CANCEL)
+
+/**
+ * DOC: ISA table
+ *
+ * What each command-buffer opcode (&enum drm_dsb_instr_op) and ring-packet
+ * opcode (&enum drm_dsb_packet_op) is, said once, as data: the engine
+ * checks instructions by it, and the kernel's debugfs and libdsb decode and
+ * check by it; none of them keeps a list of its own. The macros and
+ * helpers below are not ABI (nothing here is passed to the kernel) and may
+ * grow; the opcodes, flags and operands they describe are.
+ *
+ * %DRM_DSB_ISA_INSTRS(X) and %DRM_DSB_ISA_PACKETS(X) are X-macros: each
+ * expands ``X(name, op, flags, a, b, c)`` once per opcode, in opcode order:
+ *
+ * - @name: the opcode without its ``DRM_DSB_OP_`` (``DRM_DSB_PKT_``)
+ *   prefix; ``#name`` is its mnemonic. Use it only with ``#`` and ``##``.
+ * - @op: its number, the value of ``DRM_DSB_OP_##name``
+ *   (``DRM_DSB_PKT_##name``).
+ * - @flags: the flags it allows; any other bit makes it invalid.
+ * - @a, @b, @c: its operands (&drm_dsb_instr.a, .b, .c; a packet's arg[0],
+ *   arg[1], arg[2], and arg[3], arg[4] are unused), each a parenthesized
+ *   list ``(kind, access, size, align, max, label)`` made by one of the
+ *   ``DRM_DSB_ISA_<KIND>()`` macros, the fields of &struct drm_dsb_isa_arg.
+ *
+ * Operand kinds, their static rules (checked before the instruction runs;
+ * the fault of a bad instruction is the first rule it breaks, flags first,
+ * then operand a, b, c) and how decoders print them:
+ *
+ * - %DRM_DSB_ISA_ARG_NONE: unused, ignored; not printed.
+ * - %DRM_DSB_ISA_ARG_VA: a GPU VA the instruction reads or writes
+ *   (@access), @size bytes from it, or when @size is 0 as many as its
+ *   %DRM_DSB_ISA_ARG_LEN operand says. A multiple of @align (else
+ *   %DRM_DSB_FAULT_BAD_VA at that VA). Printed ``0x%llx``, a 64-bit word
+ *   (@size 8) ``*0x%llx``.
+ * - %DRM_DSB_ISA_ARG_VALUE: an immediate of which the low @size bytes
+ *   count. Printed ``0x%llx``, with all its digits when @size is below 8.
+ * - %DRM_DSB_ISA_ARG_CMP: a value the instruction's 64-bit word is
+ *   compared with: ``>=``, or ``==`` with %DRM_DSB_MEMWAIT_EQ. Printed
+ *   ``>= 0x%llx`` or ``== 0x%llx``.
+ * - %DRM_DSB_ISA_ARG_LEN: a length in bytes: not 0, a multiple of @align,
+ *   at most @max (0: the device's limit, for EXEC
+ *   %DRM_DSB_PARAM_MAX_CMD_LEN), else %DRM_DSB_FAULT_BAD_LENGTH. Printed
+ *   ``%llu``.
+ * - %DRM_DSB_ISA_ARG_NS: a duration in ns, at most @max (else
+ *   %DRM_DSB_FAULT_BAD_LENGTH). Printed ``%llu ns``.
+ * - %DRM_DSB_ISA_ARG_INDEX: an index into a queue's kernel table
+ *   (dependency, fence slot), checked by the kernel. Printed ``%llu``.
+ * - %DRM_DSB_ISA_ARG_SEQNO: a job seqno or a fence value. Printed ``%llu``.
+ *
+ * A decoder prints the mnemonic then, for each operand used, `` label``
+ * when the label is not empty and `` value``: ``WRITE *0x1000 = 0x2a``,
+ * ``EXEC va 0x400000 len 64 job 3``; an unknown opcode as ``INVALID op
+ * 0x%x``. Flags not allowed follow as `` flags 0x%x``.
+ *
+ * Helpers: drm_dsb_isa_instr() and drm_dsb_isa_packet() look an opcode up
+ * (NULL when unknown); drm_dsb_isa_flags_ok() checks flags;
+ * drm_dsb_instr_fault() applies all the static rules to an instruction and
+ * says which fault the engine raises for it; drm_dsb_instr_arg() and
+ * drm_dsb_instr_va_len() read an operand and the bytes a VA operand
+ * reaches; drm_dsb_isa_arg_format() says how to print an operand.
+ */
+
+/* &drm_dsb_isa_arg.kind */
+#define DRM_DSB_ISA_ARG_NONE	0
+#define DRM_DSB_ISA_ARG_VA	1
+#define DRM_DSB_ISA_ARG_VALUE	2
+#define DRM_DSB_ISA_ARG_CMP	3
+#define DRM_DSB_ISA_ARG_LEN	4
+#define DRM_DSB_ISA_ARG_NS	5
+#define DRM_DSB_ISA_ARG_INDEX	6
+#define DRM_DSB_ISA_ARG_SEQNO	7
+
+/* &drm_dsb_isa_arg.access of a VA operand: read (R), written (W), both. */
+#define DRM_DSB_ISA_R		0x1
+#define DRM_DSB_ISA_W		0x2
+#define DRM_DSB_ISA_RW		(DRM_DSB_ISA_R | DRM_DSB_ISA_W)
+
+/*
+ * Operands of the tables, as (kind, access, size, align, max, label): @acc
+ * is R, W or RW; @label is printed before the value ("" for none).
+ */
+#define DRM_DSB_ISA_NONE \
+	(DRM_DSB_ISA_ARG_NONE, 0, 0, 0, 0, "")
+/* A 64-bit word at a VA, 8-byte aligned. */
+#define DRM_DSB_ISA_WORD(acc, label) \
+	(DRM_DSB_ISA_ARG_VA, DRM_DSB_ISA_##acc, 8, 8, 0, label)
+/* Bytes at a VA aligned to @align, as many as the LEN operand says. */
+#define DRM_DSB_ISA_RANGE(acc, align, label) \
+	(DRM_DSB_ISA_ARG_VA, DRM_DSB_ISA_##acc, 0, align, 0, label)
+/* An immediate of @bytes bytes. */
+#define DRM_DSB_ISA_VALUE(bytes, label) \
+	(DRM_DSB_ISA_ARG_VALUE, 0, bytes, 0, 0, label)
+/* A value the word is compared with (>=, == with DRM_DSB_MEMWAIT_EQ). */
+#define DRM_DSB_ISA_CMP(label) \
+	(DRM_DSB_ISA_ARG_CMP, 0, 8, 0, 0, label)
+/* A length in bytes, not 0, a multiple of @align, at most @max (0: none). */
+#define DRM_DSB_ISA_LEN(align, max, label) \
+	(DRM_DSB_ISA_ARG_LEN, 0, 0, align, max, label)
+/* A duration in ns, at most @max. */
+#define DRM_DSB_ISA_NS(max, label) \
+	(DRM_DSB_ISA_ARG_NS, 0, 0, 0, max, label)
+/* An index into a kernel table of the queue. */
+#define DRM_DSB_ISA_INDEX(label) \
+	(DRM_DSB_ISA_ARG_INDEX, 0, 0, 0, 0, label)
+/* A job seqno or fence value. */
+#define DRM_DSB_ISA_SEQNO(label) \
+	(DRM_DSB_ISA_ARG_SEQNO, 0, 0, 0, 0, label)
+
+/**
+ * DRM_DSB_ISA_INSTRS() - the command-buffer opcodes, see "ISA table"
+ * @X: macro called as ``X(name, op, flags, a, b, c)`` for each opcode
+ */
+#define DRM_DSB_ISA_INSTRS(X)						\
+	X(NOP, 0, 0,							\
+	  DRM_DSB_ISA_NONE,						\
+	  DRM_DSB_ISA_NONE,						\
+	  DRM_DSB_ISA_NONE)						\
+	X(WRITE, 1, 0,							\
+	  DRM_DSB_ISA_WORD(W, ""),					\
+	  DRM_DSB_ISA_VALUE(8, "="),					\
+	  DRM_DSB_ISA_NONE)						\
+	X(COPY, 2, 0,							\
+	  DRM_DSB_ISA_RANGE(W, 1, ""),					\
+	  DRM_DSB_ISA_RANGE(R, 1, "<-"),				\
+	  DRM_DSB_ISA_LEN(1, DRM_DSB_ISA_MAX_LEN, "len"))		\
+	X(FILL, 3, 0,							\
+	  DRM_DSB_ISA_RANGE(W, 1, ""),					\
+	  DRM_DSB_ISA_VALUE(4, "pattern"),				\
+	  DRM_DSB_ISA_LEN(4, DRM_DSB_ISA_MAX_LEN, "len"))		\
+	X(ATOMIC_ADD, 4, 0,						\
+	  DRM_DSB_ISA_WORD(RW, ""),					\
+	  DRM_DSB_ISA_VALUE(8, "+="),					\
+	  DRM_DSB_ISA_NONE)						\
+	X(TIMESTAMP, 5, 0,						\
+	  DRM_DSB_ISA_WORD(W, ""),					\
+	  DRM_DSB_ISA_NONE,						\
+	  DRM_DSB_ISA_NONE)						\
+	X(MEMWAIT, 6, DRM_DSB_MEMWAIT_EQ,				\
+	  DRM_DSB_ISA_WORD(R, ""),					\
+	  DRM_DSB_ISA_CMP(""),						\
+	  DRM_DSB_ISA_NONE)						\
+	X(DELAY, 7, 0,							\
+	  DRM_DSB_ISA_NS(DRM_DSB_ISA_MAX_DELAY_NS, ""),			\
+	  DRM_DSB_ISA_NONE,						\
+	  DRM_DSB_ISA_NONE)
+
+/**
+ * DRM_DSB_ISA_PACKETS() - the ring-packet opcodes, see "ISA table"
+ * @X: macro called as ``X(name, op, flags, a, b, c)`` for each opcode
+ *
+ * The kernel writes every packet; the engine faults a queue on a bad
+ * INDEX (%DRM_DSB_FAULT_BAD_OPCODE) or a bad EXEC VA or length
+ * (%DRM_DSB_FAULT_BAD_LENGTH).
+ */
+#define DRM_DSB_ISA_PACKETS(X)						\
+	X(NOP, 0, 0,							\
+	  DRM_DSB_ISA_NONE,						\
+	  DRM_DSB_ISA_NONE,						\
+	  DRM_DSB_ISA_NONE)						\
+	X(WAIT, 1, 0,							\
+	  DRM_DSB_ISA_INDEX("dep"),					\
+	  DRM_DSB_ISA_SEQNO(">="),					\
+	  DRM_DSB_ISA_SEQNO("job"))					\
+	X(EXEC, 2, 0,							\
+	  DRM_DSB_ISA_RANGE(R, DRM_DSB_INSTR_SIZE, "va"),		\
+	  DRM_DSB_ISA_LEN(DRM_DSB_INSTR_SIZE, 0, "len"),		\
+	  DRM_DSB_ISA_SEQNO("job"))					\
+	X(SIGNAL, 3, 0,							\
+	  DRM_DSB_ISA_INDEX("slot"),					\
+	  DRM_DSB_ISA_SEQNO("seqno"),					\
+	  DRM_DSB_ISA_NONE)
+
+/**
+ * struct drm_dsb_isa_arg - one operand of an opcode (not ABI)
+ */
+struct drm_dsb_isa_arg {
+	/** @kind: ``DRM_DSB_ISA_ARG_*``. */
+	__u8 kind;
+	/** @access: VA: %DRM_DSB_ISA_R, %DRM_DSB_ISA_W or both. */
+	__u8 access;
+	/**
+	 * @size: VA: bytes reached, 0 for the LEN operand's value; VALUE,
+	 * CMP: bytes that count.
+	 */
+	__u8 size;
+	/** @align: VA, LEN: required multiple, a power of two (0, 1: none). */
+	__u8 align;
+	/** @max: LEN, NS: largest valid value (0: no static bound). */
+	__u64 max;
+	/** @label: printed before the value, "" for none. */
+	const char *label;
+};
+
+/**
+ * struct drm_dsb_isa_desc - one opcode of %DRM_DSB_ISA_INSTRS or
+ * %DRM_DSB_ISA_PACKETS (not ABI)
+ */
+struct drm_dsb_isa_desc {
+	/** @name: the mnemonic. */
+	const char *name;
+	/** @op: the opcode. */
+	__u32 op;
+	/** @flags: the flags allowed. */
+	__u32 flags;
+	/** @arg: operands a, b, c (arg[0..2] of a packet). */
+	struct drm_dsb_isa_arg arg[3];
+};
+
+#define DRM_DSB__ISA_ARG(kind, access, size, align, max, label)	\
+	{ kind, access, size, align, max, label }
+#define DRM_DSB__ISA_DESC(name, op, flags, a, b, c)			\
+	{ #name, op, flags,						\
+	  { DRM_DSB__ISA_ARG a, DRM_DSB__ISA_ARG b, DRM_DSB__ISA_ARG c } },
+
+/**
+ * drm_dsb_isa_instr() - the table entry of a command-buffer opcode
+ * @op: &drm_dsb_instr.op
+ *
+ * Return: the entry, or NULL for an unknown opcode.
+ */
+static inline const struct drm_dsb_isa_desc *drm_dsb_isa_instr(__u32 op)
+{
+	static const struct drm_dsb_isa_desc table[] = {
+		DRM_DSB_ISA_INSTRS(DRM_DSB__ISA_DESC)
+	};
+
+	if (op >= sizeof(table) / sizeof(*table) || table[op].op != op)
+		return (const struct drm_dsb_isa_desc *)0;
+	return &table[op];
+}
+
+/**
+ * drm_dsb_isa_packet() - the table entry of a ring-packet opcode
+ * @op: &drm_dsb_packet.op
+ *
+ * Return: the entry, or NULL for an unknown opcode.
+ */
+static inline const struct drm_dsb_isa_desc *drm_dsb_isa_packet(__u32 op)
+{
+	static const struct drm_dsb_isa_desc table[] = {
+		DRM_DSB_ISA_PACKETS(DRM_DSB__ISA_DESC)
+	};
+
+	if (op >= sizeof(table) / sizeof(*table) || table[op].op != op)
+		return (const struct drm_dsb_isa_desc *)0;
+	return &table[op];
+}
+
+/**
+ * drm_dsb_isa_flags_ok() - a known opcode with flags it allows?
+ * @d: drm_dsb_isa_instr() or drm_dsb_isa_packet() of the opcode, or NULL
+ * @flags: the instruction's or packet's flags
+ *
+ * Return: 1 when valid, 0 for an unknown opcode or a flag not allowed.
+ */
+static inline int drm_dsb_isa_flags_ok(const struct drm_dsb_isa_desc *d, __u32 flags)
+{
+	return d && !(flags & ~d->flags);
+}
+
+/**
+ * drm_dsb_packet_valid() - a known packet opcode with flags it allows?
+ * @pkt: the packet
+ *
+ * Return: 1 or 0, as drm_dsb_isa_flags_ok(). Says nothing of the MAC or
+ * the operands.
+ */
+static inline int drm_dsb_packet_valid(const struct drm_dsb_packet *pkt)
+{
+	return drm_dsb_isa_flags_ok(drm_dsb_isa_packet(pkt->op), pkt->flags);
+}
+
+/**
+ * drm_dsb_instr_arg() - operand @k of an instruction
+ * @in: the instruction
+ * @k: 0, 1 or 2 for @a, @b, @c
+ *
+ * Return: its value.
+ */
+static inline __u64 drm_dsb_instr_arg(const struct drm_dsb_instr *in, unsigned int k)
+{
+	return k == 0 ? in->a : k == 1 ? in->b : in->c;
+}
+
+/**
+ * drm_dsb_instr_va_len() - bytes a VA operand of an instruction reaches
+ * @d: drm_dsb_isa_instr() of @in's opcode
+ * @in: the instruction
+ * @k: the operand, 0 to 2
+ *
+ * Return: @size of the operand, or the value of the instruction's LEN
+ * operand when @size is 0; 0 when operand @k is not a VA.
+ */
+static inline __u64 drm_dsb_instr_va_len(const struct drm_dsb_isa_desc *d,
+					 const struct drm_dsb_instr *in, unsigned int k)
+{
+	unsigned int i;
+
+	if (d->arg[k].kind != DRM_DSB_ISA_ARG_VA)
+		return 0;
+	if (d->arg[k].size)
+		return d->arg[k].size;
+	for (i = 0; i < 3; i++)
+		if (d->arg[i].kind == DRM_DSB_ISA_ARG_LEN)
+			return drm_dsb_instr_arg(in, i);
+	return 0;
+}
+
+/**
+ * drm_dsb_instr_fault() - the static rules of the ISA table, as the engine
+ * applies them
+ * @in: the instruction
+ * @va: out, the VA at fault for %DRM_DSB_FAULT_BAD_VA, else 0
+ *
+ * Checks what needs no address space, in this order: a known opcode and
+ * allowed flags (%DRM_DSB_FAULT_BAD_OPCODE), then operands a, b, c: VA
+ * alignment (%DRM_DSB_FAULT_BAD_VA), LEN and NS ranges
+ * (%DRM_DSB_FAULT_BAD_LENGTH). An instruction that passes faults only on
+ * its memory accesses (unmapped VA, ring write).
+ *
+ * Return: %DRM_DSB_FAULT_NONE, or the &enum drm_dsb_fault_kind the engine
+ * raises for the instruction.
+ */
+static inline __u32 drm_dsb_instr_fault(const struct drm_dsb_instr *in, __u64 *va)
+{
+	const struct drm_dsb_isa_desc *d = drm_dsb_isa_instr(in->op);
+	unsigned int k;
+
+	*va = 0;
+	if (!drm_dsb_isa_flags_ok(d, in->flags))
+		return DRM_DSB_FAULT_BAD_OPCODE;
+	for (k = 0; k < 3; k++) {
+		const struct drm_dsb_isa_arg *arg = &d->arg[k];
+		__u64 v = drm_dsb_instr_arg(in, k);
+		__u64 mask = arg->align ? arg->align - 1u : 0;
+
+		if (arg->kind == DRM_DSB_ISA_ARG_VA && (v & mask)) {
+			*va = v;
+			return DRM_DSB_FAULT_BAD_VA;
+		}
+		if (arg->kind == DRM_DSB_ISA_ARG_LEN &&
+		    (!v || (v & mask) || (arg->max && v > arg->max)))
+			return DRM_DSB_FAULT_BAD_LENGTH;
+		if (arg->kind == DRM_DSB_ISA_ARG_NS && arg->max && v > arg->max)
+			return DRM_DSB_FAULT_BAD_LENGTH;
+	}
+	return DRM_DSB_FAULT_NONE;
+}
+
+/**
+ * drm_dsb_isa_arg_format() - how a decoder prints an operand
+ * @arg: the operand's table entry (not %DRM_DSB_ISA_ARG_NONE)
+ * @flags: the instruction's or packet's flags
+ * @prefix: out, text before the value
+ * @suffix: out, text after it
+ *
+ * Return: 0 to print the value in decimal, else in hexadecimal with at
+ * least that many digits (``"%s%0*llx%s"``).
+ */
+static inline int drm_dsb_isa_arg_format(const struct drm_dsb_isa_arg *arg, __u32 flags,
+					 const char **prefix, const char **suffix)
+{
+	*prefix = "";
+	*suffix = "";
+	switch (arg->kind) {
+	case DRM_DSB_ISA_ARG_VA:
+		*prefix = arg->size == 8 ? "*0x" : "0x";
+		return 1;
+	case DRM_DSB_ISA_ARG_VALUE:
+		*prefix = "0x";
+		return arg->size && arg->size < 8 ? 2 * arg->size : 1;
+	case DRM_DSB_ISA_ARG_CMP:
+		*prefix = flags & DRM_DSB_MEMWAIT_EQ ? "== 0x" : ">= 0x";
+		return 1;
+	case DRM_DSB_ISA_ARG_NS:
+		*suffix = " ns";
+		return 0;
+	default:
+		return 0;
+	}
+}
 
 #if defined(__cplusplus)
 }
