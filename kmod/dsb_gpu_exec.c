@@ -32,8 +32,6 @@
 #include "dsb_trace.h"
 
 #define DSB_MEMWAIT_POLL_NS	(200 * NSEC_PER_USEC)
-#define DSB_MAX_DELAY_NS	NSEC_PER_SEC
-#define DSB_MAX_XFER		BIT_ULL(20)
 #define DSB_COST_BYTES		4096
 /* Most SIGNALs executed before their jobs are reported complete together. */
 #define DSB_RETIRE_BATCH	16
@@ -140,11 +138,6 @@ static enum dsb_step dsb_instr_word(const struct dsb_gpu_mmu *mmu, const struct 
 {
 	u64 *dst;
 
-	if (!IS_ALIGNED(in->a, 8)) {
-		*fault = DRM_DSB_FAULT_BAD_VA;
-		*fva = in->a;
-		return DSB_STEP_FAULT;
-	}
 	dst = dsb_xlate(mmu, in->a, 8, true, fault, fva);
 	if (!dst)
 		return DSB_STEP_FAULT;
@@ -157,7 +150,7 @@ static enum dsb_step dsb_instr_word(const struct dsb_gpu_mmu *mmu, const struct 
 	return DSB_STEP_DONE;
 }
 
-/* COPY and FILL: up to DSB_MAX_XFER bytes, one work unit more per 4 KiB. */
+/* COPY and FILL: up to DRM_DSB_ISA_MAX_LEN bytes, one work unit more per 4 KiB. */
 static enum dsb_step dsb_instr_xfer(struct dsb_gpu_queue *q, const struct drm_dsb_instr *in,
 				    u32 *fault, u64 *fva)
 {
@@ -165,10 +158,6 @@ static enum dsb_step dsb_instr_xfer(struct dsb_gpu_queue *q, const struct drm_ds
 	u8 *dst, *src = NULL;
 	u32 i;
 
-	if (!in->c || in->c > DSB_MAX_XFER || (fill && !IS_ALIGNED(in->c, 4))) {
-		*fault = DRM_DSB_FAULT_BAD_LENGTH;
-		return DSB_STEP_FAULT;
-	}
 	if (!fill) {
 		src = dsb_xlate(&q->desc.mmu, in->b, in->c, false, fault, fva);
 		if (!src)
@@ -192,11 +181,6 @@ static enum dsb_step dsb_instr_memwait(struct dsb_gpu_queue *q, const struct drm
 {
 	u64 *src, v;
 
-	if (!IS_ALIGNED(in->a, 8)) {
-		*fault = DRM_DSB_FAULT_BAD_VA;
-		*fva = in->a;
-		return DSB_STEP_FAULT;
-	}
 	src = dsb_xlate(&q->desc.mmu, in->a, 8, false, fault, fva);
 	if (!src)
 		return DSB_STEP_FAULT;
@@ -217,10 +201,10 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_gpu_queue *q,
 					   u64 now, u64 *next, u32 *fault, u64 *fva)
 {
 	lockdep_assert_held(q->desc.mmu.lock);
-	if (in->flags && !(in->op == DRM_DSB_OP_MEMWAIT && in->flags == DRM_DSB_MEMWAIT_EQ)) {
-		*fault = DRM_DSB_FAULT_BAD_OPCODE;
+	/* The ISA table's static rules: opcode, flags, alignment, lengths. */
+	*fault = drm_dsb_instr_fault(in, fva);
+	if (*fault)
 		return DSB_STEP_FAULT;
-	}
 	switch (in->op) {
 	case DRM_DSB_OP_NOP:
 		return DSB_STEP_DONE;
@@ -234,14 +218,11 @@ static enum dsb_step dsb_exec_instr_locked(struct dsb_gpu_queue *q,
 	case DRM_DSB_OP_MEMWAIT:
 		return dsb_instr_memwait(q, in, now, next, fault, fva);
 	case DRM_DSB_OP_DELAY:
-		if (in->a > DSB_MAX_DELAY_NS) {
-			*fault = DRM_DSB_FAULT_BAD_LENGTH;
-			return DSB_STEP_FAULT;
-		}
 		q->ctx.blocked_until = now + in->a;
 		*next = min(*next, q->ctx.blocked_until);
 		return DSB_STEP_DONE;
 	default:
+		/* In the ISA table but not executed here. */
 		*fault = DRM_DSB_FAULT_BAD_OPCODE;
 		return DSB_STEP_FAULT;
 	}
@@ -424,6 +405,8 @@ enum dsb_step dsb_engine_step(struct dsb_engine *eng, struct dsb_gpu_queue *q, u
 	}
 	eng->current_op = pkt.op;
 	eng->last = (struct dsb_engine_last){ q->desc.client_id, q->desc.queue_id, pkt };
+	if (!drm_dsb_packet_valid(&pkt))
+		return dsb_engine_fault(q, DRM_DSB_FAULT_BAD_OPCODE, 0);
 
 	switch (pkt.op) {
 	case DRM_DSB_PKT_WAIT:
