@@ -408,7 +408,8 @@ static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *
 				     const struct dsb_gpu_queue_status *st)
 {
 	const struct dsb_gpu_qctx *c = &st->ctx;
-	struct dsb_gpu_engine_status *est;
+	/* On the stack: nothing allocates under the queue list lock. */
+	struct dsb_gpu_engine_status est;
 	unsigned long flags;
 	unsigned int k;
 
@@ -428,17 +429,13 @@ static void dsb_debugfs_sched_locked(struct seq_file *m, struct dsb_user_queue *
 		const char *sep = "";
 
 		seq_printf(m, "  waiting for a hw slot of engine %u, held by", st->engine);
-		est = kmalloc(sizeof(*est), GFP_KERNEL);
-		if (est) {
-			dsb_gpu_engine_read_status(q->ddev->gpu, st->engine, est);
-			for (k = 0; k < q->ddev->gpu->hw_slots; k++) {
-				if (!est->slots[k].used)
-					continue;
-				seq_printf(m, "%s queue %u client %llu", sep,
-					   est->slots[k].queue_id, est->slots[k].client_id);
-				sep = ",";
-			}
-			kfree(est);
+		dsb_gpu_engine_read_status(q->ddev->gpu, st->engine, &est);
+		for (k = 0; k < q->ddev->gpu->hw_slots; k++) {
+			if (!est.slots[k].used)
+				continue;
+			seq_printf(m, "%s queue %u client %llu", sep,
+				   est.slots[k].queue_id, est.slots[k].client_id);
+			sep = ",";
 		}
 		seq_putc(m, '\n');
 	}
@@ -640,20 +637,17 @@ static void dsb_debugfs_scan_writes(struct dsb_user_queue *q, const struct dsb_g
  * device's queues (at most %DSB_MAX_QUEUES per file, and as many files as
  * the memory limits allow), a walk of each one's mappings, and a scan of
  * at most %DSB_WHY_SCAN_INSTR instructions per queue that maps it;
- * %DSB_WHY_WRITERS are shown. Queue list lock held, no engine lock.
+ * %DSB_WHY_WRITERS are shown. Queue list lock held (the caller holds the
+ * reference on @bo: a BO is never freed under that lock, which the
+ * watchdog takes in its signalling section).
  */
 static void dsb_debugfs_writers(struct seq_file *m, struct dsb_device *ddev,
-				struct dsb_user_queue *q, u64 va)
+				struct dsb_user_queue *q, struct dsb_gem_object *bo, u64 off)
 {
-	struct dsb_gem_object *bo;
 	struct dsb_user_queue *wq;
 	u32 shown = 0, more = 0;
-	u64 off;
 
 	lockdep_assert_held(&ddev->queues_lock);
-	bo = dsb_vm_bo_at(q->vm, va, &off);
-	if (!bo)
-		return;
 	list_for_each_entry(wq, &ddev->queues, dev_node) {
 		struct dsb_why_write w = { 0 };
 		struct dsb_gpu_queue_status st;
@@ -693,23 +687,48 @@ static void dsb_debugfs_writers(struct seq_file *m, struct dsb_device *ddev,
 		seq_printf(m, "    ... %u more writers\n", more);
 	if (!shown)
 		seq_puts(m, "    no other queue of the device maps it writably\n");
-	dsb_bo_put(bo);
 }
 
 static int dsb_blockers_show(struct seq_file *m, void *unused)
 {
 	struct dsb_device *ddev = m->private;
-	struct dsb_user_queue *q;
+	struct dsb_user_queue *q, *found;
+	struct dsb_gem_object *bo;
+	unsigned long pos = 0, k;
+	u64 va, off;
 
 	seq_printf(m, "device %u\n", ddev->index);
-	mutex_lock(&ddev->queues_lock);
-	list_for_each_entry(q, &ddev->queues, dev_node) {
-		u64 va = 0;
-
-		if (dsb_debugfs_blockers_queue(m, q, &va))
-			dsb_debugfs_writers(m, ddev, q, va);
+	/*
+	 * A pass up to the next queue blocked on a MEMWAIT; the lock is
+	 * dropped to take and drop the reference on the BO behind the word,
+	 * then the next pass goes on from that queue's position (a queue
+	 * destroyed meanwhile may shift it by one).
+	 */
+	for (;;) {
+		found = NULL;
+		k = 0;
+		mutex_lock(&ddev->queues_lock);
+		list_for_each_entry(q, &ddev->queues, dev_node) {
+			if (k++ < pos)
+				continue;
+			pos++;
+			if (dsb_debugfs_blockers_queue(m, q, &va)) {
+				found = dsb_queue_get(q);
+				break;
+			}
+		}
+		mutex_unlock(&ddev->queues_lock);
+		if (!found)
+			break;
+		bo = dsb_vm_bo_at(found->vm, va, &off);
+		if (bo) {
+			mutex_lock(&ddev->queues_lock);
+			dsb_debugfs_writers(m, ddev, found, bo, off);
+			mutex_unlock(&ddev->queues_lock);
+			dsb_bo_put(bo);
+		}
+		dsb_queue_put(found);
 	}
-	mutex_unlock(&ddev->queues_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(dsb_blockers);

@@ -43,6 +43,7 @@
  */
 #include <linux/dma-fence.h>
 #include <linux/dma-fence-chain.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_syncobj.h>
 
@@ -382,6 +383,11 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	memcpy(&c, dsb_uring_cmd_payload(cmd), sizeof(c));
 	dsb_uring_pdu(cmd)->wait = NULL;
+	/* As drm_ioctl() answers once the driver was unbound. */
+	if (drm_dev_is_unplugged(file->minor->dev)) {
+		io_uring_cmd_done(cmd, -ENODEV, 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
 	switch (READ_ONCE(cmd->cmd_op)) {
 	case DRM_DSB_URING_SUBMIT:
 		ret = dsb_uring_submit(file, &c, issue_flags);
