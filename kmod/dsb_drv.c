@@ -91,6 +91,7 @@
 #include "dsb_submit.h"
 #include "dsb_uring.h"
 #include "dsb_vm.h"
+#include "dsb_wait.h"
 #include "dsb_watchdog.h"
 
 #define DRIVER_NAME	"dsb"

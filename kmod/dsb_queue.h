@@ -310,7 +310,5 @@ int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence 
 int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *file);
-int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *file);
-int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);
 
 #endif /* __DSB_QUEUE_H__ */
