@@ -77,7 +77,7 @@ static void dsb_queue_release(struct kref *ref)
 	kvfree(q->sq_descs);
 	kvfree(q->deps);
 	kvfree(q->origins);
-	bitmap_free(q->resv_slots);
+	bitmap_free(q->resv.slots);
 	mutex_destroy(&q->sq_lock);
 	mutex_destroy(&q->submit_lock);
 	dsb_mem_uncharge(q->mem, q->mem_charge);
@@ -699,11 +699,11 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL_ACCOUNT);
 	q->deps = kvcalloc((size_t)nslots * DSB_MAX_JOB_DEPS, sizeof(*q->deps),
 			   GFP_KERNEL_ACCOUNT);
-	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
+	q->resv.slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
 	q->origins = kvcalloc(nslots, sizeof(*q->origins), GFP_KERNEL_ACCOUNT);
 	/* Twice the slots: a CQE is seen before its job's fence is released. */
 	q->fence_pool = dsb_fence_pool_create(2 * nslots);
-	if (!q->slot_job || !q->deps || !q->resv_slots || !q->origins || !q->fence_pool) {
+	if (!q->slot_job || !q->deps || !q->resv.slots || !q->origins || !q->fence_pool) {
 		dsb_queue_put(q);
 		return ERR_PTR(-ENOMEM);
 	}

@@ -11,6 +11,7 @@
 
 #include "dsb_drv.h"
 #include "dsb_mem.h"
+#include "dsb_submit.h"
 
 struct dsb_fence_pool;
 struct dsb_gem_object;
@@ -139,10 +140,8 @@ struct dsb_slot_origin {
  * @submitted: seqno of the last submitted job, under @submit_lock
  * @armed: seqno of the last job armed (packets written), under @submit_lock;
  *         @submitted catches up when the batch goes into flight
- * @resv_slots: fence slots reserved by the batch being submitted, under
- *              @submit_lock, empty between batches
- * @resv_cqes: CQEs reserved by that batch, under @submit_lock
- * @resv_ring: ring packets reserved by that batch, under @submit_lock
+ * @resv: what the batch being submitted reserves on the queue, under
+ *        @submit_lock (the submit layer's, see &struct dsb_queue_resv)
  * @submitted_jobs: jobs submitted since the queue lock last took them into
  *                  @inflight, newest first: a submit hands its batch over
  *                  without the queue lock, so it never waits for a retire
@@ -226,9 +225,7 @@ struct dsb_user_queue {
 	u64 wptr;
 	u64 submitted;
 	u64 armed;
-	unsigned long *resv_slots;
-	u32 resv_cqes;
-	u32 resv_ring;
+	struct dsb_queue_resv resv;
 
 	spinlock_t lock;	/* in-flight jobs, CQ, state */
 	struct list_head inflight;

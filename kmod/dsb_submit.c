@@ -175,21 +175,21 @@ static void dsb_submit_unlock(struct dsb_user_queue **qs, u32 nq)
 }
 
 /*
- * Reserve what job @d needs on its queue that the submit lock protects:
- * its fence slot in the queue's per-batch bitmap (a slot used twice in a
- * batch is busy), its ring space; count its CQE.
+ * Reserve what job @d needs on its queue that the submit lock protects, in
+ * the queue's &struct dsb_queue_resv: its fence slot (a slot used twice in
+ * a batch is busy) and its ring space. Its CQE is counted by
+ * dsb_submit_reserve_queue().
  */
 static int dsb_submit_reserve_one_locked(struct dsb_submit_desc *d)
 {
-	struct dsb_user_queue *q = d->q;
+	struct dsb_queue_resv *r = &d->q->resv;
 
-	lockdep_assert_held(&q->submit_lock);
-	if (__test_and_set_bit(d->slot, q->resv_slots))
+	lockdep_assert_held(&d->q->submit_lock);
+	if (__test_and_set_bit(d->slot, r->slots))
 		return -EBUSY;
 	d->reserved = true;
-	q->resv_cqes += d->post_cqe;
-	q->resv_ring += d->job->ndeps + 2;
-	if (q->resv_ring > dsb_ring_space(q))
+	r->ring += d->job->ndeps + 2;
+	if (r->ring > dsb_ring_space(d->q))
 		return -ENOSPC;
 	return 0;
 }
@@ -257,13 +257,12 @@ static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count,
 	if (ret)
 		*bad = end;
 	for (i = 0; i < count; i++) {
-		struct dsb_user_queue *q = descs[i].q;
+		struct dsb_queue_resv *r = &descs[i].q->resv;
 
 		if (!descs[i].reserved)
 			continue;
-		__clear_bit(descs[i].slot, q->resv_slots);
-		q->resv_cqes = 0;
-		q->resv_ring = 0;
+		__clear_bit(descs[i].slot, r->slots);
+		r->ring = 0;
 		descs[i].reserved = false;
 	}
 	return ret;
