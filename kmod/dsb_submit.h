@@ -36,6 +36,9 @@ struct dsb_queue_resv {
  * @user_data: opaque value for the CQE
  * @post_cqe: the job comes from the SQ and owes a CQE
  * @reserved: its slot is marked in &dsb_queue_resv.slots of its queue
+ * @next_queue: in the first job of the batch on each queue, the index of
+ *              the first job on the batch's next queue in id order (see
+ *              dsb_submit_batch())
  * @bos: the buffers it reads and writes (a reference, which whoever
  *        filled the descriptor drops after the batch), or NULL
  * @seqno: out, the job's seqno
@@ -58,6 +61,7 @@ struct dsb_submit_desc {
 	u64 user_data;
 	bool post_cqe;
 	bool reserved;
+	u16 next_queue;
 	struct dsb_bo_list *bos;
 	u64 seqno;
 	struct dsb_job *job;
