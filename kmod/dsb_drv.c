@@ -34,16 +34,25 @@
  *    prepare phase, dsb_resv.c) and held until the batch is armed.
  *    Allocation is allowed under them (their fence slots are reserved
  *    there); they are never taken inside a fence-signalling section.
- * 3. &dsb_user_queue.submit_lock (mutex), of every queue of a batch, in
- *    increasing queue id: the reserve and arm phases of a submit, and
- *    queue destruction. Never held while allocating: the arm phase runs
- *    under it inside a fence-signalling section. A batch holds at most
- *    %DSB_MAX_BATCH_QUEUES of them, all of one file, taken with
- *    mutex_lock_nested() and the position in the batch as subclass: they
- *    are one lock class to lockdep, the id order rules out an ABBA
- *    deadlock between two batches, and the subclass tells lockdep that
- *    holding several is deliberate (%DSB_MAX_BATCH_QUEUES does not exceed
- *    the eight subclasses lockdep has).
+ * 3. &dsb_file.batch_lock (mutex), taken only by a batch on more than
+ *    one queue, then &dsb_user_queue.submit_lock (mutex) of every queue
+ *    of the batch, in increasing queue id: the reserve and arm phases of a
+ *    submit; queue destruction takes its queue's submit lock alone. Never
+ *    held while allocating: the arm phase runs under them inside a
+ *    fence-signalling section. The submit locks are one lock class, and a
+ *    task holds more than one only under its file's batch lock (the
+ *    batch's queues are all the file's, at most %DSB_MAX_BATCH_QUEUES),
+ *    taking each with mutex_lock_nest_lock(); dsb_submit.c asserts it
+ *    with lockdep_assert_held(). That is the order lockdep checks: two
+ *    submit locks held without the batch lock are reported as recursive
+ *    locking, and the batch lock is ordered against every other lock like
+ *    any lock. It is also what rules out a deadlock between submit locks:
+ *    a task that waits for one while holding another holds the batch
+ *    lock, so two such tasks never wait for each other, whatever order
+ *    their queues are in; the others (a batch on one queue, the SQ's,
+ *    queue destruction) hold one and wait for no other. The id order is
+ *    a convention, no longer a requirement. A nonblocking submit (io_uring
+ *    issued inline) only tries each lock, the batch lock included.
  * 4. &dsb_engine.lock (mutex): the engine thread holds it for a whole
  *    round, inside a fence-signalling section, so it is never held while
  *    allocating; also the watchdog tick, debugfs, and adding or removing
@@ -90,6 +99,7 @@
 #include "dsb_submit.h"
 #include "dsb_uring.h"
 #include "dsb_vm.h"
+#include "dsb_wait.h"
 #include "dsb_watchdog.h"
 
 #define DRIVER_NAME	"dsb"
@@ -228,6 +238,7 @@ static int dsb_open(struct drm_device *dev, struct drm_file *file)
 	xa_init_flags(&df->bo_lists, XA_FLAGS_ALLOC1);
 	spin_lock_init(&df->uring_lock);
 	INIT_LIST_HEAD(&df->uring_waits);
+	mutex_init(&df->batch_lock);
 	file->driver_priv = df;
 	return 0;
 
@@ -252,6 +263,7 @@ static void dsb_postclose(struct drm_device *dev, struct drm_file *file)
 	dsb_vm_put(df->vm);
 	dsb_mem_uncharge(df->mem, DSB_FILE_CHARGE);
 	dsb_mem_client_put(df->mem);
+	mutex_destroy(&df->batch_lock);
 	kfree(df);
 	file->driver_priv = NULL;
 }

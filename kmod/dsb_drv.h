@@ -26,7 +26,8 @@
 #define DSB_MIN_RING_PACKETS	16
 #define DSB_MAX_FENCE_SLOTS	1024
 #define DSB_MAX_JOB_DEPS	8
-#define DSB_MAX_BATCH_QUEUES	8
+/* Any of the file's queues: a batch locks them under one lock, see "Locking". */
+#define DSB_MAX_BATCH_QUEUES	DSB_MAX_QUEUES
 #define DSB_MAX_URING_WAITS	16384
 
 struct shrinker;
@@ -161,6 +162,9 @@ struct dsb_device {
  *              (dsb_uring.c); taken in fence callbacks, so irq-safe
  * @uring_waits: io_uring waits armed and not yet claimed
  * @uring_nwaits: io_uring waits outstanding, at most %DSB_MAX_URING_WAITS
+ * @batch_lock: taken by each batch of the file on more than one queue
+ *              around their submit locks, which lockdep lets a task hold
+ *              several of only under it (dsb_submit.c, "Locking")
  */
 struct dsb_file {
 	struct dsb_device *ddev;
@@ -173,6 +177,7 @@ struct dsb_file {
 	spinlock_t uring_lock;		/* protects @uring_waits */
 	struct list_head uring_waits;
 	atomic_t uring_nwaits;
+	struct mutex batch_lock;	/* serializes multi-queue batches */
 };
 
 static inline struct dsb_device *to_dsb_device(struct drm_device *drm)

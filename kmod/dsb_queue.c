@@ -22,7 +22,6 @@
 #include <linux/slab.h>
 #include <drm/drm_auth.h>
 #include <drm/drm_drv.h>
-#include <drm/drm_utils.h>
 #include <drm/drm_vma_manager.h>
 
 #include "dsb_bo.h"
@@ -78,7 +77,7 @@ static void dsb_queue_release(struct kref *ref)
 	kvfree(q->sq_descs);
 	kvfree(q->deps);
 	kvfree(q->origins);
-	bitmap_free(q->resv_slots);
+	bitmap_free(q->resv.slots);
 	mutex_destroy(&q->sq_lock);
 	mutex_destroy(&q->submit_lock);
 	dsb_mem_uncharge(q->mem, q->mem_charge);
@@ -471,11 +470,11 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	q->slot_job = kcalloc(nslots, sizeof(*q->slot_job), GFP_KERNEL_ACCOUNT);
 	q->deps = kvcalloc((size_t)nslots * DSB_MAX_JOB_DEPS, sizeof(*q->deps),
 			   GFP_KERNEL_ACCOUNT);
-	q->resv_slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
+	q->resv.slots = bitmap_zalloc(nslots, GFP_KERNEL_ACCOUNT);
 	q->origins = kvcalloc(nslots, sizeof(*q->origins), GFP_KERNEL_ACCOUNT);
 	/* Twice the slots: a CQE is seen before its job's fence is released. */
 	q->fence_pool = dsb_fence_pool_create(2 * nslots);
-	if (!q->slot_job || !q->deps || !q->resv_slots || !q->origins || !q->fence_pool) {
+	if (!q->slot_job || !q->deps || !q->resv.slots || !q->origins || !q->fence_pool) {
 		dsb_queue_put(q);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -706,91 +705,4 @@ int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *
 	args->submitted = READ_ONCE(q->submitted);
 	dsb_queue_put(q);
 	return 0;
-}
-
-/**
- * dsb_ioctl_job_error() - DRM_IOCTL_DSB_JOB_ERROR
- * @dev: the DRM device
- * @data: &struct drm_dsb_job_error
- * @file: the caller's file
- *
- * Looks for the job among the last jobs of each fence slot.
- *
- * Return: 0 with the origin, -EINVAL, -ENOENT, -EAGAIN or -ENODATA (see
- * the uAPI).
- */
-int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *file)
-{
-	struct drm_dsb_job_error *args = data;
-	struct dsb_user_queue *q;
-	unsigned long flags;
-	int ret = -ENODATA;
-	u32 k;
-
-	if (args->pad)
-		return -EINVAL;
-	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
-	if (!q)
-		return -ENOENT;
-	memset(&args->origin, 0, sizeof(args->origin));
-	spin_lock_irqsave(&q->lock, flags);
-	if (!args->seqno || args->seqno > READ_ONCE(q->submitted)) {
-		ret = -EINVAL;
-	} else if (args->seqno > q->completed) {
-		ret = -EAGAIN;
-	} else {
-		for (k = 0; k < q->nslots; k++) {
-			if (q->origins[k].seqno == args->seqno) {
-				args->origin = q->origins[k].origin;
-				ret = 0;
-				break;
-			}
-		}
-	}
-	spin_unlock_irqrestore(&q->lock, flags);
-	dsb_queue_put(q);
-	return ret;
-}
-
-/**
- * dsb_ioctl_wait() - DRM_IOCTL_DSB_WAIT
- * @dev: the DRM device
- * @data: &struct drm_dsb_wait
- * @file: the caller's file
- *
- * Return: 0 or a negative errno, see the uAPI header.
- */
-int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
-{
-	struct drm_dsb_wait *args = data;
-	struct dsb_user_queue *q;
-	struct dma_fence *fence;
-	long timeout, r;
-	int ret;
-
-	if (args->pad || args->flags & ~DRM_DSB_WAIT_RELATIVE)
-		return -EINVAL;
-	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
-	if (!q)
-		return -ENOENT;
-	ret = dsb_queue_seqno_fence(q, args->seqno, &fence, &args->error);
-	if (ret || !fence)
-		goto out;
-
-	if (args->flags & DRM_DSB_WAIT_RELATIVE)
-		timeout = args->timeout_ns <= 0 ? 0 :
-			  nsecs_to_jiffies(args->timeout_ns) + 1;
-	else
-		timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
-	r = dma_fence_wait_timeout(fence, true, timeout);
-	if (r < 0)
-		ret = r;
-	else if (!r && !dma_fence_is_signaled(fence))
-		ret = -ETIME;
-	else
-		args->error = fence->error;
-	dma_fence_put(fence);
-out:
-	dsb_queue_put(q);
-	return ret;
 }

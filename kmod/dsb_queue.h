@@ -12,6 +12,7 @@
 #include "dsb_drv.h"
 #include "dsb_gpu.h"
 #include "dsb_mem.h"
+#include "dsb_submit.h"
 #include "dsb_watchdog.h"
 
 struct dsb_fence_pool;
@@ -70,10 +71,8 @@ struct dsb_slot_origin {
  * @submitted: seqno of the last submitted job, under @submit_lock
  * @armed: seqno of the last job armed (packets written), under @submit_lock;
  *         @submitted catches up when the batch goes into flight
- * @resv_slots: fence slots reserved by the batch being submitted, under
- *              @submit_lock, empty between batches
- * @resv_cqes: CQEs reserved by that batch, under @submit_lock
- * @resv_ring: ring packets reserved by that batch, under @submit_lock
+ * @resv: what the batch being submitted reserves on the queue, under
+ *        @submit_lock (the submit layer's, see &struct dsb_queue_resv)
  * @submitted_jobs: jobs submitted since the queue lock last took them into
  *                  @inflight, newest first: a submit hands its batch over
  *                  without the queue lock, so it never waits for a retire
@@ -153,9 +152,7 @@ struct dsb_user_queue {
 	u64 wptr;
 	u64 submitted;
 	u64 armed;
-	unsigned long *resv_slots;
-	u32 resv_cqes;
-	u32 resv_ring;
+	struct dsb_queue_resv resv;
 
 	spinlock_t lock;	/* in-flight jobs, CQ, state */
 	struct list_head inflight;
@@ -232,7 +229,5 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va);
 int dsb_ioctl_queue_create(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_destroy(struct drm_device *dev, void *data, struct drm_file *file);
 int dsb_ioctl_queue_status(struct drm_device *dev, void *data, struct drm_file *file);
-int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *file);
-int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file);
 
 #endif /* __DSB_QUEUE_H__ */

@@ -20,7 +20,8 @@
  *    with implicit sync are locked, a fence slot reserved in each and
  *    their fences added as dependencies (dsb_resv_batch_lock(), held until
  *    the batch is armed);
- * 3. lock the queues (at most %DSB_MAX_BATCH_QUEUES, in id order) and
+ * 3. lock the queues (their submit locks, in id order; those of a batch
+ *    on several queues under the file's batch lock, see "Locking") and
  *    reserve: queue state, fence slots, ring space, CQ room. Any failure
  *    up to here undoes everything: a batch is all or nothing;
  * 4. arm: dma_fence_begin_signalling(); fences initialised, dependency
@@ -30,7 +31,7 @@
  *    fail.
  */
 #include <linux/delay.h>
-#include <linux/sort.h>
+#include <linux/lockdep.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -46,6 +47,29 @@
 #include "dsb_watchdog.h"
 
 #define DSB_SYNC_OP_KNOWN (DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TYPE_MASK)
+
+/* End of a batch's queue list (&dsb_submit_desc.next_queue). */
+#define DSB_BATCH_END	U16_MAX
+
+/**
+ * struct dsb_batch - the batch dsb_submit_batch() is submitting
+ * @descs: its jobs
+ * @count: number of @descs
+ * @first: index in @descs of the first job on the batch's queue of lowest
+ *         id: the head of the batch's queue list, which the first job on
+ *         each queue continues with &dsb_submit_desc.next_queue, in id
+ *         order (no array: a batch may have %DSB_MAX_BATCH_QUEUES queues)
+ * @nq: number of queues
+ * @batch_lock: the submitting file's &dsb_file.batch_lock, which a batch
+ *              on several queues holds around their submit locks
+ */
+struct dsb_batch {
+	struct dsb_submit_desc *descs;
+	u32 count;
+	u16 first;
+	u32 nq;
+	struct mutex *batch_lock;	/* the file's */
+};
 
 static int dsb_submit_desc_check(const struct dsb_submit_desc *d)
 {
@@ -115,102 +139,158 @@ static void dsb_submit_desc_cleanup(struct dsb_submit_desc *d)
 	d->job = NULL;
 }
 
-static int dsb_queue_cmp(const void *a, const void *b)
-{
-	const struct dsb_user_queue *qa = *(struct dsb_user_queue * const *)a;
-	const struct dsb_user_queue *qb = *(struct dsb_user_queue * const *)b;
-
-	return qa->id < qb->id ? -1 : qa->id > qb->id;
-}
-
 /*
- * Phase 1: check every descriptor and collect the batch's queues, sorted
- * by id. On failure *bad is the index of the job at fault.
+ * Phase 1: check every descriptor and collect the batch's queues in the
+ * list of @b, in id order (two queue objects may share an id: a queue
+ * destroyed while the batch was copied in, and the one created after it;
+ * they are listed one after the other). On failure *bad is the index of
+ * the job at fault.
  */
-static int dsb_submit_validate(struct dsb_submit_desc *descs, u32 count,
-			       struct dsb_user_queue **qs, u32 *nq, u32 *bad)
+static int dsb_submit_validate(struct dsb_batch *b, u32 *bad)
 {
-	u32 i, j;
+	struct dsb_submit_desc *descs = b->descs;
+	u16 *link;
+	u32 i;
 	int ret;
 
-	*nq = 0;
-	for (i = 0; i < count; i++) {
+	BUILD_BUG_ON(DRM_DSB_MAX_JOBS >= DSB_BATCH_END);
+	b->first = DSB_BATCH_END;
+	b->nq = 0;
+	for (i = 0; i < b->count; i++) {
+		const struct dsb_user_queue *q = descs[i].q;
+
 		ret = dsb_submit_desc_check(&descs[i]);
-		for (j = 0; !ret && j < *nq && qs[j] != descs[i].q; j++)
-			;
-		if (!ret && j == *nq && *nq == DSB_MAX_BATCH_QUEUES)
-			ret = -EINVAL;
 		if (ret) {
 			*bad = i;
 			return ret;
 		}
-		if (j == *nq)
-			qs[(*nq)++] = descs[i].q;
+		/* Walk the list to @q, or to where it goes. */
+		for (link = &b->first; *link != DSB_BATCH_END; link = &descs[*link].next_queue)
+			if (descs[*link].q == q || descs[*link].q->id > q->id)
+				break;
+		if (*link != DSB_BATCH_END && descs[*link].q == q)
+			continue;
+		if (b->nq == DSB_MAX_BATCH_QUEUES) {
+			*bad = i;
+			return -EINVAL;
+		}
+		descs[i].next_queue = *link;
+		*link = i;
+		b->nq++;
 	}
-	sort(qs, *nq, sizeof(qs[0]), dsb_queue_cmp, NULL);
 	return 0;
 }
 
-/* Lock the batch's queues in id order; -EAGAIN if @nonblock and contended. */
-static int dsb_submit_lock(struct dsb_user_queue **qs, u32 nq, bool nonblock)
+/*
+ * Unlock the submit locks of the batch's queues before the one whose
+ * first job is @stop (%DSB_BATCH_END: all of them), then the batch lock.
+ */
+static void dsb_submit_unlock_until(struct dsb_batch *b, u32 stop)
 {
-	u32 j;
+	u32 i;
 
-	for (j = 0; j < nq; j++) {
+	for (i = b->first; i != DSB_BATCH_END; i = b->descs[i].next_queue) {
+		if (i == stop)
+			break;
+		mutex_unlock(&b->descs[i].q->submit_lock);
+	}
+	if (b->nq > 1)
+		mutex_unlock(b->batch_lock);
+}
+
+static void dsb_submit_unlock(struct dsb_batch *b)
+{
+	dsb_submit_unlock_until(b, DSB_BATCH_END);
+}
+
+/*
+ * Lock the submit locks of the batch's queues, in id order. A batch on
+ * several queues takes them under the file's batch lock, each with
+ * mutex_lock_nest_lock(): they are one lock class, and lockdep lets a task
+ * hold several of them only under that lock (see "Locking"). With
+ * @nonblock every lock is only tried: -EAGAIN when one is contended.
+ * (A trylock names no nest lock, so each submit lock taken that way is a
+ * held lock of its own to lockdep, of the 48 a task may hold; nonblocking
+ * batches are the SQ's, on one queue.)
+ */
+static int dsb_submit_lock(struct dsb_batch *b, bool nonblock)
+{
+	struct dsb_user_queue *q;
+	u32 i;
+
+	if (b->nq == 1) {
+		q = b->descs[b->first].q;
+		if (!nonblock)
+			mutex_lock(&q->submit_lock);
+		else if (!mutex_trylock(&q->submit_lock))
+			return -EAGAIN;
+		return 0;
+	}
+	if (!nonblock)
+		mutex_lock(b->batch_lock);
+	else if (!mutex_trylock(b->batch_lock))
+		return -EAGAIN;
+	for (i = b->first; i != DSB_BATCH_END; i = b->descs[i].next_queue) {
+		q = b->descs[i].q;
 		if (!nonblock) {
-			mutex_lock_nested(&qs[j]->submit_lock, j);
-		} else if (!mutex_trylock(&qs[j]->submit_lock)) {
-			while (j--)
-				mutex_unlock(&qs[j]->submit_lock);
+			mutex_lock_nest_lock(&q->submit_lock, b->batch_lock);
+		} else if (!mutex_trylock(&q->submit_lock)) {
+			dsb_submit_unlock_until(b, i);
 			return -EAGAIN;
 		}
 	}
 	return 0;
 }
 
-static void dsb_submit_unlock(struct dsb_user_queue **qs, u32 nq)
+/* The batch's submit locks are held; several only under the batch lock. */
+static void dsb_submit_assert_locked(const struct dsb_batch *b)
 {
-	while (nq--)
-		mutex_unlock(&qs[nq]->submit_lock);
+	u32 i;
+
+	if (b->nq > 1)
+		lockdep_assert_held(b->batch_lock);
+	for (i = b->first; i != DSB_BATCH_END; i = b->descs[i].next_queue)
+		lockdep_assert_held(&b->descs[i].q->submit_lock);
 }
 
 /*
- * Reserve what job @d needs on its queue that the submit lock protects:
- * its fence slot in the queue's per-batch bitmap (a slot used twice in a
- * batch is busy), its ring space; count its CQE.
+ * Reserve what job @d needs on its queue that the submit lock protects, in
+ * the queue's &struct dsb_queue_resv: its fence slot (a slot used twice in
+ * a batch is busy) and its ring space. Its CQE is counted by
+ * dsb_submit_reserve_queue().
  */
 static int dsb_submit_reserve_one_locked(struct dsb_submit_desc *d)
 {
-	struct dsb_user_queue *q = d->q;
+	struct dsb_queue_resv *r = &d->q->resv;
 
-	lockdep_assert_held(&q->submit_lock);
-	if (__test_and_set_bit(d->slot, q->resv_slots))
+	lockdep_assert_held(&d->q->submit_lock);
+	if (__test_and_set_bit(d->slot, r->slots))
 		return -EBUSY;
 	d->reserved = true;
-	q->resv_cqes += d->post_cqe;
-	q->resv_ring += d->job->ndeps + 2;
-	if (q->resv_ring > dsb_ring_space(q))
+	r->ring += d->job->ndeps + 2;
+	if (r->ring > dsb_ring_space(d->q))
 		return -ENOSPC;
 	return 0;
 }
 
 /*
- * Check the batch's jobs on queue @q before @end against the queue's
- * state, each job's fence slot and the CQ room its CQE needs. Returns the
- * index of the first job that does not fit (or @end) and its error in
- * *err. No queue lock: the engine, which holds it to retire, only ever
- * frees slots and CQ room, and whatever takes them holds the locks the
- * caller holds (slots: the submit lock; CQ room: the SQ lock, which a job
- * owing a CQE comes with). A ban since is caught by dsb_queue_add_jobs().
+ * Check the batch's jobs on queue @q, from @start (its first one) to
+ * before @end, against the queue's state, each job's fence slot and the
+ * CQ room its CQE needs. Returns the index of the first job that does not
+ * fit (or @end) and its error in *err. No queue lock: the engine, which
+ * holds it to retire, only ever frees slots and CQ room, and whatever
+ * takes them holds the locks the caller holds (slots: the submit lock; CQ
+ * room: the SQ lock, which a job owing a CQE comes with). A ban since is
+ * caught by dsb_queue_add_jobs().
  */
 static u32 dsb_submit_reserve_queue(struct dsb_user_queue *q, struct dsb_submit_desc *descs,
-				    u32 end, int *err)
+				    u32 start, u32 end, int *err)
 {
 	u32 i, cqes = 0;
 
 	lockdep_assert_held(&q->submit_lock);
 	*err = 0;
-	for (i = 0; i < end; i++) {
+	for (i = start; i < end; i++) {
 		struct dsb_submit_desc *d = &descs[i];
 
 		if (d->q != q)
@@ -236,18 +316,19 @@ static u32 dsb_submit_reserve_queue(struct dsb_user_queue *q, struct dsb_submit_
  * themselves. On failure *bad is the job at fault (the first one, as in
  * job order).
  */
-static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count,
-				     struct dsb_user_queue **qs, u32 nq, u32 *bad)
+static int dsb_submit_reserve_locked(struct dsb_batch *b, u32 *bad)
 {
-	u32 i, end;
+	struct dsb_submit_desc *descs = b->descs;
+	u32 i, end, count = b->count;
 	int ret = 0, err;
 
+	dsb_submit_assert_locked(b);
 	for (i = 0; i < count && !ret; i++)
 		ret = dsb_submit_reserve_one_locked(&descs[i]);
 	/* Jobs from the failing one on need no more checks. */
 	end = ret ? i - 1 : count;
-	for (i = 0; i < nq; i++) {
-		u32 at = dsb_submit_reserve_queue(qs[i], descs, end, &err);
+	for (i = b->first; i != DSB_BATCH_END; i = b->descs[i].next_queue) {
+		u32 at = dsb_submit_reserve_queue(descs[i].q, descs, i, end, &err);
 
 		if (err) {
 			end = at;
@@ -257,13 +338,12 @@ static int dsb_submit_reserve_locked(struct dsb_submit_desc *descs, u32 count,
 	if (ret)
 		*bad = end;
 	for (i = 0; i < count; i++) {
-		struct dsb_user_queue *q = descs[i].q;
+		struct dsb_queue_resv *r = &descs[i].q->resv;
 
 		if (!descs[i].reserved)
 			continue;
-		__clear_bit(descs[i].slot, q->resv_slots);
-		q->resv_cqes = 0;
-		q->resv_ring = 0;
+		__clear_bit(descs[i].slot, r->slots);
+		r->ring = 0;
 		descs[i].reserved = false;
 	}
 	return ret;
@@ -347,35 +427,37 @@ static void dsb_submit_arm_one(struct dsb_submit_desc *d, bool last)
 }
 
 /* Phase 4, submit locks held: arm every job, ring each doorbell once. */
-static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
-				  struct dsb_user_queue **qs, u32 nq)
+static void dsb_submit_arm_locked(struct dsb_batch *b)
 {
+	struct dsb_submit_desc *descs = b->descs;
+	struct dsb_device *ddev = descs[0].q->ddev;
+	u32 i, j, n = 0, count = b->count;
 	LIST_HEAD(cancel);
-	u32 i, j, n = 0;
 	bool cookie;
 
-	for (i = 0; i < nq; i++)
-		lockdep_assert_held(&qs[i]->submit_lock);
+	dsb_submit_assert_locked(b);
 	cookie = dma_fence_begin_signalling();
 	for (i = 0; i < count; i++)
 		dsb_submit_arm_one(&descs[i], i == count - 1);
 	/* Into flight, lockless, then the doorbell, once per queue. */
-	for (i = 0; i < nq; i++) {
+	for (i = b->first; i != DSB_BATCH_END; i = descs[i].next_queue) {
+		struct dsb_user_queue *q = descs[i].q;
 		struct dsb_job_batch batch = {};
 
-		for (j = 0; j < count; j++) {
-			if (descs[j].q != qs[i])
+		/* The queue's first job is @i: none of its jobs comes before. */
+		for (j = i; j < count; j++) {
+			if (descs[j].q != q)
 				continue;
 			dsb_job_batch_add(&batch, descs[j].job);
 			descs[j].job = NULL;
 		}
-		n += dsb_queue_add_jobs(qs[i], &batch, &cancel);
-		dsb_ring_commit(qs[i]);
+		n += dsb_queue_add_jobs(q, &batch, &cancel);
+		dsb_ring_commit(q);
 	}
-	atomic64_add(count, &qs[0]->ddev->stats.submits);
-	dsb_watchdog_arm(qs[0]->ddev);
+	atomic64_add(count, &ddev->stats.submits);
+	dsb_watchdog_arm(ddev);
 	/* Jobs of a queue banned meanwhile: completed, with -ECANCELED. */
-	dsb_queue_free_jobs(qs[0]->ddev, &cancel, n);
+	dsb_queue_free_jobs(ddev, &cancel, n);
 	dma_fence_end_signalling(cookie);
 }
 
@@ -385,6 +467,7 @@ static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
  * @descs: the jobs, with queue references, as copied from userspace
  * @count: number of jobs, at least 1
  * @nonblock: fail with -EAGAIN instead of waiting for a queue's submit lock
+ *            (or the file's batch lock)
  * @bad: out, on failure, index of the job that failed (0 for -EAGAIN)
  *
  * Runs the phases of "Submission": validate, prepare, lock and reserve,
@@ -398,13 +481,16 @@ static void dsb_submit_arm_locked(struct dsb_submit_desc *descs, u32 count,
 int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 count,
 		     bool nonblock, u32 *bad)
 {
-	struct dsb_user_queue *qs[DSB_MAX_BATCH_QUEUES];
+	struct dsb_file *df = file->driver_priv;
+	struct dsb_batch b = {
+		.descs = descs, .count = count, .batch_lock = &df->batch_lock,
+	};
 	struct dsb_resv_batch resv = { };
-	u32 i, nq;
+	u32 i;
 	int ret;
 
 	*bad = 0;
-	ret = dsb_submit_validate(descs, count, qs, &nq, bad);
+	ret = dsb_submit_validate(&b, bad);
 	if (!ret)
 		ret = dsb_resv_batch_collect(&resv, descs, count, bad);
 	for (i = 0; i < count && !ret; i++) {
@@ -419,14 +505,14 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 	if (!ret)
 		ret = dsb_resv_batch_lock(&resv, descs, count, nonblock, bad);
 	if (!ret) {
-		ret = dsb_submit_lock(qs, nq, nonblock);
+		ret = dsb_submit_lock(&b, nonblock);
 		if (!ret) {
-			ret = dsb_submit_reserve_locked(descs, count, qs, nq, bad);
+			ret = dsb_submit_reserve_locked(&b, bad);
 			if (!ret && unlikely(dsb_test_hook(submit_gap_ms)))
 				msleep(min(dsb_test_hook(submit_gap_ms), 1000U));
 			if (!ret)
-				dsb_submit_arm_locked(descs, count, qs, nq);
-			dsb_submit_unlock(qs, nq);
+				dsb_submit_arm_locked(&b);
+			dsb_submit_unlock(&b);
 		}
 		dsb_resv_batch_unlock(&resv);
 	}

@@ -10,6 +10,24 @@ struct dsb_bo_list;
 struct dsb_user_queue;
 
 /**
+ * struct dsb_queue_resv - what the batch being submitted reserves on a queue
+ * @slots: the fence slots its jobs use, &dsb_user_queue.nslots bits: a slot
+ *         used twice in one batch is busy
+ * @ring: the ring packets its jobs need
+ *
+ * The submit layer's scratch in every queue (&dsb_user_queue.resv), under
+ * the queue's &dsb_user_queue.submit_lock, which a batch holds from
+ * reserving to arming: a queue is in one batch at a time. Empty between
+ * batches: dsb_submit_reserve_locked() fills it and clears it again, the
+ * jobs holding what they reserved once armed. @slots is allocated with the
+ * queue, so reserving allocates nothing.
+ */
+struct dsb_queue_resv {
+	unsigned long *slots;
+	u32 ring;
+};
+
+/**
  * struct dsb_submit_desc - one job, copied in and validated
  * @q: the queue (a reference)
  * @slot: fence slot
@@ -17,7 +35,10 @@ struct dsb_user_queue;
  * @cmd_len: command buffer length
  * @user_data: opaque value for the CQE
  * @post_cqe: the job comes from the SQ and owes a CQE
- * @reserved: its slot is marked in the queue's per-batch bitmap
+ * @reserved: its slot is marked in &dsb_queue_resv.slots of its queue
+ * @next_queue: in the first job of the batch on each queue, the index of
+ *              the first job on the batch's next queue in id order (see
+ *              dsb_submit_batch())
  * @bos: the buffers it reads and writes (a reference, which whoever
  *        filled the descriptor drops after the batch), or NULL
  * @seqno: out, the job's seqno
@@ -40,6 +61,7 @@ struct dsb_submit_desc {
 	u64 user_data;
 	bool post_cqe;
 	bool reserved;
+	u16 next_queue;
 	struct dsb_bo_list *bos;
 	u64 seqno;
 	struct dsb_job *job;

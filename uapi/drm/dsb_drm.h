@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	10
+#define DRM_DSB_UAPI_VERSION	11
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -756,8 +756,11 @@ struct drm_dsb_instr {
  * it fit in one batch); -EDQUOT when the jobs and fences of the
  * batch would exceed the caller's or the total memory limit (see "Memory
  * accounting"); -ENODATA for a job whose buffer list names a purged
- * buffer (see "Purgeable buffers"); -ENOMEM. A batch may touch at most 8
- * distinct queues (-EINVAL beyond).
+ * buffer (see "Purgeable buffers"); -ENOMEM.
+ *
+ * A batch may have jobs on any number of the caller's queues, up to all of
+ * them (a file has at most %DRM_DSB_PARAM_MAX_QUEUES); before version 11,
+ * on at most 8 distinct queues (-EINVAL beyond).
  */
 
 /**
