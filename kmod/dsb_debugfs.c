@@ -106,7 +106,7 @@ static void dsb_debugfs_origin(struct seq_file *m, u64 seqno,
 /*
  * Print a packet's operation, in the words of the library's
  * dsb_decode_packet() (without its sequence number and MAC): both print
- * what the uAPI header's ISA table (%DRM_DSB_ISA_PACKETS) says.
+ * what the uAPI header's ISA table (drm_dsb_isa_packet()) says.
  */
 static void dsb_debugfs_decode(struct seq_file *m, const struct drm_dsb_packet *p)
 {

@@ -6,7 +6,7 @@
  * dsb_drm.h). Encoders do not validate operands, so tests can build bad
  * command buffers; dsb_instr_check() says what the engine would reject.
  * What each opcode is and how it prints comes from the header's ISA table
- * (%DRM_DSB_ISA_INSTRS, %DRM_DSB_ISA_PACKETS): no opcode is listed here.
+ * (drm_dsb_isa_instr(), drm_dsb_isa_packet()): no opcode is listed here.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -16,14 +16,6 @@
 
 _Static_assert(sizeof(struct drm_dsb_instr) == DRM_DSB_INSTR_SIZE, "instr size");
 _Static_assert(sizeof(struct drm_dsb_packet) == DRM_DSB_PACKET_SIZE, "packet size");
-
-/* The ISA table's numbers are the enums' (the header keeps both). */
-#define DSB_ISA_SAME_OP(name, op, ...) \
-	_Static_assert(DRM_DSB_OP_##name == (op), "DRM_DSB_OP_" #name);
-#define DSB_ISA_SAME_PKT(name, op, ...) \
-	_Static_assert(DRM_DSB_PKT_##name == (op), "DRM_DSB_PKT_" #name);
-DRM_DSB_ISA_INSTRS(DSB_ISA_SAME_OP)
-DRM_DSB_ISA_PACKETS(DSB_ISA_SAME_PKT)
 
 /**
  * dsb_cmdbuf_init() - start writing instructions into @mem

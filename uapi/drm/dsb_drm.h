@@ -626,7 +626,7 @@ struct drm_dsb_fence_mem_header {
  *   bytes, arg[2] = job seqno.
  * - %DRM_DSB_PKT_SIGNAL: arg[0] = fence slot, arg[1] = seqno to write.
  *
- * The same, as data: %DRM_DSB_ISA_PACKETS (see "ISA table").
+ * The same, as data: drm_dsb_isa_packet() (see "ISA table").
  */
 
 /** enum drm_dsb_packet_op - ring packet opcodes */
@@ -682,7 +682,7 @@ struct drm_dsb_packet {
  * - %DRM_DSB_OP_DELAY: model a ns of execution without burning a CPU
  *   (a <= %DRM_DSB_ISA_MAX_DELAY_NS, 1 s).
  *
- * The same, as data: %DRM_DSB_ISA_INSTRS (see "ISA table").
+ * The same, as data: drm_dsb_isa_instr() (see "ISA table").
  */
 
 /** enum drm_dsb_instr_op - command-buffer opcodes */
@@ -1353,18 +1353,20 @@ struct drm_dsb_uring_cmd {
  * helpers below are not ABI (nothing here is passed to the kernel) and may
  * grow; the opcodes, flags and operands they describe are.
  *
- * %DRM_DSB_ISA_INSTRS(X) and %DRM_DSB_ISA_PACKETS(X) are X-macros: each
- * expands ``X(name, op, flags, a, b, c)`` once per opcode, in opcode order:
+ * The tables are the static arrays of drm_dsb_isa_instr() (command-buffer
+ * opcodes) and drm_dsb_isa_packet() (ring-packet opcodes), one
+ * &struct drm_dsb_isa_desc per opcode, in opcode order (entry i is opcode
+ * i; the lookup checks it):
  *
- * - @name: the opcode without its ``DRM_DSB_OP_`` (``DRM_DSB_PKT_``)
- *   prefix; ``#name`` is its mnemonic. Use it only with ``#`` and ``##``.
- * - @op: its number, the value of ``DRM_DSB_OP_##name``
- *   (``DRM_DSB_PKT_##name``).
+ * - @name: the mnemonic, the opcode without its ``DRM_DSB_OP_``
+ *   (``DRM_DSB_PKT_``) prefix.
+ * - @op: its number, the enum constant.
  * - @flags: the flags it allows; any other bit makes it invalid.
- * - @a, @b, @c: its operands (&drm_dsb_instr.a, .b, .c; a packet's arg[0],
- *   arg[1], arg[2], and arg[3], arg[4] are unused), each a parenthesized
- *   list ``(kind, access, size, align, max, label)`` made by one of the
- *   ``DRM_DSB_ISA_<KIND>()`` macros, the fields of &struct drm_dsb_isa_arg.
+ * - @arg: its operands a, b, c (&drm_dsb_instr.a, .b, .c; a packet's
+ *   arg[0], arg[1], arg[2], and arg[3], arg[4] are unused), each an
+ *   initializer ``{ kind, access, size, align, max, label }`` of
+ *   &struct drm_dsb_isa_arg made by one of the ``DRM_DSB_ISA_<KIND>()``
+ *   macros.
  *
  * Operand kinds, their static rules (checked before the instruction runs;
  * the fault of a bad instruction is the first rule it breaks, flags first,
@@ -1420,99 +1422,36 @@ struct drm_dsb_uring_cmd {
 #define DRM_DSB_ISA_RW		(DRM_DSB_ISA_R | DRM_DSB_ISA_W)
 
 /*
- * Operands of the tables, as (kind, access, size, align, max, label): @acc
- * is R, W or RW; @label is printed before the value ("" for none).
+ * Operands of the tables, initializers of &struct drm_dsb_isa_arg
+ * { kind, access, size, align, max, label }: @acc is R, W or RW; @label is
+ * printed before the value ("" for none).
  */
 #define DRM_DSB_ISA_NONE \
-	(DRM_DSB_ISA_ARG_NONE, 0, 0, 0, 0, "")
+	{ DRM_DSB_ISA_ARG_NONE, 0, 0, 0, 0, "" }
 /* A 64-bit word at a VA, 8-byte aligned. */
 #define DRM_DSB_ISA_WORD(acc, label) \
-	(DRM_DSB_ISA_ARG_VA, DRM_DSB_ISA_##acc, 8, 8, 0, label)
+	{ DRM_DSB_ISA_ARG_VA, DRM_DSB_ISA_##acc, 8, 8, 0, label }
 /* Bytes at a VA aligned to @align, as many as the LEN operand says. */
 #define DRM_DSB_ISA_RANGE(acc, align, label) \
-	(DRM_DSB_ISA_ARG_VA, DRM_DSB_ISA_##acc, 0, align, 0, label)
+	{ DRM_DSB_ISA_ARG_VA, DRM_DSB_ISA_##acc, 0, align, 0, label }
 /* An immediate of @bytes bytes. */
 #define DRM_DSB_ISA_VALUE(bytes, label) \
-	(DRM_DSB_ISA_ARG_VALUE, 0, bytes, 0, 0, label)
+	{ DRM_DSB_ISA_ARG_VALUE, 0, bytes, 0, 0, label }
 /* A value the word is compared with (>=, == with DRM_DSB_MEMWAIT_EQ). */
 #define DRM_DSB_ISA_CMP(label) \
-	(DRM_DSB_ISA_ARG_CMP, 0, 8, 0, 0, label)
+	{ DRM_DSB_ISA_ARG_CMP, 0, 8, 0, 0, label }
 /* A length in bytes, not 0, a multiple of @align, at most @max (0: none). */
 #define DRM_DSB_ISA_LEN(align, max, label) \
-	(DRM_DSB_ISA_ARG_LEN, 0, 0, align, max, label)
+	{ DRM_DSB_ISA_ARG_LEN, 0, 0, align, max, label }
 /* A duration in ns, at most @max. */
 #define DRM_DSB_ISA_NS(max, label) \
-	(DRM_DSB_ISA_ARG_NS, 0, 0, 0, max, label)
+	{ DRM_DSB_ISA_ARG_NS, 0, 0, 0, max, label }
 /* An index into a kernel table of the queue. */
 #define DRM_DSB_ISA_INDEX(label) \
-	(DRM_DSB_ISA_ARG_INDEX, 0, 0, 0, 0, label)
+	{ DRM_DSB_ISA_ARG_INDEX, 0, 0, 0, 0, label }
 /* A job seqno or fence value. */
 #define DRM_DSB_ISA_SEQNO(label) \
-	(DRM_DSB_ISA_ARG_SEQNO, 0, 0, 0, 0, label)
-
-/**
- * DRM_DSB_ISA_INSTRS() - the command-buffer opcodes, see "ISA table"
- * @X: macro called as ``X(name, op, flags, a, b, c)`` for each opcode
- */
-#define DRM_DSB_ISA_INSTRS(X)						\
-	X(NOP, 0, 0,							\
-	  DRM_DSB_ISA_NONE,						\
-	  DRM_DSB_ISA_NONE,						\
-	  DRM_DSB_ISA_NONE)						\
-	X(WRITE, 1, 0,							\
-	  DRM_DSB_ISA_WORD(W, ""),					\
-	  DRM_DSB_ISA_VALUE(8, "="),					\
-	  DRM_DSB_ISA_NONE)						\
-	X(COPY, 2, 0,							\
-	  DRM_DSB_ISA_RANGE(W, 1, ""),					\
-	  DRM_DSB_ISA_RANGE(R, 1, "<-"),				\
-	  DRM_DSB_ISA_LEN(1, DRM_DSB_ISA_MAX_LEN, "len"))		\
-	X(FILL, 3, 0,							\
-	  DRM_DSB_ISA_RANGE(W, 1, ""),					\
-	  DRM_DSB_ISA_VALUE(4, "pattern"),				\
-	  DRM_DSB_ISA_LEN(4, DRM_DSB_ISA_MAX_LEN, "len"))		\
-	X(ATOMIC_ADD, 4, 0,						\
-	  DRM_DSB_ISA_WORD(RW, ""),					\
-	  DRM_DSB_ISA_VALUE(8, "+="),					\
-	  DRM_DSB_ISA_NONE)						\
-	X(TIMESTAMP, 5, 0,						\
-	  DRM_DSB_ISA_WORD(W, ""),					\
-	  DRM_DSB_ISA_NONE,						\
-	  DRM_DSB_ISA_NONE)						\
-	X(MEMWAIT, 6, DRM_DSB_MEMWAIT_EQ,				\
-	  DRM_DSB_ISA_WORD(R, ""),					\
-	  DRM_DSB_ISA_CMP(""),						\
-	  DRM_DSB_ISA_NONE)						\
-	X(DELAY, 7, 0,							\
-	  DRM_DSB_ISA_NS(DRM_DSB_ISA_MAX_DELAY_NS, ""),			\
-	  DRM_DSB_ISA_NONE,						\
-	  DRM_DSB_ISA_NONE)
-
-/**
- * DRM_DSB_ISA_PACKETS() - the ring-packet opcodes, see "ISA table"
- * @X: macro called as ``X(name, op, flags, a, b, c)`` for each opcode
- *
- * The kernel writes every packet; the engine faults a queue on a bad
- * INDEX (%DRM_DSB_FAULT_BAD_OPCODE) or a bad EXEC VA or length
- * (%DRM_DSB_FAULT_BAD_LENGTH).
- */
-#define DRM_DSB_ISA_PACKETS(X)						\
-	X(NOP, 0, 0,							\
-	  DRM_DSB_ISA_NONE,						\
-	  DRM_DSB_ISA_NONE,						\
-	  DRM_DSB_ISA_NONE)						\
-	X(WAIT, 1, 0,							\
-	  DRM_DSB_ISA_INDEX("dep"),					\
-	  DRM_DSB_ISA_SEQNO(">="),					\
-	  DRM_DSB_ISA_SEQNO("job"))					\
-	X(EXEC, 2, 0,							\
-	  DRM_DSB_ISA_RANGE(R, DRM_DSB_INSTR_SIZE, "va"),		\
-	  DRM_DSB_ISA_LEN(DRM_DSB_INSTR_SIZE, 0, "len"),		\
-	  DRM_DSB_ISA_SEQNO("job"))					\
-	X(SIGNAL, 3, 0,							\
-	  DRM_DSB_ISA_INDEX("slot"),					\
-	  DRM_DSB_ISA_SEQNO("seqno"),					\
-	  DRM_DSB_ISA_NONE)
+	{ DRM_DSB_ISA_ARG_SEQNO, 0, 0, 0, 0, label }
 
 /**
  * struct drm_dsb_isa_arg - one operand of an opcode (not ABI)
@@ -1536,8 +1475,8 @@ struct drm_dsb_isa_arg {
 };
 
 /**
- * struct drm_dsb_isa_desc - one opcode of %DRM_DSB_ISA_INSTRS or
- * %DRM_DSB_ISA_PACKETS (not ABI)
+ * struct drm_dsb_isa_desc - one opcode of the ISA table (not ABI), an entry
+ * of drm_dsb_isa_instr() or drm_dsb_isa_packet()
  */
 struct drm_dsb_isa_desc {
 	/** @name: the mnemonic. */
@@ -1550,22 +1489,50 @@ struct drm_dsb_isa_desc {
 	struct drm_dsb_isa_arg arg[3];
 };
 
-#define DRM_DSB__ISA_ARG(kind, access, size, align, max, label)	\
-	{ kind, access, size, align, max, label }
-#define DRM_DSB__ISA_DESC(name, op, flags, a, b, c)			\
-	{ #name, op, flags,						\
-	  { DRM_DSB__ISA_ARG a, DRM_DSB__ISA_ARG b, DRM_DSB__ISA_ARG c } },
-
 /**
  * drm_dsb_isa_instr() - the table entry of a command-buffer opcode
  * @op: &drm_dsb_instr.op
+ *
+ * The table of the command-buffer opcodes, see "ISA table".
  *
  * Return: the entry, or NULL for an unknown opcode.
  */
 static inline const struct drm_dsb_isa_desc *drm_dsb_isa_instr(__u32 op)
 {
+	/* In opcode order, positional (C++ has no array designators). */
 	static const struct drm_dsb_isa_desc table[] = {
-		DRM_DSB_ISA_INSTRS(DRM_DSB__ISA_DESC)
+		{ "NOP", DRM_DSB_OP_NOP, 0,
+		  { DRM_DSB_ISA_NONE,
+		    DRM_DSB_ISA_NONE,
+		    DRM_DSB_ISA_NONE } },
+		{ "WRITE", DRM_DSB_OP_WRITE, 0,
+		  { DRM_DSB_ISA_WORD(W, ""),
+		    DRM_DSB_ISA_VALUE(8, "="),
+		    DRM_DSB_ISA_NONE } },
+		{ "COPY", DRM_DSB_OP_COPY, 0,
+		  { DRM_DSB_ISA_RANGE(W, 1, ""),
+		    DRM_DSB_ISA_RANGE(R, 1, "<-"),
+		    DRM_DSB_ISA_LEN(1, DRM_DSB_ISA_MAX_LEN, "len") } },
+		{ "FILL", DRM_DSB_OP_FILL, 0,
+		  { DRM_DSB_ISA_RANGE(W, 1, ""),
+		    DRM_DSB_ISA_VALUE(4, "pattern"),
+		    DRM_DSB_ISA_LEN(4, DRM_DSB_ISA_MAX_LEN, "len") } },
+		{ "ATOMIC_ADD", DRM_DSB_OP_ATOMIC_ADD, 0,
+		  { DRM_DSB_ISA_WORD(RW, ""),
+		    DRM_DSB_ISA_VALUE(8, "+="),
+		    DRM_DSB_ISA_NONE } },
+		{ "TIMESTAMP", DRM_DSB_OP_TIMESTAMP, 0,
+		  { DRM_DSB_ISA_WORD(W, ""),
+		    DRM_DSB_ISA_NONE,
+		    DRM_DSB_ISA_NONE } },
+		{ "MEMWAIT", DRM_DSB_OP_MEMWAIT, DRM_DSB_MEMWAIT_EQ,
+		  { DRM_DSB_ISA_WORD(R, ""),
+		    DRM_DSB_ISA_CMP(""),
+		    DRM_DSB_ISA_NONE } },
+		{ "DELAY", DRM_DSB_OP_DELAY, 0,
+		  { DRM_DSB_ISA_NS(DRM_DSB_ISA_MAX_DELAY_NS, ""),
+		    DRM_DSB_ISA_NONE,
+		    DRM_DSB_ISA_NONE } },
 	};
 
 	if (op >= sizeof(table) / sizeof(*table) || table[op].op != op)
@@ -1577,12 +1544,33 @@ static inline const struct drm_dsb_isa_desc *drm_dsb_isa_instr(__u32 op)
  * drm_dsb_isa_packet() - the table entry of a ring-packet opcode
  * @op: &drm_dsb_packet.op
  *
+ * The table of the ring-packet opcodes, see "ISA table". The kernel writes
+ * every packet; the engine faults a queue on a bad INDEX
+ * (%DRM_DSB_FAULT_BAD_OPCODE) or a bad EXEC VA or length
+ * (%DRM_DSB_FAULT_BAD_LENGTH).
+ *
  * Return: the entry, or NULL for an unknown opcode.
  */
 static inline const struct drm_dsb_isa_desc *drm_dsb_isa_packet(__u32 op)
 {
+	/* In opcode order, positional (C++ has no array designators). */
 	static const struct drm_dsb_isa_desc table[] = {
-		DRM_DSB_ISA_PACKETS(DRM_DSB__ISA_DESC)
+		{ "NOP", DRM_DSB_PKT_NOP, 0,
+		  { DRM_DSB_ISA_NONE,
+		    DRM_DSB_ISA_NONE,
+		    DRM_DSB_ISA_NONE } },
+		{ "WAIT", DRM_DSB_PKT_WAIT, 0,
+		  { DRM_DSB_ISA_INDEX("dep"),
+		    DRM_DSB_ISA_SEQNO(">="),
+		    DRM_DSB_ISA_SEQNO("job") } },
+		{ "EXEC", DRM_DSB_PKT_EXEC, 0,
+		  { DRM_DSB_ISA_RANGE(R, DRM_DSB_INSTR_SIZE, "va"),
+		    DRM_DSB_ISA_LEN(DRM_DSB_INSTR_SIZE, 0, "len"),
+		    DRM_DSB_ISA_SEQNO("job") } },
+		{ "SIGNAL", DRM_DSB_PKT_SIGNAL, 0,
+		  { DRM_DSB_ISA_INDEX("slot"),
+		    DRM_DSB_ISA_SEQNO("seqno"),
+		    DRM_DSB_ISA_NONE } },
 	};
 
 	if (op >= sizeof(table) / sizeof(*table) || table[op].op != op)
