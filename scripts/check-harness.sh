@@ -41,7 +41,7 @@ deps_cover_tools() {
 	local pkgs tool path owner missing=()
 	pkgs=" $(sed -n '/^PKGS=(/,/^)/p' scripts/deps.sh | sed '1d;$d' | tr -s ' \t\n' ' ') "
 	for tool in file cpio xz unxz qemu-system-x86_64 busybox gnuplot modinfo bc timeout flock \
-		    perf dpkg-buildpackage lintian debootstrap; do
+		    perf dpkg-buildpackage lintian debootstrap man; do
 		grep -qE "(^|[^-[:alnum:]_./])$tool( |$)" \
 			$(ls scripts/*.sh Makefile | grep -v check-harness) || continue
 		path=$(command -v "$tool") || { missing+=("$tool (not installed)"); continue; }

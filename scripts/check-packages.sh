@@ -4,6 +4,9 @@
 #
 #   scripts/check-packages.sh
 #
+# First, without the root: libdsb-dev must ship dsb(7)
+# (usr/share/man/man7/dsb.7.gz), and `man --warnings -l` must render every
+# man page of libdsb-dev and dsb-tools without a warning.
 # In a root made with `debootstrap --variant=minbase bookworm` from Debian's
 # mirror (cached as .cache/debian12-minbase.tar; a new copy every run):
 #   1. the headers of the first kernel are installed, then the four packages
@@ -67,6 +70,44 @@ finish() {
 	[ "$fail" = 0 ] && exit 0
 	exit 1
 }
+
+# --- 0. the man pages, as man shows them ----------------------------------
+# libdsb-dev must have dsb(7), the model (where liburing-dev has
+# io_uring(7)), and every page of libdsb-dev and dsb-tools must render
+# without a warning from man and groff. Read from usr/share/man of the
+# unpacked packages, so that the .so pages dh made into symlinks resolve.
+step "man pages of libdsb-dev and dsb-tools"
+check_man_pages() {
+	local dir f out pages=0 warned=()
+	if ! command -v man >/dev/null; then
+		bad "no man on this machine (scripts/deps.sh installs man-db)"
+		return
+	fi
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/dsb-man.XXXXXX")
+	dpkg-deb -x "${debs[2]}" "$dir" && dpkg-deb -x "${debs[3]}" "$dir" ||
+		{ bad "cannot unpack libdsb-dev and dsb-tools"; rm -rf "$dir"; return; }
+	if [ ! -f "$dir/usr/share/man/man7/dsb.7.gz" ]; then
+		bad "libdsb-dev has no usr/share/man/man7/dsb.7.gz"
+		rm -rf "$dir"
+		return
+	fi
+	while read -r f; do
+		pages=$((pages + 1))
+		out=$(cd "$dir/usr/share/man" && LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 \
+			man --warnings -l "$f" 2>&1 >/dev/null) || out+=" (man failed)"
+		if [ -n "$out" ]; then
+			warned+=("${f#./}")
+			sed "s|^|    ${f#./}: |" <<<"$out"
+		fi
+	done < <(cd "$dir/usr/share/man" && find . -path './man*/*' \( -type f -o -type l \) | sort)
+	rm -rf "$dir"
+	if [ ${#warned[@]} = 0 ]; then
+		ok "libdsb-dev has dsb(7); the $pages man pages of libdsb-dev and dsb-tools render without warnings"
+	else
+		bad "man warns about ${warned[*]}"
+	fi
+}
+check_man_pages
 
 # --- the fresh root ------------------------------------------------------
 base=$DSB_CACHE/debian12-minbase.tar

@@ -12,7 +12,7 @@ PKGS=(
 	linux-image-rt-amd64 linux-headers-rt-amd64
 	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	libdrm-dev liburing-dev check libsubunit-dev
-	dpkg-dev debhelper dh-dkms dkms fakeroot lintian debootstrap
+	dpkg-dev debhelper dh-dkms dkms fakeroot lintian debootstrap man-db
 	python3 gnuplot-nox
 	linux-perf
 )

@@ -243,7 +243,7 @@ struct drm_dsb_get_param {
  * Buffer objects made by %DRM_IOCTL_DSB_BO_CREATE are swappable: backed by
  * shmem, they are made resident (pinned and kernel-mapped) when first
  * touched by the CPU or by a submit of a VM that maps them, and idle ones
- * may be evicted under memory pressure (the README's "Memory management"); the engine
+ * may be evicted under memory pressure (dsb(7), "Memory"); the engine
  * only ever reaches resident memory, so it never allocates to reach a
  * buffer. An exported buffer stays resident until freed; an imported
  * dma-buf is kernel-mapped (its pages pinned by its exporter) for as long
