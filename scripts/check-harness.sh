@@ -89,6 +89,35 @@ debug_lists_name_programs() {
 }
 debug_lists_name_programs
 
+# The simulated GPU is hardware behind one interface (kmod/dsb_gpu.h): its
+# files include no driver header, only the interface, their own private
+# header, the uAPI's memory formats, the tracepoints and the test switches.
+gpu_includes_no_driver_header() {
+	local f h bad=()
+	[ -f kmod/dsb_gpu.h ] || bad+=("no kmod/dsb_gpu.h")
+	for f in $(ls kmod/dsb_gpu*.[ch] 2>/dev/null); do
+		for h in $(sed -n 's/^#include "\(.*\)"$/\1/p' "$f"); do
+			case $h in
+			dsb_gpu.h | dsb_gpu_priv.h | dsb_drm.h | dsb_trace.h | dsb_test.h) ;;
+			*) bad+=("$f includes $h") ;;
+			esac
+		done
+	done
+	# The two shared headers stay free of driver headers too.
+	for f in kmod/dsb_trace.h kmod/dsb_test.h; do
+		h=$(grep -c '^#include "' "$f")
+		[ "$h" = 0 ] || bad+=("$f includes a dsb header")
+	done
+	if [ ${#bad[@]} = 0 ]; then
+		echo "harness: PASS: the GPU's files include no driver header"
+		pass=$((pass + 1))
+	else
+		printf 'harness: FAIL: %s\n' "${bad[@]}"
+		fail=$((fail + 1))
+	fi
+}
+gpu_includes_no_driver_header
+
 # Kernel names resolve to one flavour each (issue 20): with an RT and a
 # cloud flavour installed next to the generic ones, and the cloud release
 # the newest of its series, 6.1/6.12 must still pick the generic flavour,
