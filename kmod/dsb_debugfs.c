@@ -44,8 +44,9 @@
  * (a scribble, a replayed packet); the engine faults the queue with
  * %DRM_DSB_FAULT_TAMPER when it reaches it.
  *
- * The files take the engine lock of each queue, so the state they show is
- * one the engine was in between two steps.
+ * The GPU's state of a queue comes from a snapshot it gives under its
+ * engine lock (dsb_gpu_queue_read_status()), so it is one the engine was in
+ * between two steps; the driver's state is read under its own locks after.
  */
 #include <linux/debugfs.h>
 #include <linux/ktime.h>

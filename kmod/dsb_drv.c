@@ -53,16 +53,21 @@
  *    queue destruction) hold one and wait for no other. The id order is
  *    a convention, no longer a requirement. A nonblocking submit (io_uring
  *    issued inline) only tries each lock, the batch lock included.
- * 4. &dsb_engine.lock (mutex): the engine thread holds it for a whole
- *    round, inside a fence-signalling section, so it is never held while
- *    allocating; also the watchdog tick, debugfs, and adding or removing
- *    a queue (under 1 and 3 when a queue is destroyed). debugfs takes
- *    &dsb_device.queues_lock (mutex, the device's queue list, otherwise
- *    taken alone) before it.
+ * 4. &dsb_device.queues_lock (mutex, the device's queue list): the
+ *    watchdog tick holds it inside a fence-signalling section (it bans
+ *    under it), so nothing allocates, frees a BO or takes a lock held
+ *    around allocation under it; debugfs holds it to walk the queues, and
+ *    a queue is added and removed under it, with nothing else held.
+ * 4a. The GPU's engine lock (&dsb_engine.lock, dsb_gpu_priv.h): the
+ *    engine thread holds it for a whole round inside its own
+ *    fence-signalling section, and its interrupts (dsb_irq.c) run under
+ *    it; the driver takes it only through dsb_gpu.h (mapping and
+ *    unmapping a queue, under 1 and 3 when a queue is destroyed; the
+ *    status reads of debugfs, under 4). Never held while allocating.
  * 5. &dsb_user_queue.lock (spinlock, irqsave: in-flight jobs, CQ, state)
- *    or &dsb_vm.lock (rwlock: the GPU VA space, read-held around every engine
- *    memory access). The two never nest: a fault found under the VM lock
- *    bans the queue after it is dropped.
+ *    or &dsb_vm.lock (rwlock: the GPU VA space, read-held by the GPU
+ *    around every memory access, &dsb_gpu_mmu.lock). The two never nest:
+ *    a fault found under the VM lock is raised after it is dropped.
  * 6. Under the queue lock, dma_fence_signal() takes each dsb fence's own
  *    lock and runs its callbacks: proxy words of other queues (which only
  *    wake an engine), io_uring waits, syncobj waiters.
