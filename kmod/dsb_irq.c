@@ -172,17 +172,17 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
  *       is cancelled
  * @rest: the status of the others
  * @inherited: @err came from a dependency, not from the job or its queue
+ * @ts: their completion timestamp, read before the lock was taken (one
+ *      clock read for all of them, outside the interrupts-off section)
  * @done: where the completed jobs go (at its tail), for dsb_queue_free_jobs()
- *
- * One timestamp for all of them.
  *
  * Return: how many jobs completed.
  */
 u32 dsb_queue_complete_locked(struct dsb_user_queue *q, struct list_head *jobs, u64 until,
-			      s32 err, s32 rest, bool inherited, struct list_head *done)
+			      s32 err, s32 rest, bool inherited, ktime_t ts,
+			      struct list_head *done)
 {
 	struct dsb_job *job, *last = NULL;
-	ktime_t ts = ktime_get();
 	LIST_HEAD(cut);
 	u32 n = 0;
 
@@ -238,7 +238,8 @@ u32 dsb_queue_cancel_submitted_locked(struct dsb_user_queue *q, struct list_head
 
 	lockdep_assert_held(&q->lock);
 	dsb_queue_take_submitted_locked(q, &banned);
-	n = dsb_queue_complete_locked(q, &banned, U64_MAX, -ECANCELED, -ECANCELED, false, done);
+	n = dsb_queue_complete_locked(q, &banned, U64_MAX, -ECANCELED, -ECANCELED, false,
+				      ktime_get(), done);
 	atomic64_add(n, &q->ddev->stats.cancels);
 	return n;
 }
@@ -257,6 +258,7 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 {
 	unsigned long flags;
 	LIST_HEAD(cancel);
+	ktime_t ts = ktime_get();
 	LIST_HEAD(done);
 	struct dsb_job *job;
 	u32 n;
@@ -282,7 +284,7 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 	trace_dsb_fault(q, fault, q->fault_seqno, va);
 	list_splice_init(&q->inflight, &cancel);
 	n = dsb_queue_complete_locked(q, &cancel, U64_MAX, dsb_fault_errno(fault), -ECANCELED,
-				      false, &done);
+				      false, ts, &done);
 	WRITE_ONCE(q->fhdr->fault, fault);
 	WRITE_ONCE(q->fhdr->state, DRM_DSB_QUEUE_BANNED);
 	spin_unlock_irqrestore(&q->lock, flags);
@@ -307,16 +309,18 @@ static void dsb_irq_complete(struct dsb_gpu_queue *gq, u64 seqno, s32 err)
 {
 	struct dsb_user_queue *q = container_of(gq, struct dsb_user_queue, hw);
 	unsigned long flags;
+	ktime_t ts;
 	LIST_HEAD(done);
 	u32 n;
 
 	if (unlikely(dsb_test_hook(retire_delay_us)))
 		udelay(min(dsb_test_hook(retire_delay_us), 20000U));
 
+	ts = ktime_get();
 	spin_lock_irqsave(&q->lock, flags);
 	dsb_queue_sync_inflight_locked(q);
 	/* The GPU's error for a job is a dependency's: it skipped the job. */
-	n = dsb_queue_complete_locked(q, &q->inflight, seqno, err, err, err != 0, &done);
+	n = dsb_queue_complete_locked(q, &q->inflight, seqno, err, err, err != 0, ts, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
 	dsb_queue_free_jobs(q->ddev, &done, n);
 }

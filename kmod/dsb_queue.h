@@ -221,7 +221,8 @@ void dsb_queue_write_cqe_locked(struct dsb_user_queue *q, u64 user_data, u64 seq
 				s32 error, u32 slot, u32 cqe_flags);
 void dsb_queue_sync_inflight_locked(struct dsb_user_queue *q);
 u32 dsb_queue_complete_locked(struct dsb_user_queue *q, struct list_head *jobs, u64 until,
-			      s32 err, s32 rest, bool inherited, struct list_head *done);
+			      s32 err, s32 rest, bool inherited, ktime_t ts,
+			      struct list_head *done);
 u32 dsb_queue_cancel_submitted_locked(struct dsb_user_queue *q, struct list_head *done);
 void dsb_queue_free_jobs(struct dsb_device *ddev, struct list_head *done, u32 n);
 void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va);
