@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	11
+#define DRM_DSB_UAPI_VERSION	12
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -69,6 +69,8 @@ enum drm_dsb_ioctl_id {
 	DRM_DSB_JOB_ERROR,
 	/** @DRM_DSB_BO_MADVISE: mark a buffer purgeable or not (version 10). */
 	DRM_DSB_BO_MADVISE,
+	/** @DRM_DSB_FENCE_TO_HANDLE: a syncobj or sync_file for a job (version 12). */
+	DRM_DSB_FENCE_TO_HANDLE,
 };
 
 /**
@@ -94,6 +96,7 @@ enum drm_dsb_ioctl_id {
 #define DRM_IOCTL_DSB_BO_LIST_DESTROY	DRM_IOCTL_DSB(IOW, BO_LIST_DESTROY, bo_list_destroy)
 #define DRM_IOCTL_DSB_JOB_ERROR		DRM_IOCTL_DSB(IOWR, JOB_ERROR, job_error)
 #define DRM_IOCTL_DSB_BO_MADVISE	DRM_IOCTL_DSB(IOWR, BO_MADVISE, bo_madvise)
+#define DRM_IOCTL_DSB_FENCE_TO_HANDLE	DRM_IOCTL_DSB(IOWR, FENCE_TO_HANDLE, fence_to_handle)
 
 /**
  * define DRM_DSB_MAX_STRIDE - largest element size of an array, in bytes
@@ -884,6 +887,16 @@ enum drm_dsb_sync_op_flags {
 	DRM_DSB_SYNC_OP_TIMELINE = 1 << 1,
 	/** @DRM_DSB_SYNC_OP_SYNC_FILE: @handle is a sync_file fd (wait only). */
 	DRM_DSB_SYNC_OP_SYNC_FILE = 2 << 1,
+	/**
+	 * @DRM_DSB_SYNC_OP_QUEUE: wait only (version 12): @handle is a queue
+	 * of the submitting file and @point a job's seqno in it; the job
+	 * waits for that job directly, a GPU-side wait on its fence slot,
+	 * with no syncobj (see "Fences on demand"). Errors: -ENOENT for an
+	 * unknown queue, -EINVAL for seqno 0 or one not yet submitted,
+	 * -ENODATA for a job completed so long ago that its status is no
+	 * longer known (as %DRM_IOCTL_DSB_WAIT).
+	 */
+	DRM_DSB_SYNC_OP_QUEUE = 3 << 1,
 	/** @DRM_DSB_SYNC_OP_TYPE_MASK: mask of the handle type. */
 	DRM_DSB_SYNC_OP_TYPE_MASK = 3 << 1,
 };
@@ -894,9 +907,9 @@ enum drm_dsb_sync_op_flags {
 struct drm_dsb_sync_op {
 	/** @flags: &enum drm_dsb_sync_op_flags. */
 	__u32 flags;
-	/** @handle: syncobj handle or sync_file fd. */
+	/** @handle: syncobj handle, sync_file fd or queue id. */
 	__u32 handle;
-	/** @point: timeline point (TIMELINE only, otherwise MBZ). */
+	/** @point: timeline point (TIMELINE), seqno (QUEUE), otherwise MBZ. */
 	__u64 point;
 };
 
@@ -946,6 +959,70 @@ struct drm_dsb_submit {
 	__u32 bad_job;
 };
 
+/**
+ * DOC: Fences on demand
+ *
+ * A job gets a dma_fence only when something can observe it as one
+ * (version 12; before, every job had one). At submission, that is a job
+ *
+ * - with a %DRM_DSB_SYNC_OP_SIGNAL operation (the syncobj holds the fence);
+ * - with a buffer list whose buffers use implicit synchronization (the
+ *   buffers' reservation objects hold it);
+ * - that is the last job of its batch (%DRM_IOCTL_DSB_SUBMIT, one SQ
+ *   submission or one %DRM_DSB_URING_SUBMIT): the kernel's memory
+ *   reclaim waits for it before it evicts the file's buffers.
+ *
+ * Every other job completes through its fence slot and its CQE only. A
+ * fence is made later, on demand, when something asks for one:
+ * %DRM_IOCTL_DSB_FENCE_TO_HANDLE (a syncobj or sync_file for (queue,
+ * seqno), as amdgpu's ``DRM_AMDGPU_FENCE_TO_HANDLE``),
+ * %DRM_DSB_URING_FENCE_TO_FD, %DRM_DSB_URING_WAIT_SEQNO and a
+ * %DRM_DSB_SYNC_OP_QUEUE dependency. The fence is allocated in that call,
+ * never in a signalling path: for a job still in flight it is attached to
+ * the job where its completion finds it; for a job already complete it is
+ * created signalled, with the job's status and error origin. Either way
+ * it agrees with every other report of the job: a job reported complete
+ * anywhere has a signalled fence with the status it was reported with. A
+ * job completed so long ago that its status is no longer known gets
+ * -ENODATA, as %DRM_IOCTL_DSB_WAIT answers.
+ *
+ * %DRM_IOCTL_DSB_WAIT, the library's waits and %DRM_IOCTL_DSB_JOB_ERROR
+ * need no fence. Deadline hints (``SYNC_IOC_SET_DEADLINE``,
+ * ``DRM_IOCTL_SYNCOBJ_*`` with a deadline) apply to jobs with a fence.
+ */
+
+/** enum drm_dsb_fence_to_handle_what - what %DRM_IOCTL_DSB_FENCE_TO_HANDLE makes */
+enum drm_dsb_fence_to_handle_what {
+	/** @DRM_DSB_FENCE_TO_SYNCOBJ: a new binary syncobj holding the fence. */
+	DRM_DSB_FENCE_TO_SYNCOBJ = 0,
+	/** @DRM_DSB_FENCE_TO_SYNC_FILE: a sync_file fd (close-on-exec). */
+	DRM_DSB_FENCE_TO_SYNC_FILE = 1,
+};
+
+/**
+ * struct drm_dsb_fence_to_handle - argument of %DRM_IOCTL_DSB_FENCE_TO_HANDLE
+ *
+ * The fence of job @seqno of a queue of the caller's, as a new syncobj or
+ * a sync_file (see "Fences on demand"). Errors: -EINVAL for unknown @what,
+ * nonzero @pad, seqno 0 or one not yet submitted; -ENOENT for an unknown
+ * queue; -ENODATA for a completed job whose status is no longer known;
+ * -EDQUOT beyond the caller's memory limits (the fence is charged to the
+ * queue's owner until it is freed); -EMFILE without a free fd; -ENOMEM.
+ * Nothing is left behind on error.
+ */
+struct drm_dsb_fence_to_handle {
+	/** @queue_id: in, the queue. */
+	__u32 queue_id;
+	/** @what: in, &enum drm_dsb_fence_to_handle_what. */
+	__u32 what;
+	/** @seqno: in, the job. */
+	__u64 seqno;
+	/** @handle: out, the syncobj handle or the sync_file fd. */
+	__u32 handle;
+	/** @pad: MBZ. */
+	__u32 pad;
+};
+
 /** enum drm_dsb_wait_flags - flags of &struct drm_dsb_wait */
 enum drm_dsb_wait_flags {
 	/** @DRM_DSB_WAIT_RELATIVE: @timeout_ns is relative, not absolute. */
@@ -955,7 +1032,10 @@ enum drm_dsb_wait_flags {
 /**
  * struct drm_dsb_wait - argument of %DRM_IOCTL_DSB_WAIT
  *
- * Waits, interruptibly, until job @seqno of the queue has completed.
+ * Waits, interruptibly, until job @seqno of the queue has completed. The
+ * wait sleeps on the queue's completion (woken once per retired batch of
+ * jobs), not on a dma_fence: it works for every job, whether it has a
+ * fence or not (see "Fences on demand"), and creates none.
  * Returns 0 with @error set to the job's status (0 or a negative errno),
  * -ETIME when the timeout passes, -EINVAL for a seqno never submitted,
  * -ERESTARTSYS on a signal, and -ENODATA for a job completed so long ago
@@ -1319,6 +1399,13 @@ enum drm_dsb_uring_cmd_nr {
 	 * (version 9).
 	 */
 	DRM_DSB_URING_NR_CANCEL = 0xd4,
+	/**
+	 * @DRM_DSB_URING_NR_FENCE_TO_FD: as %DRM_IOCTL_DSB_FENCE_TO_HANDLE
+	 * for job @value of queue @id, @arg its &enum
+	 * drm_dsb_fence_to_handle_what; res = the syncobj handle or sync_file
+	 * fd (version 12).
+	 */
+	DRM_DSB_URING_NR_FENCE_TO_FD = 0xd5,
 };
 
 /**
@@ -1329,7 +1416,8 @@ struct drm_dsb_uring_cmd {
 	__u32 id;
 	/**
 	 * @arg: SUBMIT: most entries to consume; WAIT_*: the wait's cancel
-	 * key (MBZ before version 9); CANCEL: the key of the waits to cancel.
+	 * key (MBZ before version 9); CANCEL: the key of the waits to cancel;
+	 * FENCE_TO_FD: &enum drm_dsb_fence_to_handle_what.
 	 */
 	__u32 arg;
 	/** @value: seqno or timeline point (0 for a binary syncobj). */
@@ -1342,6 +1430,7 @@ struct drm_dsb_uring_cmd {
 #define DRM_DSB_URING_WAIT_SEQNO	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SEQNO)
 #define DRM_DSB_URING_WAIT_SYNCOBJ	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_WAIT_SYNCOBJ)
 #define DRM_DSB_URING_CANCEL	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_CANCEL)
+#define DRM_DSB_URING_FENCE_TO_FD	DRM_DSB_URING_CMD(DRM_DSB_URING_NR_FENCE_TO_FD)
 
 /**
  * DOC: ISA table
