@@ -90,3 +90,56 @@ int dsb_syncobj_import_sync_file(struct dsb_device *dev, uint32_t handle,
 	return DSB_DRM_RET(drmSyncobjImportSyncFile(dev->fd, handle,
 						    sync_file_fd));
 }
+
+/* DRM_IOCTL_DSB_FENCE_TO_HANDLE for job @seqno of @q: the handle or fd. */
+static int dsb_queue_fence_to(struct dsb_queue *q, uint64_t seqno,
+			      uint32_t what, uint32_t *out)
+{
+	struct drm_dsb_fence_to_handle f = {
+		.what = what,
+		.seqno = seqno,
+	};
+	int ret;
+
+	if (!q || !out)
+		return -EINVAL;
+	if (q->fd < 0)
+		return -ENODEV;
+	f.queue_id = q->queue_id;
+	ret = dsb_ioctl(q->fd, DRM_IOCTL_DSB_FENCE_TO_HANDLE, &f);
+	if (!ret)
+		*out = f.handle;
+	return ret;
+}
+
+/**
+ * dsb_queue_fence_to_syncobj() - a new binary syncobj holding the fence
+ * of job @seqno of the queue (uAPI version 12)
+ *
+ * In flight, the syncobj signals when the job completes; complete, it is
+ * signalled already, with the job's status. -EINVAL for seqno 0 or one
+ * not yet submitted, -ENODATA for a job whose status is no longer known.
+ */
+int dsb_queue_fence_to_syncobj(struct dsb_queue *q, uint64_t seqno,
+			       uint32_t *handle)
+{
+	return dsb_queue_fence_to(q, seqno, DRM_DSB_FENCE_TO_SYNCOBJ, handle);
+}
+
+/**
+ * dsb_queue_fence_to_sync_file() - a sync_file fd (close-on-exec) of the
+ * fence of job @seqno of the queue (uAPI version 12); as
+ * dsb_queue_fence_to_syncobj()
+ */
+int dsb_queue_fence_to_sync_file(struct dsb_queue *q, uint64_t seqno, int *fd)
+{
+	uint32_t h = 0;
+	int ret;
+
+	if (!fd)
+		return -EINVAL;
+	ret = dsb_queue_fence_to(q, seqno, DRM_DSB_FENCE_TO_SYNC_FILE, &h);
+	if (!ret)
+		*fd = (int)h;
+	return ret;
+}

@@ -98,6 +98,21 @@ void dsb_uring_prep_cancel(struct io_uring_sqe *sqe, int drm_fd, uint32_t key)
 	dsb_uring_prep_cmd(sqe, drm_fd, DRM_DSB_URING_CANCEL, 0, key, 0);
 }
 
+/**
+ * dsb_uring_prep_fence_to_fd() - a syncobj or sync_file for job @seqno
+ *
+ * @what: DRM_DSB_FENCE_TO_SYNCOBJ or DRM_DSB_FENCE_TO_SYNC_FILE. The
+ * CQE's res is the new syncobj handle or sync_file fd, or -errno (as
+ * DRM_IOCTL_DSB_FENCE_TO_HANDLE). Needs uAPI version 12.
+ */
+void dsb_uring_prep_fence_to_fd(struct io_uring_sqe *sqe, int drm_fd,
+				uint32_t queue_id, uint64_t seqno,
+				unsigned int what)
+{
+	dsb_uring_prep_cmd(sqe, drm_fd, DRM_DSB_URING_FENCE_TO_FD, queue_id,
+			   what, seqno);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct dsb_uring {

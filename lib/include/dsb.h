@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define LIBDSB_VERSION_MAJOR	1
-#define LIBDSB_VERSION_MINOR	3
+#define LIBDSB_VERSION_MINOR	4
 
 /** Timeout value meaning "wait forever". */
 #define DSB_TIMEOUT_INFINITE	INT64_MAX
@@ -284,6 +284,18 @@ int dsb_wait_cqe_timeout(struct dsb_queue *q, struct drm_dsb_cqe **cqe_ptr,
 int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 		   int32_t *job_error);
 
+/*
+ * Fences on demand (libdsb 1.4, uAPI version 12): a job gets a dma_fence
+ * only when something can observe it (a signal operation, a buffer list
+ * with implicit sync, the last job of a batch). These ask the kernel for
+ * the fence of any job of the queue, in flight or completed, as a new
+ * binary syncobj or a sync_file; dsb_prep_wait_queue() makes a job wait
+ * for one without any.
+ */
+int dsb_queue_fence_to_syncobj(struct dsb_queue *q, uint64_t seqno,
+			       uint32_t *handle);
+int dsb_queue_fence_to_sync_file(struct dsb_queue *q, uint64_t seqno, int *fd);
+
 /* ------------------------------------------------------------------ */
 /* Inline fast paths                                                   */
 /* ------------------------------------------------------------------ */
@@ -402,6 +414,21 @@ static inline int dsb_prep_wait_syncobj(struct drm_dsb_sqe *sqe,
 {
 	return dsb__prep_sync(sqe, DRM_DSB_SYNC_OP_WAIT |
 			      DRM_DSB_SYNC_OP_SYNCOBJ, handle, 0);
+}
+
+/**
+ * dsb_prep_wait_queue() - wait for job @seqno of queue @queue_id
+ *
+ * The queue must belong to the same DRM fd (its dsb_queue::queue_id). A
+ * GPU-side wait on the job's fence slot; the job needs no fence (uAPI
+ * version 12, libdsb 1.4). If it fails, this job fails with its error,
+ * flagged as inherited.
+ */
+static inline int dsb_prep_wait_queue(struct drm_dsb_sqe *sqe,
+				      uint32_t queue_id, uint64_t seqno)
+{
+	return dsb__prep_sync(sqe, DRM_DSB_SYNC_OP_WAIT |
+			      DRM_DSB_SYNC_OP_QUEUE, queue_id, seqno);
 }
 
 /** dsb_prep_wait_timeline() - wait on a timeline syncobj point */
@@ -580,6 +607,11 @@ void dsb_uring_prep_wait_syncobj(struct io_uring_sqe *sqe, int drm_fd,
 /* libdsb 1.2, uAPI 9: cancellable waits. */
 void dsb_uring_sqe_set_cancel_key(struct io_uring_sqe *sqe, uint32_t key);
 void dsb_uring_prep_cancel(struct io_uring_sqe *sqe, int drm_fd, uint32_t key);
+/* libdsb 1.4, uAPI 12: a syncobj or sync_file for job @seqno (what:
+ * DRM_DSB_FENCE_TO_SYNCOBJ or DRM_DSB_FENCE_TO_SYNC_FILE); res = it. */
+void dsb_uring_prep_fence_to_fd(struct io_uring_sqe *sqe, int drm_fd,
+				uint32_t queue_id, uint64_t seqno,
+				unsigned int what);
 
 /* ------------------------------------------------------------------ */
 /* Command buffers and ring packets (isa.c)                            */

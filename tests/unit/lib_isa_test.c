@@ -259,6 +259,18 @@ START_TEST(test_uring_prep)
 	memcpy(&cmd, (char *)&sqe + 48, sizeof(cmd));
 	ck_assert_uint_eq(cmd.id, 9);
 	ck_assert_uint_eq(cmd.value, 0);
+
+	memset(&sqe, 0xff, sizeof(sqe));
+	dsb_uring_prep_fence_to_fd(&sqe, 7, 4, 1ull << 33, DRM_DSB_FENCE_TO_SYNC_FILE);
+	ck_assert_uint_eq(sqe.opcode, IORING_OP_URING_CMD);
+	ck_assert_uint_eq(sqe.cmd_op, DRM_DSB_URING_FENCE_TO_FD);
+	ck_assert_int_eq(sqe.fd, 7);
+	ck_assert_uint_eq(sqe.flags, 0);
+	ck_assert_uint_eq(sqe.user_data, 0);
+	memcpy(&cmd, (char *)&sqe + 48, sizeof(cmd));
+	ck_assert_uint_eq(cmd.id, 4);
+	ck_assert_uint_eq(cmd.arg, DRM_DSB_FENCE_TO_SYNC_FILE);
+	ck_assert_uint_eq(cmd.value, 1ull << 33);
 }
 END_TEST
 

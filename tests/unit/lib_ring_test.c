@@ -734,6 +734,7 @@ START_TEST(test_prep_sync_ops)
 	ck_assert_uint_eq(sqe->syncs[2].handle, 5);
 	ck_assert_uint_eq(sqe->syncs[3].flags, DRM_DSB_SYNC_OP_SIGNAL |
 			  DRM_DSB_SYNC_OP_TIMELINE);
+	ck_assert_int_eq(dsb_prep_wait_queue(sqe, 2, 9), -ENOSPC);
 	dsb_sqe_set_data(sqe, p);
 	ck_assert_uint_eq(sqe->user_data, (uint64_t)(uintptr_t)p);
 	/* get_sqe hands out a zeroed entry, even over a used one. */
@@ -744,6 +745,30 @@ START_TEST(test_prep_sync_ops)
 	ck_assert_uint_eq(sqe->bo_list, 0);
 	ck_assert_uint_eq(sqe->pad[2], 0);
 	ck_assert_uint_eq(sqe->flags, 0);
+	/* A wait on another queue's job: handle = queue id, point = seqno. */
+	ck_assert_int_eq(dsb_prep_wait_queue(sqe, Q.queue_id, 1ull << 40), 0);
+	ck_assert_uint_eq(sqe->sync_count, 1);
+	ck_assert_uint_eq(sqe->syncs[0].flags, DRM_DSB_SYNC_OP_WAIT | DRM_DSB_SYNC_OP_QUEUE);
+	ck_assert_uint_eq(sqe->syncs[0].handle, Q.queue_id);
+	ck_assert_uint_eq(sqe->syncs[0].point, 1ull << 40);
+	sim_teardown();
+}
+END_TEST
+
+/* A queue without a DRM fd (dsb_queue_init_mem()) has no kernel to ask. */
+START_TEST(test_fence_to_handle_without_fd)
+{
+	uint32_t h = 77;
+	int sfd = 77;
+
+	sim_setup(8);
+	ck_assert_int_eq(dsb_queue_fence_to_syncobj(&Q, 1, &h), -ENODEV);
+	ck_assert_int_eq(dsb_queue_fence_to_sync_file(&Q, 1, &sfd), -ENODEV);
+	ck_assert_uint_eq(h, 77);
+	ck_assert_int_eq(sfd, 77);
+	ck_assert_int_eq(dsb_queue_fence_to_syncobj(&Q, 1, NULL), -EINVAL);
+	ck_assert_int_eq(dsb_queue_fence_to_sync_file(&Q, 1, NULL), -EINVAL);
+	ck_assert_int_eq(dsb_queue_fence_to_syncobj(NULL, 1, &h), -EINVAL);
 	sim_teardown();
 }
 END_TEST
@@ -833,6 +858,7 @@ int main(void)
 	tcase_add_test(tc, test_job_error_in_fence_memory);
 	tcase_add_test(tc, test_submit_and_wait);
 	tcase_add_test(tc, test_prep_sync_ops);
+	tcase_add_test(tc, test_fence_to_handle_without_fd);
 	tcase_add_test(tc, test_no_backend_publishes_only);
 	tcase_add_test(tc, test_async_engine_polling);
 	suite_add_tcase(s, tc);

@@ -42,6 +42,12 @@ START_TEST(test_ioctl_args)
 	ck_assert_size(struct drm_dsb_job_error, 56);		/* v9 */
 	ck_assert_size(struct drm_dsb_bo_madvise, 16);		/* v10 */
 	ck_assert_off(struct drm_dsb_bo_madvise, retained, 8);
+	ck_assert_size(struct drm_dsb_fence_to_handle, 24);	/* v12 */
+	ck_assert_off(struct drm_dsb_fence_to_handle, seqno, 8);
+	ck_assert_off(struct drm_dsb_fence_to_handle, handle, 16);
+	ck_assert_size(struct drm_dsb_sync_op, 16);
+	ck_assert_uint_eq(DRM_DSB_SYNC_OP_QUEUE & ~DRM_DSB_SYNC_OP_TYPE_MASK, 0);	/* v12 */
+	ck_assert_uint_ne(DRM_DSB_SYNC_OP_QUEUE, DRM_DSB_SYNC_OP_SYNC_FILE);
 	ck_assert_size(struct drm_dsb_queue_submit_sq, 24);
 	ck_assert_off(struct drm_dsb_queue_submit_sq, last_seqno, 16);	/* v4 */
 	ck_assert_size(struct drm_dsb_uring_cmd, 16);
@@ -51,6 +57,8 @@ START_TEST(test_ioctl_args)
 	ck_assert_uint_eq(_IOC_NR(DRM_DSB_URING_WAIT_SYNCOBJ), DRM_DSB_URING_NR_WAIT_SYNCOBJ);
 	ck_assert_uint_eq(_IOC_NR(DRM_DSB_URING_CANCEL), DRM_DSB_URING_NR_CANCEL);	/* v9 */
 	ck_assert_uint_eq(_IOC_SIZE(DRM_DSB_URING_CANCEL), sizeof(struct drm_dsb_uring_cmd));
+	ck_assert_uint_eq(_IOC_NR(DRM_DSB_URING_FENCE_TO_FD), 0xd5);	/* v12 */
+	ck_assert_uint_eq(_IOC_SIZE(DRM_DSB_URING_FENCE_TO_FD), sizeof(struct drm_dsb_uring_cmd));
 }
 END_TEST
 
@@ -86,7 +94,7 @@ START_TEST(test_ioctl_numbers)
 		DRM_IOCTL_DSB_WAIT, DRM_IOCTL_DSB_QUEUE_STATUS,
 		DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ, DRM_IOCTL_DSB_BO_LIST_CREATE,
 		DRM_IOCTL_DSB_BO_LIST_DESTROY, DRM_IOCTL_DSB_JOB_ERROR,
-		DRM_IOCTL_DSB_BO_MADVISE,
+		DRM_IOCTL_DSB_BO_MADVISE, DRM_IOCTL_DSB_FENCE_TO_HANDLE,
 	};
 
 	/* Numbered in order from DRM_COMMAND_BASE, never reused. */
@@ -97,6 +105,9 @@ START_TEST(test_ioctl_numbers)
 	ck_assert_uint_eq(_IOC_SIZE(DRM_IOCTL_DSB_SUBMIT), sizeof(struct drm_dsb_submit));
 	ck_assert_uint_eq(_IOC_DIR(DRM_IOCTL_DSB_BO_MADVISE), _IOC_READ | _IOC_WRITE);	/* v10 */
 	ck_assert_uint_eq(_IOC_SIZE(DRM_IOCTL_DSB_BO_MADVISE), sizeof(struct drm_dsb_bo_madvise));
+	ck_assert_uint_eq(_IOC_DIR(DRM_IOCTL_DSB_FENCE_TO_HANDLE), _IOC_READ | _IOC_WRITE);	/* v12 */
+	ck_assert_uint_eq(_IOC_SIZE(DRM_IOCTL_DSB_FENCE_TO_HANDLE),
+			  sizeof(struct drm_dsb_fence_to_handle));
 }
 END_TEST
 
