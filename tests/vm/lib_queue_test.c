@@ -3,8 +3,11 @@
 /*
  * libdsb against the real kernel (VM): devices, BOs, queues, the SQ/CQ
  * fast paths over many laps, fence-slot reuse, waits, syncobjs, several
- * threads with a queue each, and misuse returning clear errors.
+ * threads with a queue each, misuse returning clear errors, and fences on
+ * demand (libdsb 1.4, uAPI 12).
  */
+#include <liburing.h>
+#include <poll.h>
 #include <pthread.h>
 
 #include "dsb.h"
@@ -677,6 +680,111 @@ START_TEST(test_threads_own_queues)
 }
 END_TEST
 
+/*
+ * Fences on demand through libdsb 1.4: a job held by a MEMWAIT, neither
+ * the last of its batch nor signalling anything, gets a sync_file and a
+ * syncobj from dsb_queue_fence_to_*() and through
+ * dsb_uring_prep_fence_to_fd(); a job of a second queue waits for it with
+ * dsb_prep_wait_queue(). All of them signal when it is released.
+ */
+START_TEST(test_fences_on_demand)
+{
+	struct dsb_queue_params p = { .fence_slots = 16 };
+	struct drm_dsb_queue_status st;
+	struct drm_dsb_sqe *sqe;
+	struct drm_dsb_cqe *cqe;
+	struct dsb_queue q2;
+	struct io_uring ring;
+	struct io_uring_cqe *ucqe;
+	struct dsb_cmdbuf cb;
+	struct pollfd pfd;
+	uint32_t so, uso;
+	uint64_t held;
+	int sf = -1, usf, ierr;
+	struct ctx c;
+
+	ctx_init(&c, &p);
+	ck_assert_int_eq(dsb_queue_init(&c.dev, &q2, &p), 0);
+	/* Batch of two: words[0] >= 1, then a NOP-like write. */
+	sqe = dsb_get_sqe(&c.q);
+	slot_cmdbuf(&c, sqe, &cb);
+	ck_assert_int_eq(dsb_cmd_memwait(&cb, c.data.va, 1, 0), 0);
+	ck_assert_int_eq(dsb_cmd_write(&cb, c.data.va + 8, 11), 0);
+	dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
+	ck_assert_ptr_nonnull(prep_write(&c, 3, 33, 2));
+	ck_assert_int_eq(dsb_submit(&c.q), 2);
+	ck_assert_int_eq(dsb_queue_status(&c.q, &st), 0);
+	held = st.submitted - 1;
+
+	ck_assert_int_eq(dsb_queue_fence_to_sync_file(&c.q, held, &sf), 0);
+	ck_assert_int_ge(sf, 0);
+	ck_assert_int_eq(dsb_queue_fence_to_syncobj(&c.q, held, &so), 0);
+	ck_assert_int_eq(dsb_test_sync_file_status(sf, &ierr), 0);
+	ck_assert_int_eq(dsb_syncobj_wait(&c.dev, &so, 1, 0, 0, NULL), -ETIME);
+	ck_assert_int_eq(dsb_queue_fence_to_syncobj(&c.q, 0, &so), -EINVAL);
+	ck_assert_int_eq(dsb_queue_fence_to_sync_file(&c.q, held + 2, &usf), -EINVAL);
+
+	ck_assert_int_eq(io_uring_queue_init(4, &ring, 0), 0);
+	dsb_uring_prep_fence_to_fd(io_uring_get_sqe(&ring), c.dev.fd, c.q.queue_id, held,
+				   DRM_DSB_FENCE_TO_SYNC_FILE);
+	ck_assert_int_eq(io_uring_submit_and_wait(&ring, 1), 1);
+	ck_assert_int_eq(io_uring_wait_cqe(&ring, &ucqe), 0);
+	usf = ucqe->res;
+	io_uring_cqe_seen(&ring, ucqe);
+	ck_assert_msg(usf >= 0, "FENCE_TO_FD: %d", usf);
+	dsb_uring_prep_fence_to_fd(io_uring_get_sqe(&ring), c.dev.fd, c.q.queue_id, held,
+				   DRM_DSB_FENCE_TO_SYNCOBJ);
+	ck_assert_int_eq(io_uring_submit_and_wait(&ring, 1), 1);
+	ck_assert_int_eq(io_uring_wait_cqe(&ring, &ucqe), 0);
+	ck_assert_msg(ucqe->res > 0, "FENCE_TO_FD syncobj: %d", ucqe->res);
+	uso = (uint32_t)ucqe->res;
+	io_uring_cqe_seen(&ring, ucqe);
+	io_uring_queue_exit(&ring);
+
+	/* The second queue's job waits for the held one. */
+	sqe = dsb_get_sqe(&q2);
+	ck_assert_ptr_nonnull(sqe);
+	/* Command area 15 of c: c.q's jobs hold areas 0 and 1. */
+	dsb_cmdbuf_init(&cb, (char *)c.cmd.map + 15 * CMD_AREA, CMD_AREA,
+			c.cmd.va + 15 * CMD_AREA);
+	ck_assert_int_eq(dsb_cmd_write(&cb, c.data.va + 16, 5), 0);
+	dsb_prep_exec(sqe, cb.va, dsb_cmdbuf_len(&cb));
+	ck_assert_int_eq(dsb_prep_wait_queue(sqe, c.q.queue_id, held), 0);
+	dsb_sqe_set_data64(sqe, 0x42);
+	ck_assert_int_eq(dsb_submit(&q2), 1);
+	ck_assert_int_eq(dsb_wait_cqe_timeout(&q2, &cqe, 50 * 1000 * 1000), -ETIME);
+	ck_assert_uint_eq(c.words[2], 0);
+
+	__atomic_store_n(&c.words[0], 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(dsb_wait_cqe_timeout(&q2, &cqe, tmo(10 * SEC)), 0);
+	ck_assert_uint_eq(cqe->user_data, 0x42);
+	ck_assert_int_eq(cqe->error, 0);
+	ck_assert_int_eq(dsb_cqe_seen(&q2, cqe), 0);
+	ck_assert_uint_eq(c.words[2], 5);
+	pfd = (struct pollfd){ .fd = sf, .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_int_eq(dsb_test_sync_file_status(sf, &ierr), 1);
+	pfd.fd = usf;
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_int_eq(dsb_test_sync_file_status(usf, &ierr), 1);
+	ck_assert_int_eq(dsb_syncobj_wait(&c.dev, &so, 1, tmo(10 * SEC), 0, NULL), 0);
+	ck_assert_int_eq(dsb_syncobj_wait(&c.dev, &uso, 1, tmo(10 * SEC), 0, NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(dsb_wait_cqe_timeout(&c.q, &cqe, tmo(10 * SEC)), 0);
+		ck_assert_int_eq(cqe->error, 0);
+		ck_assert_int_eq(dsb_cqe_seen(&c.q, cqe), 0);
+	}
+	ck_assert_uint_eq(c.words[1], 11);
+	ck_assert_uint_eq(c.words[3], 33);
+	close(sf);
+	close(usf);
+	ck_assert_int_eq(dsb_syncobj_destroy(&c.dev, so), 0);
+	ck_assert_int_eq(dsb_syncobj_destroy(&c.dev, uso), 0);
+	dsb_queue_exit(&q2);
+	ctx_fini(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lib_queue");
@@ -696,5 +804,6 @@ int main(void)
 	tcase_add_test(tc, test_syncobjs);
 	tcase_add_test(tc, test_submit_jobs_ioctl);
 	tcase_add_test(tc, test_threads_own_queues);
+	tcase_add_test(tc, test_fences_on_demand);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }
