@@ -789,8 +789,10 @@ static int dsb_device_show(struct seq_file *m, void *unused)
 		   (long long)atomic64_read(&gc->tampers),
 		   (long long)atomic64_read(&s->cancels));
 	seq_printf(m, "slot_yields %llu\n", yields);
-	seq_printf(m, "fence_reuses %lld\npooled_fences %d\n",
-		   (long long)atomic64_read(&s->fence_reuses), atomic_read(&s->pooled_fences));
+	seq_printf(m, "fence_reuses %lld\npooled_fences %d\nlate_fences %lld\nfence_allocs %lld\n",
+		   (long long)atomic64_read(&s->fence_reuses), atomic_read(&s->pooled_fences),
+		   (long long)atomic64_read(&s->late_fences),
+		   (long long)atomic64_read(&s->fence_allocs));
 	seq_printf(m, "deadline_hints %lld\ndeadline_misses %lld\n",
 		   (long long)atomic64_read(&s->deadline_hints),
 		   (long long)atomic64_read(&s->deadline_misses));

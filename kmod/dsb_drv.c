@@ -290,6 +290,7 @@ static const struct drm_ioctl_desc dsb_ioctls[] = {
 	DSB_IOCTL(BO_LIST_DESTROY, bo_list_destroy),
 	DSB_IOCTL(JOB_ERROR, job_error),
 	DSB_IOCTL(BO_MADVISE, bo_madvise),
+	DSB_IOCTL(FENCE_TO_HANDLE, fence_to_handle),
 };
 
 static const struct file_operations dsb_fops = {

@@ -75,6 +75,8 @@ struct dsb_vm;
  * @live_fences: dsb fences in use (allocated, not in a queue's fence pool)
  * @pooled_fences: released fences kept in fence pools for reuse
  * @fence_reuses: fences a submit took from its queue's fence pool
+ * @late_fences: fences made on demand for a job in flight without one
+ * @fence_allocs: fences allocated (not taken from a pool)
  * @live_vms: GPU VA spaces alive
  * @live_uring_waits: io_uring waits pending (allocated, not yet completed)
  */
@@ -107,6 +109,8 @@ struct dsb_stats {
 	atomic_t live_fences;
 	atomic_t pooled_fences;
 	atomic64_t fence_reuses;
+	atomic64_t late_fences;
+	atomic64_t fence_allocs;
 	atomic_t live_vms;
 	atomic_t live_uring_waits;
 };

@@ -383,6 +383,7 @@ struct dsb_fence *dsb_fence_alloc(struct dsb_user_queue *q)
 	f->pool = q->fence_pool;
 	kref_get(&f->pool->ref);
 	atomic_inc(&q->ddev->stats.live_fences);
+	atomic64_inc(&q->ddev->stats.fence_allocs);
 	/*
 	 * A fence may outlive every dsb file (a sync_file, a syncobj of
 	 * another driver) and its ops, device and fence memory are ours: it

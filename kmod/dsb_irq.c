@@ -14,11 +14,13 @@
  * 2. settles the job's status (a dependency's error reaches it) and the
  *    origin of its error (dsb_job_settle_locked());
  * 3. writes the fence slot (dsb_queue_write_slot_locked(), the only
- *    writer of fence slots) and signals the job's dma_fence;
+ *    writer of fence slots) and signals the job's dma_fence, if it has
+ *    one (see "Fences on demand" in dsb_job.c);
  * 4. posts the job's CQE (dsb_queue_write_cqe_locked(), the only writer
  *    of CQEs).
  *
- * The jobs are then freed with the lock dropped (dsb_queue_free_jobs()).
+ * The jobs are then freed with the lock dropped (dsb_queue_free_jobs()),
+ * and the queue's waiters (%DRM_IOCTL_DSB_WAIT) woken, once per batch.
  * Whatever reports a job complete (fence memory, its CQE, WAIT, io_uring
  * waits, a fence callback) therefore finds its fence slot free, fence
  * memory written, its fence signalled with the status it reports, and
@@ -118,7 +120,7 @@ static void dsb_queue_write_slot_locked(struct dsb_user_queue *q, struct dsb_job
 
 	lockdep_assert_held(&q->lock);
 	q->origins[job->slot].seqno = job->seqno;
-	q->origins[job->slot].origin = job->fence->origin;
+	q->origins[job->slot].origin = job->origin;
 	/* Published with the error by the release store of the seqno. */
 	WRITE_ONCE(fs->flags, err && inherited ? DRM_DSB_SLOT_ERROR_INHERITED : 0);
 	dsb_fence_word_publish(&fs->seqno, &fs->error, job->seqno, err);
@@ -152,7 +154,7 @@ static void dsb_queue_complete_job_locked(struct dsb_user_queue *q, struct dsb_j
 		if (!q->first_failed)
 			q->first_failed = job->seqno;
 		q->last_failed = job->seqno;
-		q->failed_origin = job->fence->origin;
+		q->failed_origin = job->origin;
 	}
 	if (job->post_cqe) {
 		dsb_queue_write_cqe_locked(q, job->user_data, job->seqno, err, job->slot,
@@ -293,6 +295,7 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 		atomic64_inc(&q->ddev->stats.faults);
 	atomic64_add(n, &q->ddev->stats.cancels);
 	dsb_queue_free_jobs(q->ddev, &done, n);
+	dsb_queue_wake_waiters(q);
 	/* GPU-side waiters of the slots just written look again. */
 	dsb_gpu_notify_fences(q->ddev->gpu);
 }
@@ -323,6 +326,7 @@ static void dsb_irq_complete(struct dsb_gpu_queue *gq, u64 seqno, s32 err)
 	n = dsb_queue_complete_locked(q, &q->inflight, seqno, err, err, err != 0, ts, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
 	dsb_queue_free_jobs(q->ddev, &done, n);
+	dsb_queue_wake_waiters(q);
 }
 
 /**

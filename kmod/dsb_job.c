@@ -5,9 +5,9 @@
  *
  * A job is born in the prepare phase of a submit (dsb_submit.c), where
  * everything it will need is allocated: the job itself (from its queue's
- * cache when it can), its fence, a reference on every fence it depends on
- * and a chain node for every timeline point it signals. Its life then
- * runs through this file:
+ * cache when it can), its fence if it needs one, a reference on every
+ * fence it depends on and a chain node for every timeline point it
+ * signals. Its life then runs through this file:
  *
  * 1. prepare, may allocate and fail: dsb_job_create(), dsb_job_add_wait()
  *    for each wait operation, dsb_signal_prepare() for each signal one;
@@ -20,8 +20,20 @@
  * 3. complete, in the one completion path (dsb_irq.c), in the critical
  *    section that takes it out of flight: dsb_job_settle_locked() settles
  *    its status, the queue writes its fence slot, dsb_job_signal() signals
- *    its fence, the queue posts its CQE; then dsb_job_free() gives the
- *    job back to the queue's cache.
+ *    its fence if it has one, the queue posts its CQE; then dsb_job_free()
+ *    gives the job back to the queue's cache.
+ *
+ * Fences on demand: a job gets a dma_fence at prepare only when something
+ * will observe it as one: a syncobj it signals, the reservation objects
+ * of its buffer list, or the shrinker (the last job of each batch, see
+ * dsb_vm_note_fence()). Any other job completes through its fence slot
+ * and CQE alone; its status and error origin live in the job
+ * (&dsb_job.origin) and the queue's per-slot origins. A fence asked for
+ * later (dsb_queue_job_fence(): a sync_file or syncobj through
+ * %DRM_IOCTL_DSB_FENCE_TO_HANDLE, an io_uring wait, a
+ * %DRM_DSB_SYNC_OP_QUEUE dependency) is allocated by the asker and
+ * attached to the job in flight under the queue lock, where the
+ * completion finds it: nothing in the signalling path allocates.
  *
  * A dependency on a fence of the same device becomes a GPU-side WAIT on
  * the producer's fence slot: the dependency table entry points at that
@@ -109,8 +121,9 @@ static struct dsb_dep *dsb_job_new_dep(struct dsb_job *job)
 }
 
 /**
- * dsb_job_create() - a new job of a queue, with its fence (prepare phase)
+ * dsb_job_create() - a new job of a queue (prepare phase)
  * @q: the queue; the job does not hold a reference, its submitter does
+ * @fence_now: the job gets a fence now (something will observe it as one)
  *
  * Jobs retire into a per-queue cache (at most one per fence slot) instead
  * of going back to the slab allocator, whose fast path is costly under
@@ -121,7 +134,7 @@ static struct dsb_dep *dsb_job_new_dep(struct dsb_job *job)
  * Return: the job, or an ERR_PTR: -EDQUOT beyond the accounting limits,
  * -ENOMEM.
  */
-struct dsb_job *dsb_job_create(struct dsb_user_queue *q)
+struct dsb_job *dsb_job_create(struct dsb_user_queue *q, bool fence_now)
 {
 	struct dsb_job *job = dsb_job_alloc(q);
 	struct dsb_fence *fence;
@@ -130,6 +143,8 @@ struct dsb_job *dsb_job_create(struct dsb_user_queue *q)
 		return job;
 	atomic_inc(&q->ddev->stats.live_jobs);
 	job->q = q;
+	if (!fence_now)
+		return job;
 	fence = dsb_fence_alloc(q);
 	if (IS_ERR(fence)) {
 		dsb_job_free(job);
@@ -227,16 +242,33 @@ int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 f
  * @file: the submitting file, whose syncobjs the operation names
  * @op: a validated wait operation (not %DRM_DSB_SYNC_OP_SIGNAL)
  *
- * Return: 0, -EBADF for a bad sync_file, -ENOENT for an unknown syncobj or
- * a point without a fence, -E2BIG beyond %DSB_MAX_JOB_DEPS dependencies.
+ * A %DRM_DSB_SYNC_OP_QUEUE wait names a job of one of the file's queues:
+ * its fence is made on demand (dsb_queue_job_fence(); none is needed for a
+ * job that already succeeded) and becomes a GPU-side wait like any fence
+ * of the device, with the same error propagation and origin.
+ *
+ * Return: 0, -EBADF for a bad sync_file, -ENOENT for an unknown syncobj,
+ * queue or a point without a fence, -EINVAL for a seqno never submitted,
+ * -ENODATA for a job whose status is no longer known, -E2BIG beyond
+ * %DSB_MAX_JOB_DEPS dependencies, -EDQUOT, -ENOMEM.
  */
 int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
 		     const struct drm_dsb_sync_op *op)
 {
+	u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
+	struct dsb_user_queue *q;
 	struct dma_fence *fence;
 	int ret;
 
-	if ((op->flags & DRM_DSB_SYNC_OP_TYPE_MASK) == DRM_DSB_SYNC_OP_SYNC_FILE) {
+	if (type == DRM_DSB_SYNC_OP_QUEUE) {
+		q = dsb_queue_lookup(file->driver_priv, op->handle);
+		if (!q)
+			return -ENOENT;
+		ret = dsb_queue_job_fence(q, op->point, true, &fence);
+		dsb_queue_put(q);
+		if (ret || !fence)
+			return ret;
+	} else if (type == DRM_DSB_SYNC_OP_SYNC_FILE) {
 		fence = sync_file_get_fence(op->handle);
 		if (!fence)
 			return -EBADF;
@@ -387,7 +419,8 @@ void dsb_job_arm(struct dsb_job *job, u64 seqno)
 	lockdep_assert_held(&q->submit_lock);
 	job->seqno = seqno;
 	trace_dsb_submit(q, seqno, job->slot, job->ndeps);
-	dsb_fence_init(job->fence, q, job->slot, seqno);
+	if (job->fence)
+		dsb_fence_init(job->fence, q, job->slot, seqno);
 	dsb_job_arm_deps(job);
 }
 
@@ -396,7 +429,7 @@ static void dsb_job_release_vm(struct dsb_job *job)
 {
 	if (job->vm_busy) {
 		job->vm_busy = false;
-		if (job->seqno)
+		if (job->seqno && job->fence)
 			dsb_vm_forget_fence(job->q->vm, &job->fence->base);
 		dsb_vm_unbusy(job->q->vm);
 	}
@@ -438,18 +471,17 @@ static bool dsb_dep_error_reaches(const struct dsb_dep *dep)
 }
 
 /*
- * The origin of a failing job's error, kept in its fence (no allocation):
+ * The origin of a failing job's error, kept in the job (no allocation):
  * the job itself for its own error; otherwise the origin carried by the
  * first failed dependency whose error reaches it (a dsb fence of either
  * device), or that dependency when it belongs to another driver.
  */
 static void dsb_job_set_origin(struct dsb_job *job, s32 error, bool inherited)
 {
-	struct drm_dsb_error_origin *o = &job->fence->origin;
+	struct drm_dsb_error_origin *o = &job->origin;
 	struct dsb_user_queue *q = job->q;
 	u32 i;
 
-	memset(o, 0, sizeof(*o));
 	if (!error)
 		return;
 	for (i = 0; inherited && i < job->ndeps; i++) {
@@ -487,10 +519,12 @@ static void dsb_job_set_origin(struct dsb_job *job, s32 error, bool inherited)
  * Called under the queue lock. Lets go of the job's VM and dependency
  * callbacks; a dependency's error reaches the job even when the GPU-side
  * wait could not see it (the producer's slot was reused since). The
- * fence's error is set; the caller then writes the fence slot and signals
- * the fence (dsb_job_signal()), so fence memory never runs ahead of the
- * dma_fence: from the slot write on, dsb_fence_signaled() makes any query
- * of the fence see it signalled with that error.
+ * job's origin, and its fence's error and origin if it has a fence, are
+ * set; the caller then writes the fence slot and signals the fence
+ * (dsb_job_signal()), so fence memory never runs ahead of the dma_fence:
+ * from the slot write on, dsb_fence_signaled() makes any query of the
+ * fence see it signalled with that error. The origin is all zero without
+ * an error (the job is zeroed when it is allocated or reused).
  *
  * Return: the job's final status.
  */
@@ -509,14 +543,18 @@ s32 dsb_job_settle_locked(struct dsb_job *job, s32 error, bool *inherited)
 	}
 	dsb_job_set_origin(job, error, *inherited);
 	if (error) {
-		job->fence->error_inherited = *inherited;
-		dma_fence_set_error(&job->fence->base, error);
+		job->error_inherited = *inherited;
+		if (job->fence) {
+			job->fence->origin = job->origin;
+			job->fence->error_inherited = *inherited;
+			dma_fence_set_error(&job->fence->base, error);
+		}
 	}
 	return error;
 }
 
 /**
- * dsb_job_signal() - signal a completing job's fence
+ * dsb_job_signal() - signal a completing job's fence, if it has one
  * @job: the job, its status settled and its fence slot written
  * @ts: the completion's timestamp (one clock read per completed batch)
  *
@@ -527,6 +565,8 @@ void dsb_job_signal(struct dsb_job *job, ktime_t ts)
 {
 	struct dsb_user_queue *q = job->q;
 
+	if (!job->fence)
+		return;
 	if (unlikely(READ_ONCE(job->fence->deadline_ns)) &&
 	    ktime_to_ns(ts) > READ_ONCE(job->fence->deadline_ns)) {
 		atomic64_inc(&q->ddev->stats.deadline_misses);

@@ -54,7 +54,10 @@ struct dsb_signal {
  * @cache_node: link in the queue's cache of free jobs, or in its hand-over
  *              list between submit and flight (&dsb_user_queue.submitted_jobs)
  * @q: the queue
- * @fence: the job's fence (a reference)
+ * @fence: the job's fence (a reference), or NULL: a job gets one only when
+ *         something can observe it (see "Fences on demand" in dsb_job.c);
+ *         set at prepare, or attached in flight by dsb_queue_job_fence()
+ *         under the queue lock
  * @seqno: seqno in the queue, 0 until armed
  * @slot: fence slot
  * @cmd_va: command buffer VA
@@ -63,6 +66,9 @@ struct dsb_signal {
  * @post_cqe: the job came from the SQ and owes a CQE
  * @vm_busy: the job keeps its queue's VM busy (resident) until it signals
  * @status: final status, set when it retires (its CQE's error)
+ * @error_inherited: its error came from a dependency (set when it retires)
+ * @origin: where its error came from, all zero without one (set when it
+ *          retires, copied into its fence if it has one)
  * @ndeps: number of dependencies
  * @deps: dependencies (each zeroed when added, not with the job)
  */
@@ -79,12 +85,14 @@ struct dsb_job {
 	bool post_cqe;
 	bool vm_busy;
 	s32 status;
+	bool error_inherited;
+	struct drm_dsb_error_origin origin;
 	u32 ndeps;
 	struct dsb_dep deps[DSB_MAX_JOB_DEPS];
 };
 
 /* prepare: may allocate, may fail */
-struct dsb_job *dsb_job_create(struct dsb_user_queue *q);
+struct dsb_job *dsb_job_create(struct dsb_user_queue *q, bool fence);
 int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
 		     const struct drm_dsb_sync_op *op);
 int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 first);
@@ -123,7 +131,7 @@ static inline u64 dsb_dep_wait_value(const struct dsb_dep *dep)
  */
 static inline u32 dsb_job_cqe_flags(const struct dsb_job *job)
 {
-	return job->fence->origin.flags & DRM_DSB_ORIGIN_INHERITED ?
+	return job->origin.flags & DRM_DSB_ORIGIN_INHERITED ?
 	       DRM_DSB_CQE_ERROR_INHERITED : 0;
 }
 

@@ -222,61 +222,178 @@ u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
 	return n;
 }
 
-/**
- * dsb_queue_seqno_fence() - the fence of job @seqno, or its final status
- * @q: the queue
- * @seqno: a job seqno
- * @fence: out, a reference to the job's fence while it is in flight, else NULL
- * @error: out, when retired: the job's status, else 0
- *
- * A retired job's status is read from its fence slot while the slot holds
+/*
+ * The status of job @seqno, no longer in flight (@seqno is at most
+ * @q->completed), and a fence slot whose seqno is at least @seqno (the
+ * job's own while it holds it), for a fence made for the job now. A
+ * retired job's status is read from its fence slot while the slot holds
  * it. After the slot was reused it is still known when no job failed in
  * the range that could hold it (before the queue's first failure or after
  * its last one), or when the queue was banned at or before it (jobs from
- * the faulting one on all failed); otherwise it is lost, and the caller
- * gets -ENODATA rather than a success that may be false. Everything is
- * read under the queue lock, in which jobs leave flight already signalled.
- *
- * Return: 0, -EINVAL for a seqno that was never submitted, -ENODATA for a
- * retired job whose status is no longer known.
+ * the faulting one on all failed); otherwise it is lost: -ENODATA rather
+ * than a success that may be false. Slots only ever take later seqnos.
  */
-int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence **fence,
-			  s32 *error)
+static int dsb_queue_retired_status_locked(struct dsb_user_queue *q, u64 seqno, s32 *error,
+					   u32 *slot)
 {
-	unsigned long flags;
-	struct dsb_job *job;
-	int ret = -ENODATA;
+	u64 best = 0;
 	u32 k;
 
-	*fence = NULL;
+	lockdep_assert_held(&q->lock);
 	*error = 0;
-	if (!seqno || seqno > READ_ONCE(q->submitted))
-		return -EINVAL;
+	*slot = 0;
+	for (k = 0; k < q->nslots; k++) {
+		u64 s = READ_ONCE(q->slots[k].seqno);
+
+		if (s == seqno) {
+			*error = READ_ONCE(q->slots[k].error);
+			*slot = k;
+			return 0;
+		}
+		if (s > best) {
+			best = s;
+			*slot = k;
+		}
+	}
+	if (!q->first_failed || seqno < q->first_failed || seqno > q->last_failed)
+		return 0;
+	if (q->state != DRM_DSB_QUEUE_ACTIVE && q->fault_seqno && seqno >= q->fault_seqno) {
+		*error = seqno == q->fault_seqno ? dsb_fault_errno(q->fault) : -ECANCELED;
+		return 0;
+	}
+	return -ENODATA;
+}
+
+/**
+ * dsb_queue_job_status() - the status of a job that completed
+ * @q: the queue
+ * @seqno: a job seqno, at most the queue's last completed one
+ * @error: out, the job's status
+ *
+ * Return: 0, or -ENODATA when its status is no longer known (see
+ * %DRM_IOCTL_DSB_WAIT).
+ */
+int dsb_queue_job_status(struct dsb_user_queue *q, u64 seqno, s32 *error)
+{
+	unsigned long flags;
+	u32 slot;
+	int ret;
+
 	spin_lock_irqsave(&q->lock, flags);
+	ret = dsb_queue_retired_status_locked(q, seqno, error, &slot);
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ret;
+}
+
+/* The job @seqno in flight, or NULL. Queue lock held. */
+static struct dsb_job *dsb_queue_find_inflight_locked(struct dsb_user_queue *q, u64 seqno)
+{
+	struct dsb_job *job;
+
+	lockdep_assert_held(&q->lock);
 	dsb_queue_sync_inflight_locked(q);
 	list_for_each_entry(job, &q->inflight, node) {
-		if (job->seqno == seqno) {
-			*fence = dma_fence_get(&job->fence->base);
-			ret = 0;
-			goto out;
-		}
+		if (job->seqno == seqno)
+			return job;
+		if (job->seqno > seqno)
+			break;
 	}
+	return NULL;
+}
+
+/*
+ * Make @f the fence of job @seqno, which completed with @error, while the
+ * queue lock is held: signalled, with the job's error and its origin if
+ * the slot still keeps it, after the lock is dropped (it is nobody's yet).
+ */
+static void dsb_queue_fence_retired_locked(struct dsb_user_queue *q, struct dsb_fence *f,
+					   u64 seqno, s32 error, u32 slot)
+{
+	u32 k;
+
+	dsb_fence_init(f, q, slot, seqno);
+	if (!error)
+		return;
 	for (k = 0; k < q->nslots; k++) {
-		if (READ_ONCE(q->slots[k].seqno) == seqno) {
-			*error = READ_ONCE(q->slots[k].error);
-			ret = 0;
-			goto out;
+		if (q->origins[k].seqno == seqno) {
+			f->origin = q->origins[k].origin;
+			break;
 		}
 	}
-	if (!q->first_failed || seqno < q->first_failed || seqno > q->last_failed) {
+	f->error_inherited = !!(f->origin.flags & DRM_DSB_ORIGIN_INHERITED);
+	dma_fence_set_error(&f->base, error);
+}
+
+/**
+ * dsb_queue_job_fence() - the dma_fence of job @seqno, made on demand
+ * @q: the queue
+ * @seqno: a job seqno
+ * @lazy: no fence for a job that already completed without an error
+ * @fence: out, a reference to the fence, or NULL (@lazy only)
+ *
+ * Process context; may allocate (the fence, charged to the queue's owner),
+ * never in a signalling path. A job in flight that has a fence gives it; one
+ * without gets a new fence attached under the queue lock, where its
+ * completion (dsb_job_signal()) finds it. A job that completed gets a new
+ * fence, signalled with its status and origin, as every other report of
+ * the job already says. Asking again for a job in flight gives the same
+ * fence: repeated asks allocate nothing more.
+ *
+ * Return: 0, -EINVAL for a seqno never submitted, -ENODATA for a job whose
+ * status is no longer known, -EDQUOT or -ENOMEM (dsb_fence_alloc()).
+ */
+int dsb_queue_job_fence(struct dsb_user_queue *q, u64 seqno, bool lazy,
+			struct dma_fence **fence)
+{
+	struct dsb_fence *f = NULL;
+	bool retired = false;
+	unsigned long flags;
+	struct dsb_job *job;
+	u32 slot;
+	s32 error;
+	int ret;
+
+	*fence = NULL;
+	if (!seqno || seqno > READ_ONCE(q->submitted))
+		return -EINVAL;
+again:
+	spin_lock_irqsave(&q->lock, flags);
+	job = dsb_queue_find_inflight_locked(q, seqno);
+	if (job && job->fence) {
+		*fence = dma_fence_get(&job->fence->base);
 		ret = 0;
-	} else if (q->state != DRM_DSB_QUEUE_ACTIVE && q->fault_seqno &&
-		   seqno >= q->fault_seqno) {
-		*error = seqno == q->fault_seqno ? dsb_fault_errno(q->fault) : -ECANCELED;
-		ret = 0;
+		goto out;
 	}
+	if (!job) {
+		ret = dsb_queue_retired_status_locked(q, seqno, &error, &slot);
+		if (ret || (lazy && !error))
+			goto out;
+	}
+	if (!f) {
+		spin_unlock_irqrestore(&q->lock, flags);
+		f = dsb_fence_alloc(q);
+		if (IS_ERR(f))
+			return PTR_ERR(f);
+		goto again;
+	}
+	if (job) {
+		dsb_fence_init(f, q, job->slot, seqno);
+		job->fence = f;
+		*fence = dma_fence_get(&f->base);
+		atomic64_inc(&q->ddev->stats.late_fences);
+	} else {
+		dsb_queue_fence_retired_locked(q, f, seqno, error, slot);
+		*fence = &f->base;
+		retired = true;
+	}
+	f = NULL;
+	ret = 0;
 out:
 	spin_unlock_irqrestore(&q->lock, flags);
+	if (f)
+		dsb_fence_free_unarmed(f);
+	if (retired)
+		dma_fence_signal(*fence);
 	return ret;
 }
 
@@ -458,6 +575,7 @@ static struct dsb_user_queue *dsb_queue_alloc(struct dsb_device *ddev, struct dr
 	mutex_init(&q->sq_lock);
 	mutex_init(&q->submit_lock);
 	spin_lock_init(&q->lock);
+	init_waitqueue_head(&q->done_wq);
 	INIT_LIST_HEAD(&q->inflight);
 	init_llist_head(&q->submitted_jobs);
 	INIT_LIST_HEAD(&q->dev_node);

@@ -8,6 +8,7 @@
 #include <linux/mutex.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 
 #include "dsb_drv.h"
 #include "dsb_gpu.h"
@@ -90,6 +91,8 @@ struct dsb_slot_origin {
  *                or posted without one being owed, both by the SQ consumer
  *                under @sq_lock too, so it checks CQ room without @lock
  * @completed: seqno of the last retired job
+ * @done_wq: %DRM_IOCTL_DSB_WAIT sleeps here until @completed reaches its
+ *           job, woken once per retired batch (dsb_queue_wake_waiters())
  * @first_failed: seqno of the first job that completed with an error, or 0
  * @last_failed: seqno of the last one
  * @state: &enum drm_dsb_queue_state
@@ -162,6 +165,7 @@ struct dsb_user_queue {
 	u32 cq_owed;
 	u32 cq_committed;
 	u64 completed;
+	wait_queue_head_t done_wq;
 	u64 first_failed;
 	u64 last_failed;
 	u32 state;
@@ -210,8 +214,23 @@ bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
 int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
 u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
 		       struct list_head *cancel);
-int dsb_queue_seqno_fence(struct dsb_user_queue *q, u64 seqno, struct dma_fence **fence,
-			  s32 *error);
+int dsb_queue_job_fence(struct dsb_user_queue *q, u64 seqno, bool lazy,
+			struct dma_fence **fence);
+int dsb_queue_job_status(struct dsb_user_queue *q, u64 seqno, s32 *error);
+
+/**
+ * dsb_queue_wake_waiters() - jobs of a queue completed: wake its waiters
+ * @q: the queue, its lock not held
+ *
+ * Once per retired batch; nothing to do (one barrier) without a sleeper
+ * on &dsb_user_queue.done_wq.
+ */
+static inline void dsb_queue_wake_waiters(struct dsb_user_queue *q)
+{
+	if (wq_has_sleeper(&q->done_wq))
+		wake_up_all(&q->done_wq);
+}
+
 void dsb_file_destroy_queues(struct drm_file *file);
 void dsb_device_stop_queues(struct dsb_device *ddev);
 

@@ -11,8 +11,10 @@
  *    &struct dsb_submit_desc by the caller, and checked by
  *    dsb_submit_desc_check(); the batch's reservation objects are
  *    collected, at most %DRM_DSB_MAX_BATCH_BOS (dsb_resv_batch_collect());
- * 2. prepare: every allocation of every job of the batch (job, fence,
- *    dependency callbacks, syncobj chain nodes), resolving wait fences,
+ * 2. prepare: every allocation of every job of the batch (job, its fence
+ *    if something will observe it, dependency callbacks, syncobj chain
+ *    nodes), resolving wait fences (a fence made on demand for a
+ *    %DRM_DSB_SYNC_OP_QUEUE wait),
  *    then making the VM resident (dsb_vm_make_resident(): evicted buffers
  *    come back here, before any fence exists), which keeps it resident
  *    until the jobs signal; a buffer list naming a purged buffer fails
@@ -86,24 +88,49 @@ static int dsb_submit_desc_check(const struct dsb_submit_desc *d)
 		const struct drm_dsb_sync_op *op = &d->syncs[i];
 		u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
 
-		if (op->flags & ~DSB_SYNC_OP_KNOWN || type == DRM_DSB_SYNC_OP_TYPE_MASK)
+		if (op->flags & ~DSB_SYNC_OP_KNOWN)
 			return -EINVAL;
-		if (type != DRM_DSB_SYNC_OP_TIMELINE && op->point)
+		if (type != DRM_DSB_SYNC_OP_TIMELINE && type != DRM_DSB_SYNC_OP_QUEUE && op->point)
 			return -EINVAL;
-		if (type == DRM_DSB_SYNC_OP_SYNC_FILE && op->flags & DRM_DSB_SYNC_OP_SIGNAL)
+		if ((type == DRM_DSB_SYNC_OP_SYNC_FILE || type == DRM_DSB_SYNC_OP_QUEUE) &&
+		    op->flags & DRM_DSB_SYNC_OP_SIGNAL)
 			return -EINVAL;
 	}
 	return 0;
 }
 
+/*
+ * Whether a job needs a dma_fence when it is submitted (see "Fences on
+ * demand" in dsb_job.c): a syncobj it signals or a buffer of its list with
+ * implicit sync will hold it, and the shrinker waits for the last job of
+ * each batch (dsb_vm_note_fence()). Any other job gets one only if asked.
+ */
+static bool dsb_submit_needs_fence(const struct dsb_submit_desc *d, bool last)
+{
+	const struct dsb_bo_list *list = d->bos;
+	u32 i;
+
+	if (last)
+		return true;
+	for (i = 0; i < d->nsyncs; i++)
+		if (d->syncs[i].flags & DRM_DSB_SYNC_OP_SIGNAL)
+			return true;
+	if (!list || d->q->flags & DRM_DSB_QUEUE_EXPLICIT_SYNC)
+		return false;
+	for (i = 0; i < list->count; i++)
+		if (!list->e[i].bo->no_implicit_sync)
+			return true;
+	return false;
+}
+
 /* Prepare phase of one job: every allocation it needs, its dependencies. */
-static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc *d)
+static int dsb_submit_prepare_one(struct drm_file *file, struct dsb_submit_desc *d, bool last)
 {
 	struct dsb_job *job;
 	u32 i;
 	int ret;
 
-	job = dsb_job_create(d->q);
+	job = dsb_job_create(d->q, dsb_submit_needs_fence(d, last));
 	if (IS_ERR(job))
 		return PTR_ERR(job);
 	d->job = job;
@@ -494,7 +521,7 @@ int dsb_submit_batch(struct drm_file *file, struct dsb_submit_desc *descs, u32 c
 	if (!ret)
 		ret = dsb_resv_batch_collect(&resv, descs, count, bad);
 	for (i = 0; i < count && !ret; i++) {
-		ret = dsb_submit_prepare_one(file, &descs[i]);
+		ret = dsb_submit_prepare_one(file, &descs[i], i == count - 1);
 		if (ret)
 			*bad = i;
 	}

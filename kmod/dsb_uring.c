@@ -50,6 +50,7 @@
 #include "dsb_compat.h"
 #include "dsb_mem.h"
 #include "dsb_queue.h"
+#include "dsb_wait.h"
 #include "dsb_submit.h"
 #include "dsb_uring.h"
 
@@ -309,19 +310,38 @@ static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_urin
 {
 	struct dma_fence *fence;
 	struct dsb_user_queue *q;
-	s32 error = 0;
 	int ret;
 
 	q = dsb_queue_lookup(file->driver_priv, c->id);
 	if (!q)
 		return -ENOENT;
-	ret = dsb_queue_seqno_fence(q, c->value, &fence, &error);
+	/* The job's fence, made on demand; none for a job that succeeded. */
+	ret = dsb_queue_job_fence(q, c->value, true, &fence);
+	dsb_queue_put(q);
+	if (ret || !fence)
+		return ret;
+	return dsb_uring_wait_fence(cmd, fence, c->arg, issue_flags);
+}
+
+/* DRM_DSB_URING_FENCE_TO_FD: as DRM_IOCTL_DSB_FENCE_TO_HANDLE; res = handle or fd. */
+static int dsb_uring_fence_to_fd(struct drm_file *file, const struct drm_dsb_uring_cmd *c)
+{
+	struct dma_fence *fence;
+	struct dsb_user_queue *q;
+	u32 handle;
+	int ret;
+
+	if (c->arg > DRM_DSB_FENCE_TO_SYNC_FILE)
+		return -EINVAL;
+	q = dsb_queue_lookup(file->driver_priv, c->id);
+	if (!q)
+		return -ENOENT;
+	ret = dsb_queue_job_fence(q, c->value, false, &fence);
 	dsb_queue_put(q);
 	if (ret)
 		return ret;
-	if (!fence)
-		return error;
-	return dsb_uring_wait_fence(cmd, fence, c->arg, issue_flags);
+	ret = dsb_fence_to_handle(file, fence, c->arg, &handle);
+	return ret ?: (int)handle;
 }
 
 static int dsb_uring_wait_syncobj(struct drm_file *file, const struct drm_dsb_uring_cmd *c,
@@ -405,6 +425,9 @@ int dsb_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		break;
 	case DRM_DSB_URING_CANCEL:
 		ret = dsb_uring_cancel_key(file->driver_priv, &c);
+		break;
+	case DRM_DSB_URING_FENCE_TO_FD:
+		ret = dsb_uring_fence_to_fd(file, &c);
 		break;
 	default:
 		ret = -EINVAL;

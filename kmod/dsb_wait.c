@@ -4,14 +4,23 @@
  * DOC: Waiting for jobs
  *
  * The ioctls through which a process learns how a job of one of its queues
- * ended: %DRM_IOCTL_DSB_WAIT waits for it (for its fence while it is in
- * flight; once it retired, its status comes from dsb_queue_seqno_fence()),
- * %DRM_IOCTL_DSB_JOB_ERROR tells where its error came from. Each reads the
- * queue under the queue lock; the wait holds no lock while it sleeps.
+ * ended: %DRM_IOCTL_DSB_WAIT waits for it, sleeping on the queue's
+ * completion (&dsb_user_queue.done_wq), never on a dma_fence, so it needs
+ * none and makes none; once the job retired, its status comes from
+ * dsb_queue_job_status(). %DRM_IOCTL_DSB_JOB_ERROR tells where its error
+ * came from. %DRM_IOCTL_DSB_FENCE_TO_HANDLE gives the job's fence as a
+ * syncobj or sync_file, made on demand (dsb_queue_job_fence()). Each
+ * reads the queue under the queue lock; the wait holds no lock while it
+ * sleeps.
  */
 #include <linux/dma-fence.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/jiffies.h>
 #include <linux/string.h>
+#include <linux/sync_file.h>
+#include <linux/wait.h>
+#include <drm/drm_syncobj.h>
 #include <drm/drm_utils.h>
 
 #include "dsb_queue.h"
@@ -67,13 +76,18 @@ int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *fil
  * @data: &struct drm_dsb_wait
  * @file: the caller's file
  *
+ * Sleeps until the queue's last completed seqno reaches the job: every
+ * way a job leaves flight (completion, ban, cancel) advances it in the
+ * critical section that reports the job, and wakes the queue's waiters
+ * once per batch.
+ *
  * Return: 0 or a negative errno, see the uAPI header.
  */
 int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct drm_dsb_wait *args = data;
 	struct dsb_user_queue *q;
-	struct dma_fence *fence;
+	u64 seqno = args->seqno;
 	long timeout, r;
 	int ret;
 
@@ -82,24 +96,98 @@ int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
 	if (!q)
 		return -ENOENT;
-	ret = dsb_queue_seqno_fence(q, args->seqno, &fence, &args->error);
-	if (ret || !fence)
+	args->error = 0;
+	if (!seqno || seqno > READ_ONCE(q->submitted)) {
+		ret = -EINVAL;
 		goto out;
-
+	}
 	if (args->flags & DRM_DSB_WAIT_RELATIVE)
 		timeout = args->timeout_ns <= 0 ? 0 :
 			  nsecs_to_jiffies(args->timeout_ns) + 1;
 	else
 		timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
-	r = dma_fence_wait_timeout(fence, true, timeout);
+	r = wait_event_interruptible_timeout(q->done_wq, READ_ONCE(q->completed) >= seqno,
+					     timeout);
 	if (r < 0)
 		ret = r;
-	else if (!r && !dma_fence_is_signaled(fence))
+	else if (!r && READ_ONCE(q->completed) < seqno)
 		ret = -ETIME;
 	else
-		args->error = fence->error;
-	dma_fence_put(fence);
+		ret = dsb_queue_job_status(q, seqno, &args->error);
 out:
 	dsb_queue_put(q);
 	return ret;
+}
+
+/**
+ * dsb_fence_to_handle() - a syncobj or sync_file for a fence
+ * @file: the caller's file
+ * @fence: the fence (reference consumed)
+ * @what: &enum drm_dsb_fence_to_handle_what
+ * @handle: out, the syncobj handle or the sync_file fd
+ *
+ * Return: 0, -EINVAL for an unknown @what, -EMFILE, -ENOMEM.
+ */
+int dsb_fence_to_handle(struct drm_file *file, struct dma_fence *fence, u32 what, u32 *handle)
+{
+	struct drm_syncobj *syncobj;
+	struct sync_file *sf;
+	int ret, fd;
+
+	switch (what) {
+	case DRM_DSB_FENCE_TO_SYNCOBJ:
+		ret = drm_syncobj_create(&syncobj, 0, fence);
+		if (ret)
+			break;
+		ret = drm_syncobj_get_handle(file, syncobj, handle);
+		drm_syncobj_put(syncobj);
+		break;
+	case DRM_DSB_FENCE_TO_SYNC_FILE:
+		fd = get_unused_fd_flags(O_CLOEXEC);
+		if (fd < 0) {
+			ret = fd;
+			break;
+		}
+		sf = sync_file_create(fence);
+		if (!sf) {
+			put_unused_fd(fd);
+			ret = -ENOMEM;
+			break;
+		}
+		fd_install(fd, sf->file);
+		*handle = fd;
+		ret = 0;
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	dma_fence_put(fence);
+	return ret;
+}
+
+/**
+ * dsb_ioctl_fence_to_handle() - DRM_IOCTL_DSB_FENCE_TO_HANDLE
+ * @dev: the DRM device
+ * @data: &struct drm_dsb_fence_to_handle
+ * @file: the caller's file
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_ioctl_fence_to_handle(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct drm_dsb_fence_to_handle *args = data;
+	struct dsb_user_queue *q;
+	struct dma_fence *fence;
+	int ret;
+
+	if (args->pad || args->what > DRM_DSB_FENCE_TO_SYNC_FILE)
+		return -EINVAL;
+	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
+	if (!q)
+		return -ENOENT;
+	ret = dsb_queue_job_fence(q, args->seqno, false, &fence);
+	dsb_queue_put(q);
+	if (ret)
+		return ret;
+	return dsb_fence_to_handle(file, fence, args->what, &args->handle);
 }
