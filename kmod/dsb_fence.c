@@ -3,10 +3,12 @@
 /**
  * DOC: Fences and dependencies
  *
- * Every job's &struct dsb_fence is allocated in the prepare phase of the
- * submit and initialised at arm time; it is signalled from the completion
- * "interrupt" (the engine executing the job's SIGNAL packet) or by a ban,
- * neither of which allocates (dsb_job.c).
+ * A job's &struct dsb_fence, when it has one (see "Fences on demand" in
+ * dsb_job.c), is allocated in the prepare phase of the submit and
+ * initialised at arm time, or allocated and initialised on demand later by
+ * dsb_queue_job_fence(), outside any signalling path; it is signalled from
+ * the completion "interrupt" (the engine executing the job's SIGNAL
+ * packet) or by a ban, neither of which allocates (dsb_irq.c).
  *
  * A dsb fence reads as signalled as soon as its fence slot holds its seqno
  * (dsb_fence_signaled()), and keeps a reference on its queue's fence

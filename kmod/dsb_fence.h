@@ -29,10 +29,11 @@ struct dsb_mem_client;
  * @error_inherited: its error came from a dependency (set before signalling)
  * @queue_id: the producing queue's id, for debugfs (dsb_blockers)
  * @client_id: its owner's drm-client-id, for debugfs
- * @origin: where its error came from, all zero without one; written by
- *          dsb_job_signal_locked() before the fence slot is published
- *          (release) and the fence signalled, read by the jobs that fail
- *          through it
+ * @origin: where its error came from, all zero without one; copied from
+ *          the job by dsb_job_settle_locked() before the fence slot is
+ *          published (release) and the fence signalled (or from the
+ *          queue's per-slot origins for a fence made after its job
+ *          completed), read by the jobs that fail through it
  */
 struct dsb_fence {
 	struct dma_fence base;
