@@ -206,7 +206,7 @@ static double pct(double *sorted, int n, double p)
 /* Results                                                             */
 /* ------------------------------------------------------------------ */
 
-#define MAX_RES 80
+#define MAX_RES 128
 #define MAX_ROUNDS 15
 static struct res {
 	char name[48];
