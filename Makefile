@@ -24,6 +24,8 @@
 #                        it and runs the installed programs; then purge
 #   make bench           deps, build, run the benchmark in the VM (KVER=6.1
 #                        default): tests/bench/results/{results.txt,bench.png};
+#                        after / before rows against DSB_BENCH_BASELINE
+#                        (default 36de587; DSB_BENCH_BASELINE= for none);
 #                        KVER=6.1-rt|6.12-rt: RT latency, RT vs generic
 #                        (tests/bench/results/<KVER>/rt-latency.txt)
 #   make KDIR=/path kmod build dsb.ko against one kernel tree only
@@ -119,9 +121,15 @@ vm: deps all
 	@test -n "$(CMD)" || { echo "usage: make vm CMD='command' [KVER=6.1|6.12|6.1-rt|6.12-rt|debug] [ADD='files']"; exit 2; }
 	$(SUB)KVER=$(or $(KVER),6.1) scripts/vm.sh $(foreach f,$(ADD),--add $(f)) -- sh -c '$(CMD)'
 
+# The after / before rows of make bench (issue 30) compare this tree's
+# module with the one of this revision (scripts/bench.sh builds it once, in
+# build/bench-baseline/); DSB_BENCH_BASELINE= turns them off.
+DSB_BENCH_BASELINE ?= 36de587
+
 bench: deps lib
 	$(MAKE) -C tests/bench
-	$(SUB)KVER=$(or $(KVER),6.1) scripts/bench.sh $(BENCH_ARGS)
+	$(SUB)KVER=$(or $(KVER),6.1) DSB_BENCH_BASELINE="$(DSB_BENCH_BASELINE)" \
+		scripts/bench.sh $(BENCH_ARGS)
 
 # Reclaim under memory pressure (issue 15): its own VM with little RAM and swap.
 bench-reclaim: deps lib

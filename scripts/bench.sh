@@ -41,6 +41,29 @@
 # $DSB_BENCH_OUT/profile.txt (sched-profile.txt with -S) next to the results. Profiling slows the run: its figures are for finding
 # where time goes, not for comparing with unprofiled results.
 #
+# Verdicts (issue 30): every path runs once per round, rounds interleaved;
+# a ratio row's value is the median of its per-round ratios (pooled
+# latency rows: the ratio of the pooled p50s), printed with the rounds'
+# min-max. "met"/"MISSED" only when the spread is decisive: every round on
+# one side of the target, or (max - min) / median below 25%; otherwise "too
+# noisy to judge". A loaded host turns "met"/"MISSED" into "too noisy to
+# judge (loaded host)": 1-minute load average before the run above 0.5 x
+# the host's CPUs (someone else is running), or after it above 2 + 0.5 x
+# the host's CPUs (the VM's own 2 vCPUs discounted).
+#
+# Baseline (issue 30): DSB_BENCH_BASELINE=<git rev> (`make bench` defaults
+# to 36de587; DSB_BENCH_BASELINE= turns it off) builds that revision's
+# module for the same kernel (git archive of its kmod/ and uapi/ into
+# build/bench-baseline/<sha>/, built there by this tree's build-kmod.sh
+# without the test hooks; kept for the next run), adds it to the guest as
+# /lib/modules/dsb-base.ko, and before the benchmark the guest runs as many
+# A/B rounds as the benchmark has (-r, default 5): in each, `dsb_bench -B`
+# (sq_sig1@64 and sq_ioctl@64, median of 5 windows) once with the baseline
+# module loaded and once with this tree's (rmmod/insmod between; the order
+# alternates per round), then the benchmark runs on this tree's module and
+# reports the after / before rows. Without it those rows print "n/a (no
+# baseline given)". Not with PROFILE=1 or -S.
+#
 # RT latency (issue 20): with an RT kernel name (KVER=6.12-rt, 6.1-rt) the
 # script boots that kernel and its generic counterpart (6.12, 6.1) in turn,
 # DSB_BENCH_RTLAT_ROUNDS times each (default 2, interleaved), runs
@@ -159,6 +182,70 @@ done
 profile=${DSB_BENCH_PROFILE:-${PROFILE:-0}}
 vmargs=(--no-tests --timeout 480 --add "$bin")
 cmd=(dsb_bench "${args[@]}")
+
+# The baseline module (DSB_BENCH_BASELINE): built once per revision and kernel.
+baseline=${DSB_BENCH_BASELINE:-}
+basedesc="none (DSB_BENCH_BASELINE unset: the after / before rows are n/a)"
+if [ -n "$baseline" ] && { [ "$profile" = 1 ] || [ "$part" = sched ]; }; then
+	echo "bench.sh: DSB_BENCH_BASELINE=$baseline ignored with PROFILE=1 or -S" >&2
+	baseline=
+fi
+if [ -n "$baseline" ]; then
+	basesha=$(git -C "$DSB_ROOT" rev-parse --verify --quiet "$baseline^{commit}") ||
+		dsb_die "DSB_BENCH_BASELINE=$baseline: no such commit in $DSB_ROOT"
+	basedir=$DSB_BUILD/bench-baseline/$basesha
+	if [ ! -f "$basedir/src/kmod/Kbuild" ]; then
+		rm -rf "$basedir/src"
+		mkdir -p "$basedir/src"
+		git -C "$DSB_ROOT" archive "$basesha" kmod uapi | tar -x -C "$basedir/src"
+	fi
+	baserel=$(dsb_resolve_kver "$KVER") || exit 1
+	buildkmod=$DSB_ROOT/scripts/build-kmod.sh
+	echo "bench.sh: baseline module of $baseline (${basesha:0:12}) for $baserel" >&2
+	DSB_ROOT=$basedir/src DSB_BUILD=$basedir/build DSB_TEST_HOOKS=n "$buildkmod" "$baserel" >&2 ||
+		dsb_die "DSB_BENCH_BASELINE=$baseline: the baseline module does not build"
+	baseko=$basedir/build/$baserel-nohooks/kmod/dsb.ko
+	abrounds=5
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		[ "${args[i]}" != -r ] || abrounds=${args[i + 1]:-5}
+	done
+	basedesc="$baseline ($(git -C "$DSB_ROOT" rev-parse --short "$basesha")), $abrounds A/B rounds (dsb_bench -B, baseline and this tree's module in turn) before the run"
+	vmargs+=(--add "$baseko:/lib/modules/dsb-base.ko" --timeout 600)
+	# In the guest: the A/B rounds, then the benchmark on this tree's module.
+	# shellcheck disable=SC2016
+	cmd=(sh -c '
+		. /etc/dsb-vm.conf
+		rounds=$1
+		shift
+		swap() { # swap KO: rmmod dsb (files may linger briefly), insmod KO
+			t=0
+			until rmmod dsb 2>/dev/null; do
+				t=$((t + 1))
+				[ $t -lt 40 ] || { echo "bench: rmmod dsb failed"; return 1; }
+				usleep 250000
+			done
+			insmod "$1" $DSB_MODPARAMS || { echo "bench: insmod $1 failed"; return 1; }
+		}
+		: >/tmp/ab.txt
+		r=1
+		while [ $r -le "$rounds" ]; do
+			order="base tree"
+			[ $((r % 2)) = 1 ] || order="tree base"
+			for m in $order; do
+				ko=/lib/modules/dsb.ko
+				[ $m = tree ] || ko=/lib/modules/dsb-base.ko
+				swap $ko || exit 1
+				dsb_bench -B "$r:$m" >/tmp/ab.out 2>&1
+				rc=$?
+				cat /tmp/ab.out
+				grep "^ab " /tmp/ab.out >>/tmp/ab.txt
+				[ $rc = 0 ] || exit $rc
+			done
+			r=$((r + 1))
+		done
+		swap /lib/modules/dsb.ko || exit 1
+		exec "$@" -A /tmp/ab.txt' sh "$abrounds" dsb_bench "${args[@]}")
+fi
 if [ "$profile" = 1 ]; then
 	perf=$(command -v perf) || dsb_die "PROFILE=1 needs perf (scripts/deps.sh installs linux-perf)"
 	# perf and its shared libraries (real files, at the paths ldd names)
@@ -238,6 +325,28 @@ if [ -z "$table" ] || [ -z "$data" ]; then
 	echo "bench.sh: the benchmark printed no result table (status $rc)" >&2
 	exit 1
 fi
+# A loaded host: before the run, 1-minute load above half the host's CPUs;
+# after it, above the VM's own 2 vCPUs plus half the host's CPUs.
+loaded=$(awk -v a="${load0%% *}" -v b="${load1%% *}" -v n="$(nproc)" \
+	'BEGIN { print (a > 0.5 * n || b > 2 + 0.5 * n) ? 1 : 0 }')
+if [ "$loaded" = 1 ]; then
+	table=$(printf '%s\n' "$table" | awk -v ratios=1 '
+		/^$/ { ratios = 0 }
+		NR > 1 && ratios && ($NF == "met" || $NF == "MISSED") {
+			sub(/(met|MISSED)$/, "too noisy to judge (loaded host)") }
+		{ print }')
+	hostload="loaded (verdicts met/MISSED withheld)"
+else
+	hostload="not loaded"
+fi
+# The rules, for the results' header (issue 30).
+rules() {
+	echo "Every path runs once per round, rounds interleaved. A row's value is the median of its"
+	echo "per-round ratios (pooled latencies: ratio of the p50s); 'rounds min-max' is their spread."
+	echo "met/MISSED only when every round is on one side of the target or (max-min)/median < 25%,"
+	echo "else 'too noisy to judge'; a loaded host (1-min load > 0.5 x host CPUs before the run, or"
+	echo "> 2 + 0.5 x host CPUs after it) withholds met/MISSED: 'too noisy to judge (loaded host)'."
+}
 rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
 if [ -n "$part" ]; then
 	sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/$part.log"
@@ -250,16 +359,16 @@ if [ -n "$part" ]; then
 		echo
 		echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$DSB_ROOT" diff --quiet HEAD -- kmod lib 2>/dev/null || echo ' (kmod/lib modified)')"
-		echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after"
+		echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after: $hostload"
 		echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
+		[ "$part" = sched ] || echo "baseline: $basedesc"
 		grep -E '^dsb_bench: kernel|^== check|^== priority|note:' "$log" | awk '!seen[$0]++' |
 			sed 's/^/run:     /' || true
 		[ "$profile" != 1 ] || echo "profile: this run was under perf record ($part-profile.txt): its figures are slowed by it"
 		echo
 		printf '%s\n' "$table"
 		echo
-		echo "Figures are the best of the rounds (host load only adds time); 'rounds min-max'"
-		echo "is the spread of the per-round ratio (every section runs once per round)."
+		rules
 		[ "$part" != sched ] || {
 			echo "Start latency: a TIMESTAMP-first job's stamp minus its submit time, one job at a"
 			echo "time; 'loaded' = while 16 normal queues (2x the hardware slots) stay full."
@@ -278,23 +387,25 @@ printf '%s\n' "$data" >"$out/bench.dat"
 	echo
 	echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$DSB_ROOT" diff --quiet HEAD -- kmod lib 2>/dev/null || echo ' (kmod/lib modified)')"
-	echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after"
+	echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after: $hostload"
 	echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
-	grep -E '^dsb_bench: (kernel|single-stream)|^== check|note:' "$log" | sed 's/^/run:     /' || true
+	echo "baseline: $basedesc"
+	grep -E '^dsb_bench: (kernel|single-stream|A/B round .* FAILED)|^== check|note:' "$log" |
+		awk '!seen[$0]++' | sed 's/^/run:     /' || true
 	[ "$profile" != 1 ] || echo "profile: this run was under perf record (profile.txt): its figures are slowed by it"
 	echo
 	printf '%s\n' "$table"
 	echo
-	echo "Targets from issue 9. Figures are the best of the rounds (host load only adds"
-	echo "time); latencies pool every sample. 'rounds min-max' is the spread of the per-round"
-	echo "ratio (every path runs once per round, rounds interleaved)."
+	rules
+	echo "Targets from issues 9, 14 and 30; raw figures are medians of rounds. after / before:"
+	echo "the same path with the baseline module (DSB_BENCH_BASELINE) and this tree's, A/B rounds."
 } >"$out/results.txt"
 
 if command -v gnuplot >/dev/null; then
 	gnuplot <<GP
 set terminal pngcairo size 960,600 noenhanced font ",10"
 set output "$out/bench.png"
-set title "dsb submission cost per job, $rel, QEMU TCG (lower is better)"
+set title "dsb submission cost per job (median of rounds), $rel, QEMU TCG (lower is better)"
 set xlabel "batch size (jobs per submit call)"
 set ylabel "ns per job"
 set logscale xy

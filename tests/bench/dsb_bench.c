@@ -7,19 +7,29 @@
  * per job with 0, 1 and 8 shared buffers (issue 14); scheduling: 4x
  * oversubscribed slots, a deadline hint under load, and realtime / high /
  * normal submit-to-start p50/p99 under a load of normal queues vs idle
- * (issue 17). Runs in the VM as root.
+ * (issue 17); SQ jobs that each signal a syncobj, and queue scaling
+ * against the same shape in pure userspace (issue 30). Runs in the VM as
+ * root.
  *
- *   dsb_bench [-s scale] [-r rounds] [-S] [-L samples]
+ *   dsb_bench [-s scale] [-r rounds] [-S] [-L samples] [-A file]
+ *   dsb_bench -B ROUND:MODULE
  *
  * -S runs only the scheduling sections (each round) and prints only their
- * ratio rows; -L only the RT latency section (issue 20).
+ * ratio rows; -L only the RT latency section (issue 20). -B runs one A/B
+ * round of the paths compared against a baseline module (sq_ioctl@64,
+ * sq_sig1@64) and prints "ab ROUND MODULE PATH NS" lines; -A FILE reads
+ * those lines and reports the after / before rows (scripts/bench.sh,
+ * DSB_BENCH_BASELINE).
  *
- * Every throughput figure is the median over -r repetitions ("windows") of
- * one timed loop; every job submitted is checked to have executed (fence
- * memory, CQEs, and the device's completion counter at the end), so a
- * path that skips work cannot look fast. Output: raw figures, a ratio
- * table against issue 9's targets, and a gnuplot data block between
- * DSB-BENCH-DATA-BEGIN/END markers (scripts/bench.sh plots it).
+ * Every path runs once per round, rounds interleaved; a figure is the
+ * median of its rounds and a ratio row's value the median of its per-round
+ * ratios, judged against the target only when the rounds' spread allows
+ * it (ratio_table()). Every job submitted is checked to have executed
+ * (fence memory, CQEs, syncobjs, and the device's completion counter at
+ * the end), so a path that skips work cannot look fast. Output: raw
+ * figures, a ratio table against the issues' targets, and a gnuplot data
+ * block between DSB-BENCH-DATA-BEGIN/END markers (scripts/bench.sh plots
+ * it).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -43,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/futex.h>
 #include <liburing.h>
 #include <xf86drm.h>
 
@@ -195,17 +206,19 @@ static double pct(double *sorted, int n, double p)
 /* Results                                                             */
 /* ------------------------------------------------------------------ */
 
-#define MAX_RES 80
+#define MAX_RES 128
 #define MAX_ROUNDS 15
 static struct res {
 	char name[48];
 	const char *what;
 	const char *unit;
-	double s[MAX_ROUNDS];	/* one sample per round */
+	double s[MAX_ROUNDS];	/* one sample per round (latencies: that round's p50) */
+	int rnd[MAX_ROUNDS];	/* the round of each sample */
 	int n;
 	double *pool;		/* latencies: every sample of every round */
 	int npool;
 	double ns;		/* median of the rounds (p50 of the pool) */
+	double lo, hi;		/* the rounds' min and max */
 	double p99;		/* latencies only */
 } res[MAX_RES];
 static int nres;
@@ -240,8 +253,10 @@ static void res_add_unit(const char *name, double v, const char *unit, const cha
 	struct res *r = res_find(name, what);
 
 	r->unit = unit;
-	if (r->n < MAX_ROUNDS)
+	if (r->n < MAX_ROUNDS) {
+		r->rnd[r->n] = round_no;
 		r->s[r->n++] = v;
+	}
 	printf("  [%d] %-28s %12.1f %s\n", round_no, name, v, unit);
 }
 
@@ -258,33 +273,37 @@ static void res_add_lat(const char *name, const double *v, int n, const char *wh
 	r->pool = realloc(r->pool, (size_t)(r->npool + n) * sizeof(double));
 	memcpy(r->pool + r->npool, v, (size_t)n * sizeof(double));
 	r->npool += n;
+	/* This round's p50, for the per-round spread of the ratios. */
+	if (r->n < MAX_ROUNDS) {
+		r->rnd[r->n] = round_no;
+		r->s[r->n++] = v[n / 2];
+	}
 	printf("  [%d] %-28s %12.1f ns p50 of %d (p99 %.1f)\n", round_no, name,
 	       v[n / 2], n, pct((double *)v, n, 0.99));
 }
 
+/*
+ * Every figure is the median of its rounds (latencies: the p50 of every
+ * sample of every round), never the best round: a verdict on the best of
+ * five rounds is a verdict on the luckiest one (issue 30). The rounds'
+ * min and max go next to it.
+ */
 static void res_finish(void)
 {
 	for (int i = 0; i < nres; i++) {
 		struct res *r = &res[i];
+		double sorted[MAX_ROUNDS];
 
+		if (r->n) {
+			memcpy(sorted, r->s, sizeof(double) * (size_t)r->n);
+			r->ns = median(sorted, r->n);
+			r->lo = sorted[0];
+			r->hi = sorted[r->n - 1];
+		}
 		if (r->npool) {
 			qsort(r->pool, (size_t)r->npool, sizeof(double), cmp_double);
 			r->ns = pct(r->pool, r->npool, 0.5);
 			r->p99 = pct(r->pool, r->npool, 0.99);
-		} else if (r->n) {
-			/*
-			 * Best of the rounds: interference (other VMs on the
-			 * host, vCPU preemption) only ever adds time.
-			 */
-			double sorted[MAX_ROUNDS];
-
-			memcpy(sorted, r->s, sizeof(double) * (size_t)r->n);
-			qsort(sorted, (size_t)r->n, sizeof(double), cmp_double);
-			r->ns = sorted[0];
-			if (!strcmp(r->unit, "jobs/s") || !strcmp(r->unit, "jobs/CPU-s"))
-				r->ns = sorted[r->n - 1];	/* best = highest */
-			else if (!strcmp(r->unit, "CPUs"))
-				r->ns = median(sorted, r->n);
 		}
 	}
 }
@@ -667,12 +686,27 @@ out:
 
 static uint64_t sq_next;	/* user_data of the next SQE */
 static uint32_t sq_bo_list;	/* buffer list of every SQE, 0: none */
+#define SQ_MAX_SIG	64
+static uint32_t sq_sig[SQ_MAX_SIG];	/* job k of a batch signals sq_sig[k % sq_nsig] */
+static unsigned int sq_nsig;	/* 0: no signal operation */
+static unsigned int only_batch;	/* bench_sq(): this batch size only (-B), 0: all */
 
-/* One timed window of WINDOW jobs in batches of @b; returns ns per job. */
+/*
+ * One timed window of WINDOW jobs in batches of @b; returns ns per job.
+ * With sq_nsig, every job carries one syncobj signal operation; the
+ * syncobjs are reset before the window and must all hold a signalled
+ * fence after it.
+ */
 static double sq_window(struct dsb_queue *q, unsigned int b)
 {
 	uint64_t first = sq_next;
-	int64_t t = now_ns();
+	int64_t t;
+
+	if (sq_nsig && drmSyncobjReset(dev.fd, sq_sig, sq_nsig)) {
+		fail("syncobj reset: %s", strerror(errno));
+		return -1;
+	}
+	t = now_ns();
 
 	for (unsigned int done = 0; done < WINDOW; done += b) {
 		unsigned int k;
@@ -688,6 +722,10 @@ static double sq_window(struct dsb_queue *q, unsigned int b)
 			dsb_prep_exec(sqe, cmdbo.va, DRM_DSB_INSTR_SIZE);
 			dsb_sqe_set_bo_list(sqe, sq_bo_list);
 			dsb_sqe_set_data64(sqe, sq_next++);
+			if (sq_nsig && dsb_prep_signal_syncobj(sqe, sq_sig[k % sq_nsig])) {
+				fail("dsb_prep_signal_syncobj: no room");
+				return -1;
+			}
 		}
 		for (k = 0; k < b; k += (unsigned int)ret) {
 			ret = dsb_submit(q);
@@ -701,6 +739,13 @@ static double sq_window(struct dsb_queue *q, unsigned int b)
 	t = now_ns() - t;
 	if (reap_cqes(q, WINDOW, first))
 		return -1;
+	/* Every syncobj got a job's fence, and it signalled (no fence: -EINVAL). */
+	if (sq_nsig && drmSyncobjWait(dev.fd, sq_sig, sq_nsig, now_ns() + 10000000000ll,
+				      DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL, NULL)) {
+		fail("SQ batch %u: the jobs' syncobjs hold no signalled fence: %s", b,
+		     strerror(errno));
+		return -1;
+	}
 	return (double)t / WINDOW;
 }
 
@@ -715,6 +760,8 @@ static void bench_sq(const char *tag, uint32_t flags, const char *what)
 		return;
 	sq_next = 0;
 	for (int bi = 0; bi < NBATCH; bi++) {
+		if (only_batch && batches[bi] != only_batch)
+			continue;
 		if (sq_window(&q, batches[bi]) < 0)	/* warm-up */
 			goto out;
 		for (int r = 0; r < reps; r++) {
@@ -727,6 +774,46 @@ static void bench_sq(const char *tag, uint32_t flags, const char *what)
 	}
 out:
 	dsb_queue_exit(&q);
+}
+
+/*
+ * SQ batches of 64 whose every job signals one binary syncobj (issue 30):
+ * a job that needs its fence as a dma_fence, against sq_ioctl@64 (none
+ * asked for). Job k of a batch signals syncobj k.
+ */
+static void bench_sq_sig(void)
+{
+	struct dsb_queue q;
+	double v[16];
+	unsigned int n = 0;
+
+	printf("== SQ batches of 64, one syncobj signal per job\n");
+	for (; n < SQ_MAX_SIG; n++) {
+		if (drmSyncobjCreate(dev.fd, 0, &sq_sig[n])) {
+			fail("syncobj create: %s", strerror(errno));
+			goto out_sig;
+		}
+	}
+	if (queue_big(&q, 0))
+		goto out_sig;
+	sq_next = 0;
+	sq_nsig = n;
+	for (int r = -1; r < reps; r++) {	/* r = -1: warm-up */
+		double x = sq_window(&q, 64);
+
+		if (x < 0)
+			goto out;
+		if (r >= 0)
+			v[r] = x;
+	}
+	res_add("sq_sig1@64", median(v, reps),
+		"dsb_submit (SUBMIT_SQ), batch 64, each job signals 1 binary syncobj");
+out:
+	dsb_queue_exit(&q);
+out_sig:
+	sq_nsig = 0;
+	while (n-- > 0)
+		drmSyncobjDestroy(dev.fd, sq_sig[n]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1524,6 +1611,291 @@ static int scaling_run(unsigned int nq, bool threads, uint64_t total_jobs, long 
 	return 0;
 }
 
+/*
+ * 8b. The same shape in pure userspace (issue 30): N producer processes,
+ * each with its own shared-memory ring of EXEC+SIGNAL packets (as
+ * us_run()), consumed by as many consumer threads as the device has
+ * engines (ring i on consumer i % engines), standing in for the engine
+ * kthreads. As in scale_jobs(): batches of 16 jobs, at most USQ_INFLIGHT
+ * (the default 64 fence slots) in flight, then wait for a completion:
+ * spin up to 20 us (libdsb's default spin), then sleep on a futex the
+ * consumer wakes. A consumer polls its rings for 100 us after its last
+ * progress (engine_poll_us), then sleeps on its futex doorbell, which a
+ * producer kicks when it finds it asleep. Same warm-up, same busy-CPU
+ * accounting (/proc/stat) as scaling_run(); every packet is checked by
+ * the consumer and every job's completion by its producer.
+ */
+#define USQ_RING	256	/* packets per ring */
+#define USQ_INFLIGHT	64	/* jobs per ring in flight (2 packets each) */
+#define USQ_MAX_ENG	8
+
+struct usq_ring {
+	_Alignas(64) uint32_t doorbell;	/* producer: packets written (release) */
+	_Alignas(64) uint32_t completed;	/* consumer: jobs done (release); futex */
+	uint32_t waiting;		/* the producer sleeps on completed */
+	_Alignas(64) uint32_t rptr;	/* consumer-private */
+	uint32_t jobs, bad;		/* consumer-private: jobs seen, bad packets */
+	_Alignas(64) struct drm_dsb_packet pkts[USQ_RING];
+};
+
+struct usq_shared {
+	_Alignas(64) uint32_t kick[USQ_MAX_ENG];	/* consumer doorbell futexes */
+	_Alignas(64) uint32_t sleeping[USQ_MAX_ENG];
+	_Alignas(64) int stop;
+	unsigned int nq, neng;
+	struct usq_ring ring[64];
+};
+
+static long futex_op(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+struct usq_consumer { struct usq_shared *sh; unsigned int id; };
+
+static void *usq_consumer_fn(void *arg)
+{
+	struct usq_consumer *c = arg;
+	struct usq_shared *sh = c->sh;
+	int64_t last = now_ns();
+	unsigned int idle = 0;
+
+	for (;;) {
+		bool progress = false;
+		uint32_t k = __atomic_load_n(&sh->kick[c->id], __ATOMIC_SEQ_CST);
+
+		for (unsigned int i = c->id; i < sh->nq; i += sh->neng) {
+			struct usq_ring *r = &sh->ring[i];
+			/* Pairs with the producer's store-release of the doorbell. */
+			uint32_t w = __atomic_load_n(&r->doorbell, __ATOMIC_ACQUIRE);
+
+			if (w == r->rptr)
+				continue;
+			while (r->rptr != w) {
+				struct drm_dsb_packet p;
+
+				memcpy(&p, &r->pkts[r->rptr % USQ_RING], sizeof(p));
+				if (p.seq != r->rptr ||
+				    p.op != (r->rptr & 1 ? DRM_DSB_PKT_SIGNAL : DRM_DSB_PKT_EXEC))
+					r->bad++;
+				if (p.op == DRM_DSB_PKT_SIGNAL && p.arg[1] != (uint64_t)r->jobs + 1)
+					r->bad++;
+				if (p.op == DRM_DSB_PKT_SIGNAL)
+					r->jobs++;
+				r->rptr++;
+			}
+			/* Completion, then wake a sleeping producer (Dekker with it). */
+			__atomic_store_n(&r->completed, r->jobs, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&r->waiting, __ATOMIC_SEQ_CST))
+				futex_op(&r->completed, FUTEX_WAKE, 1, NULL);
+			progress = true;
+		}
+		if (progress) {
+			last = now_ns();
+			continue;
+		}
+		if (__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE))
+			break;
+		/* The clock is slow to read under TCG (HPET): every 32 polls. */
+		if ((++idle & 31) || now_ns() - last < 100000) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		/* Asleep: a producer that sees it kicks; look once more first. */
+		__atomic_store_n(&sh->sleeping[c->id], 1, __ATOMIC_SEQ_CST);
+		for (unsigned int i = c->id; i < sh->nq; i += sh->neng)
+			if (__atomic_load_n(&sh->ring[i].doorbell, __ATOMIC_SEQ_CST) !=
+			    sh->ring[i].rptr)
+				progress = true;
+		if (!progress) {
+			struct timespec ts = { 0, 10000000 };
+
+			futex_op(&sh->kick[c->id], FUTEX_WAIT, k, &ts);
+		}
+		__atomic_store_n(&sh->sleeping[c->id], 0, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+/* Producer @i: @njobs more jobs after @before, batches of 16; 0 or -1. */
+static int usq_jobs(struct usq_shared *sh, unsigned int i, uint32_t before, uint32_t njobs)
+{
+	struct usq_ring *r = &sh->ring[i];
+	unsigned int c = i % sh->neng;
+	uint32_t sub = before, end = before + njobs, w = 2 * before;
+
+	while (__atomic_load_n(&r->completed, __ATOMIC_ACQUIRE) < end) {
+		uint32_t done = __atomic_load_n(&r->completed, __ATOMIC_ACQUIRE);
+		unsigned int n = 0;
+
+		while (sub < end && n < 16 && sub - done < USQ_INFLIGHT) {
+			r->pkts[w % USQ_RING] = (struct drm_dsb_packet){ .op = DRM_DSB_PKT_EXEC,
+				.seq = w, .arg = { cmdbo.va, DRM_DSB_INSTR_SIZE, sub + 1 } };
+			w++;
+			r->pkts[w % USQ_RING] = (struct drm_dsb_packet){ .op = DRM_DSB_PKT_SIGNAL,
+				.seq = w, .arg = { sub % 64, sub + 1 } };
+			w++;
+			sub++;
+			n++;
+		}
+		if (n) {
+			/* Packets before doorbell; then kick a sleeping consumer. */
+			__atomic_store_n(&r->doorbell, w, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&sh->sleeping[c], __ATOMIC_SEQ_CST)) {
+				__atomic_add_fetch(&sh->kick[c], 1, __ATOMIC_SEQ_CST);
+				futex_op(&sh->kick[c], FUTEX_WAKE, 1, NULL);
+			}
+		}
+		/* Wait for one more completion: spin 20 us, then sleep. */
+		for (int64_t t = now_ns(), i = 1;; i++) {
+			if (__atomic_load_n(&r->completed, __ATOMIC_ACQUIRE) != done ||
+			    (!(i & 31) && now_ns() - t >= 20000))
+				break;
+			__builtin_ia32_pause();
+		}
+		while (__atomic_load_n(&r->completed, __ATOMIC_ACQUIRE) == done) {
+			struct timespec ts = { 1, 0 };
+
+			__atomic_store_n(&r->waiting, 1, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&r->completed, __ATOMIC_SEQ_CST) == done)
+				futex_op(&r->completed, FUTEX_WAIT, done, &ts);
+			__atomic_store_n(&r->waiting, 0, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE))
+				return -1;
+		}
+	}
+	return __atomic_load_n(&r->completed, __ATOMIC_ACQUIRE) == end ? 0 : -1;
+}
+
+static int usq_child(struct usq_shared *sh, struct scale_shared *ss, unsigned int i,
+		     int startfd, int donefd, uint32_t njobs)
+{
+	char c;
+
+	if (usq_jobs(sh, i, 0, SCALE_WARMUP)) {
+		atomic_fetch_add(&ss->ready, 1);
+		goto err;
+	}
+	atomic_fetch_add(&ss->ready, 1);
+	if (read(startfd, &c, 1) < 0 || usq_jobs(sh, i, SCALE_WARMUP, njobs))
+		goto err;
+	atomic_fetch_add(&ss->jobs, njobs);
+	return write(donefd, "d", 1) == 1 ? 0 : 1;
+err:
+	atomic_fetch_add(&ss->errors, 1);
+	if (write(donefd, "e", 1) != 1)
+		return 1;
+	return 1;
+}
+
+/* @nq producer processes, the consumers threads of this one: us_queues_<nq>_*. */
+static int us_scaling_run(unsigned int nq, uint64_t total_jobs, long ncpu)
+{
+	uint32_t per = (uint32_t)(total_jobs / nq);
+	size_t sz = (sizeof(struct usq_shared) + 4095) & ~(size_t)4095;
+	struct usq_shared *sh = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct scale_shared *ss = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct usq_consumer cons[USQ_MAX_ENG];
+	pthread_t cth[USQ_MAX_ENG];
+	uint64_t engines = 2, b0, t0, b1, t1, jobs = 0, bad = 0;
+	unsigned int ncons = 0, started = 0;
+	int sp[2], dp[2], got = 0, st, err = 0;
+	int64_t w0, w1;
+	pid_t pids[64];
+	char buf[64], name[48];
+
+	if (sh == MAP_FAILED || ss == MAP_FAILED || pipe(sp) || pipe(dp)) {
+		fail("userspace scaling setup: %s", strerror(errno));
+		return -1;
+	}
+	dsb_get_param(&dev, DRM_DSB_PARAM_NUM_ENGINES, &engines);
+	memset(sh, 0, sz);
+	memset(ss, 0, sizeof(*ss));
+	sh->nq = nq;
+	sh->neng = engines < 1 ? 1 : engines > USQ_MAX_ENG ? USQ_MAX_ENG : (unsigned int)engines;
+	fflush(stdout);
+	for (unsigned int i = 0; i < nq; i++, started++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			err = 1;
+			break;
+		}
+		if (pids[i] == 0) {
+			close(sp[1]);
+			close(dp[0]);
+			_exit(usq_child(sh, ss, i, sp[0], dp[1], per));
+		}
+	}
+	close(sp[0]);
+	close(dp[1]);
+	for (; ncons < sh->neng; ncons++) {
+		cons[ncons] = (struct usq_consumer){ .sh = sh, .id = ncons };
+		if (pthread_create(&cth[ncons], NULL, usq_consumer_fn, &cons[ncons])) {
+			err = 1;
+			break;
+		}
+	}
+	while (!err && atomic_load(&ss->ready) < (int)started)
+		usleep(1000);
+	cpu_ticks(&b0, &t0);
+	w0 = now_ns();
+	close(sp[1]);			/* go */
+	while (got < (int)started) {
+		ssize_t r = read(dp[0], buf, sizeof(buf));
+
+		if (r <= 0)
+			break;
+		for (ssize_t k = 0; k < r; k++)
+			err |= buf[k] != 'd';
+		got += (int)r;
+	}
+	w1 = now_ns();
+	cpu_ticks(&b1, &t1);
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < ncons; i++) {
+		__atomic_add_fetch(&sh->kick[i], 1, __ATOMIC_SEQ_CST);
+		futex_op(&sh->kick[i], FUTEX_WAKE, 1, NULL);
+		pthread_join(cth[i], NULL);
+	}
+	for (unsigned int i = 0; i < started; i++)
+		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			err = 1;
+	close(dp[0]);
+	for (unsigned int i = 0; i < nq; i++) {
+		jobs += sh->ring[i].jobs;
+		bad += sh->ring[i].bad;
+	}
+	if (err || got != (int)nq || atomic_load(&ss->errors) || bad ||
+	    jobs != (uint64_t)(per + SCALE_WARMUP) * nq) {
+		fail("userspace scaling %u rings: %d errors, %" PRIu64 " of %" PRIu64
+		     " jobs consumed, %" PRIu64 " bad packets", nq, atomic_load(&ss->errors),
+		     jobs, (uint64_t)(per + SCALE_WARMUP) * nq, bad);
+		munmap(sh, sz);
+		munmap(ss, 4096);
+		return -1;
+	}
+	{
+		double jps = (double)per * nq * 1e9 / (double)(w1 - w0);
+		double busy = t1 > t0 ? (double)ncpu * (double)(b1 - b0) /
+				       (double)(t1 - t0) : (double)ncpu;
+
+		if (busy < 0.05)
+			busy = 0.05;
+		snprintf(name, sizeof(name), "us_queues_%u_jobs_per_s", nq);
+		res_add_unit(name, jps, "jobs/s",
+			     "userspace rings in processes, consumer threads as engines, batch 16");
+		snprintf(name, sizeof(name), "us_queues_%u_busy_cpus", nq);
+		res_add_unit(name, busy, "CPUs", "busy CPUs during the run (/proc/stat)");
+		snprintf(name, sizeof(name), "us_queues_%u_per_cpu", nq);
+		res_add_unit(name, jps / busy, "jobs/CPU-s", "userspace rings: throughput per busy core");
+	}
+	munmap(sh, sz);
+	munmap(ss, 4096);
+	return 0;
+}
+
 static void bench_scaling(void)
 {
 	uint64_t total_jobs = 65536ull * (uint64_t)scale;
@@ -1535,7 +1907,12 @@ static void bench_scaling(void)
 	for (int qi = 0; qi < NQCOUNTS; qi++)
 		if (scaling_run(qcounts[qi], false, total_jobs, ncpu))
 			return;
-	scaling_run(64, true, total_jobs, ncpu);
+	if (scaling_run(64, true, total_jobs, ncpu))
+		return;
+	printf("== the same in pure userspace: 1, then 64 producer processes, one shared-memory"
+	       " ring each, consumer threads as engines\n");
+	if (!us_scaling_run(1, total_jobs, ncpu))
+		us_scaling_run(64, total_jobs, ncpu);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1801,66 +2178,141 @@ static long long engine_busy_ns(void)
 	return sum;
 }
 
+/*
+ * A ratio row: num / den, or (num / den) / (num2 / den2) when num2 is set
+ * (a dsb ratio normalised by the same ratio of a userspace reference).
+ * Every path runs once per round, rounds interleaved, so each round gives
+ * one ratio; the row's value is the median of those per-round ratios
+ * (pooled latency rows: the ratio of the pooled p50s), and its verdict is
+ * judged on that median:
+ *   - "met" / "MISSED" when the per-round spread is decisive: every round's
+ *     ratio lies on the same side of the target, or the relative spread
+ *     (max - min) / median is below NOISE_REL;
+ *   - "too noisy to judge" otherwise.
+ * scripts/bench.sh turns a "met" or "MISSED" into "too noisy to judge
+ * (loaded host)" when the host was loaded around the run.
+ */
+#define NOISE_REL	0.25
+
 struct ratio {
 	const char *name, *num, *den;
-	double target;		/* ratio must be <= target (>= if @at_least) */
+	double target;		/* ratio must be <= target (>= if @at_least); 0: info */
 	bool at_least;
+	const char *num2, *den2;	/* normalising ratio, when set */
+	bool ab;		/* baseline vs this tree (-A): n/a without one */
 	double value;
 };
+
+static const char *ab_file;	/* -A FILE: the guest's baseline rounds */
+
+static bool res_has(const struct res *r)
+{
+	return r->n || r->npool;
+}
+
+/* The sample of @r in round @rnd, or 0. */
+static double res_round(const struct res *r, int rnd)
+{
+	for (int k = 0; k < r->n; k++)
+		if (r->rnd[k] == rnd)
+			return r->s[k];
+	return 0;
+}
+
+/* Per-round ratios of @r into @v (rounds where every path ran); how many. */
+static int ratio_rounds(const struct ratio *r, double *v)
+{
+	const struct res *a = res_lookup(r->num), *b = res_lookup(r->den);
+	const struct res *c = r->num2 ? res_lookup(r->num2) : NULL;
+	const struct res *d = r->num2 ? res_lookup(r->den2) : NULL;
+	int n = 0;
+
+	for (int k = 0; k < a->n; k++) {
+		int rnd = a->rnd[k];
+		double x = a->s[k], y = res_round(b, rnd);
+
+		if (x <= 0 || y <= 0)
+			continue;
+		x /= y;
+		if (c) {
+			double z = res_round(c, rnd), w = res_round(d, rnd);
+
+			if (z <= 0 || w <= 0)
+				continue;
+			x /= z / w;
+		}
+		v[n++] = x;
+	}
+	return n;
+}
 
 static void ratio_table(struct ratio *rt, int n)
 {
 	printf("DSB-BENCH-TABLE-BEGIN\n");
-	printf("%-46s %9s %15s %9s  %s\n", "ratio (path / reference)", "best",
+	printf("%-56s %9s %15s %9s  %s\n", "ratio (path / reference)", "median",
 	       "rounds min-max", "target", "verdict");
 	for (int i = 0; i < n; i++) {
 		struct ratio *r = &rt[i];
 		struct res *a = res_lookup(r->num), *b = res_lookup(r->den);
-		double lo = 0, hi = 0;
-		char range[40] = "pooled", verdict[40];
-		bool ok;
+		struct res *c = r->num2 ? res_lookup(r->num2) : NULL;
+		struct res *d = r->num2 ? res_lookup(r->den2) : NULL;
+		double v[MAX_ROUNDS], lo = 0, hi = 0;
+		char range[40] = "-", target[16] = "-", verdict[48];
+		bool have = res_has(a) && res_has(b) && (!c || (res_has(c) && res_has(d)));
+		int k;
 
-		/* -S: only the rows of the sections that ran. */
-		if ((sched_only || focus) && ((!a->n && !a->npool) || (!b->n && !b->npool)))
+		/* -S, -F: only the rows of the sections that ran. */
+		if ((sched_only || focus) && !have && !(r->ab && ab_file))
 			continue;
-		r->value = a->ns > 0 && b->ns > 0 ? a->ns / b->ns : 0;
-		/* Per-round ratios: both paths ran in the same round. */
-		if (!a->npool && a->n && a->n == b->n) {
-			for (int k = 0; k < a->n; k++) {
-				double x = b->s[k] > 0 ? a->s[k] / b->s[k] : 0;
-
-				lo = k ? (x < lo ? x : lo) : x;
-				hi = k ? (x > hi ? x : hi) : x;
-			}
-			snprintf(range, sizeof(range), "%.3f-%.3f", lo, hi);
-		}
-		ok = r->at_least ? r->value >= r->target : r->value <= r->target;
-		if (!r->value) {
-			/* A path this kernel cannot run (no deadline hints on 6.1). */
-			printf("%-46s %9s %15s %9s  %s\n", r->name, "-", "-", "-",
-			       "n/a (not measured on this kernel)");
-			continue;
-		}
-		if (r->target <= 0)
-			snprintf(verdict, sizeof(verdict), "info");
-		else
-			snprintf(verdict, sizeof(verdict), "%s%s", ok ? "met" : "MISSED",
-				 hi > 0 && lo <= r->target && hi >= r->target ?
-				 " (within noise)" : "");
 		if (r->target > 0)
-			printf("%-46s %9.3f %15s %s%7.2f  %s\n", r->name, r->value, range,
-			       r->at_least ? ">=" : "<=", r->target, verdict);
-		else
-			printf("%-46s %9.3f %15s %9s  %s\n", r->name, r->value, range, "-", verdict);
+			snprintf(target, sizeof(target), "%s%.2f", r->at_least ? ">=" : "<=",
+				 r->target);
+		if (!have) {
+			/* A path this kernel cannot run (no deadline hints on 6.1). */
+			printf("%-56s %9s %15s %9s  %s\n", r->name, "-", "-", target,
+			       !r->ab ? "n/a (not measured on this kernel)" : ab_file ?
+			       "n/a (the baseline run gave no figures)" : "n/a (no baseline given)");
+			continue;
+		}
+		k = ratio_rounds(r, v);
+		if (k) {
+			qsort(v, (size_t)k, sizeof(*v), cmp_double);
+			lo = v[0];
+			hi = v[k - 1];
+			snprintf(range, sizeof(range), "%.3f-%.3f", lo, hi);
+			r->value = median(v, k);
+		}
+		/* Pooled latencies: the ratio of the p50s of every sample. */
+		if (a->npool && b->npool && !c)
+			r->value = a->ns / b->ns;
+		if (!k || r->value <= 0) {
+			r->value = 0;
+			snprintf(verdict, sizeof(verdict), "too noisy to judge (no paired rounds)");
+		} else if (r->target <= 0) {
+			snprintf(verdict, sizeof(verdict), "info");
+		} else {
+			bool ok = r->at_least ? r->value >= r->target : r->value <= r->target;
+			bool one_side = r->at_least ? (lo >= r->target || hi < r->target)
+						    : (hi <= r->target || lo > r->target);
+			bool narrow = (hi - lo) / r->value < NOISE_REL;
+
+			if (one_side || narrow)
+				snprintf(verdict, sizeof(verdict), "%s", ok ? "met" : "MISSED");
+			else
+				snprintf(verdict, sizeof(verdict), "too noisy to judge");
+		}
+		printf("%-56s %9.3f %15s %9s  %s\n", r->name, r->value, range, target, verdict);
 	}
-	printf("\n%-28s %14s %12s %-10s  %s\n", "raw (best of rounds)", "value", "p99",
-	       "unit", "what");
+	printf("\n%-28s %14s %21s %12s %-10s  %s\n", "raw (median of rounds)", "value",
+	       "rounds min-max", "p99", "unit", "what");
 	for (int i = 0; i < nres; i++) {
-		char p99[32] = "";
+		char p99[32] = "", range[48] = "-";
 
 		if (res[i].npool)
 			snprintf(p99, sizeof(p99), "%.1f", res[i].p99);
-		printf("%-28s %14.1f %12s %-10s  %s\n", res[i].name, res[i].ns, p99,
+		if (res[i].n > 1)
+			snprintf(range, sizeof(range), "%.1f-%.1f", res[i].lo, res[i].hi);
+		printf("%-28s %14.1f %21s %12s %-10s  %s\n", res[i].name, res[i].ns, range, p99,
 		       res[i].npool ? "ns (p50)" : res[i].unit, res[i].what);
 	}
 	printf("DSB-BENCH-TABLE-END\n");
@@ -2310,16 +2762,105 @@ out_loadbo:
 	free(v);
 }
 
+/*
+ * -A FILE: the baseline rounds the guest ran before this run (scripts/
+ * bench.sh with DSB_BENCH_BASELINE): lines "ab ROUND base|tree PATH NS",
+ * one per path, module and round, from `dsb_bench -B ROUND:MODULE` with
+ * the baseline module and this tree's loaded in turn. They become the
+ * paths "PATH[base]" and "PATH[tree]", one sample per round.
+ */
+static void ab_read(const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "re");
+	int n = 0;
+
+	if (!f) {
+		printf("dsb_bench: -A %s: %s (no baseline rows)\n", path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char mod[16], what[48], name[80];
+		double ns;
+		int rnd;
+		struct res *r;
+
+		if (sscanf(line, "ab %d %15s %47s %lf", &rnd, mod, what, &ns) != 4 || ns <= 0)
+			continue;
+		snprintf(name, sizeof(name), "%s[%s]", what, mod);
+		r = res_find(name, strcmp(mod, "base") ? "the same path, this tree's module (A/B rounds)"
+			     : "the same path, the baseline module (A/B rounds)");
+		if (r->n < MAX_ROUNDS) {
+			r->rnd[r->n] = rnd;
+			r->s[r->n++] = ns;
+			n++;
+		}
+	}
+	fclose(f);
+	printf("dsb_bench: -A %s: %d baseline/tree samples\n", path, n);
+}
+
+/* Device completions since @c0 must equal the jobs verified. */
+static void check_completions(long long c0)
+{
+	long long c1 = -1;
+
+	if (debugfs_counter(dev.index, "completions", &c1) == 0 && c0 >= 0) {
+		printf("== check: device completions +%lld, jobs verified %" PRIu64 "\n",
+		       c1 - c0, jobs_done);
+		if ((uint64_t)(c1 - c0) != jobs_done)
+			fail("device completed %lld jobs, %" PRIu64 " verified", c1 - c0, jobs_done);
+	} else {
+		printf("== check: debugfs completion counter unavailable, %" PRIu64
+		       " jobs verified by fence memory and CQEs\n", jobs_done);
+	}
+}
+
+/*
+ * -B ROUND:MODULE: one A/B round of the paths a baseline module is
+ * compared on (sq_ioctl@64, sq_sig1@64), median of 5 windows each, with
+ * the single-stream pinning; prints "ab ROUND MODULE PATH NS" lines.
+ */
+static int ab_round(const char *tag)
+{
+	char mod[16] = "";
+	int rnd = 0;
+	long long c0 = -1;
+
+	if (sscanf(tag, "%d:%15s", &rnd, mod) != 2) {
+		printf("dsb_bench: -B %s: ROUND:MODULE expected\n", tag);
+		return 2;
+	}
+	debugfs_counter(dev.index, "completions", &c0);
+	if (ncpus > 1) {
+		pin_tid(0, 0);
+		pin_engines(dev_cpu());
+	}
+	reps = 5;
+	only_batch = 64;
+	round_no = rnd - 1;
+	bench_sq("sq_ioctl", 0, "libdsb dsb_submit, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ backend");
+	bench_sq_sig();
+	res_finish();
+	check_completions(c0);
+	for (int i = 0; i < nres && !failed; i++)
+		printf("ab %d %s %s %.1f\n", rnd, mod, res[i].name, res[i].ns);
+	printf("dsb_bench: A/B round %d with the %s module %s\n", rnd, mod,
+	       failed ? "FAILED" : "done");
+	return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	long long c0 = -1, c1 = -1;
+	long long c0 = -1;
+	const char *ab_tag = NULL;	/* -B ROUND:MODULE: one baseline round */
 	int n_eng = 0;
 	struct utsname u;
 	int opt, ret;
 	int64_t t0 = now_ns();
 	int rtlat_samples = 0;	/* -L N: RT latency section only (issue 20) */
 
-	while ((opt = getopt(argc, argv, "s:r:L:SOFQE")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:L:SOFQEA:B:")) != -1) {
 		switch (opt) {
 		case 's': scale = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
@@ -2329,11 +2870,15 @@ int main(int argc, char **argv)
 		case 'F': focus = true; break;
 		case 'Q': scaling_only = true; break;
 		case 'E': stream_only = true; break;
+		case 'A': ab_file = optarg; break;
+		case 'B': ab_tag = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [-s scale] [-r rounds (1-15)] [-L samples]"
 				" [-S: scheduling sections only [-O: only oversubscription]]"
 				" [-F: submission-cost sections only [-Q: only queue scaling]"
-				" [-E: only single-stream submission and engine rows]]\n", argv[0]);
+				" [-E: only single-stream submission and engine rows]]"
+				" [-A FILE: baseline rounds to report] [-B ROUND:MODULE: one"
+				" baseline round]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -2342,9 +2887,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	uname(&u);
-	printf("dsb_bench: kernel %s, %d CPUs, scale %d, %d rounds (every path once per"
-	       " round, interleaved; best of rounds, latencies pooled)\n", u.release, ncpus,
-	       scale, rounds);
+	if (!ab_tag)
+		printf("dsb_bench: kernel %s, %d CPUs, scale %d, %d rounds (every path once per"
+		       " round, interleaved; median of rounds, latencies pooled)\n", u.release,
+		       ncpus, scale, rounds);
 
 	ret = dsb_device_open(&dev, 0);
 	if (ret) {
@@ -2357,6 +2903,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(cmdbo.map, 0, 4096);	/* DRM_DSB_OP_NOP = 0 */
+	if (ab_tag) {
+		ret = ab_round(ab_tag);
+		dsb_bo_destroy(&dev, &cmdbo);
+		dsb_device_close(&dev);
+		return ret;
+	}
 	if (rtlat_samples > 0) {
 		ret = bench_rtlat(rtlat_samples);
 		dsb_bo_destroy(&dev, &cmdbo);
@@ -2396,6 +2948,7 @@ int main(int argc, char **argv)
 			bench_submit_ioctl();
 			bench_breakdown();
 			bench_sq("sq_ioctl", 0, "libdsb dsb_submit, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ backend");
+			bench_sq_sig();
 			bench_userspace();
 			bench_vgem();
 			pin_tid(0, -1);
@@ -2407,6 +2960,7 @@ int main(int argc, char **argv)
 		bench_submit_ioctl();
 		bench_breakdown();
 		bench_sq("sq_ioctl", 0, "libdsb dsb_submit, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ backend");
+		bench_sq_sig();
 		bench_sq("sq_uring", DSB_QUEUE_IO_URING,
 			 "libdsb dsb_submit, io_uring URING_CMD SUBMIT backend");
 		bench_implicit();
@@ -2424,20 +2978,14 @@ int main(int argc, char **argv)
 		bench_sched();
 		bench_prio_start();
 	}
+	if (ab_file)
+		ab_read(ab_file);
 	res_finish();
 	if (ncpus > 1)
 		printf("dsb_bench: single-stream sections ran with the benchmark thread on CPU 0"
 		       " and %d engine kthreads + helper threads on CPU %d\n", n_eng, dev_cpu());
 
-	if (debugfs_counter(dev.index, "completions", &c1) == 0 && c0 >= 0) {
-		printf("== check: device completions +%lld, jobs verified %" PRIu64 "\n",
-		       c1 - c0, jobs_done);
-		if ((uint64_t)(c1 - c0) != jobs_done)
-			fail("device completed %lld jobs, %" PRIu64 " verified", c1 - c0, jobs_done);
-	} else {
-		printf("== check: debugfs completion counter unavailable, %" PRIu64
-		       " jobs verified by fence memory and CQEs\n", jobs_done);
-	}
+	check_completions(c0);
 
 	{
 		struct ratio rt[] = {
@@ -2448,6 +2996,12 @@ int main(int argc, char **argv)
 			{ "sq_ioctl@64 / userspace_job", "sq_ioctl@64", "userspace_job", 5.0 },
 			{ "sq_ioctl@256 / userspace_job", "sq_ioctl@256", "userspace_job", 5.0 },
 			{ "sq_ioctl@64 / vgem_attach_signal", "sq_ioctl@64", "vgem_attach_signal", 0.2 },
+			{ "1 syncobj signal per job, SQ batch 64, after / before",
+			  "sq_sig1@64[tree]", "sq_sig1@64[base]", 1.0, .ab = true },
+			{ "sq_ioctl@64, after / before (context)", "sq_ioctl@64[tree]",
+			  "sq_ioctl@64[base]", 0, .ab = true },
+			{ "sq_sig1@64 / sq_ioctl@64 (1 syncobj signal per job)", "sq_sig1@64",
+			  "sq_ioctl@64", 0 },
 			{ "wake_wait_ioctl p50 / eventfd_rtt p50", "wake_wait_ioctl", "eventfd_rtt", 1.0 },
 			{ "wake_uring p50 / eventfd_rtt p50", "wake_uring", "eventfd_rtt", 1.0 },
 			{ "wake_poll p50 / eventfd_rtt p50", "wake_poll", "eventfd_rtt", 0.25 },
@@ -2471,8 +3025,13 @@ int main(int argc, char **argv)
 			  "prio1_start_p50_load", 0 },
 			{ "realtime / normal start p99, loaded", "prio3_start_p99_load",
 			  "prio1_start_p99_load", 0 },
-			{ "64 queues / 1 queue, jobs per busy CPU", "queues_64_per_cpu",
-			  "queues_1_per_cpu", 0.8, true },
+			{ "64 queues in 64 procs / 1, per busy CPU, / userspace",
+			  "queues_64_per_cpu", "queues_1_per_cpu", 0.8, true,
+			  .num2 = "us_queues_64_per_cpu", .den2 = "us_queues_1_per_cpu" },
+			{ "64 queues / 1 queue, jobs per busy CPU (dsb alone)", "queues_64_per_cpu",
+			  "queues_1_per_cpu", 0 },
+			{ "userspace: 64 rings in 64 procs / 1, per busy CPU", "us_queues_64_per_cpu",
+			  "us_queues_1_per_cpu", 0 },
 			{ "64 queues / 1 queue, aggregate jobs/s", "queues_64_jobs_per_s",
 			  "queues_1_jobs_per_s", 0 },
 			{ "64 queues in threads / 1 queue, per busy CPU", "queues_64_threads_per_cpu",
