@@ -146,6 +146,10 @@ module_param_named(test_submit_gap_ms, dsb_test_hooks.submit_gap_ms, uint, 0644)
 MODULE_PARM_DESC(test_submit_gap_ms,
 		 "TEST BUILD ONLY, default 0: a submit sleeps this long (at most 1000) between reserving its batch and arming it, to widen the window in which its queue may be banned");
 
+module_param_named(test_doorbell_gap_ms, dsb_test_hooks.doorbell_gap_ms, uint, 0644);
+MODULE_PARM_DESC(test_doorbell_gap_ms,
+		 "TEST BUILD ONLY, default 0: a submit sleeps this long (at most 1000) between handing its jobs over and ringing the doorbell, as a submitter preempted there on a loaded machine");
+
 module_param_named(test_engine_gap_ms, dsb_test_hooks.engine_gap_ms, uint, 0644);
 MODULE_PARM_DESC(test_engine_gap_ms,
 		 "TEST BUILD ONLY, default 0: the engine threads sleep this long (at most 200) between rounds, as a thread preempted on a loaded machine does; doorbells do not wake them");

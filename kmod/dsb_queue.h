@@ -72,6 +72,8 @@ struct dsb_slot_origin {
  * @submitted: seqno of the last submitted job, under @submit_lock
  * @armed: seqno of the last job armed (packets written), under @submit_lock;
  *         @submitted catches up when the batch goes into flight
+ * @rung: @submitted once the doorbell for it was rung (release), under
+ *        @submit_lock: the watchdog's "nothing to run" counts only then
  * @resv: what the batch being submitted reserves on the queue, under
  *        @submit_lock (the submit layer's, see &struct dsb_queue_resv)
  * @submitted_jobs: jobs submitted since the queue lock last took them into
@@ -155,6 +157,7 @@ struct dsb_user_queue {
 	u64 wptr;
 	u64 submitted;
 	u64 armed;
+	u64 rung;
 	struct dsb_queue_resv resv;
 
 	spinlock_t lock;	/* in-flight jobs, CQ, state */

@@ -479,7 +479,11 @@ static void dsb_submit_arm_locked(struct dsb_batch *b)
 			descs[j].job = NULL;
 		}
 		n += dsb_queue_add_jobs(q, &batch, &cancel);
+		if (unlikely(dsb_test_hook(doorbell_gap_ms)))
+			msleep(min(dsb_test_hook(doorbell_gap_ms), 1000U));
 		dsb_ring_commit(q);
+		/* Doorbell before this: pairs with the watchdog's acquire. */
+		smp_store_release(&q->rung, q->submitted);
 	}
 	atomic64_add(count, &ddev->stats.submits);
 	dsb_watchdog_arm(ddev);

@@ -52,10 +52,13 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 {
 	struct dsb_watchdog_state *wd = &q->wd;
 	struct dsb_gpu_progress p;
+	u64 submitted, rung;
 
 	lockdep_assert_held(&q->ddev->queues_lock);
-	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE ||
-	    READ_ONCE(q->submitted) == READ_ONCE(q->completed)) {
+	/* The doorbell of every job up to @rung is read below: pairs with the submit. */
+	rung = smp_load_acquire(&q->rung);
+	submitted = READ_ONCE(q->submitted);
+	if (READ_ONCE(q->state) != DRM_DSB_QUEUE_ACTIVE || submitted == READ_ONCE(q->completed)) {
 		wd->busy = false;
 		return false;
 	}
@@ -71,10 +74,13 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 	/*
 	 * No progress: count the interval only if the queue had slot time in
 	 * it, or the engine found nothing to run and there still is nothing
-	 * (the process hid its packets). An engine's "idle" from before the
+	 * (the process hid its packets), once the doorbell of every submitted
+	 * job was rung: a submitter preempted between handing its jobs over
+	 * and its doorbell hid nothing. An engine's "idle" from before the
 	 * last doorbell is stale: that queue waits for its turn.
 	 */
-	if (p.runs != wd->runs || p.blocked_until > now_ns || (p.idle && !p.has_work))
+	if (p.runs != wd->runs || p.blocked_until > now_ns ||
+	    (p.idle && !p.has_work && rung == submitted))
 		wd->stalled += now - wd->stamp;
 	wd->runs = p.runs;
 	wd->stamp = now;

@@ -191,6 +191,7 @@ static void end_engine_gap(void)
 static void reset_engine_gap(void)
 {
 	reset_test_param("test_engine_gap_ms");
+	reset_test_param("test_doorbell_gap_ms");
 }
 
 /*
@@ -977,6 +978,49 @@ out:
 }
 END_TEST
 
+/*
+ * A submitter preempted between handing its jobs over and ringing the
+ * doorbell (the module's test_doorbell_gap_ms, as a loaded machine does):
+ * the queue has submitted jobs and the engine, idle, sees no doorbell.
+ * That is not a process hiding its packets: with a 5 ms watchdog (two
+ * 10 ms ticks in the gap), the queue must not be banned. Found under
+ * load in sched_test's idle-queue case on 6.12.
+ */
+START_TEST(test_doorbell_gap_not_banned)
+{
+	struct dsb_test_queue victim;
+	struct dsb_test_bo cmd, ts;
+	int ret = 0, err = 0;
+	uint64_t seqno;
+	uint32_t len;
+	int i;
+
+	victim = queue_prio(0, 5);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	len = nops_then_stamp(&cmd, 1, ts.va);
+	set_module_param("test_doorbell_gap_ms", 50);
+	for (i = 0; i < 3; i++) {
+		ret = dsb_test_submit(fd, victim.id, 0, cmd.va, len, NULL, 0, &seqno);
+		if (ret)
+			break;
+		err = wait_job(fd, victim.id, seqno);
+		if (err)
+			break;
+	}
+	set_module_param("test_doorbell_gap_ms", 0);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_msg(err == 0, "job %d failed %d (fault %u): banned while its submitter was "
+		      "between hand-over and doorbell", i, err, status_of(fd, victim.id).fault);
+	ck_assert_uint_eq(status_of(fd, victim.id).state, DRM_DSB_QUEUE_ACTIVE);
+	printf("sched: a 5 ms watchdog, 50 ms between hand-over and doorbell: %d jobs done, "
+	       "not banned\n", i);
+	dsb_test_bo_destroy(fd, &cmd);
+	dsb_test_bo_destroy(fd, &ts);
+	dsb_test_queue_destroy(fd, &victim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sched");
@@ -985,6 +1029,7 @@ int main(void)
 	vm_fixture(tc, &(struct vm_fixture_params){ .cleanup = reset_engine_gap });
 	tcase_add_test(tc, test_slot_wait_not_banned);
 	tcase_add_test(tc, test_idle_queue_waits_not_banned);
+	tcase_add_test(tc, test_doorbell_gap_not_banned);
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_realtime_start_bounded);
