@@ -19,8 +19,9 @@
  * 4. posts the job's CQE (dsb_queue_write_cqe_locked(), the only writer
  *    of CQEs).
  *
- * The jobs are then freed with the lock dropped (dsb_queue_free_jobs()),
- * and the queue's waiters (%DRM_IOCTL_DSB_WAIT) woken, once per batch.
+ * The queue's waiters (%DRM_IOCTL_DSB_WAIT on jobs without a fence) are
+ * then woken, once per batch, and the jobs freed with the lock dropped
+ * (dsb_queue_free_jobs()).
  * Whatever reports a job complete (fence memory, its CQE, WAIT, io_uring
  * waits, a fence callback) therefore finds its fence slot free, fence
  * memory written, its fence signalled with the status it reports, and
@@ -294,8 +295,8 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 	if (fault != DRM_DSB_FAULT_NONE)
 		atomic64_inc(&q->ddev->stats.faults);
 	atomic64_add(n, &q->ddev->stats.cancels);
-	dsb_queue_free_jobs(q->ddev, &done, n);
 	dsb_queue_wake_waiters(q);
+	dsb_queue_free_jobs(q->ddev, &done, n);
 	/* GPU-side waiters of the slots just written look again. */
 	dsb_gpu_notify_fences(q->ddev->gpu);
 }
@@ -325,8 +326,8 @@ static void dsb_irq_complete(struct dsb_gpu_queue *gq, u64 seqno, s32 err)
 	/* The GPU's error for a job is a dependency's: it skipped the job. */
 	n = dsb_queue_complete_locked(q, &q->inflight, seqno, err, err, err != 0, ts, &done);
 	spin_unlock_irqrestore(&q->lock, flags);
-	dsb_queue_free_jobs(q->ddev, &done, n);
 	dsb_queue_wake_waiters(q);
+	dsb_queue_free_jobs(q->ddev, &done, n);
 }
 
 /**

@@ -224,8 +224,9 @@ u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
 
 /*
  * The status of job @seqno, no longer in flight (@seqno is at most
- * @q->completed), and a fence slot whose seqno is at least @seqno (the
- * job's own while it holds it), for a fence made for the job now. A
+ * @q->completed), and unless @slot is NULL a fence slot whose seqno is at
+ * least @seqno (the job's own while it holds it), for a fence made for the
+ * job now. A
  * retired job's status is read from its fence slot while the slot holds
  * it. After the slot was reused it is still known when no job failed in
  * the range that could hold it (before the queue's first failure or after
@@ -236,26 +237,32 @@ u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
 static int dsb_queue_retired_status_locked(struct dsb_user_queue *q, u64 seqno, s32 *error,
 					   u32 *slot)
 {
+	bool ok = !q->first_failed || seqno < q->first_failed || seqno > q->last_failed;
 	u64 best = 0;
 	u32 k;
 
 	lockdep_assert_held(&q->lock);
 	*error = 0;
-	*slot = 0;
+	/* Outside the failed range it succeeded: no slot to look for (WAIT). */
+	if (!slot && ok)
+		return 0;
+	if (slot)
+		*slot = 0;
 	for (k = 0; k < q->nslots; k++) {
 		u64 s = READ_ONCE(q->slots[k].seqno);
 
 		if (s == seqno) {
 			*error = READ_ONCE(q->slots[k].error);
-			*slot = k;
+			if (slot)
+				*slot = k;
 			return 0;
 		}
-		if (s > best) {
+		if (s > best && slot) {
 			best = s;
 			*slot = k;
 		}
 	}
-	if (!q->first_failed || seqno < q->first_failed || seqno > q->last_failed)
+	if (ok)
 		return 0;
 	if (q->state != DRM_DSB_QUEUE_ACTIVE && q->fault_seqno && seqno >= q->fault_seqno) {
 		*error = seqno == q->fault_seqno ? dsb_fault_errno(q->fault) : -ECANCELED;
@@ -276,11 +283,10 @@ static int dsb_queue_retired_status_locked(struct dsb_user_queue *q, u64 seqno, 
 int dsb_queue_job_status(struct dsb_user_queue *q, u64 seqno, s32 *error)
 {
 	unsigned long flags;
-	u32 slot;
 	int ret;
 
 	spin_lock_irqsave(&q->lock, flags);
-	ret = dsb_queue_retired_status_locked(q, seqno, error, &slot);
+	ret = dsb_queue_retired_status_locked(q, seqno, error, NULL);
 	spin_unlock_irqrestore(&q->lock, flags);
 	return ret;
 }
@@ -299,6 +305,28 @@ static struct dsb_job *dsb_queue_find_inflight_locked(struct dsb_user_queue *q, 
 			break;
 	}
 	return NULL;
+}
+
+/**
+ * dsb_queue_inflight_fence() - the fence of job @seqno if it is in flight
+ * and has one
+ * @q: the queue
+ * @seqno: a submitted job's seqno
+ *
+ * Return: a reference to the fence, or NULL.
+ */
+struct dma_fence *dsb_queue_inflight_fence(struct dsb_user_queue *q, u64 seqno)
+{
+	struct dma_fence *fence = NULL;
+	unsigned long flags;
+	struct dsb_job *job;
+
+	spin_lock_irqsave(&q->lock, flags);
+	job = dsb_queue_find_inflight_locked(q, seqno);
+	if (job && job->fence)
+		fence = dma_fence_get(&job->fence->base);
+	spin_unlock_irqrestore(&q->lock, flags);
+	return fence;
 }
 
 /*

@@ -220,6 +220,7 @@ u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
 int dsb_queue_job_fence(struct dsb_user_queue *q, u64 seqno, bool lazy,
 			struct dma_fence **fence);
 int dsb_queue_job_status(struct dsb_user_queue *q, u64 seqno, s32 *error);
+struct dma_fence *dsb_queue_inflight_fence(struct dsb_user_queue *q, u64 seqno);
 
 /**
  * dsb_queue_wake_waiters() - jobs of a queue completed: wake its waiters

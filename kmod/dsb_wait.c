@@ -4,9 +4,9 @@
  * DOC: Waiting for jobs
  *
  * The ioctls through which a process learns how a job of one of its queues
- * ended: %DRM_IOCTL_DSB_WAIT waits for it, sleeping on the queue's
- * completion (&dsb_user_queue.done_wq), never on a dma_fence, so it needs
- * none and makes none; once the job retired, its status comes from
+ * ended: %DRM_IOCTL_DSB_WAIT waits for it, on its fence if it has one,
+ * else on the queue's completion (&dsb_user_queue.done_wq): it needs no
+ * fence and makes none; once the job retired, its status comes from
  * dsb_queue_job_status(). %DRM_IOCTL_DSB_JOB_ERROR tells where its error
  * came from. %DRM_IOCTL_DSB_FENCE_TO_HANDLE gives the job's fence as a
  * syncobj or sync_file, made on demand (dsb_queue_job_fence()). Each
@@ -76,10 +76,11 @@ int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *fil
  * @data: &struct drm_dsb_wait
  * @file: the caller's file
  *
- * Sleeps until the queue's last completed seqno reaches the job: every
- * way a job leaves flight (completion, ban, cancel) advances it in the
- * critical section that reports the job, and wakes the queue's waiters
- * once per batch.
+ * A job in flight that has a fence is waited for on its fence, as before
+ * fences on demand. Any other job: sleeps until the queue's last completed
+ * seqno reaches it: every way a job leaves flight (completion, ban,
+ * cancel) advances it in the critical section that reports the job, and
+ * wakes the queue's waiters once per batch. No fence is made for a wait.
  *
  * Return: 0 or a negative errno, see the uAPI header.
  */
@@ -88,6 +89,7 @@ int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 	struct drm_dsb_wait *args = data;
 	struct dsb_user_queue *q;
 	u64 seqno = args->seqno;
+	struct dma_fence *fence;
 	long timeout, r;
 	int ret;
 
@@ -106,8 +108,15 @@ int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 			  nsecs_to_jiffies(args->timeout_ns) + 1;
 	else
 		timeout = drm_timeout_abs_to_jiffies(args->timeout_ns);
-	r = wait_event_interruptible_timeout(q->done_wq, READ_ONCE(q->completed) >= seqno,
-					     timeout);
+	/* A job with a fence: its signal wakes the wait (the quicker wake-up). */
+	fence = READ_ONCE(q->completed) < seqno ? dsb_queue_inflight_fence(q, seqno) : NULL;
+	if (fence) {
+		r = dma_fence_wait_timeout(fence, true, timeout);
+		dma_fence_put(fence);
+	} else {
+		r = wait_event_interruptible_timeout(q->done_wq,
+						     READ_ONCE(q->completed) >= seqno, timeout);
+	}
 	if (r < 0)
 		ret = r;
 	else if (!r && READ_ONCE(q->completed) < seqno)

@@ -1032,10 +1032,10 @@ enum drm_dsb_wait_flags {
 /**
  * struct drm_dsb_wait - argument of %DRM_IOCTL_DSB_WAIT
  *
- * Waits, interruptibly, until job @seqno of the queue has completed. The
- * wait sleeps on the queue's completion (woken once per retired batch of
- * jobs), not on a dma_fence: it works for every job, whether it has a
- * fence or not (see "Fences on demand"), and creates none.
+ * Waits, interruptibly, until job @seqno of the queue has completed. It
+ * works for every job, whether it has a fence or not (see "Fences on
+ * demand"), and creates none: a job without one is waited for on the
+ * queue's completion (woken once per retired batch of jobs).
  * Returns 0 with @error set to the job's status (0 or a negative errno),
  * -ETIME when the timeout passes, -EINVAL for a seqno never submitted,
  * -ERESTARTSYS on a signal, and -ENODATA for a job completed so long ago
