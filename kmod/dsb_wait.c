@@ -91,7 +91,7 @@ int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 	u64 seqno = args->seqno;
 	struct dma_fence *fence;
 	long timeout, r;
-	int ret;
+	int ret = 0;
 
 	if (args->pad || args->flags & ~DRM_DSB_WAIT_RELATIVE)
 		return -EINVAL;
@@ -112,11 +112,17 @@ int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 	fence = READ_ONCE(q->completed) < seqno ? dsb_queue_inflight_fence(q, seqno) : NULL;
 	if (fence) {
 		r = dma_fence_wait_timeout(fence, true, timeout);
+		if (r < 0)
+			ret = r;
+		else if (!r && !dma_fence_is_signaled(fence))
+			ret = -ETIME;
+		else
+			args->error = fence->error;
 		dma_fence_put(fence);
-	} else {
-		r = wait_event_interruptible_timeout(q->done_wq,
-						     READ_ONCE(q->completed) >= seqno, timeout);
+		goto out;
 	}
+	r = wait_event_interruptible_timeout(q->done_wq, READ_ONCE(q->completed) >= seqno,
+					     timeout);
 	if (r < 0)
 		ret = r;
 	else if (!r && READ_ONCE(q->completed) < seqno)
