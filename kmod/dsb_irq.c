@@ -264,7 +264,7 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 	ktime_t ts = ktime_get();
 	LIST_HEAD(done);
 	struct dsb_job *job;
-	u32 n;
+	u32 n, waiters;
 
 	spin_lock_irqsave(&q->lock, flags);
 	if (q->state != DRM_DSB_QUEUE_ACTIVE) {
@@ -290,12 +290,13 @@ void dsb_queue_ban(struct dsb_user_queue *q, u32 fault, u64 va)
 				      false, ts, &done);
 	WRITE_ONCE(q->fhdr->fault, fault);
 	WRITE_ONCE(q->fhdr->state, DRM_DSB_QUEUE_BANNED);
+	waiters = q->done_waiters;
 	spin_unlock_irqrestore(&q->lock, flags);
 
 	if (fault != DRM_DSB_FAULT_NONE)
 		atomic64_inc(&q->ddev->stats.faults);
 	atomic64_add(n, &q->ddev->stats.cancels);
-	dsb_queue_wake_waiters(q);
+	dsb_queue_wake_waiters(q, waiters);
 	dsb_queue_free_jobs(q->ddev, &done, n);
 	/* GPU-side waiters of the slots just written look again. */
 	dsb_gpu_notify_fences(q->ddev->gpu);
@@ -315,7 +316,7 @@ static void dsb_irq_complete(struct dsb_gpu_queue *gq, u64 seqno, s32 err)
 	unsigned long flags;
 	ktime_t ts;
 	LIST_HEAD(done);
-	u32 n;
+	u32 n, waiters;
 
 	if (unlikely(dsb_test_hook(retire_delay_us)))
 		udelay(min(dsb_test_hook(retire_delay_us), 20000U));
@@ -325,8 +326,9 @@ static void dsb_irq_complete(struct dsb_gpu_queue *gq, u64 seqno, s32 err)
 	dsb_queue_sync_inflight_locked(q);
 	/* The GPU's error for a job is a dependency's: it skipped the job. */
 	n = dsb_queue_complete_locked(q, &q->inflight, seqno, err, err, err != 0, ts, &done);
+	waiters = q->done_waiters;
 	spin_unlock_irqrestore(&q->lock, flags);
-	dsb_queue_wake_waiters(q);
+	dsb_queue_wake_waiters(q, waiters);
 	dsb_queue_free_jobs(q->ddev, &done, n);
 }
 

@@ -95,6 +95,8 @@ struct dsb_slot_origin {
  * @completed: seqno of the last retired job
  * @done_wq: %DRM_IOCTL_DSB_WAIT sleeps here until @completed reaches its
  *           job, woken once per retired batch (dsb_queue_wake_waiters())
+ * @done_waiters: waits registered on @done_wq (under this lock, so the
+ *                completion reads it without a barrier)
  * @first_failed: seqno of the first job that completed with an error, or 0
  * @last_failed: seqno of the last one
  * @state: &enum drm_dsb_queue_state
@@ -169,6 +171,7 @@ struct dsb_user_queue {
 	u32 cq_committed;
 	u64 completed;
 	wait_queue_head_t done_wq;
+	u32 done_waiters;
 	u64 first_failed;
 	u64 last_failed;
 	u32 state;
@@ -225,13 +228,16 @@ struct dma_fence *dsb_queue_inflight_fence(struct dsb_user_queue *q, u64 seqno);
 /**
  * dsb_queue_wake_waiters() - jobs of a queue completed: wake its waiters
  * @q: the queue, its lock not held
+ * @waiters: &dsb_user_queue.done_waiters, read in the critical section
+ *           that completed the jobs
  *
- * Once per retired batch; nothing to do (one barrier) without a sleeper
- * on &dsb_user_queue.done_wq.
+ * Once per retired batch; nothing to do, not even a barrier, without a
+ * waiter: one that registered after that section sees the jobs complete
+ * before it sleeps (dsb_ioctl_wait()).
  */
-static inline void dsb_queue_wake_waiters(struct dsb_user_queue *q)
+static inline void dsb_queue_wake_waiters(struct dsb_user_queue *q, u32 waiters)
 {
-	if (wq_has_sleeper(&q->done_wq))
+	if (waiters)
 		wake_up_all(&q->done_wq);
 }
 

@@ -70,6 +70,20 @@ int dsb_ioctl_job_error(struct drm_device *dev, void *data, struct drm_file *fil
 	return ret;
 }
 
+/*
+ * Register (@d 1) or unregister (-1) a waiter on the queue's completion,
+ * under the queue lock: a completion either sees it and wakes the queue,
+ * or came first and the waiter's check sees its jobs complete.
+ */
+static void dsb_queue_count_waiter(struct dsb_user_queue *q, int d)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	q->done_waiters += d;
+	spin_unlock_irqrestore(&q->lock, flags);
+}
+
 /**
  * dsb_ioctl_wait() - DRM_IOCTL_DSB_WAIT
  * @dev: the DRM device
@@ -121,8 +135,10 @@ int dsb_ioctl_wait(struct drm_device *dev, void *data, struct drm_file *file)
 		dma_fence_put(fence);
 		goto out;
 	}
+	dsb_queue_count_waiter(q, 1);
 	r = wait_event_interruptible_timeout(q->done_wq, READ_ONCE(q->completed) >= seqno,
 					     timeout);
+	dsb_queue_count_waiter(q, -1);
 	if (r < 0)
 		ret = r;
 	else if (!r && READ_ONCE(q->completed) < seqno)
