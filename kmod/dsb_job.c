@@ -243,7 +243,7 @@ int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 f
  * @op: a validated wait operation (not %DRM_DSB_SYNC_OP_SIGNAL)
  *
  * A %DRM_DSB_SYNC_OP_QUEUE wait names a job of one of the file's queues:
- * its fence is made on demand (dsb_queue_job_fence(); none is needed for a
+ * its fence is made on demand (dsb_file_job_fence(); none is needed for a
  * job that already succeeded) and becomes a GPU-side wait like any fence
  * of the device, with the same error propagation and origin.
  *
@@ -256,16 +256,11 @@ int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
 		     const struct drm_dsb_sync_op *op)
 {
 	u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
-	struct dsb_user_queue *q;
 	struct dma_fence *fence;
 	int ret;
 
 	if (type == DRM_DSB_SYNC_OP_QUEUE) {
-		q = dsb_queue_lookup(file->driver_priv, op->handle);
-		if (!q)
-			return -ENOENT;
-		ret = dsb_queue_job_fence(q, op->point, true, &fence);
-		dsb_queue_put(q);
+		ret = dsb_file_job_fence(file->driver_priv, op->handle, op->point, true, &fence);
 		if (ret || !fence)
 			return ret;
 	} else if (type == DRM_DSB_SYNC_OP_SYNC_FILE) {

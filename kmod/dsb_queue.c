@@ -370,8 +370,8 @@ static void dsb_queue_fence_retired_locked(struct dsb_user_queue *q, struct dsb_
  * Return: 0, -EINVAL for a seqno never submitted, -ENODATA for a job whose
  * status is no longer known, -EDQUOT or -ENOMEM (dsb_fence_alloc()).
  */
-int dsb_queue_job_fence(struct dsb_user_queue *q, u64 seqno, bool lazy,
-			struct dma_fence **fence)
+static int dsb_queue_job_fence(struct dsb_user_queue *q, u64 seqno, bool lazy,
+			       struct dma_fence **fence)
 {
 	struct dsb_fence *f = NULL;
 	bool retired = false;
@@ -422,6 +422,31 @@ out:
 		dsb_fence_free_unarmed(f);
 	if (retired)
 		dma_fence_signal(*fence);
+	return ret;
+}
+
+/**
+ * dsb_file_job_fence() - dsb_queue_job_fence() for a queue of a file
+ * @df: the file
+ * @queue_id: one of its queues
+ * @seqno: a job seqno
+ * @lazy: no fence for a job that already completed without an error
+ * @fence: out, a reference to the fence, or NULL (@lazy only)
+ *
+ * Return: 0, -ENOENT for an unknown queue, or dsb_queue_job_fence()'s
+ * errors.
+ */
+int dsb_file_job_fence(struct dsb_file *df, u32 queue_id, u64 seqno, bool lazy,
+		       struct dma_fence **fence)
+{
+	struct dsb_user_queue *q = dsb_queue_lookup(df, queue_id);
+	int ret;
+
+	*fence = NULL;
+	if (!q)
+		return -ENOENT;
+	ret = dsb_queue_job_fence(q, seqno, lazy, fence);
+	dsb_queue_put(q);
 	return ret;
 }
 

@@ -220,8 +220,8 @@ bool dsb_queue_cq_room_locked(struct dsb_user_queue *q, u32 n);
 int dsb_queue_post_unsubmitted(struct dsb_user_queue *q, u64 user_data, s32 error, u32 slot);
 u32 dsb_queue_add_jobs(struct dsb_user_queue *q, struct dsb_job_batch *batch,
 		       struct list_head *cancel);
-int dsb_queue_job_fence(struct dsb_user_queue *q, u64 seqno, bool lazy,
-			struct dma_fence **fence);
+int dsb_file_job_fence(struct dsb_file *df, u32 queue_id, u64 seqno, bool lazy,
+		       struct dma_fence **fence);
 int dsb_queue_job_status(struct dsb_user_queue *q, u64 seqno, s32 *error);
 struct dma_fence *dsb_queue_inflight_fence(struct dsb_user_queue *q, u64 seqno);
 

@@ -309,15 +309,10 @@ static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_urin
 				struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct dma_fence *fence;
-	struct dsb_user_queue *q;
 	int ret;
 
-	q = dsb_queue_lookup(file->driver_priv, c->id);
-	if (!q)
-		return -ENOENT;
 	/* The job's fence, made on demand; none for a job that succeeded. */
-	ret = dsb_queue_job_fence(q, c->value, true, &fence);
-	dsb_queue_put(q);
+	ret = dsb_file_job_fence(file->driver_priv, c->id, c->value, true, &fence);
 	if (ret || !fence)
 		return ret;
 	return dsb_uring_wait_fence(cmd, fence, c->arg, issue_flags);
@@ -326,21 +321,10 @@ static int dsb_uring_wait_seqno(struct drm_file *file, const struct drm_dsb_urin
 /* DRM_DSB_URING_FENCE_TO_FD: as DRM_IOCTL_DSB_FENCE_TO_HANDLE; res = handle or fd. */
 static int dsb_uring_fence_to_fd(struct drm_file *file, const struct drm_dsb_uring_cmd *c)
 {
-	struct dma_fence *fence;
-	struct dsb_user_queue *q;
 	u32 handle;
 	int ret;
 
-	if (c->arg > DRM_DSB_FENCE_TO_SYNC_FILE)
-		return -EINVAL;
-	q = dsb_queue_lookup(file->driver_priv, c->id);
-	if (!q)
-		return -ENOENT;
-	ret = dsb_queue_job_fence(q, c->value, false, &fence);
-	dsb_queue_put(q);
-	if (ret)
-		return ret;
-	ret = dsb_fence_to_handle(file, fence, c->arg, &handle);
+	ret = dsb_job_fence_to_handle(file, c->id, c->value, c->arg, &handle);
 	return ret ?: (int)handle;
 }
 

@@ -9,7 +9,7 @@
  * fence and makes none; once the job retired, its status comes from
  * dsb_queue_job_status(). %DRM_IOCTL_DSB_JOB_ERROR tells where its error
  * came from. %DRM_IOCTL_DSB_FENCE_TO_HANDLE gives the job's fence as a
- * syncobj or sync_file, made on demand (dsb_queue_job_fence()). Each
+ * syncobj or sync_file, made on demand (dsb_file_job_fence()). Each
  * reads the queue under the queue lock; the wait holds no lock while it
  * sleeps.
  */
@@ -150,7 +150,7 @@ out:
 	return ret;
 }
 
-/**
+/*
  * dsb_fence_to_handle() - a syncobj or sync_file for a fence
  * @file: the caller's file
  * @fence: the fence (reference consumed)
@@ -159,7 +159,8 @@ out:
  *
  * Return: 0, -EINVAL for an unknown @what, -EMFILE, -ENOMEM.
  */
-int dsb_fence_to_handle(struct drm_file *file, struct dma_fence *fence, u32 what, u32 *handle)
+static int dsb_fence_to_handle(struct drm_file *file, struct dma_fence *fence, u32 what,
+			       u32 *handle)
 {
 	struct drm_syncobj *syncobj;
 	struct sync_file *sf;
@@ -197,6 +198,33 @@ int dsb_fence_to_handle(struct drm_file *file, struct dma_fence *fence, u32 what
 }
 
 /**
+ * dsb_job_fence_to_handle() - a syncobj or sync_file for job @seqno of a
+ * queue of the caller's, its fence made on demand
+ * @file: the caller's file
+ * @queue_id: the queue
+ * @seqno: the job
+ * @what: &enum drm_dsb_fence_to_handle_what
+ * @handle: out, the syncobj handle or the sync_file fd
+ *
+ * %DRM_IOCTL_DSB_FENCE_TO_HANDLE and %DRM_DSB_URING_FENCE_TO_FD.
+ *
+ * Return: 0 or a negative errno, see the uAPI header.
+ */
+int dsb_job_fence_to_handle(struct drm_file *file, u32 queue_id, u64 seqno, u32 what,
+			    u32 *handle)
+{
+	struct dma_fence *fence;
+	int ret;
+
+	if (what > DRM_DSB_FENCE_TO_SYNC_FILE)
+		return -EINVAL;
+	ret = dsb_file_job_fence(file->driver_priv, queue_id, seqno, false, &fence);
+	if (ret)
+		return ret;
+	return dsb_fence_to_handle(file, fence, what, handle);
+}
+
+/**
  * dsb_ioctl_fence_to_handle() - DRM_IOCTL_DSB_FENCE_TO_HANDLE
  * @dev: the DRM device
  * @data: &struct drm_dsb_fence_to_handle
@@ -207,18 +235,9 @@ int dsb_fence_to_handle(struct drm_file *file, struct dma_fence *fence, u32 what
 int dsb_ioctl_fence_to_handle(struct drm_device *dev, void *data, struct drm_file *file)
 {
 	struct drm_dsb_fence_to_handle *args = data;
-	struct dsb_user_queue *q;
-	struct dma_fence *fence;
-	int ret;
 
-	if (args->pad || args->what > DRM_DSB_FENCE_TO_SYNC_FILE)
+	if (args->pad)
 		return -EINVAL;
-	q = dsb_queue_lookup(file->driver_priv, args->queue_id);
-	if (!q)
-		return -ENOENT;
-	ret = dsb_queue_job_fence(q, args->seqno, false, &fence);
-	dsb_queue_put(q);
-	if (ret)
-		return ret;
-	return dsb_fence_to_handle(file, fence, args->what, &args->handle);
+	return dsb_job_fence_to_handle(file, args->queue_id, args->seqno, args->what,
+				       &args->handle);
 }

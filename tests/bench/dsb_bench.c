@@ -1508,6 +1508,31 @@ static void *scale_thread_fn(void *arg)
 }
 
 /*
+ * Start the @n workers waiting on the read end of @go_fd (closing it is
+ * the start signal) and collect the byte each writes to @done_fd when it
+ * finishes ('d' for done, anything else sets *@bad).
+ *
+ * Return: how many finished.
+ */
+static int go_and_collect(int go_fd, int done_fd, unsigned int n, int *bad)
+{
+	char buf[64];
+	int got = 0;
+
+	close(go_fd);
+	while (got < (int)n) {
+		ssize_t r = read(done_fd, buf, sizeof(buf));
+
+		if (r <= 0)
+			break;
+		for (ssize_t k = 0; k < r; k++)
+			*bad |= buf[k] != 'd';
+		got += (int)r;
+	}
+	return got;
+}
+
+/*
  * @nq queues, each in its own process or (@threads) in its own thread of
  * this process: the same work, without an address-space switch between
  * two waiters. Results are named queues_<nq>[_threads]_*.
@@ -1523,7 +1548,7 @@ static int scaling_run(unsigned int nq, bool threads, uint64_t total_jobs, long 
 	uint64_t b0, t0, b1, t1;
 	int64_t w0, w1;
 	pid_t pids[64];
-	char buf[64], name[48];
+	char name[48];
 	int got = 0, st, bad = 0;
 	unsigned int started = 0;
 
@@ -1558,16 +1583,7 @@ static int scaling_run(unsigned int nq, bool threads, uint64_t total_jobs, long 
 		usleep(1000);
 	cpu_ticks(&b0, &t0);
 	w0 = now_ns();
-	close(sp[1]);			/* go */
-	while (got < (int)started) {
-		ssize_t r = read(dp[0], buf, sizeof(buf));
-
-		if (r <= 0)
-			break;
-		for (ssize_t k = 0; k < r; k++)
-			bad |= buf[k] != 'd';
-		got += (int)r;
-	}
+	got = go_and_collect(sp[1], dp[0], started, &bad);
 	w1 = now_ns();
 	cpu_ticks(&b1, &t1);
 	for (unsigned int i = 0; i < started; i++) {
@@ -1804,7 +1820,7 @@ static int us_scaling_run(unsigned int nq, uint64_t total_jobs, long ncpu)
 	int sp[2], dp[2], got = 0, st, err = 0;
 	int64_t w0, w1;
 	pid_t pids[64];
-	char buf[64], name[48];
+	char name[48];
 
 	if (sh == MAP_FAILED || ss == MAP_FAILED || pipe(sp) || pipe(dp)) {
 		fail("userspace scaling setup: %s", strerror(errno));
@@ -1841,16 +1857,7 @@ static int us_scaling_run(unsigned int nq, uint64_t total_jobs, long ncpu)
 		usleep(1000);
 	cpu_ticks(&b0, &t0);
 	w0 = now_ns();
-	close(sp[1]);			/* go */
-	while (got < (int)started) {
-		ssize_t r = read(dp[0], buf, sizeof(buf));
-
-		if (r <= 0)
-			break;
-		for (ssize_t k = 0; k < r; k++)
-			err |= buf[k] != 'd';
-		got += (int)r;
-	}
+	got = go_and_collect(sp[1], dp[0], started, &err);
 	w1 = now_ns();
 	cpu_ticks(&b1, &t1);
 	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
