@@ -35,7 +35,7 @@ extern "C" {
  * define DRM_DSB_UAPI_VERSION - version of this interface, see
  * %DRM_DSB_PARAM_UAPI_VERSION.
  */
-#define DRM_DSB_UAPI_VERSION	12
+#define DRM_DSB_UAPI_VERSION	13
 
 /**
  * enum drm_dsb_ioctl_id - ioctl numbers, relative to DRM_COMMAND_BASE.
@@ -71,6 +71,10 @@ enum drm_dsb_ioctl_id {
 	DRM_DSB_BO_MADVISE,
 	/** @DRM_DSB_FENCE_TO_HANDLE: a syncobj or sync_file for a job (version 12). */
 	DRM_DSB_FENCE_TO_HANDLE,
+	/** @DRM_DSB_VM_INIT: choose how the file's GPU VAs are managed (version 13). */
+	DRM_DSB_VM_INIT,
+	/** @DRM_DSB_VM_BIND: map, unmap and sparse-bind GPU VA ranges (version 13). */
+	DRM_DSB_VM_BIND,
 };
 
 /**
@@ -97,6 +101,8 @@ enum drm_dsb_ioctl_id {
 #define DRM_IOCTL_DSB_JOB_ERROR		DRM_IOCTL_DSB(IOWR, JOB_ERROR, job_error)
 #define DRM_IOCTL_DSB_BO_MADVISE	DRM_IOCTL_DSB(IOWR, BO_MADVISE, bo_madvise)
 #define DRM_IOCTL_DSB_FENCE_TO_HANDLE	DRM_IOCTL_DSB(IOWR, FENCE_TO_HANDLE, fence_to_handle)
+#define DRM_IOCTL_DSB_VM_INIT		DRM_IOCTL_DSB(IOWR, VM_INIT, vm_init)
+#define DRM_IOCTL_DSB_VM_BIND		DRM_IOCTL_DSB(IOWR, VM_BIND, vm_bind)
 
 /**
  * define DRM_DSB_MAX_STRIDE - largest element size of an array, in bytes
@@ -190,6 +196,13 @@ enum drm_dsb_param {
 	 * %DRM_DSB_MAX_BATCH_BOS (version 10).
 	 */
 	DRM_DSB_PARAM_MAX_BATCH_BOS,
+	/**
+	 * @DRM_DSB_PARAM_VM_BIND: 1 when %DRM_IOCTL_DSB_VM_INIT and
+	 * %DRM_IOCTL_DSB_VM_BIND work, 0 when the kernel dsb was built for
+	 * has no drm_gpuvm (Linux 6.1), where they fail with -EOPNOTSUPP
+	 * (version 13). See "User-managed GPU virtual addresses".
+	 */
+	DRM_DSB_PARAM_VM_BIND,
 };
 
 /**
@@ -1097,6 +1110,177 @@ enum drm_dsb_fault_kind {
 	DRM_DSB_FAULT_BAD_LENGTH,
 	/** @DRM_DSB_FAULT_RING_WRITE: command buffer wrote a ring (-EIO). */
 	DRM_DSB_FAULT_RING_WRITE,
+};
+
+/**
+ * DOC: User-managed GPU virtual addresses
+ *
+ * By default the kernel picks each buffer's GPU VA (see "Buffer objects
+ * and the GPU virtual address space"). A file can instead manage its VAs
+ * itself, as a Vulkan driver needs for sparse resources and for
+ * capture/replay of buffer device addresses (version 13, where
+ * %DRM_DSB_PARAM_VM_BIND is 1): %DRM_IOCTL_DSB_VM_INIT with
+ * %DRM_DSB_VM_USER_MANAGED, before the file creates any buffer or queue.
+ * From then on:
+ *
+ * - %DRM_IOCTL_DSB_BO_CREATE and %DRM_IOCTL_DSB_BO_INFO map nothing and
+ *   report a VA of 0;
+ * - %DRM_IOCTL_DSB_VM_BIND maps buffers (or a range of one) at VAs the
+ *   caller chooses inside [va_start, va_start + va_size) as
+ *   %DRM_IOCTL_DSB_VM_INIT reports them; the kernel keeps queue rings in
+ *   the rest of the address space;
+ * - a mapping holds a reference to its buffer: closing the handle does not
+ *   unmap it, and the buffer lives until it is unmapped or the file is
+ *   closed;
+ * - everything else is unchanged: buffer lists and implicit
+ *   synchronization name buffers by handle, reclaim evicts and restores
+ *   bound buffers as any other, purged buffers fault.
+ *
+ * %DRM_IOCTL_DSB_VM_BIND takes an array of operations, all page-aligned:
+ *
+ * - %DRM_DSB_VM_BIND_MAP maps [bo_offset, bo_offset + range) of a buffer
+ *   at [va, va + range), read-only with %DRM_DSB_VM_BIND_READONLY (an
+ *   engine write there faults as a write into a queue ring does);
+ * - %DRM_DSB_VM_BIND_UNMAP removes whatever is mapped in [va, va + range):
+ *   a mapping that only partly overlaps the range is split, and keeps its
+ *   parts outside it; unmapping a hole is not an error;
+ * - %DRM_DSB_VM_BIND_MAP_SPARSE binds [va, va + range) to nothing: the
+ *   engine reads zeros there and its writes are dropped (Vulkan's
+ *   residencyNonResidentStrict).
+ *
+ * A MAP or MAP_SPARSE over mapped VAs replaces what was there (split as by
+ * UNMAP). Operations of one call must not overlap each other. Everything
+ * is checked before anything changes: a call that fails changed nothing
+ * (&drm_dsb_vm_bind.bad_op names the operation at fault).
+ *
+ * **When a bind takes effect.** The binds of a file take effect one after
+ * the other, in the order of the calls. A synchronous call (no
+ * %DRM_DSB_VM_BIND_ASYNC) first waits for its wait operations and the
+ * file's earlier asynchronous binds (interruptibly: on a signal it fails
+ * with -EINTR and changes nothing), then takes effect before the ioctl
+ * returns. An asynchronous call returns at once, and its operations take
+ * effect together when its wait operations have signalled (whatever their
+ * status) and the earlier binds have taken effect; then its signal
+ * operations signal. At most %DRM_DSB_MAX_PENDING_BINDS asynchronous calls
+ * of a file wait at a time; beyond, -EBUSY.
+ *
+ * A job submitted after a bind took effect sees it. A job running while a
+ * bind takes effect sees, at each access, the mappings before or after it;
+ * an access to a range unmapped under it faults (%DRM_DSB_FAULT_BAD_VA)
+ * and fails the job, which signals its fence with the error as any fault
+ * does, and harms nothing else. To unmap only after the jobs using a range
+ * are done, give the bind a wait operation on them (a syncobj they signal,
+ * or %DRM_DSB_SYNC_OP_QUEUE).
+ *
+ * Wait operations are those of a job (&struct drm_dsb_sync_op: binary and
+ * timeline syncobjs, sync_files, %DRM_DSB_SYNC_OP_QUEUE); signal
+ * operations signal binary syncobjs or timeline points when the bind has
+ * taken effect, with a fence whose status is 0. At most
+ * %DRM_DSB_MAX_SYNC_OPS sync operations per call.
+ *
+ * **Bounds.** At most %DRM_DSB_MAX_BIND_OPS operations per call (-E2BIG),
+ * at most %DRM_DSB_MAX_VM_MAPPINGS mappings per file (-ENOSPC: a call is
+ * refused when what it could create, counting two split parts per
+ * operation, would pass it). Each mapping is charged to the caller's
+ * memory limit (-EDQUOT, see "Memory accounting").
+ *
+ * Errors of %DRM_IOCTL_DSB_VM_INIT: -EOPNOTSUPP without VM_BIND support;
+ * -EINVAL for unknown flags or a nonzero pad; -EBUSY when the file already
+ * has a buffer mapped or a queue, or asks to leave user-managed mode.
+ * Asking again for the mode the file is in succeeds.
+ *
+ * Errors of %DRM_IOCTL_DSB_VM_BIND: -EOPNOTSUPP without VM_BIND support;
+ * -EINVAL for a file not in user-managed mode, unknown flags or
+ * operation, a nonzero pad, a range that is zero, not page-aligned, past
+ * the buffer or outside [va_start, va_start + va_size), a handle or offset
+ * given to UNMAP or MAP_SPARSE, operations overlapping each other, or an
+ * invalid sync operation; -ENOENT for an unknown buffer, syncobj or queue;
+ * -EBADF for a bad sync_file; -ENODATA for a %DRM_DSB_SYNC_OP_QUEUE wait
+ * on a job whose status is no longer known; -E2BIG; -ENOSPC; -EBUSY;
+ * -EINTR; -EFAULT; -EDQUOT; -ENOMEM.
+ */
+
+/** enum drm_dsb_vm_init_flags - flags of &struct drm_dsb_vm_init */
+enum drm_dsb_vm_init_flags {
+	/** @DRM_DSB_VM_USER_MANAGED: userspace chooses GPU VAs (VM_BIND). */
+	DRM_DSB_VM_USER_MANAGED = 1 << 0,
+};
+
+/**
+ * struct drm_dsb_vm_init - argument of %DRM_IOCTL_DSB_VM_INIT
+ */
+struct drm_dsb_vm_init {
+	/** @flags: in, &enum drm_dsb_vm_init_flags. */
+	__u32 flags;
+	/** @pad: MBZ. */
+	__u32 pad;
+	/** @va_start: out, first VA %DRM_IOCTL_DSB_VM_BIND may bind. */
+	__u64 va_start;
+	/** @va_size: out, size of the range VM_BIND may bind. */
+	__u64 va_size;
+};
+
+/** enum drm_dsb_vm_bind_op_type - operations of %DRM_IOCTL_DSB_VM_BIND */
+enum drm_dsb_vm_bind_op_type {
+	/** @DRM_DSB_VM_BIND_MAP: map a range of a buffer. */
+	DRM_DSB_VM_BIND_MAP = 0,
+	/** @DRM_DSB_VM_BIND_UNMAP: unmap a range. */
+	DRM_DSB_VM_BIND_UNMAP = 1,
+	/** @DRM_DSB_VM_BIND_MAP_SPARSE: bind a range to nothing (reads zero). */
+	DRM_DSB_VM_BIND_MAP_SPARSE = 2,
+};
+
+/** enum drm_dsb_vm_bind_op_flags - flags of &struct drm_dsb_vm_bind_op */
+enum drm_dsb_vm_bind_op_flags {
+	/** @DRM_DSB_VM_BIND_READONLY: the engine may not write (MAP only). */
+	DRM_DSB_VM_BIND_READONLY = 1 << 0,
+};
+
+/**
+ * struct drm_dsb_vm_bind_op - one operation of %DRM_IOCTL_DSB_VM_BIND
+ */
+struct drm_dsb_vm_bind_op {
+	/** @op: &enum drm_dsb_vm_bind_op_type. */
+	__u32 op;
+	/** @flags: &enum drm_dsb_vm_bind_op_flags. */
+	__u32 flags;
+	/** @handle: the buffer (MAP), otherwise MBZ. */
+	__u32 handle;
+	/** @pad: MBZ. */
+	__u32 pad;
+	/** @bo_offset: offset in the buffer (MAP), otherwise MBZ. */
+	__u64 bo_offset;
+	/** @va: start of the range. */
+	__u64 va;
+	/** @range: length of the range in bytes. */
+	__u64 range;
+};
+
+/** enum drm_dsb_vm_bind_flags - flags of &struct drm_dsb_vm_bind */
+enum drm_dsb_vm_bind_flags {
+	/** @DRM_DSB_VM_BIND_ASYNC: return at once, take effect later. */
+	DRM_DSB_VM_BIND_ASYNC = 1 << 0,
+};
+
+/** define DRM_DSB_MAX_BIND_OPS - operations per %DRM_IOCTL_DSB_VM_BIND. */
+#define DRM_DSB_MAX_BIND_OPS		1024
+/** define DRM_DSB_MAX_VM_MAPPINGS - mappings of one user-managed VM. */
+#define DRM_DSB_MAX_VM_MAPPINGS		65536
+/** define DRM_DSB_MAX_PENDING_BINDS - asynchronous binds waiting per file. */
+#define DRM_DSB_MAX_PENDING_BINDS	64
+
+/**
+ * struct drm_dsb_vm_bind - argument of %DRM_IOCTL_DSB_VM_BIND
+ */
+struct drm_dsb_vm_bind {
+	/** @ops: in, array of &struct drm_dsb_vm_bind_op. */
+	struct drm_dsb_obj_array ops;
+	/** @syncs: in, array of &struct drm_dsb_sync_op (waits and signals). */
+	struct drm_dsb_obj_array syncs;
+	/** @flags: in, &enum drm_dsb_vm_bind_flags. */
+	__u32 flags;
+	/** @bad_op: out, on error, index of the operation at fault. */
+	__u32 bad_op;
 };
 
 /**
