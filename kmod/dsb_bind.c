@@ -71,7 +71,7 @@
  * @idle_wq: woken whenever a bind leaves @queue
  * @work: applies the binds of @queue that are ready
  * @context: fence context of the VM's binds
- * @seqno: last fence seqno handed out, under @lock
+ * @seqno: last bind sequence number handed out, under @lock
  * @nmaps: mappings in the logical tree, under @lock
  * @mem: accounting object charged for the mappings (reference)
  * @vm: the VM these are the binds of
@@ -109,6 +109,7 @@ struct dsb_vm_binds {
  * @npool: entries of @pool
  * @used: entries of @pool taken
  * @op: the operation being applied to the logical tree (split steps)
+ * @seq: the bind's sequence number in its VM (and its fence's seqno)
  */
 struct dsb_bind {
 	struct list_head link;
@@ -127,6 +128,7 @@ struct dsb_bind {
 	u32 npool;
 	u32 used;
 	const struct drm_dsb_vm_bind_op *op;
+	u64 seq;
 };
 
 /* The fence of a bind: signalled when the bind has taken effect. */
@@ -192,6 +194,7 @@ static void dsb_bind_init_map(struct dsb_bind *b, struct dsb_mapping *m, bool re
 
 	lockdep_assert_held(&vm->res_lock);
 	m->user = true;
+	m->bind_seq = b->seq;
 	m->readonly = readonly;
 	m->size = m->va.va.range;
 	m->node.start = m->va.va.addr;
@@ -213,13 +216,31 @@ static void dsb_bind_init_map(struct dsb_bind *b, struct dsb_mapping *m, bool re
 	to_binds(m->va.vm)->nmaps++;
 }
 
-/* A mapping leaves the logical tree: the bind takes it from the engine. */
+/*
+ * A mapping leaves the logical tree: the bind takes it from the engine. A
+ * mapping an earlier operation of the same bind made (a part of a split
+ * mapping the next operation splits again) never reaches the engine: it
+ * is undone and freed here.
+ */
 static void dsb_bind_drop_map(struct dsb_bind *b, struct drm_gpuva *va)
 {
 	struct dsb_mapping *m = container_of(va, struct dsb_mapping, va);
+	struct dsb_vm_binds *vb = to_binds(va->vm);
 
-	list_add_tail(&m->del_link, &b->del);
-	to_binds(va->vm)->nmaps--;
+	vb->nmaps--;
+	if (m->bind_seq != b->seq) {
+		list_add_tail(&m->del_link, &b->del);
+		return;
+	}
+	list_del(&m->add_link);
+	dsb_vm_del_map_locked(b->vm, m);
+	/*
+	 * Not the last reference: the call's own lookup, or the mapping of an
+	 * earlier bind it was split from, holds one.
+	 */
+	dsb_bo_put(m->bo);
+	dsb_mem_uncharge(vb->mem, dsb_bind_map_charge());
+	kfree(m);
 }
 
 static int dsb_bind_step_map(struct drm_gpuva_op *op, void *priv)
@@ -253,11 +274,12 @@ static int dsb_bind_step_remap(struct drm_gpuva_op *op, void *priv)
 		drm_gpuva_init_from_op(&next->va, op->remap.next);
 	}
 	drm_gpuva_remap(prev ? &prev->va : NULL, next ? &next->va : NULL, &op->remap);
-	dsb_bind_drop_map(b, &old->va);
+	/* The parts take their BO reference before the old one may go. */
 	if (prev)
 		dsb_bind_init_map(b, prev, old->readonly);
 	if (next)
 		dsb_bind_init_map(b, next, old->readonly);
+	dsb_bind_drop_map(b, &old->va);
 	return 0;
 }
 
@@ -742,6 +764,7 @@ int dsb_ioctl_vm_bind(struct drm_device *dev, void *data, struct drm_file *file)
 	} else {
 		ret = dsb_bind_make_resident(vm, objs, n);
 		if (!ret) {
+			b->seq = ++vb->seqno;
 			dsb_bind_commit(b, ops, objs, n);
 			/* Nothing is evicted until the bind has taken effect. */
 			atomic_inc(&vm->busy);
@@ -755,7 +778,7 @@ int dsb_ioctl_vm_bind(struct drm_device *dev, void *data, struct drm_file *file)
 	if (b->fence)
 		dma_fence_init(b->fence, &dsb_bind_fence_ops,
 			       &container_of(b->fence, struct dsb_bind_fence, base)->lock,
-			       vb->context, ++vb->seqno);
+			       vb->context, b->seq);
 	for (i = 0; i < b->nsignals; i++)
 		dsb_signal_publish(&b->signals[i], b->fence);
 	if (async) {
