@@ -33,7 +33,10 @@
  * have signalled and it is first; the VM's work item (on an unbound
  * workqueue usable under memory pressure) applies it. A synchronous bind
  * waits, before it changes anything, for its fences and for the queue to
- * drain, then applies in the ioctl.
+ * drain, then applies in the ioctl. The work item only applies binds and
+ * signals their fences; freeing what an applied bind held (which takes
+ * the residency lock, held by tasks that allocate) is left to a second
+ * one, so no bind waits for memory to take effect.
  *
  * Why not on a user queue: the engine could apply a kernel-written map
  * update between two jobs of a queue, but the engine's tree is shared by
@@ -44,6 +47,7 @@
  * binding queue does.
  */
 #include <linux/dma-fence.h>
+#include <linux/llist.h>
 #include <linux/overflow.h>
 #include <linux/sort.h>
 #include <linux/wait.h>
@@ -70,6 +74,10 @@
  * @npending: binds in @queue
  * @idle_wq: woken whenever a bind leaves @queue
  * @work: applies the binds of @queue that are ready
+ * @done: binds applied, to be freed by @free_work
+ * @free_work: frees the binds of @done: that takes &dsb_vm.res_lock,
+ *             which a task holds while it allocates, so @work (on which
+ *             later binds' fences depend) never does it itself
  * @context: fence context of the VM's binds
  * @seqno: last bind sequence number handed out, under @lock
  * @nmaps: mappings in the logical tree, under @lock
@@ -84,6 +92,8 @@ struct dsb_vm_binds {
 	u32 npending;
 	wait_queue_head_t idle_wq;
 	struct work_struct work;
+	struct llist_head done;
+	struct work_struct free_work;
 	u64 context;
 	u64 seqno;
 	u32 nmaps;
@@ -94,6 +104,7 @@ struct dsb_vm_binds {
 /**
  * struct dsb_bind - one VM_BIND call, from its ioctl until it took effect
  * @link: link in &dsb_vm_binds.queue
+ * @done: link in &dsb_vm_binds.done
  * @vm: the VM (a reference)
  * @add: mappings to insert into the engine's tree (&dsb_mapping.add_link)
  * @del: mappings to remove from it, then free (&dsb_mapping.del_link)
@@ -113,6 +124,7 @@ struct dsb_vm_binds {
  */
 struct dsb_bind {
 	struct list_head link;
+	struct llist_node done;
 	struct dsb_vm *vm;
 	struct list_head add;
 	struct list_head del;
@@ -338,12 +350,17 @@ u32 dsb_bind_pending(struct dsb_vm *vm)
 	return vm->binds ? READ_ONCE(vm->binds->npending) : 0;
 }
 
-/* Queue the VM's work item; it holds a VM reference while queued. */
-static void dsb_bind_kick(struct dsb_vm *vm)
+/* Queue one of the VM's work items; it holds a VM reference while queued. */
+static void dsb_bind_queue_work(struct dsb_vm *vm, struct work_struct *work)
 {
 	dsb_vm_get(vm);
-	if (!queue_work(dsb_bind_wq, &vm->binds->work))
+	if (!queue_work(dsb_bind_wq, work))
 		dsb_vm_put(vm);
+}
+
+static void dsb_bind_kick(struct dsb_vm *vm)
+{
+	dsb_bind_queue_work(vm, &vm->binds->work);
 }
 
 static void dsb_bind_wait_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
@@ -451,9 +468,21 @@ static void dsb_bind_work(struct work_struct *work)
 		vb->npending--;
 		spin_unlock(&vb->queue_lock);
 		wake_up_all(&vb->idle_wq);
-		dsb_bind_free(b);
+		if (llist_add(&b->done, &vb->done))
+			dsb_bind_queue_work(vb->vm, &vb->free_work);
 	}
 	/* The reference dsb_bind_kick() took; the last one frees @vb too. */
+	dsb_vm_put(vb->vm);
+}
+
+/* Free the binds that took effect. */
+static void dsb_bind_free_work(struct work_struct *work)
+{
+	struct dsb_vm_binds *vb = container_of(work, struct dsb_vm_binds, free_work);
+	struct dsb_bind *b, *next;
+
+	llist_for_each_entry_safe(b, next, llist_del_all(&vb->done), done)
+		dsb_bind_free(b);
 	dsb_vm_put(vb->vm);
 }
 
@@ -855,6 +884,8 @@ int dsb_ioctl_vm_init(struct drm_device *dev, void *data, struct drm_file *file)
 		INIT_LIST_HEAD(&vb->queue);
 		init_waitqueue_head(&vb->idle_wq);
 		INIT_WORK(&vb->work, dsb_bind_work);
+		init_llist_head(&vb->done);
+		INIT_WORK(&vb->free_work, dsb_bind_free_work);
 		vb->context = dma_fence_context_alloc(1);
 		vb->mem = dsb_mem_client_get(df->mem);
 		vb->vm = vm;
