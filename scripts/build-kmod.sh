@@ -26,10 +26,16 @@
 #                       module that allocates inside the submit path's
 #                       fence-signalling section, never shipped), as
 #                       build/<name>-negctl/kmod/dsb.ko.
+#
+# For the debug kernel, drm_exec.ko and drm_gpuvm.ko are built first
+# (scripts/build-debug-gpuvm.sh, cached) and dsb.ko links against their
+# Module.symvers (KBUILD_EXTRA_SYMBOLS), as it links against the modules of
+# Debian's 6.12 kernels: kmod/Kbuild then defines DSB_HAVE_DRM_GPUVM.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 target=${1:?usage: build-kmod.sh 6.1|6.12|6.1-rt|6.12-rt|debug|RELEASE}
+extra_symbols=
 
 if [ -n "${KDIR:-}" ]; then
 	kdir=$KDIR
@@ -39,6 +45,9 @@ elif [ "$target" = debug ]; then
 	dbg=$(dsb_debug_kernel) || dsb_die "no debug kernel (see scripts/build-debug-kernel.sh)"
 	kdir=$dbg/build
 	name=debug
+	gpuvm=$("$DSB_ROOT/scripts/build-debug-gpuvm.sh") ||
+		dsb_die "drm_exec/drm_gpuvm for the debug kernel could not be built (scripts/build-debug-gpuvm.sh)"
+	extra_symbols=$gpuvm/Module.symvers
 else
 	# 6.1|6.12 (generic flavour), 6.1-rt|6.12-rt, or an installed release.
 	rel=$(dsb_resolve_kver "$target") || exit 1
@@ -91,7 +100,7 @@ log=$out/kmod-build.log
 echo "  KMOD    $name (KDIR=$kdir$([ "$hooks" = y ] && echo ", test hooks"))"
 set +e
 make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" DSB_TEST_HOOKS="$hooks" \
-	modules >"$log" 2>&1
+	${extra_symbols:+KBUILD_EXTRA_SYMBOLS="$extra_symbols"} modules >"$log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

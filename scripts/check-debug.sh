@@ -3,7 +3,10 @@
 #
 #   scripts/check-debug.sh          (make check-debug)
 #
-# 1. dsb.ko is built against the debug kernel's build/ tree.
+# 1. drm_exec.ko and drm_gpuvm.ko, which the debug kernel lacks, are built
+#    for it (scripts/build-debug-gpuvm.sh, cached), and dsb.ko against its
+#    build/ tree and their symbols (build-kmod.sh debug); the negative
+#    control's build too.
 # 2. One VM run: every VM test suite (dsb-run-tests), then the tests of
 #    $FI_TESTS again under fault injection (failslab + fail_page_alloc for
 #    the test task only; tests accept -ENOMEM), then, after the tests,
@@ -41,6 +44,10 @@ if ! dbg=$(dsb_debug_kernel); then
 	exit 77
 fi
 echo "debug lane: kernel $dbg"
+# dsb.ko links against them (build-kmod.sh debug would build them too).
+echo "debug lane: drm_exec.ko and drm_gpuvm.ko for the debug kernel"
+gpuvm=$(scripts/build-debug-gpuvm.sh) || exit 1
+echo "debug lane: $gpuvm"
 scripts/build-kmod.sh debug || exit 1
 DSB_NEGATIVE_CONTROL=y scripts/build-kmod.sh debug || exit 1
 negctl_ko=$(dsb_kmod_dir debug-negctl)/dsb.ko
