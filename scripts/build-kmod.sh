@@ -25,7 +25,12 @@
 #   DSB_NEGATIVE_CONTROL=y  the debug lane's negative control instead (a
 #                       module that allocates inside the submit path's
 #                       fence-signalling section, never shipped), as
-#                       build/<name>-negctl/kmod/dsb.ko.
+#                       build/<name>-negctl/kmod/dsb.ko (modinfo field
+#                       dsb_negative_control).
+#   DSB_NEGATIVE_CONTROL_BIND=y  the bind negative control (allocates inside
+#                       the VM_BIND apply path's signalling section, never
+#                       shipped), as build/<name>-negctl-bind/kmod/dsb.ko
+#                       (modinfo field dsb_negative_control_bind).
 #
 # For the debug kernel, drm_exec.ko and drm_gpuvm.ko are built first
 # (scripts/build-debug-gpuvm.sh, cached) and dsb.ko links against their
@@ -64,7 +69,11 @@ else
 fi
 case $hooks in y|n) ;; *) dsb_die "DSB_TEST_HOOKS=$hooks: y or n" ;; esac
 negctl=${DSB_NEGATIVE_CONTROL:-n}
+negctl_bind=${DSB_NEGATIVE_CONTROL_BIND:-n}
+[ "$negctl" = y ] && [ "$negctl_bind" = y ] &&
+	dsb_die "DSB_NEGATIVE_CONTROL=y and DSB_NEGATIVE_CONTROL_BIND=y: one negative control per build"
 [ "$negctl" = y ] && name=$name-negctl
+[ "$negctl_bind" = y ] && name=$name-negctl-bind
 [ -f "$DSB_ROOT/kmod/Kbuild" ] || dsb_die "kmod/Kbuild missing"
 out=$DSB_BUILD/$name
 mkdir -p "$out/kmod" "$out/uapi"
@@ -99,7 +108,8 @@ sync_tree "$DSB_ROOT/uapi" "$out/uapi"
 log=$out/kmod-build.log
 echo "  KMOD    $name (KDIR=$kdir$([ "$hooks" = y ] && echo ", test hooks"))"
 set +e
-make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" DSB_TEST_HOOKS="$hooks" \
+make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" \
+	DSB_NEGATIVE_CONTROL_BIND="$negctl_bind" DSB_TEST_HOOKS="$hooks" \
 	${extra_symbols:+KBUILD_EXTRA_SYMBOLS="$extra_symbols"} modules >"$log" 2>&1
 rc=$?
 set -e
