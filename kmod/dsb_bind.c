@@ -390,12 +390,15 @@ static bool dsb_bind_ready(struct dsb_bind *b)
 }
 
 /*
- * Apply a bind to the engine's tree and signal its fence. The signalling
+ * Apply a bind to the engine's tree, take it off the VM's queue (@queued:
+ * an asynchronous one) and signal its fence: whoever sees the fence
+ * signalled sees the bind applied and no longer pending. The signalling
  * section: nothing here allocates or sleeps.
  */
-static void dsb_bind_apply(struct dsb_bind *b)
+static void dsb_bind_apply(struct dsb_bind *b, bool queued)
 {
 	struct dsb_vm *vm = b->vm;
+	struct dsb_vm_binds *vb = vm->binds;
 	struct dsb_mapping *m;
 	bool cookie;
 
@@ -406,6 +409,13 @@ static void dsb_bind_apply(struct dsb_bind *b)
 	list_for_each_entry(m, &b->add, add_link)
 		WARN_ON_ONCE(drm_mm_reserve_node(&vm->mm, &m->node));
 	write_unlock(&vm->lock);
+	if (queued) {
+		spin_lock(&vb->queue_lock);
+		list_del(&b->link);
+		vb->npending--;
+		spin_unlock(&vb->queue_lock);
+		wake_up_all(&vb->idle_wq);
+	}
 #ifdef DSB_NEGATIVE_CONTROL_BIND
 	/*
 	 * The debug lane's negative control: an allocation in the bind's
@@ -462,12 +472,7 @@ static void dsb_bind_work(struct work_struct *work)
 		spin_unlock(&vb->queue_lock);
 		if (!b || !dsb_bind_ready(b))
 			break;
-		dsb_bind_apply(b);
-		spin_lock(&vb->queue_lock);
-		list_del(&b->link);
-		vb->npending--;
-		spin_unlock(&vb->queue_lock);
-		wake_up_all(&vb->idle_wq);
+		dsb_bind_apply(b, true);
 		if (llist_add(&b->done, &vb->done))
 			dsb_bind_queue_work(vb->vm, &vb->free_work);
 	}
@@ -818,7 +823,7 @@ int dsb_ioctl_vm_bind(struct drm_device *dev, void *data, struct drm_file *file)
 		dsb_bind_kick(vm);
 		b = NULL;
 	} else {
-		dsb_bind_apply(b);
+		dsb_bind_apply(b, false);
 	}
 	mutex_unlock(&vb->lock);
 out:
