@@ -339,6 +339,7 @@ static struct dsb_gem_object *dsb_bo_alloc(struct dsb_device *ddev,
 	bo->mem = dsb_mem_client_get(mem);
 	bo->mem_charge = charge;
 	bo->swappable = swappable;
+	INIT_LIST_HEAD(&bo->vm_maps);
 	bo->base.funcs = swappable ? &dsb_bo_swappable_funcs : &dsb_bo_funcs;
 	atomic_inc(&ddev->stats.live_bos);
 	if (!swappable) {

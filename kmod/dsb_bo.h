@@ -37,6 +37,9 @@ struct dsb_vm;
  *         for a swappable BO, its pages while @resident (the array stays)
  * @mem: the accounting object charged for it (reference)
  * @mem_charge: bytes charged to @mem
+ * @vm_maps: the VM mappings of a swappable BO (&dsb_mapping.bo_link), all
+ *           of one VM, under its residency lock: eviction and purge take
+ *           every one of them away from the engine
  */
 struct dsb_gem_object {
 	struct drm_gem_object base;
@@ -55,6 +58,7 @@ struct dsb_gem_object {
 	struct page **pages;
 	struct dsb_mem_client *mem;
 	u64 mem_charge;
+	struct list_head vm_maps;
 };
 
 /*

@@ -235,4 +235,13 @@ static inline bool dsb_uring_is_cancel(unsigned int issue_flags)
 }
 #endif
 
+/*
+ * drm_gpuvm (the VA tree behind VM_BIND) arrived in 6.6; dsb needs its
+ * exported symbols (DSB_HAVE_DRM_GPUVM, probed in Module.symvers), and
+ * answers VM_INIT and VM_BIND with -EOPNOTSUPP without them.
+ */
+#ifdef DSB_HAVE_DRM_GPUVM
+#include <drm/drm_gpuvm.h>
+#endif
+
 #endif /* __DSB_COMPAT_H__ */

@@ -30,6 +30,11 @@
  *   that writes it (a bounded scan of its command buffers) or why none
  *   does. ``dsbctl why`` follows these from a job to the root, through
  *   MEMWAIT writers too, and shows a cycle with the watchdog's deadline;
+ * - ``dsb_vms``: every GPU VA space of the device, as the engine sees it:
+ *   a line per VM (its client, kernel-assigned or user-managed VAs, its
+ *   mappings and VM_BIND calls not yet applied), then a line per mapping
+ *   (range, and a BO's size, offset, access and residency; or sparse, or
+ *   a queue ring). ``dsbctl vm`` shows it;
  * - ``dsb_shrink`` (write-only): writing a number of bytes runs the
  *   device's shrinker for that much, as memory pressure would (purge the
  *   buffers marked DONTNEED, then evict idle VMs, then wait for a busy
@@ -57,6 +62,7 @@
 #include <drm/drm_file.h>
 #include <drm/drm_print.h>
 
+#include "dsb_bind.h"
 #include "dsb_bo.h"
 #include "dsb_debugfs.h"
 #include "dsb_mem.h"
@@ -859,6 +865,50 @@ static const struct file_operations dsb_shrink_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * One VM's mappings as the engine sees them (binds not yet applied are
+ * not shown); VM lock read-held, so no mapping goes away meanwhile.
+ */
+static void dsb_vms_show_one(struct seq_file *m, struct dsb_vm *vm)
+{
+	struct drm_mm_node *node;
+	u32 n = 0;
+
+	read_lock(&vm->lock);
+	drm_mm_for_each_node(node, &vm->mm)
+		n++;
+	seq_printf(m, "vm client %llu %s mappings %u pending-binds %u\n", vm->client_id,
+		   vm->binds ? "user-managed" : "kernel-assigned", n, dsb_bind_pending(vm));
+	drm_mm_for_each_node(node, &vm->mm) {
+		struct dsb_mapping *map = container_of(node, struct dsb_mapping, node);
+
+		seq_printf(m, "  0x%016llx-0x%016llx ", node->start, node->start + map->size);
+		if (!map->bo)
+			seq_puts(m, "sparse\n");
+		else if (map->bo->is_ring)
+			seq_puts(m, "ring\n");
+		else
+			seq_printf(m, "bo size 0x%zx offset 0x%llx %s %s\n", map->bo->base.size,
+				   map->bo_offset, map->readonly ? "ro" : "rw",
+				   map->vaddr ? "resident" : map->purged ? "purged" : "evicted");
+	}
+	read_unlock(&vm->lock);
+}
+
+/* dsb_vms: every VM of the device and its mappings. */
+static int dsb_vms_show(struct seq_file *m, void *unused)
+{
+	struct dsb_device *ddev = m->private;
+	struct dsb_vm *vm;
+
+	spin_lock(&ddev->vm_lru_lock);
+	list_for_each_entry(vm, &ddev->vm_lru, lru)
+		dsb_vms_show_one(m, vm);
+	spin_unlock(&ddev->vm_lru_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(dsb_vms);
+
 /**
  * dsb_debugfs_init() - create the dsb debugfs files of a minor
  * @minor: the DRM minor
@@ -875,4 +925,6 @@ void dsb_debugfs_init(struct drm_minor *minor)
 			    &dsb_blockers_fops);
 	debugfs_create_file("dsb_shrink", 0200, minor->debugfs_root, ddev,
 			    &dsb_shrink_fops);
+	debugfs_create_file("dsb_vms", 0444, minor->debugfs_root, ddev,
+			    &dsb_vms_fops);
 }

@@ -93,6 +93,7 @@
 
 #include "dsb_compat.h"
 #include "dsb_drv.h"
+#include "dsb_bind.h"
 #include "dsb_bo.h"
 #include "dsb_debugfs.h"
 #include "dsb_fence.h"
@@ -204,6 +205,9 @@ static int dsb_ioctl_get_param(struct drm_device *dev, void *data, struct drm_fi
 	case DRM_DSB_PARAM_CLIENT_MEM_USED:
 		args->value = atomic64_read(&df->mem->used);
 		break;
+	case DRM_DSB_PARAM_VM_BIND:
+		args->value = DSB_HAVE_VM_BIND;
+		break;
 	default:
 		if (args->param >= ARRAY_SIZE(dsb_fixed_params) ||
 		    !dsb_fixed_params[args->param])
@@ -295,6 +299,8 @@ static const struct drm_ioctl_desc dsb_ioctls[] = {
 	DSB_IOCTL(JOB_ERROR, job_error),
 	DSB_IOCTL(BO_MADVISE, bo_madvise),
 	DSB_IOCTL(FENCE_TO_HANDLE, fence_to_handle),
+	DSB_IOCTL(VM_INIT, vm_init),
+	DSB_IOCTL(VM_BIND, vm_bind),
 };
 
 static const struct file_operations dsb_fops = {
@@ -399,6 +405,7 @@ static void dsb_exit(void)
 	platform_driver_unregister(&dsb_platform_driver);
 	dsb_gpu_devices_destroy();
 	dsb_watchdog_module_exit();
+	dsb_bind_module_exit();
 	dsb_fence_module_exit();
 }
 
@@ -411,9 +418,12 @@ static int __init dsb_init(void)
 	ret = dsb_fence_module_init();
 	if (ret)
 		return ret;
-	ret = dsb_watchdog_module_init();
+	ret = dsb_bind_module_init();
 	if (ret)
 		goto err_fence;
+	ret = dsb_watchdog_module_init();
+	if (ret)
+		goto err_bind;
 	ret = platform_driver_register(&dsb_platform_driver);
 	if (ret)
 		goto err_watchdog;
@@ -426,6 +436,8 @@ err_driver:
 	platform_driver_unregister(&dsb_platform_driver);
 err_watchdog:
 	dsb_watchdog_module_exit();
+err_bind:
+	dsb_bind_module_exit();
 err_fence:
 	dsb_fence_module_exit();
 	return ret;

@@ -255,24 +255,67 @@ int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 f
 int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
 		     const struct drm_dsb_sync_op *op)
 {
-	u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
 	struct dma_fence *fence;
 	int ret;
 
-	if (type == DRM_DSB_SYNC_OP_QUEUE) {
-		ret = dsb_file_job_fence(file->driver_priv, op->handle, op->point, true, &fence);
-		if (ret || !fence)
-			return ret;
-	} else if (type == DRM_DSB_SYNC_OP_SYNC_FILE) {
-		fence = sync_file_get_fence(op->handle);
-		if (!fence)
-			return -EBADF;
-	} else if (drm_syncobj_find_fence(file, op->handle, op->point, 0, &fence)) {
-		return -ENOENT;
-	}
+	ret = dsb_sync_op_fence(file, op, &fence);
+	if (ret || !fence)
+		return ret;
 	ret = dsb_job_add_deps(job, fence);
 	dma_fence_put(fence);
 	return ret;
+}
+
+/**
+ * dsb_sync_op_check() - check the fields of a wait or signal operation
+ * @op: the operation
+ *
+ * Return: 0, or -EINVAL for unknown flags, a point where none belongs, or
+ * a signal to a sync_file or a queue.
+ */
+int dsb_sync_op_check(const struct drm_dsb_sync_op *op)
+{
+	u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
+
+	if (op->flags & ~DSB_SYNC_OP_KNOWN)
+		return -EINVAL;
+	if (type != DRM_DSB_SYNC_OP_TIMELINE && type != DRM_DSB_SYNC_OP_QUEUE && op->point)
+		return -EINVAL;
+	if ((type == DRM_DSB_SYNC_OP_SYNC_FILE || type == DRM_DSB_SYNC_OP_QUEUE) &&
+	    op->flags & DRM_DSB_SYNC_OP_SIGNAL)
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * dsb_sync_op_fence() - the fence a checked wait operation names
+ * @file: the caller's file, whose syncobjs and queues it names
+ * @op: the wait operation
+ * @fence: out, a reference to the fence, or NULL when there is nothing to
+ *         wait for (a %DRM_DSB_SYNC_OP_QUEUE job that already succeeded)
+ *
+ * A %DRM_DSB_SYNC_OP_QUEUE wait names a job of one of the file's queues:
+ * its fence is made on demand (dsb_file_job_fence()).
+ *
+ * Return: 0, -EBADF for a bad sync_file, -ENOENT for an unknown syncobj,
+ * queue or a point without a fence, -EINVAL for a seqno never submitted,
+ * -ENODATA for a job whose status is no longer known, -EDQUOT, -ENOMEM.
+ */
+int dsb_sync_op_fence(struct drm_file *file, const struct drm_dsb_sync_op *op,
+		      struct dma_fence **fence)
+{
+	u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
+
+	*fence = NULL;
+	if (type == DRM_DSB_SYNC_OP_QUEUE)
+		return dsb_file_job_fence(file->driver_priv, op->handle, op->point, true, fence);
+	if (type == DRM_DSB_SYNC_OP_SYNC_FILE) {
+		*fence = sync_file_get_fence(op->handle);
+		return *fence ? 0 : -EBADF;
+	}
+	if (drm_syncobj_find_fence(file, op->handle, op->point, 0, fence))
+		return -ENOENT;
+	return 0;
 }
 
 /**

@@ -96,6 +96,11 @@ struct dsb_job *dsb_job_create(struct dsb_user_queue *q, bool fence);
 int dsb_job_add_wait(struct dsb_job *job, struct drm_file *file,
 		     const struct drm_dsb_sync_op *op);
 int dsb_job_add_implicit_dep(struct dsb_job *job, struct dma_fence *fence, u32 first);
+/* The sync operation flags a kernel of this version knows. */
+#define DSB_SYNC_OP_KNOWN (DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TYPE_MASK)
+int dsb_sync_op_check(const struct drm_dsb_sync_op *op);
+int dsb_sync_op_fence(struct drm_file *file, const struct drm_dsb_sync_op *op,
+		      struct dma_fence **fence);
 int dsb_signal_prepare(struct dsb_signal *sig, struct drm_file *file,
 		       const struct drm_dsb_sync_op *op);
 void dsb_signal_release(struct dsb_signal *sig);

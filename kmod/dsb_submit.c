@@ -48,8 +48,6 @@
 #include "dsb_vm.h"
 #include "dsb_watchdog.h"
 
-#define DSB_SYNC_OP_KNOWN (DRM_DSB_SYNC_OP_SIGNAL | DRM_DSB_SYNC_OP_TYPE_MASK)
-
 /* End of a batch's queue list (&dsb_submit_desc.next_queue). */
 #define DSB_BATCH_END	U16_MAX
 
@@ -84,18 +82,9 @@ static int dsb_submit_desc_check(const struct dsb_submit_desc *d)
 	    check_add_overflow(d->cmd_va, (u64)d->cmd_len, &end) ||
 	    d->slot >= d->q->nslots || d->nsyncs > DRM_DSB_MAX_SYNC_OPS)
 		return -EINVAL;
-	for (i = 0; i < d->nsyncs; i++) {
-		const struct drm_dsb_sync_op *op = &d->syncs[i];
-		u32 type = op->flags & DRM_DSB_SYNC_OP_TYPE_MASK;
-
-		if (op->flags & ~DSB_SYNC_OP_KNOWN)
+	for (i = 0; i < d->nsyncs; i++)
+		if (dsb_sync_op_check(&d->syncs[i]))
 			return -EINVAL;
-		if (type != DRM_DSB_SYNC_OP_TIMELINE && type != DRM_DSB_SYNC_OP_QUEUE && op->point)
-			return -EINVAL;
-		if ((type == DRM_DSB_SYNC_OP_SYNC_FILE || type == DRM_DSB_SYNC_OP_QUEUE) &&
-		    op->flags & DRM_DSB_SYNC_OP_SIGNAL)
-			return -EINVAL;
-	}
 	return 0;
 }
 

@@ -30,30 +30,87 @@
  */
 #include <linux/overflow.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include <linux/dma-fence.h>
 
 #include "dsb_drv.h"
+#include "dsb_bind.h"
 #include "dsb_bo.h"
 #include "dsb_reclaim.h"
 #include "dsb_vm.h"
 
-/**
- * struct dsb_mapping - one BO mapped into a VM
- * @node: its range in &dsb_vm.mm
- * @bo: the BO (a reference)
- * @vaddr: the kernel address the engine uses, NULL while not published
- *         (see "GPU virtual address space"); under &dsb_vm.lock and
- *         &dsb_vm.res_lock to change, either to read
- * @purged: the BO is purged: @vaddr stays NULL and the mapping is not in
- *          &dsb_vm.unpublished; locked as @vaddr
+/*
+ * What the engine reaches through a sparse binding: a read-only mapping of
+ * the zero page repeated over the longest access (%DRM_DSB_ISA_MAX_LEN),
+ * and a writable one of a single sink page, where writes are dropped.
+ * Made once, by the first VM_INIT that asks for user-managed VAs.
  */
-struct dsb_mapping {
-	struct drm_mm_node node;
-	struct dsb_gem_object *bo;
-	void *vaddr;
-	bool purged;
-};
+#define DSB_SPARSE_PAGES	(DRM_DSB_ISA_MAX_LEN >> PAGE_SHIFT)
+static DEFINE_MUTEX(dsb_sparse_lock);
+static void *dsb_sparse_zero;
+static void *dsb_sparse_sink;
+static struct page *dsb_sparse_sink_page;
+
+/**
+ * dsb_vm_sparse_init() - make the memory sparse bindings reach
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int dsb_vm_sparse_init(void)
+{
+	struct page **pages;
+	int ret = 0;
+	u32 i;
+
+	mutex_lock(&dsb_sparse_lock);
+	if (dsb_sparse_zero)
+		goto out;
+	pages = kvmalloc_array(DSB_SPARSE_PAGES, sizeof(*pages), GFP_KERNEL);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	dsb_sparse_sink_page = alloc_page(GFP_KERNEL);
+	if (!dsb_sparse_sink_page) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < DSB_SPARSE_PAGES; i++)
+		pages[i] = dsb_sparse_sink_page;
+	dsb_sparse_sink = vmap(pages, DSB_SPARSE_PAGES, VM_MAP, PAGE_KERNEL);
+	for (i = 0; i < DSB_SPARSE_PAGES; i++)
+		pages[i] = ZERO_PAGE(0);
+	if (dsb_sparse_sink)
+		dsb_sparse_zero = vmap(pages, DSB_SPARSE_PAGES, VM_MAP, PAGE_KERNEL_RO);
+	if (!dsb_sparse_zero) {
+		if (dsb_sparse_sink)
+			vunmap(dsb_sparse_sink);
+		dsb_sparse_sink = NULL;
+		__free_page(dsb_sparse_sink_page);
+		dsb_sparse_sink_page = NULL;
+		ret = -ENOMEM;
+	}
+out_free:
+	kvfree(pages);
+out:
+	mutex_unlock(&dsb_sparse_lock);
+	return ret;
+}
+
+/**
+ * dsb_vm_sparse_fini() - module exit: free what dsb_vm_sparse_init() made
+ */
+void dsb_vm_sparse_fini(void)
+{
+	if (!dsb_sparse_zero)
+		return;
+	vunmap(dsb_sparse_zero);
+	vunmap(dsb_sparse_sink);
+	__free_page(dsb_sparse_sink_page);
+	dsb_sparse_zero = NULL;
+	dsb_sparse_sink = NULL;
+}
 
 /**
  * dsb_vm_create() - create an empty GPU VA space
@@ -72,6 +129,8 @@ struct dsb_vm *dsb_vm_create(struct dsb_device *ddev, u64 client_id)
 	rwlock_init(&vm->lock);
 	mutex_init(&vm->res_lock);
 	drm_mm_init(&vm->mm, DSB_VA_START, DSB_VA_SIZE);
+	INIT_LIST_HEAD(&vm->maps);
+	vm->kva_start = DSB_VA_START;
 	vm->ddev = ddev;
 	vm->client_id = client_id;
 	atomic_inc(&ddev->stats.live_vms);
@@ -82,18 +141,26 @@ struct dsb_vm *dsb_vm_create(struct dsb_device *ddev, u64 client_id)
 static void dsb_vm_release(struct kref *ref)
 {
 	struct dsb_vm *vm = container_of(ref, struct dsb_vm, ref);
-	struct drm_mm_node *node, *next;
+	struct dsb_mapping *m, *next;
 
-	/* Last reference: no queue (hence no engine) can use the VM any more. */
+	/*
+	 * Last reference: no queue (hence no engine) and no bind can use the
+	 * VM any more; every mapping is in the engine's tree.
+	 */
 	dsb_reclaim_remove_vm(vm);
 	dma_fence_put(rcu_access_pointer(vm->last_fence));
-	drm_mm_for_each_node_safe(node, next, &vm->mm) {
-		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
-
-		drm_mm_remove_node(node);
+	list_for_each_entry_safe(m, next, &vm->maps, link) {
+		if (drm_mm_node_allocated(&m->node))
+			drm_mm_remove_node(&m->node);
+		if (m->on_bo_list)
+			list_del(&m->bo_link);
 		dsb_bo_put(m->bo);
-		kfree(m);
+		if (m->user)
+			dsb_bind_free_map(vm, m);
+		else
+			kfree(m);
 	}
+	dsb_bind_vm_fini(vm);
 	drm_mm_takedown(&vm->mm);
 	mutex_destroy(&vm->res_lock);
 	atomic_dec(&vm->ddev->stats.live_vms);
@@ -118,17 +185,58 @@ static struct dsb_mapping *dsb_vm_lookup_bo(struct dsb_vm *vm, struct dsb_gem_ob
 	drm_mm_for_each_node(node, &vm->mm) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 
-		if (m->bo == bo)
+		if (m->bo == bo && !m->user)
 			return m;
 	}
 	return NULL;
 }
 
 /**
+ * dsb_vm_add_map_locked() - a new mapping joins a VM's residency
+ * @vm: the VM, its residency lock held
+ * @m: the mapping, its @bo, @vaddr and @purged set
+ *
+ * The mapping is walked by restore, eviction and purge from now on; it is
+ * not in the engine's tree yet.
+ */
+void dsb_vm_add_map_locked(struct dsb_vm *vm, struct dsb_mapping *m)
+{
+	lockdep_assert_held(&vm->res_lock);
+	m->vm = vm;
+	list_add_tail(&m->link, &vm->maps);
+	if (!m->bo)
+		return;
+	vm->unpublished += !m->vaddr && !m->purged;
+	if (m->bo->swappable && !READ_ONCE(m->bo->pinned)) {
+		list_add_tail(&m->bo_link, &m->bo->vm_maps);
+		m->on_bo_list = true;
+	}
+}
+
+/**
+ * dsb_vm_del_map_locked() - a mapping leaves a VM's residency
+ * @vm: the VM, its residency lock held
+ * @m: the mapping, no longer in the engine's tree
+ */
+void dsb_vm_del_map_locked(struct dsb_vm *vm, struct dsb_mapping *m)
+{
+	lockdep_assert_held(&vm->res_lock);
+	list_del(&m->link);
+	if (!m->bo)
+		return;
+	vm->unpublished -= !m->vaddr && !m->purged;
+	if (m->on_bo_list) {
+		list_del(&m->bo_link);
+		m->on_bo_list = false;
+	}
+}
+
+/**
  * dsb_vm_map() - map a BO into a VM, or find its existing mapping
  * @vm: the VM
  * @bo: the BO; the mapping takes a reference
- * @va: out, the GPU VA of the BO in @vm
+ * @va: out, the GPU VA of the BO in @vm; 0 for a BO other than a queue
+ *      ring in a user-managed VM, where the kernel maps nothing else
  *
  * A swappable BO's mapping starts unpublished: the next submit makes it
  * resident.
@@ -145,10 +253,20 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 		return -ENOMEM;
 	if (!bo->swappable)
 		m->vaddr = bo->vaddr;
+	m->size = bo->base.size;
+	m->readonly = bo->is_ring;
 
 	mutex_lock(&vm->res_lock);
 	write_lock(&vm->lock);
 	old = dsb_vm_lookup_bo(vm, bo);
+	if (!old && vm->binds && !bo->is_ring) {
+		/* User-managed: only VM_BIND maps the caller's BOs. */
+		*va = 0;
+		write_unlock(&vm->lock);
+		mutex_unlock(&vm->res_lock);
+		kfree(m);
+		return 0;
+	}
 	if (old) {
 		*va = old->node.start;
 		write_unlock(&vm->lock);
@@ -158,14 +276,14 @@ int dsb_vm_map(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 	}
 	ret = drm_mm_insert_node_in_range(&vm->mm, &m->node,
 					  bo->base.size + PAGE_SIZE, PAGE_SIZE,
-					  0, DSB_VA_START,
+					  0, vm->kva_start,
 					  DSB_VA_START + DSB_VA_SIZE,
 					  DRM_MM_INSERT_BEST);
 	if (!ret) {
 		drm_gem_object_get(&bo->base);
 		m->bo = bo;
 		*va = m->node.start;
-		vm->unpublished += !m->vaddr;
+		dsb_vm_add_map_locked(vm, m);
 	}
 	write_unlock(&vm->lock);
 	mutex_unlock(&vm->res_lock);
@@ -197,10 +315,12 @@ bool dsb_vm_find(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 }
 
 /**
- * dsb_vm_unmap() - remove a BO's mapping from a VM, if it has one
+ * dsb_vm_unmap() - remove a BO's kernel-assigned mapping from a VM, if any
  * @vm: the VM
  * @bo: the BO
  *
+ * Mappings made by VM_BIND stay: each holds a reference to its BO, and
+ * goes only when unmapped.
  * After this returns the engine can no longer reach @bo through @vm.
  */
 void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo)
@@ -212,7 +332,7 @@ void dsb_vm_unmap(struct dsb_vm *vm, struct dsb_gem_object *bo)
 	m = dsb_vm_lookup_bo(vm, bo);
 	if (m) {
 		drm_mm_remove_node(&m->node);
-		vm->unpublished -= !m->vaddr && !m->purged;
+		dsb_vm_del_map_locked(vm, m);
 	}
 	write_unlock(&vm->lock);
 	mutex_unlock(&vm->res_lock);
@@ -242,10 +362,10 @@ struct dsb_gem_object *dsb_vm_bo_at(struct dsb_vm *vm, u64 va, u64 *off)
 	drm_mm_for_each_node_in_range(node, &vm->mm, va, va + 1) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 
-		if (va < node->start + m->bo->base.size) {
+		if (m->bo && va < node->start + m->size) {
 			bo = m->bo;
 			drm_gem_object_get(&bo->base);
-			*off = va - node->start;
+			*off = m->bo_offset + (va - node->start);
 		}
 		break;
 	}
@@ -260,7 +380,8 @@ struct dsb_gem_object *dsb_vm_bo_at(struct dsb_vm *vm, u64 va, u64 *off)
  *      the BO it imports) is the same memory
  * @va: out, the GPU VA of that mapping in @vm
  *
- * Writable is what the engine allows: any mapping but a queue ring's.
+ * Writable is what the engine allows: any mapping but a queue ring's or a
+ * read-only bind's.
  * Walks the VM's mappings (debugfs).
  *
  * Return: true when @vm maps the memory of @bo and the engine may write it.
@@ -274,8 +395,11 @@ bool dsb_vm_find_writable(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
 	drm_mm_for_each_node(node, &vm->mm) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 
-		if ((m->bo == bo || m->bo->base.resv == bo->base.resv) && !m->bo->is_ring) {
-			*va = node->start;
+		if (!m->bo || m->readonly)
+			continue;
+		if (m->bo == bo || m->bo->base.resv == bo->base.resv) {
+			/* Where the BO's first byte would be: callers add offsets. */
+			*va = node->start - m->bo_offset;
 			found = true;
 			break;
 		}
@@ -292,7 +416,8 @@ bool dsb_vm_find_writable(struct dsb_vm *vm, struct dsb_gem_object *bo, u64 *va)
  * @write: the engine will write the range
  * @fault: out, the reason when the translation fails
  *
- * The whole range must lie inside one mapping (not its guard page).
+ * The whole range must lie inside one mapping (not its guard page). A
+ * sparse binding hands out zeros to read and a sink to write.
  *
  * Return: kernel address of @va, or NULL with @fault set.
  */
@@ -316,11 +441,18 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 	drm_mm_for_each_node_in_range(node, &vm->mm, va, va + 1) {
 		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
 
-		if (end > node->start + m->bo->base.size)
+		if (end > node->start + m->size)
 			return NULL;
-		if (write && m->bo->is_ring) {
+		if (write && m->readonly) {
 			*fault = DSB_VM_RING_WRITE;
 			return NULL;
+		}
+		if (unlikely(!m->bo)) {
+			/* Sparse: reads see zeros, writes are dropped. */
+			if (len > DRM_DSB_ISA_MAX_LEN)
+				return NULL;
+			*fault = DSB_VM_OK;
+			return write ? dsb_sparse_sink : dsb_sparse_zero;
 		}
 		if (!m->vaddr) {
 			*fault = m->purged ? DSB_VM_PURGED : DSB_VM_EVICTED;
@@ -332,9 +464,14 @@ void *dsb_vm_translate(struct dsb_vm *vm, u64 va, u64 len, bool write,
 	return NULL;
 }
 
-/* Publish (or clear) the kernel address the engine uses for @m. */
-static void dsb_vm_publish_locked(struct dsb_vm *vm, struct dsb_mapping *m, void *vaddr)
+/*
+ * Publish the kernel address the engine uses for @m (@bo_vaddr: where its
+ * BO is mapped), or clear it (NULL).
+ */
+static void dsb_vm_publish_locked(struct dsb_vm *vm, struct dsb_mapping *m, void *bo_vaddr)
 {
+	void *vaddr = bo_vaddr ? (u8 *)bo_vaddr + m->bo_offset : NULL;
+
 	lockdep_assert_held(&vm->res_lock);
 	vm->unpublished += !vaddr - !m->vaddr;
 	write_lock(&vm->lock);
@@ -342,11 +479,15 @@ static void dsb_vm_publish_locked(struct dsb_vm *vm, struct dsb_mapping *m, void
 	write_unlock(&vm->lock);
 }
 
-/*
- * @m's BO was purged: its address is cleared for good, and the mapping
- * leaves the count of those a submit restores.
+/**
+ * dsb_vm_mark_purged_locked() - a mapping's BO was purged
+ * @vm: the VM, its residency lock held
+ * @m: the mapping
+ *
+ * Its address is cleared for good, and the mapping leaves the count of
+ * those a submit restores.
  */
-static void dsb_vm_mark_purged_locked(struct dsb_vm *vm, struct dsb_mapping *m)
+void dsb_vm_mark_purged_locked(struct dsb_vm *vm, struct dsb_mapping *m)
 {
 	lockdep_assert_held(&vm->res_lock);
 	if (m->purged)
@@ -359,23 +500,45 @@ static void dsb_vm_mark_purged_locked(struct dsb_vm *vm, struct dsb_mapping *m)
 }
 
 /*
+ * @bo is about to be evicted (or purged, @purged): none of its mappings in
+ * @vm may hand its kernel address to the engine any more. A swappable BO
+ * that is not pinned is mapped in one VM only (the list's lock is its
+ * residency lock); a BO cannot be evicted while pinned.
+ */
+static void dsb_vm_unpublish_bo_locked(struct dsb_vm *vm, struct dsb_gem_object *bo,
+				       bool purged)
+{
+	struct dsb_mapping *m;
+
+	lockdep_assert_held(&vm->res_lock);
+	dma_resv_assert_held(bo->base.resv);
+	list_for_each_entry(m, &bo->vm_maps, bo_link) {
+		if (WARN_ON_ONCE(m->vm != vm))
+			continue;
+		if (purged)
+			dsb_vm_mark_purged_locked(vm, m);
+		else if (m->vaddr)
+			dsb_vm_publish_locked(vm, m, NULL);
+	}
+}
+
+/*
  * Make every BO of @vm resident and publish its address; res_lock held.
  * A purged BO is skipped: its mapping is marked so.
  */
 static int dsb_vm_restore_locked(struct dsb_vm *vm)
 {
-	struct drm_mm_node *node;
+	struct dsb_mapping *m;
 	u64 bytes = 0;
 	u32 bos = 0;
 	int ret = 0;
 
 	lockdep_assert_held(&vm->res_lock);
-	drm_mm_for_each_node(node, &vm->mm) {
-		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+	list_for_each_entry(m, &vm->maps, link) {
 		struct dsb_gem_object *bo = m->bo;
 		bool was_resident;
 
-		if (m->vaddr || m->purged)
+		if (!bo || m->vaddr || m->purged)
 			continue;
 		ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
 		if (ret)
@@ -487,26 +650,24 @@ int dsb_vm_make_resident(struct dsb_vm *vm, u32 jobs, bool nonblock)
 u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age)
 {
 	unsigned long now = jiffies;
-	struct drm_mm_node *node;
+	struct dsb_mapping *m;
 	u64 freed = 0;
 	u32 bos = 0;
 
 	lockdep_assert_held(&vm->res_lock);
 	if (min_age && time_before(now, vm->last_used + min_age))
 		return 0;
-	drm_mm_for_each_node(node, &vm->mm) {
-		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+	list_for_each_entry(m, &vm->maps, link) {
 		struct dsb_gem_object *bo = m->bo;
 
-		if (!bo->swappable || !READ_ONCE(bo->resident) || READ_ONCE(bo->pinned))
+		if (!bo || !bo->swappable || !READ_ONCE(bo->resident) || READ_ONCE(bo->pinned))
 			continue;
 		if (min_age && time_before(now, READ_ONCE(bo->last_used) + min_age))
 			continue;
 		if (!dma_resv_trylock(bo->base.resv))
 			continue;
 		if (dsb_bo_evictable(bo)) {
-			if (m->vaddr)
-				dsb_vm_publish_locked(vm, m, NULL);
+			dsb_vm_unpublish_bo_locked(vm, bo, false);
 			freed += dsb_bo_evict_locked(bo);
 			bos++;
 		}
@@ -533,23 +694,22 @@ u64 dsb_vm_evict_locked(struct dsb_vm *vm, u64 want, unsigned long min_age)
  */
 u64 dsb_vm_purge_locked(struct dsb_vm *vm, u64 want)
 {
-	struct drm_mm_node *node;
+	struct dsb_mapping *m;
 	u64 freed = 0;
 	u32 bos = 0;
 
 	lockdep_assert_held(&vm->res_lock);
 	if (!atomic64_read(&vm->ddev->purgeable))
 		return 0;
-	drm_mm_for_each_node(node, &vm->mm) {
-		struct dsb_mapping *m = container_of(node, struct dsb_mapping, node);
+	list_for_each_entry(m, &vm->maps, link) {
 		struct dsb_gem_object *bo = m->bo;
 
-		if (!READ_ONCE(bo->resident) || !dsb_bo_can_purge(bo))
+		if (!bo || !READ_ONCE(bo->resident) || !dsb_bo_can_purge(bo))
 			continue;
 		if (!dma_resv_trylock(bo->base.resv))
 			continue;
 		if (bo->resident && dsb_bo_can_purge(bo)) {
-			dsb_vm_mark_purged_locked(vm, m);
+			dsb_vm_unpublish_bo_locked(vm, bo, true);
 			freed += dsb_bo_purge_locked(bo);
 			bos++;
 		}

@@ -11,9 +11,19 @@
 #include <linux/spinlock.h>
 #include <drm/drm_mm.h>
 
+#include "dsb_compat.h"
+
 struct dma_fence;
 struct dsb_gpu_mmu;
 struct dsb_gem_object;
+struct dsb_vm_binds;
+
+/*
+ * User-managed VMs: the low half of the address space is the caller's
+ * (VM_BIND), the kernel keeps its own mappings (queue rings) in the rest.
+ */
+#define DSB_USER_VA_START	DSB_VA_START
+#define DSB_USER_VA_SIZE	(DSB_VA_SIZE / 2)
 
 /**
  * struct dsb_vm - a per-file GPU virtual address space
@@ -39,6 +49,12 @@ struct dsb_gem_object;
  *              shrinker waits for to find the VM idle
  * @lru: link in &dsb_device.vm_lru, under &dsb_device.vm_lru_lock
  * @last_used: jiffies of the VM's last submit
+ * @maps: every &struct dsb_mapping of the VM, whether the engine can reach
+ *        it yet, still, or not (a bind not yet applied), under @res_lock:
+ *        what residency walks
+ * @kva_start: first VA of the range where the kernel places its own
+ *             mappings
+ * @binds: the VM_BIND state of a user-managed VM (dsb_bind.c), or NULL
  */
 struct dsb_vm {
 	struct kref ref;
@@ -52,6 +68,54 @@ struct dsb_vm {
 	struct dma_fence __rcu *last_fence;
 	struct list_head lru;
 	unsigned long last_used;
+	struct list_head maps;
+	u64 kva_start;
+	struct dsb_vm_binds *binds;
+};
+
+/**
+ * struct dsb_mapping - one range of a VM the engine can reach
+ * @node: its range in &dsb_vm.mm (for a kernel-assigned mapping, followed
+ *        by a guard page)
+ * @link: link in &dsb_vm.maps, under &dsb_vm.res_lock
+ * @bo_link: link in &dsb_gem_object.vm_maps, under the residency lock of
+ *           the one VM that maps a swappable BO (an exported BO, which can
+ *           be mapped in several, is pinned: never evicted), only while
+ *           @on_bo_list
+ * @vm: the VM
+ * @bo: the BO (a reference), NULL for a sparse binding
+ * @vaddr: kernel address of the mapping's first byte for the engine, NULL
+ *         while not published (see "GPU virtual address space"); under
+ *         &dsb_vm.lock and &dsb_vm.res_lock to change, either to read
+ * @size: bytes the engine may reach from the start of @node
+ * @bo_offset: offset of the mapping's first byte in @bo
+ * @purged: the BO is purged: @vaddr stays NULL and the mapping is not in
+ *          &dsb_vm.unpublished; locked as @vaddr
+ * @readonly: the engine may not write (a queue ring, a READONLY bind)
+ * @user: made by VM_BIND (never found by BO, see dsb_vm_unmap())
+ * @on_bo_list: in its BO's &dsb_gem_object.vm_maps
+ * @va: the mapping in the VM_BIND address tree (drm_gpuvm)
+ * @add_link: link in the bind that makes the engine reach it
+ * @del_link: link in the bind that takes it away
+ */
+struct dsb_mapping {
+	struct drm_mm_node node;
+	struct list_head link;
+	struct list_head bo_link;
+	struct dsb_vm *vm;
+	struct dsb_gem_object *bo;
+	void *vaddr;
+	u64 size;
+	u64 bo_offset;
+	bool purged;
+	bool readonly;
+	bool user;
+	bool on_bo_list;
+#ifdef DSB_HAVE_DRM_GPUVM
+	struct drm_gpuva va;
+	struct list_head add_link;
+	struct list_head del_link;
+#endif
 };
 
 /**
@@ -96,6 +160,12 @@ u64 dsb_vm_purge_locked(struct dsb_vm *vm, u64 want);
 void dsb_vm_note_fence(struct dsb_vm *vm, struct dma_fence *fence);
 void dsb_vm_forget_fence(struct dsb_vm *vm, struct dma_fence *fence);
 struct dma_fence *dsb_vm_last_fence(struct dsb_vm *vm);
+
+void dsb_vm_add_map_locked(struct dsb_vm *vm, struct dsb_mapping *m);
+void dsb_vm_del_map_locked(struct dsb_vm *vm, struct dsb_mapping *m);
+void dsb_vm_mark_purged_locked(struct dsb_vm *vm, struct dsb_mapping *m);
+int dsb_vm_sparse_init(void);
+void dsb_vm_sparse_fini(void);
 
 /**
  * dsb_vm_unbusy() - a job that made its VM busy has signalled or is freed
