@@ -33,7 +33,10 @@
  * have signalled and it is first; the VM's work item (on an unbound
  * workqueue usable under memory pressure) applies it. A synchronous bind
  * waits, before it changes anything, for its fences and for the queue to
- * drain, then applies in the ioctl.
+ * drain, then applies in the ioctl. The work item only applies binds and
+ * signals their fences; freeing what an applied bind held (which takes
+ * the residency lock, held by tasks that allocate) is left to a second
+ * one, so no bind waits for memory to take effect.
  *
  * Why not on a user queue: the engine could apply a kernel-written map
  * update between two jobs of a queue, but the engine's tree is shared by
@@ -44,6 +47,7 @@
  * binding queue does.
  */
 #include <linux/dma-fence.h>
+#include <linux/llist.h>
 #include <linux/overflow.h>
 #include <linux/sort.h>
 #include <linux/wait.h>
@@ -70,8 +74,12 @@
  * @npending: binds in @queue
  * @idle_wq: woken whenever a bind leaves @queue
  * @work: applies the binds of @queue that are ready
+ * @done: binds applied, to be freed by @free_work
+ * @free_work: frees the binds of @done: that takes &dsb_vm.res_lock,
+ *             which a task holds while it allocates, so @work (on which
+ *             later binds' fences depend) never does it itself
  * @context: fence context of the VM's binds
- * @seqno: last fence seqno handed out, under @lock
+ * @seqno: last bind sequence number handed out, under @lock
  * @nmaps: mappings in the logical tree, under @lock
  * @mem: accounting object charged for the mappings (reference)
  * @vm: the VM these are the binds of
@@ -84,6 +92,8 @@ struct dsb_vm_binds {
 	u32 npending;
 	wait_queue_head_t idle_wq;
 	struct work_struct work;
+	struct llist_head done;
+	struct work_struct free_work;
 	u64 context;
 	u64 seqno;
 	u32 nmaps;
@@ -94,6 +104,7 @@ struct dsb_vm_binds {
 /**
  * struct dsb_bind - one VM_BIND call, from its ioctl until it took effect
  * @link: link in &dsb_vm_binds.queue
+ * @done: link in &dsb_vm_binds.done
  * @vm: the VM (a reference)
  * @add: mappings to insert into the engine's tree (&dsb_mapping.add_link)
  * @del: mappings to remove from it, then free (&dsb_mapping.del_link)
@@ -109,9 +120,11 @@ struct dsb_vm_binds {
  * @npool: entries of @pool
  * @used: entries of @pool taken
  * @op: the operation being applied to the logical tree (split steps)
+ * @seq: the bind's sequence number in its VM (and its fence's seqno)
  */
 struct dsb_bind {
 	struct list_head link;
+	struct llist_node done;
 	struct dsb_vm *vm;
 	struct list_head add;
 	struct list_head del;
@@ -127,6 +140,7 @@ struct dsb_bind {
 	u32 npool;
 	u32 used;
 	const struct drm_dsb_vm_bind_op *op;
+	u64 seq;
 };
 
 /* The fence of a bind: signalled when the bind has taken effect. */
@@ -192,6 +206,7 @@ static void dsb_bind_init_map(struct dsb_bind *b, struct dsb_mapping *m, bool re
 
 	lockdep_assert_held(&vm->res_lock);
 	m->user = true;
+	m->bind_seq = b->seq;
 	m->readonly = readonly;
 	m->size = m->va.va.range;
 	m->node.start = m->va.va.addr;
@@ -213,13 +228,31 @@ static void dsb_bind_init_map(struct dsb_bind *b, struct dsb_mapping *m, bool re
 	to_binds(m->va.vm)->nmaps++;
 }
 
-/* A mapping leaves the logical tree: the bind takes it from the engine. */
+/*
+ * A mapping leaves the logical tree: the bind takes it from the engine. A
+ * mapping an earlier operation of the same bind made (a part of a split
+ * mapping the next operation splits again) never reaches the engine: it
+ * is undone and freed here.
+ */
 static void dsb_bind_drop_map(struct dsb_bind *b, struct drm_gpuva *va)
 {
 	struct dsb_mapping *m = container_of(va, struct dsb_mapping, va);
+	struct dsb_vm_binds *vb = to_binds(va->vm);
 
-	list_add_tail(&m->del_link, &b->del);
-	to_binds(va->vm)->nmaps--;
+	vb->nmaps--;
+	if (m->bind_seq != b->seq) {
+		list_add_tail(&m->del_link, &b->del);
+		return;
+	}
+	list_del(&m->add_link);
+	dsb_vm_del_map_locked(b->vm, m);
+	/*
+	 * Not the last reference: the call's own lookup, or the mapping of an
+	 * earlier bind it was split from, holds one.
+	 */
+	dsb_bo_put(m->bo);
+	dsb_mem_uncharge(vb->mem, dsb_bind_map_charge());
+	kfree(m);
 }
 
 static int dsb_bind_step_map(struct drm_gpuva_op *op, void *priv)
@@ -253,11 +286,12 @@ static int dsb_bind_step_remap(struct drm_gpuva_op *op, void *priv)
 		drm_gpuva_init_from_op(&next->va, op->remap.next);
 	}
 	drm_gpuva_remap(prev ? &prev->va : NULL, next ? &next->va : NULL, &op->remap);
-	dsb_bind_drop_map(b, &old->va);
+	/* The parts take their BO reference before the old one may go. */
 	if (prev)
 		dsb_bind_init_map(b, prev, old->readonly);
 	if (next)
 		dsb_bind_init_map(b, next, old->readonly);
+	dsb_bind_drop_map(b, &old->va);
 	return 0;
 }
 
@@ -316,12 +350,17 @@ u32 dsb_bind_pending(struct dsb_vm *vm)
 	return vm->binds ? READ_ONCE(vm->binds->npending) : 0;
 }
 
-/* Queue the VM's work item; it holds a VM reference while queued. */
-static void dsb_bind_kick(struct dsb_vm *vm)
+/* Queue one of the VM's work items; it holds a VM reference while queued. */
+static void dsb_bind_queue_work(struct dsb_vm *vm, struct work_struct *work)
 {
 	dsb_vm_get(vm);
-	if (!queue_work(dsb_bind_wq, &vm->binds->work))
+	if (!queue_work(dsb_bind_wq, work))
 		dsb_vm_put(vm);
+}
+
+static void dsb_bind_kick(struct dsb_vm *vm)
+{
+	dsb_bind_queue_work(vm, &vm->binds->work);
 }
 
 static void dsb_bind_wait_cb(struct dma_fence *fence, struct dma_fence_cb *cb)
@@ -429,9 +468,21 @@ static void dsb_bind_work(struct work_struct *work)
 		vb->npending--;
 		spin_unlock(&vb->queue_lock);
 		wake_up_all(&vb->idle_wq);
-		dsb_bind_free(b);
+		if (llist_add(&b->done, &vb->done))
+			dsb_bind_queue_work(vb->vm, &vb->free_work);
 	}
 	/* The reference dsb_bind_kick() took; the last one frees @vb too. */
+	dsb_vm_put(vb->vm);
+}
+
+/* Free the binds that took effect. */
+static void dsb_bind_free_work(struct work_struct *work)
+{
+	struct dsb_vm_binds *vb = container_of(work, struct dsb_vm_binds, free_work);
+	struct dsb_bind *b, *next;
+
+	llist_for_each_entry_safe(b, next, llist_del_all(&vb->done), done)
+		dsb_bind_free(b);
 	dsb_vm_put(vb->vm);
 }
 
@@ -742,6 +793,7 @@ int dsb_ioctl_vm_bind(struct drm_device *dev, void *data, struct drm_file *file)
 	} else {
 		ret = dsb_bind_make_resident(vm, objs, n);
 		if (!ret) {
+			b->seq = ++vb->seqno;
 			dsb_bind_commit(b, ops, objs, n);
 			/* Nothing is evicted until the bind has taken effect. */
 			atomic_inc(&vm->busy);
@@ -755,7 +807,7 @@ int dsb_ioctl_vm_bind(struct drm_device *dev, void *data, struct drm_file *file)
 	if (b->fence)
 		dma_fence_init(b->fence, &dsb_bind_fence_ops,
 			       &container_of(b->fence, struct dsb_bind_fence, base)->lock,
-			       vb->context, ++vb->seqno);
+			       vb->context, b->seq);
 	for (i = 0; i < b->nsignals; i++)
 		dsb_signal_publish(&b->signals[i], b->fence);
 	if (async) {
@@ -832,6 +884,8 @@ int dsb_ioctl_vm_init(struct drm_device *dev, void *data, struct drm_file *file)
 		INIT_LIST_HEAD(&vb->queue);
 		init_waitqueue_head(&vb->idle_wq);
 		INIT_WORK(&vb->work, dsb_bind_work);
+		init_llist_head(&vb->done);
+		INIT_WORK(&vb->free_work, dsb_bind_free_work);
 		vb->context = dma_fence_context_alloc(1);
 		vb->mem = dsb_mem_client_get(df->mem);
 		vb->vm = vm;

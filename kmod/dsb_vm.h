@@ -95,6 +95,7 @@ struct dsb_vm {
  * @user: made by VM_BIND (never found by BO, see dsb_vm_unmap())
  * @on_bo_list: in its BO's &dsb_gem_object.vm_maps
  * @va: the mapping in the VM_BIND address tree (drm_gpuvm)
+ * @bind_seq: sequence number of the bind that made it
  * @add_link: link in the bind that makes the engine reach it
  * @del_link: link in the bind that takes it away
  */
@@ -113,6 +114,7 @@ struct dsb_mapping {
 	bool on_bo_list;
 #ifdef DSB_HAVE_DRM_GPUVM
 	struct drm_gpuva va;
+	u64 bind_seq;
 	struct list_head add_link;
 	struct list_head del_link;
 #endif

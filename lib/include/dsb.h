@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 #define LIBDSB_VERSION_MAJOR	1
-#define LIBDSB_VERSION_MINOR	4
+#define LIBDSB_VERSION_MINOR	5
 
 /** Timeout value meaning "wait forever". */
 #define DSB_TIMEOUT_INFINITE	INT64_MAX
@@ -295,6 +295,96 @@ int dsb_wait_seqno(struct dsb_queue *q, uint64_t seqno, int64_t timeout_ns,
 int dsb_queue_fence_to_syncobj(struct dsb_queue *q, uint64_t seqno,
 			       uint32_t *handle);
 int dsb_queue_fence_to_sync_file(struct dsb_queue *q, uint64_t seqno, int *fd);
+
+/* ------------------------------------------------------------------ */
+/* User-managed GPU virtual addresses (libdsb 1.5, uAPI version 13)    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * dsb_vm_init(DSB_VM_USER_MANAGED), before the file creates any buffer or
+ * queue, makes the caller choose the GPU VAs of its buffers: buffers are
+ * then created unmapped (dsb_bo::va is 0) and dsb_vm_bind() maps them, or
+ * ranges of them, inside [*va_start, *va_start + *va_size); it also binds
+ * ranges to nothing (sparse: reads give zeros, writes are dropped) and
+ * unmaps. Binds take effect in call order, at once or (DRM_DSB_VM_BIND_ASYNC)
+ * after their wait operations, then signal their signal operations. Needs
+ * dsb_has_vm_bind(): a kernel without it (uAPI < 13, or Linux 6.1 where
+ * dsb has no drm_gpuvm) fails both with -EOPNOTSUPP.
+ */
+#define DSB_VM_USER_MANAGED		DRM_DSB_VM_USER_MANAGED
+
+bool dsb_has_vm_bind(struct dsb_device *dev);
+int dsb_vm_init(struct dsb_device *dev, uint32_t flags, uint64_t *va_start,
+		uint64_t *va_size);
+int dsb_vm_bind(struct dsb_device *dev, const struct drm_dsb_vm_bind_op *ops,
+		uint32_t nops, const struct drm_dsb_sync_op *syncs,
+		uint32_t nsyncs, uint32_t flags, uint32_t *bad_op);
+
+/**
+ * dsb_bind_map() - an operation mapping [@bo_offset, @bo_offset + @range)
+ * of @bo at [@va, @va + @range); @flags: DRM_DSB_VM_BIND_READONLY or 0
+ */
+static inline void dsb_bind_map(struct drm_dsb_vm_bind_op *op,
+				const struct dsb_bo *bo, uint64_t bo_offset,
+				uint64_t va, uint64_t range, uint32_t flags)
+{
+	memset(op, 0, sizeof(*op));
+	op->op = DRM_DSB_VM_BIND_MAP;
+	op->flags = flags;
+	op->handle = bo->handle;
+	op->bo_offset = bo_offset;
+	op->va = va;
+	op->range = range;
+}
+
+/** dsb_bind_unmap() - an operation unmapping whatever is in [@va, @va + @range) */
+static inline void dsb_bind_unmap(struct drm_dsb_vm_bind_op *op, uint64_t va,
+				  uint64_t range)
+{
+	memset(op, 0, sizeof(*op));
+	op->op = DRM_DSB_VM_BIND_UNMAP;
+	op->va = va;
+	op->range = range;
+}
+
+/**
+ * dsb_bind_sparse() - an operation binding [@va, @va + @range) to nothing:
+ * the engine reads zeros there and its writes are dropped
+ */
+static inline void dsb_bind_sparse(struct drm_dsb_vm_bind_op *op, uint64_t va,
+				   uint64_t range)
+{
+	memset(op, 0, sizeof(*op));
+	op->op = DRM_DSB_VM_BIND_MAP_SPARSE;
+	op->va = va;
+	op->range = range;
+}
+
+/**
+ * dsb_sync_wait() - a wait operation for dsb_vm_bind() (or a struct
+ * drm_dsb_job): @type is DRM_DSB_SYNC_OP_SYNCOBJ (@point 0), _TIMELINE
+ * (@point the timeline point), _SYNC_FILE (@handle the fd, @point 0) or
+ * _QUEUE (@handle the queue id, @point the job's seqno)
+ */
+static inline void dsb_sync_wait(struct drm_dsb_sync_op *s, uint32_t type,
+				 uint32_t handle, uint64_t point)
+{
+	s->flags = DRM_DSB_SYNC_OP_WAIT | (type & DRM_DSB_SYNC_OP_TYPE_MASK);
+	s->handle = handle;
+	s->point = point;
+}
+
+/**
+ * dsb_sync_signal() - a signal operation: @type DRM_DSB_SYNC_OP_SYNCOBJ
+ * (@point 0) or DRM_DSB_SYNC_OP_TIMELINE (@point the point to add)
+ */
+static inline void dsb_sync_signal(struct drm_dsb_sync_op *s, uint32_t type,
+				   uint32_t handle, uint64_t point)
+{
+	s->flags = DRM_DSB_SYNC_OP_SIGNAL | (type & DRM_DSB_SYNC_OP_TYPE_MASK);
+	s->handle = handle;
+	s->point = point;
+}
 
 /* ------------------------------------------------------------------ */
 /* Inline fast paths                                                   */

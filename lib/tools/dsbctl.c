@@ -7,6 +7,10 @@
  *   dsbctl queues [-a]       queues: state, what a stuck queue waits for,
  *                            packets around the read pointer (-a: the
  *                            whole debugfs block of every queue)
+ *   dsbctl vm [CLIENT]       GPU address spaces: per file (only drm-client-id
+ *                            CLIENT's if given) whether its VAs are
+ *                            kernel-assigned or user-managed, and each
+ *                            mapping: buffer range, sparse or ring
  *   dsbctl why QUEUE SEQNO [DEVICE [CLIENT]]
  *                            what blocks job SEQNO of queue QUEUE (device 0
  *                            and the first client with such a queue unless
@@ -22,7 +26,7 @@
  *                            decode a command-buffer dump (instructions of
  *                            32 bytes), optionally loaded at GPU VA VA
  *
- * status and queues read the driver's debugfs files (DOC: debugfs in
+ * status, queues, vm and why read the driver's debugfs files (DOC: debugfs in
  * kmod/dsb_debugfs.c) under $DSB_DEBUGFS or /sys/kernel/debug/dri; each
  * dsb device appears once even when several of its minors have the files.
  * The decoders are libdsb's dsb_decode_packet() and dsb_decode_instr(),
@@ -42,6 +46,8 @@
 #include "dsb.h"
 
 #define DSBCTL_MAX_DEVICES	16
+
+static int usage(void);
 
 struct dsbctl_dev {
 	int index;
@@ -319,6 +325,78 @@ static int cmd_queues(int all)
 }
 
 /* Read a whole dump file ("-": stdin). */
+/*
+ * dsbctl vm [CLIENT]: each device's GPU address spaces (debugfs dsb_vms,
+ * uAPI 13): per file a header line, then one line per mapping, shown as
+ * the kernel prints them, optionally only those of drm-client-id CLIENT.
+ */
+static int vm_one(const struct dsbctl_dev *dev, int filter, unsigned long long want,
+		  int *matched)
+{
+	char path[600], line[512];
+	int nvm = 0, show = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/dsb_vms", dev->dir);
+	f = fopen(path, "re");
+	if (!f) {
+		fprintf(stderr, "dsbctl: %s: %s%s\n", path, strerror(errno),
+			errno == ENOENT ? " (dsb before uAPI 13 has no dsb_vms)" : "");
+		return 1;
+	}
+	printf("dsb device %d:\n", dev->index);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long client, n, pending;
+		char mode[32];
+
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "vm client %llu %31s mappings %llu pending-binds %llu",
+			   &client, mode, &n, &pending) == 4) {
+			show = !filter || client == want;
+			if (!show)
+				continue;
+			nvm++;
+			printf("vm client %llu: %s VAs, %llu mapping(s), %llu async bind(s) pending\n",
+			       client, mode, n, pending);
+		} else if (show && line[0]) {
+			printf("%s\n", line);
+		}
+	}
+	fclose(f);
+	if (!nvm)
+		printf(filter ? "  no VM of client %llu\n" : "  no VMs\n", want);
+	*matched += nvm;
+	return 0;
+}
+
+static int cmd_vm(int argc, char **argv)
+{
+	struct dsbctl_dev devs[DSBCTL_MAX_DEVICES];
+	unsigned long long want = 0;
+	int n, ret = 0, matched = 0;
+	char *end;
+
+	if (argc == 3) {
+		errno = 0;
+		want = strtoull(argv[2], &end, 0);
+		if (errno || end == argv[2] || *end)
+			return usage();
+	}
+	n = find_devices(devs, DSBCTL_MAX_DEVICES);
+	if (n <= 0) {
+		if (!n)
+			fprintf(stderr, "dsbctl: no dsb device in %s\n", debugfs_root());
+		return 1;
+	}
+	for (int i = 0; i < n; i++)
+		ret |= vm_one(&devs[i], argc == 3, want, &matched);
+	if (!ret && argc == 3 && !matched) {
+		fprintf(stderr, "dsbctl: no VM of client %llu on any dsb device\n", want);
+		ret = 1;
+	}
+	return ret;
+}
+
 static void *read_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -677,6 +755,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: dsbctl status\n"
 		"       dsbctl queues [-a]\n"
+		"       dsbctl vm [CLIENT]\n"
 		"       dsbctl why QUEUE SEQNO [DEVICE [CLIENT]]\n"
 		"       dsbctl decode-ring FILE\n"
 		"       dsbctl decode-cmd FILE [VA]\n");
@@ -691,6 +770,8 @@ int main(int argc, char **argv)
 		return cmd_status();
 	if (!strcmp(argv[1], "queues") && argc <= 3)
 		return argc == 3 && strcmp(argv[2], "-a") ? usage() : cmd_queues(argc == 3);
+	if (!strcmp(argv[1], "vm") && argc <= 3)
+		return cmd_vm(argc, argv);
 	if (!strcmp(argv[1], "why") && argc >= 4 && argc <= 6)
 		return cmd_why(argc, argv);
 	if (!strcmp(argv[1], "decode-ring") && argc == 3)

@@ -129,7 +129,7 @@ START_TEST(test_param_unknown)
 {
 	uint64_t v = 0;
 
-	ck_assert_int_eq(dsb_test_get_param(fd, DRM_DSB_PARAM_MAX_BATCH_BOS + 1, &v),
+	ck_assert_int_eq(dsb_test_get_param(fd, DRM_DSB_PARAM_VM_BIND + 1, &v),
 			 -EINVAL);
 	ck_assert_int_eq(dsb_test_get_param(fd, 0x7fffffff, &v), -EINVAL);
 	ck_assert_int_eq(dsb_test_get_param(fd, 0xffffffff, &v), -EINVAL);
