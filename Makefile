@@ -44,8 +44,9 @@ SHELL := /bin/bash
 DSB_KVERS ?= 6.1 6.12 6.1-rt 6.12-rt
 # Static programs `make demo` runs in the VM, in order; append to it.
 DEMO_PROGS := tests/build/demo/demo $(addprefix lib/examples/,hello mesa_style \
-	throughput uring_fences implicit_vgem) tests/build/demo/dsbctl_view
-DEMO_KVER ?= 6.1
+	throughput uring_fences implicit_vgem sparse_binding) tests/build/demo/dsbctl_view
+# 6.12: sparse_binding needs VM_BIND (drm_gpuvm), which 6.1 lacks.
+DEMO_KVER ?= 6.12
 # VM tests that are also run under fault injection in the debug lane.
 FI_TESTS := bo_test fi_submit_test
 # Test run on the DSB_NEGATIVE_CONTROL=y build of dsb.ko as the debug lane's

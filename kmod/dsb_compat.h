@@ -30,6 +30,16 @@
 #endif
 
 /*
+ * DSB_HAVE_DRM_GPUVM: drm_gpuvm (and the drm_exec it needs) can be linked
+ * against, for VM_BIND. Kbuild defines it from the exported symbol
+ * drm_gpuvm_init (the kernel's Module.symvers or KBUILD_EXTRA_SYMBOLS), not
+ * from the header, which the debug kernel's tree has without the module:
+ * defined on Debian's 6.12 kernels (CONFIG_DRM_GPUVM=m) and on the debug
+ * kernel (scripts/build-debug-gpuvm.sh builds the modules, build-kmod.sh
+ * passes their symbols), not on 6.1 (no drm_gpuvm).
+ */
+
+/*
  * Deadline hints on fences (dma_fence_ops.set_deadline) arrived in 6.3; on
  * older kernels nobody can set one, and dsb fences have no such op.
  */
@@ -235,11 +245,7 @@ static inline bool dsb_uring_is_cancel(unsigned int issue_flags)
 }
 #endif
 
-/*
- * drm_gpuvm (the VA tree behind VM_BIND) arrived in 6.6; dsb needs its
- * exported symbols (DSB_HAVE_DRM_GPUVM, probed in Module.symvers), and
- * answers VM_INIT and VM_BIND with -EOPNOTSUPP without them.
- */
+/* Without drm_gpuvm, VM_INIT and VM_BIND answer -EOPNOTSUPP. */
 #ifdef DSB_HAVE_DRM_GPUVM
 #include <drm/drm_gpuvm.h>
 #endif

@@ -123,6 +123,12 @@ unsigned int dsb_timeout_ms = 2000;
 module_param_named(timeout_ms, dsb_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(timeout_ms, "Default queue watchdog timeout in ms");
 
+#ifdef DSB_NEGATIVE_CONTROL_BIND
+/* Built only by the debug lane's bind negative control, see dsb_bind.c. */
+MODULE_INFO(dsb_negative_control_bind,
+	    "allocates inside the VM_BIND apply path's signalling section");
+#endif
+
 #ifdef DSB_NEGATIVE_CONTROL
 /* Built only by the debug lane's negative control, see dsb_submit.c. */
 MODULE_INFO(dsb_negative_control, "allocates inside the signalling section");

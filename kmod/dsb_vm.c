@@ -3,8 +3,12 @@
 /**
  * DOC: GPU virtual address space
  *
- * Each open file has one &struct dsb_vm. Buffer objects are mapped into it
- * whole, one mapping per (file, BO), followed by an unmapped guard page.
+ * Each open file has one &struct dsb_vm. By default buffer objects are
+ * mapped into it whole, one mapping per (file, BO), followed by an
+ * unmapped guard page. In a user-managed VM (VM_INIT, dsb_bind.c) the
+ * kernel maps only queue rings, above the range VM_BIND hands to the
+ * caller, and each VM_BIND mapping is a range of a BO (or a sparse range,
+ * backed by a shared zero page for reads and a sink page for writes).
  * The GPU reaches memory only through dsb_vm_translate() (handed to it as
  * &struct dsb_gpu_mmu by dsb_vm_gpu_mmu()), which hands out the kernel
  * address a mapping holds.
@@ -22,6 +26,11 @@
  * (@dsb_vm.busy, raised by the same prepare phase under @dsb_vm.res_lock).
  * So an armed job never meets an evicted buffer, and nothing on the
  * signalling path waits for memory.
+ *
+ * Residency walks &dsb_vm.maps (every mapping, including those of binds
+ * not yet applied), not the engine's tree, which binds change without the
+ * residency lock. A BO may be bound at several VAs: evicting or purging
+ * it clears the address of each of its mappings (&dsb_gem_object.vm_maps).
  *
  * A purged BO (userspace marked it DONTNEED, reclaim dropped its pages)
  * keeps its mapping, marked purged and never published again: the range

@@ -25,11 +25,22 @@
 #   DSB_NEGATIVE_CONTROL=y  the debug lane's negative control instead (a
 #                       module that allocates inside the submit path's
 #                       fence-signalling section, never shipped), as
-#                       build/<name>-negctl/kmod/dsb.ko.
+#                       build/<name>-negctl/kmod/dsb.ko (modinfo field
+#                       dsb_negative_control).
+#   DSB_NEGATIVE_CONTROL_BIND=y  the bind negative control (allocates inside
+#                       the VM_BIND apply path's signalling section, never
+#                       shipped), as build/<name>-negctl-bind/kmod/dsb.ko
+#                       (modinfo field dsb_negative_control_bind).
+#
+# For the debug kernel, drm_exec.ko and drm_gpuvm.ko are built first
+# (scripts/build-debug-gpuvm.sh, cached) and dsb.ko links against their
+# Module.symvers (KBUILD_EXTRA_SYMBOLS), as it links against the modules of
+# Debian's 6.12 kernels: kmod/Kbuild then defines DSB_HAVE_DRM_GPUVM.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 target=${1:?usage: build-kmod.sh 6.1|6.12|6.1-rt|6.12-rt|debug|RELEASE}
+extra_symbols=
 
 if [ -n "${KDIR:-}" ]; then
 	kdir=$KDIR
@@ -39,6 +50,9 @@ elif [ "$target" = debug ]; then
 	dbg=$(dsb_debug_kernel) || dsb_die "no debug kernel (see scripts/build-debug-kernel.sh)"
 	kdir=$dbg/build
 	name=debug
+	gpuvm=$("$DSB_ROOT/scripts/build-debug-gpuvm.sh") ||
+		dsb_die "drm_exec/drm_gpuvm for the debug kernel could not be built (scripts/build-debug-gpuvm.sh)"
+	extra_symbols=$gpuvm/Module.symvers
 else
 	# 6.1|6.12 (generic flavour), 6.1-rt|6.12-rt, or an installed release.
 	rel=$(dsb_resolve_kver "$target") || exit 1
@@ -55,7 +69,11 @@ else
 fi
 case $hooks in y|n) ;; *) dsb_die "DSB_TEST_HOOKS=$hooks: y or n" ;; esac
 negctl=${DSB_NEGATIVE_CONTROL:-n}
+negctl_bind=${DSB_NEGATIVE_CONTROL_BIND:-n}
+[ "$negctl" = y ] && [ "$negctl_bind" = y ] &&
+	dsb_die "DSB_NEGATIVE_CONTROL=y and DSB_NEGATIVE_CONTROL_BIND=y: one negative control per build"
 [ "$negctl" = y ] && name=$name-negctl
+[ "$negctl_bind" = y ] && name=$name-negctl-bind
 [ -f "$DSB_ROOT/kmod/Kbuild" ] || dsb_die "kmod/Kbuild missing"
 out=$DSB_BUILD/$name
 mkdir -p "$out/kmod" "$out/uapi"
@@ -90,8 +108,9 @@ sync_tree "$DSB_ROOT/uapi" "$out/uapi"
 log=$out/kmod-build.log
 echo "  KMOD    $name (KDIR=$kdir$([ "$hooks" = y ] && echo ", test hooks"))"
 set +e
-make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" DSB_TEST_HOOKS="$hooks" \
-	modules >"$log" 2>&1
+make -C "$kdir" M="$out/kmod" W=1 DSB_NEGATIVE_CONTROL="$negctl" \
+	DSB_NEGATIVE_CONTROL_BIND="$negctl_bind" DSB_TEST_HOOKS="$hooks" \
+	${extra_symbols:+KBUILD_EXTRA_SYMBOLS="$extra_symbols"} modules >"$log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then

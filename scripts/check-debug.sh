@@ -3,7 +3,10 @@
 #
 #   scripts/check-debug.sh          (make check-debug)
 #
-# 1. dsb.ko is built against the debug kernel's build/ tree.
+# 1. drm_exec.ko and drm_gpuvm.ko, which the debug kernel lacks, are built
+#    for it (scripts/build-debug-gpuvm.sh, cached), and dsb.ko against its
+#    build/ tree and their symbols (build-kmod.sh debug); the negative
+#    controls' builds too.
 # 2. One VM run: every VM test suite (dsb-run-tests), then the tests of
 #    $FI_TESTS again under fault injection (failslab + fail_page_alloc for
 #    the test task only; tests accept -ENOMEM), then, after the tests,
@@ -18,6 +21,11 @@
 #    submit path's fence-signalling section (the shipped module cannot); the
 #    lane must catch it (lockdep "possible circular locking dependency"
 #    through dma_fence_map / fs_reclaim). A clean log there fails the lane.
+#    The same build, with negctl_site=1, for the engine (reclaim_test).
+# 4. Bind negative control: the tcase $BIND_NEGCTL_CASE of $BIND_NEGCTL_TEST
+#    (CK_RUN_CASE) on a build made with DSB_NEGATIVE_CONTROL_BIND=y, which
+#    allocates inside the VM_BIND apply path's fence-signalling section,
+#    must leave a lockdep report the same way. A missing test program fails.
 #
 # Without a debug kernel it prints how to get one and exits 77 (skipped),
 # or 1 when DSB_REQUIRE_DEBUG=1.
@@ -28,6 +36,10 @@ cd "$(dirname "$0")/.."
 # that both name the same existing programs).
 FI_TESTS=${FI_TESTS:-bo_test fi_submit_test}
 NEGCTL_TEST=${NEGCTL_TEST:-submit_smoke_test}
+# The bind negative control: a VM test program and the one tcase of it that
+# applies a VM_BIND (run alone with libcheck's CK_RUN_CASE).
+BIND_NEGCTL_TEST=${BIND_NEGCTL_TEST:-vm_bind_test}
+BIND_NEGCTL_CASE=${BIND_NEGCTL_CASE:-apply}
 
 if ! dbg=$(dsb_debug_kernel); then
 	echo "debug lane: SKIPPED: no debug kernel available."
@@ -41,11 +53,17 @@ if ! dbg=$(dsb_debug_kernel); then
 	exit 77
 fi
 echo "debug lane: kernel $dbg"
+# dsb.ko links against them (build-kmod.sh debug would build them too).
+echo "debug lane: drm_exec.ko and drm_gpuvm.ko for the debug kernel"
+gpuvm=$(scripts/build-debug-gpuvm.sh) || exit 1
+echo "debug lane: $gpuvm"
 scripts/build-kmod.sh debug || exit 1
 DSB_NEGATIVE_CONTROL=y scripts/build-kmod.sh debug || exit 1
+DSB_NEGATIVE_CONTROL_BIND=y scripts/build-kmod.sh debug || exit 1
 negctl_ko=$(dsb_kmod_dir debug-negctl)/dsb.ko
+bind_negctl_ko=$(dsb_kmod_dir debug-negctl-bind)/dsb.ko
 ko=$(dsb_kmod_dir debug)/dsb.ko
-if [ -n "$(modinfo -F dsb_negative_control "$ko")" ]; then
+if [ -n "$(modinfo -F dsb_negative_control "$ko")$(modinfo -F dsb_negative_control_bind "$ko")" ]; then
 	echo "debug lane: FAIL: $ko is a negative-control build"
 	exit 1
 fi
@@ -83,14 +101,15 @@ run_suites env KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/vm.sh -- \
 echo "debug lane: [1b/2] reclaim under memory pressure (swap), kmemleak"
 run_suites env KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/check-reclaim.sh
 
-# negative_control WHAT CMD...: CMD (a VM run with env set by the caller's
-# `env`) on the DSB_NEGATIVE_CONTROL=y build must leave a lockdep report.
+# negative_control WHAT KO CMD...: CMD (a VM run with env set by the
+# caller's `env`) on the negative-control build KO must leave a lockdep
+# report.
 negative_control() {
-	local what=$1
-	shift
+	local what=$1 nko=$2
+	shift 2
 	if KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=0 DSB_VM_EXPECT_DIRTY=1 \
 		DSB_VM_EXPECT_PATTERN='possible circular locking dependency|inconsistent lock state|fs_reclaim|dma_fence_map' \
-		DSB_KO="$negctl_ko" "$@" >"$out" 2>&1; then
+		DSB_KO="$nko" "$@" >"$out" 2>&1; then
 		grep -E '^vm.sh: (PASS|kernel log matches)|^    \[' "$out" | head -n 4
 		echo "debug lane: $what caught"
 		p=$((p + 1))
@@ -110,10 +129,28 @@ elif [ ! -x "tests/build/vm/$NEGCTL_TEST" ]; then
 	f=$((f + 1)); fail=1
 else
 	# An allocation in a signalling section must be seen.
-	negative_control "negative control" scripts/vm.sh -- "/tests/$NEGCTL_TEST"
+	negative_control "negative control" "$negctl_ko" scripts/vm.sh -- "/tests/$NEGCTL_TEST"
 	echo "debug lane: [2b/2] reclaim negative control: the engine allocates while the shrinker waits (reclaim_test pressure case) must be caught"
-	negative_control "reclaim negative control" \
+	negative_control "reclaim negative control" "$negctl_ko" \
 		env DSB_MODPARAMS=negctl_site=1 RECLAIM_CASE=pressure scripts/check-reclaim.sh
+fi
+
+echo "debug lane: [2c/2] bind negative control: $BIND_NEGCTL_TEST (tcase $BIND_NEGCTL_CASE) on the DSB_NEGATIVE_CONTROL_BIND=y build must be caught"
+if [ -z "$(modinfo -F dsb_negative_control_bind "$bind_negctl_ko")" ]; then
+	echo "debug lane: FAIL: $bind_negctl_ko is not a bind negative-control build: the bind negative control cannot run"
+	f=$((f + 1)); fail=1
+elif [ ! -x "tests/build/vm/$BIND_NEGCTL_TEST" ]; then
+	echo "debug lane: FAIL: no test program tests/build/vm/$BIND_NEGCTL_TEST for the bind negative control"
+	f=$((f + 1)); fail=1
+else
+	# An allocation in the VM_BIND apply path's signalling section must
+	# be seen. Only the one tcase runs: one short VM boot.
+	negative_control "bind negative control" "$bind_negctl_ko" \
+		scripts/vm.sh -- env CK_RUN_CASE="$BIND_NEGCTL_CASE" "/tests/$BIND_NEGCTL_TEST"
+	# A tcase of another name runs nothing, and catches nothing: say so.
+	if grep -qE '(^|[^0-9])Checks: 0,' "$out"; then
+		echo "debug lane: note: $BIND_NEGCTL_TEST ran no test: it has no tcase '$BIND_NEGCTL_CASE' (BIND_NEGCTL_CASE)"
+	fi
 fi
 echo "debug lane: $p passed, $f failed, $s skipped"
 exit $fail

@@ -27,7 +27,8 @@
 #      the packages, no dsb.ko and no /usr/src/dsb-* may remain.
 # Where the root has a kernel's modules too (the 6.12 headers depend on the
 # image), `modprobe --show-depends dsb` must find the DKMS module after
-# drm.ko. Prints the time of each step and "check-packages: N passed, N
+# drm.ko (and, where dsb.ko uses drm_gpuvm, after drm_exec.ko and
+# drm_gpuvm.ko). Prints the time of each step and "check-packages: N passed, N
 # failed".
 #
 # Environment: DSB_PKG_KVERS kernels (default "6.1 6.12"; 6.1-rt and
@@ -234,13 +235,22 @@ for r in "${rels[@]}"; do
 		fi
 		# Where the root also has the kernel's modules (the 6.12 headers
 		# bring their image), modprobe must find dsb and its DRM deps.
+		# On 6.12 dsb.ko uses drm_gpuvm (kmod/Kbuild, DSB_HAVE_DRM_GPUVM):
+		# modprobe must bring drm_gpuvm and the drm_exec it needs as well.
 		if [ -d "$root/lib/modules/$r/kernel" ]; then
-			if chroot "$root" modprobe -S "$r" --show-depends dsb 2>>"$log" |
-				grep -q "updates/dkms/dsb.ko" &&
-				chroot "$root" modprobe -S "$r" --show-depends dsb | grep -q '/drm.ko'; then
-				ok "$r: modprobe dsb resolves to the DKMS module, after drm.ko"
+			need=(/drm.ko)
+			if modinfo -F depends "${ko[$r]}" | tr ',' '\n' | grep -qx drm_gpuvm; then
+				need+=(/drm_exec.ko /drm_gpuvm.ko)
+			fi
+			deps=$(chroot "$root" modprobe -S "$r" --show-depends dsb 2>>"$log") || deps=
+			missing=()
+			for m in "${need[@]}"; do
+				grep -qF "$m" <<<"$deps" || missing+=("${m#/}")
+			done
+			if grep -q "updates/dkms/dsb.ko" <<<"$deps" && [ ${#missing[@]} = 0 ]; then
+				ok "$r: modprobe dsb resolves to the DKMS module, after ${need[*]#/}"
 			else
-				bad "$r: modprobe does not find the DKMS module and its dependencies"
+				bad "$r: modprobe does not find the DKMS module and its dependencies${missing[*]:+ (missing: ${missing[*]})}"
 			fi
 		fi
 	else

@@ -169,3 +169,10 @@ dsb_shipped_ko() {
 	DSB_TEST_HOOKS=n "$DSB_ROOT/scripts/build-kmod.sh" "$name" >&2 || return 1
 	echo "$(dsb_kmod_dir "$name-nohooks")/dsb.ko"
 }
+
+# dsb_debug_gpuvm_dir: the directory of drm_exec.ko, drm_gpuvm.ko and their
+# Module.symvers built for the debug kernel (scripts/build-debug-gpuvm.sh);
+# it holds them when it has a .complete file.
+dsb_debug_gpuvm_dir() {
+	echo "$DSB_CACHE/dsb-debug-gpuvm"
+}

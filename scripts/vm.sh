@@ -5,7 +5,9 @@
 #       [--no-tests] -- COMMAND [ARGS...]
 #
 # The guest is a busybox initramfs holding: the DRM modules dsb.ko and vgem
-# depend on (taken from /lib/modules/<release>, decompressed), dsb.ko built
+# depend on (taken from /lib/modules/<release>, decompressed; on the debug
+# kernel, where DRM is built in, drm_exec and drm_gpuvm from
+# scripts/build-debug-gpuvm.sh when dsb.ko depends on them), dsb.ko built
 # for that kernel (scripts/build-kmod.sh), the static test binaries of
 # tests/build/vm/ in /tests (unless --no-tests), the guest helpers
 # (/bin/dsb-run-tests, /bin/dsb-fault-inject), dsbctl (lib/tools/dsbctl, when
@@ -120,7 +122,8 @@ file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' ||
 	dsb_die "/bin/busybox is not static (install busybox-static)"
 
 # Kernel modules to load before dsb, in dependency order. On the debug
-# kernel DRM and vgem are built in.
+# kernel DRM and vgem are built in, and the modules dsb.ko needs beyond
+# them (drm_exec, drm_gpuvm) come from scripts/build-debug-gpuvm.sh.
 mods=()
 declare -A seen=()
 add_mod() { # add_mod NAME: depth-first, dependencies first
@@ -150,8 +153,33 @@ add_mod() { # add_mod NAME: depth-first, dependencies first
 	esac
 	mods+=("$name")
 }
+gpuvm_dir=
+add_debug_mod() { # add_debug_mod NAME: add_mod for the debug kernel
+	local name=${1//-/_} path dep
+	[ -n "${seen[$name]:-}" ] && return 0
+	seen[$name]=1
+	if [ -z "$gpuvm_dir" ]; then
+		# Built already with dsb.ko (build-kmod.sh debug): the cache.
+		gpuvm_dir=$("$DSB_ROOT/scripts/build-debug-gpuvm.sh") ||
+			dsb_die "dsb.ko needs $name: drm_exec/drm_gpuvm for the debug kernel could not be built"
+	fi
+	path=$gpuvm_dir/$name.ko
+	[ -f "$path" ] ||
+		dsb_die "dsb.ko needs module $name, which the debug kernel has neither built in nor in $gpuvm_dir"
+	for dep in $(modinfo -F depends "$path" | tr ',' ' '); do
+		add_debug_mod "$dep"
+	done
+	cp "$path" "$stage/lib/modules/$name.ko"
+	mods+=("$name")
+}
 swap_mb=${DSB_VM_SWAP_MB:-0}
-if [ $debug = 0 ]; then
+if [ $debug = 1 ]; then
+	if [ $load_dsb = 1 ]; then
+		for dep in $(modinfo -F depends "$ko" | tr ',' ' '); do
+			add_debug_mod "$dep"
+		done
+	fi
+else
 	# A swap disk needs virtio-blk (modules on Debian's kernels).
 	if [ "$swap_mb" != 0 ]; then
 		add_mod virtio_pci
