@@ -864,6 +864,9 @@ int dsb_ioctl_vm_init(struct drm_device *dev, void *data, struct drm_file *file)
 
 	if (args->flags & ~DRM_DSB_VM_USER_MANAGED || args->pad)
 		return -EINVAL;
+	if (!args->flags)
+		/* Kernel-assigned: what the file is, unless it left it. */
+		return smp_load_acquire(&vm->binds) ? -EBUSY : 0;
 	ret = dsb_vm_sparse_init();
 	if (ret)
 		return ret;
@@ -878,8 +881,6 @@ int dsb_ioctl_vm_init(struct drm_device *dev, void *data, struct drm_file *file)
 
 	mutex_lock(&vm->res_lock);
 	if (vm->binds) {
-		ret = args->flags ? 0 : -EBUSY;
-	} else if (!args->flags) {
 		ret = 0;
 	} else if (!list_empty(&vm->maps)) {
 		ret = -EBUSY;
@@ -906,7 +907,7 @@ int dsb_ioctl_vm_init(struct drm_device *dev, void *data, struct drm_file *file)
 	mutex_unlock(&vm->res_lock);
 	drm_gem_object_put(r_obj);
 	kfree(vb);
-	if (!ret && args->flags) {
+	if (!ret) {
 		args->va_start = DSB_USER_VA_START;
 		args->va_size = DSB_USER_VA_SIZE;
 	}
