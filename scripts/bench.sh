@@ -420,11 +420,11 @@ if [ -n "$part" ]; then
 			echo "1 MAP then one of 1 UNMAP (64 KiB BO) / one BO_CREATE (64 KiB, kernel-assigned VA)"
 			echo "then its GEM_CLOSE; 64 ops = one VM_BIND of 64 MAPs (64 BOs side by side) then one"
 			echo "of 64 UNMAPs, per op / 64 BO_CREATEs then 64 GEM_CLOSEs, per BO; map and unmap also"
-			echo "apart. 5 windows per round, order rotating, median of windows. Per round, untimed, a"
+			echo "apart. 9 windows per round, order rotating, median of windows. Per round, untimed, a"
 			echo "job writes through the 64 bound VAs and the CPU reads the values back."
 			echo "Submit row: the SQ batch-of-64 NOP stream (every job verified) on a queue of the"
 			echo "user-managed file (command buffer VM_BINDed) and of the default file, one 1024-job"
-			echo "window each in turn (ABBA, 7 pairs per round); target from the VM_BIND issue."
+			echo "window each in turn (ABBA, 15 pairs per round); target from the VM_BIND issue."
 		}
 	} >"$out/$txt"
 	cat "$out/$txt"

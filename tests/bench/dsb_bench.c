@@ -864,8 +864,8 @@ out_sig:
 #define VMB_SIZE	(64u << 10)
 #define VMB_CYCLES1	64	/* 1-op cycles per window */
 #define VMB_ITERS64	4	/* 64-op cycles per window */
-#define VMB_WINDOWS	5
-#define VMB_SQ_WINDOWS	7
+#define VMB_WINDOWS	9
+#define VMB_SQ_WINDOWS	15
 #define VMB_VA_OFF	(1u << 20)	/* the bind buffers' VAs: user range + 1 MiB */
 
 static struct dsb_device udev;	/* user-managed VM */
@@ -1174,6 +1174,14 @@ static void bench_vm_submit(void)
 				(user ? vu : vk)[k] = x;
 		}
 	}
+	printf("  [%d] windows (ns/job, in run order):", round_no);
+	for (int k = 0; k < VMB_SQ_WINDOWS; k++) {
+		bool ufirst = (k + round_no) % 2 == 0;
+
+		printf(" %s%.0f/%s%.0f", ufirst ? "u" : "k", ufirst ? vu[k] : vk[k],
+		       ufirst ? "k" : "u", ufirst ? vk[k] : vu[k]);
+	}
+	printf("\n");
 	res_add("sq_kvm@64", median(vk, VMB_SQ_WINDOWS),
 		"dsb_submit (SUBMIT_SQ), batch 64, kernel-assigned VM (windows alternating)");
 	res_add("sq_uvm@64", median(vu, VMB_SQ_WINDOWS),
