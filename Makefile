@@ -24,6 +24,8 @@
 #                        it and runs the installed programs; then purge
 #   make bench           deps, build, run the benchmark in the VM (KVER=6.1
 #                        default): tests/bench/results/{results.txt,bench.png};
+#                        on 6.1 a second guest, on 6.12, for the VM_BIND rows
+#                        (results-vm-bind.txt; DSB_BENCH_VMBIND=0 skips it);
 #                        after / before rows against DSB_BENCH_BASELINE
 #                        (default 36de587; DSB_BENCH_BASELINE= for none);
 #                        KVER=6.1-rt|6.12-rt: RT latency, RT vs generic

@@ -29,6 +29,19 @@
 # -F -Q runs only the queue-scaling rows, -F -E only the single-stream SQ
 # rows (-s N repeats each timed window N times, up to 15: a longer profile).
 #
+# VM_BIND rows (uAPI 13): dsb_bench -V (`make bench BENCH_ARGS="-V -r 5"`)
+# runs only the rows of user-managed GPU VAs: VM_BIND of 1 and of 64 MAP
+# (+ UNMAP) operations against BO_CREATE + GEM_CLOSE of as many 64 KiB
+# BOs, and the SQ batch-of-64 submit cost in a user-managed VM against a
+# kernel-assigned one (target <= 1.05). They need Linux 6.12 (drm_gpuvm):
+# -V boots KVER=6.12 whatever KVER says for 6.1, never A/B (the baseline
+# module cannot VM_BIND), and writes $DSB_BENCH_OUT/results-vm-bind.txt
+# and vm-bind.log (DSB_BENCH_OUT defaults to tests/bench/results). A full
+# run on 6.1 (`make bench`) then boots a second guest, on 6.12, for them
+# (with the run's -r and -s; DSB_BENCH_VMBIND=0 skips it), after waiting up
+# to DSB_BENCH_VMBIND_WAIT seconds (default 60) for the first guest's load
+# to fall; a full run on 6.12 measures them itself.
+#
 # Profile (issue 16 groundwork): with PROFILE=1 (`make bench PROFILE=1`, or
 # DSB_BENCH_PROFILE=1) the benchmark runs under `perf record -e cpu-clock -a
 # -g` inside the guest (the host's perf, package linux-perf, and the
@@ -167,19 +180,28 @@ case $KVER in
 	[ "${DSB_BENCH_FULL:-0}" = 1 ] || exit $rtlat_rc
 	[ $rtlat_rc = 0 ] || exit $rtlat_rc ;;
 esac
-if [ "$KVER" = 6.1 ]; then
+args=("$@")
+[ ${#args[@]} -gt 0 ] || args=(-r 5)
+part=	# a partial run (-S, -F, -V as their own arguments) writes its own file
+for a in "${args[@]}"; do
+	[ "$a" != -S ] || part=sched
+	[ "$a" != -F ] || part=focus
+	[ "$a" != -V ] || part=vm-bind
+done
+if [ "$part" = vm-bind ]; then
+	# VM_BIND needs drm_gpuvm: Linux 6.12 (6.1 has PARAM_VM_BIND 0).
+	case $KVER in
+	6.1 | 6.1.*)
+		echo "bench.sh: -V: the VM_BIND rows need Linux 6.12: KVER=6.12, not $KVER" >&2
+		KVER=6.12 ;;
+	esac
+	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results}
+elif [ "$KVER" = 6.1 ]; then
 	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results}
 else
 	out=${DSB_BENCH_OUT:-$DSB_ROOT/tests/bench/results/$KVER}
 fi
 mkdir -p "$out"
-args=("$@")
-[ ${#args[@]} -gt 0 ] || args=(-r 5)
-part=	# a partial run (-S, -F as their own arguments) writes its own file
-for a in "${args[@]}"; do
-	[ "$a" != -S ] || part=sched
-	[ "$a" != -F ] || part=focus
-done
 
 profile=${DSB_BENCH_PROFILE:-${PROFILE:-0}}
 vmargs=(--no-tests --timeout 480 --add "$bin")
@@ -188,8 +210,8 @@ cmd=(dsb_bench "${args[@]}")
 # The baseline module (DSB_BENCH_BASELINE): built once per revision and kernel.
 baseline=${DSB_BENCH_BASELINE:-}
 basedesc="none (DSB_BENCH_BASELINE unset: the after / before rows are n/a)"
-if [ -n "$baseline" ] && { [ "$profile" = 1 ] || [ "$part" = sched ]; }; then
-	echo "bench.sh: DSB_BENCH_BASELINE=$baseline ignored with PROFILE=1 or -S" >&2
+if [ -n "$baseline" ] && { [ "$profile" = 1 ] || [ "$part" = sched ] || [ "$part" = vm-bind ]; }; then
+	echo "bench.sh: DSB_BENCH_BASELINE=$baseline ignored with PROFILE=1, -S or -V" >&2
 	baseline=
 fi
 if [ -n "$baseline" ]; then
@@ -363,10 +385,14 @@ rules() {
 }
 rel=$(sed -n 's/^dsb_bench: kernel \([^ ,]*\),.*/\1/p' "$log" | head -n1)
 if [ -n "$part" ]; then
+	txt=$part.txt
+	[ "$part" != vm-bind ] || txt=results-vm-bind.txt
 	sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/$part.log"
 	{
 		if [ "$part" = sched ]; then
 			echo "dsb benchmark, scheduling rows only (issue 17; dsb_bench -S): ratios measured side by side in one run"
+		elif [ "$part" = vm-bind ]; then
+			echo "dsb benchmark, VM_BIND rows only (uAPI 13, user-managed GPU VAs; dsb_bench -V): ratios measured side by side in one run"
 		else
 			echo "dsb benchmark, submission-cost rows only (issue 16; dsb_bench -F): ratios measured side by side in one run"
 		fi
@@ -375,8 +401,9 @@ if [ -n "$part" ]; then
 		echo "commit:  $(git -C "$DSB_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$DSB_ROOT" diff --quiet HEAD -- kmod lib 2>/dev/null || echo ' (kmod/lib modified)')"
 		echo "host:    $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, load $load0 before / $load1 after: $hostload"
 		echo "guest:   Debian $rel under QEMU TCG (-cpu max -smp 2 -m 1G), $(qemu-system-x86_64 --version | head -n1)"
-		[ "$part" = sched ] || echo "baseline: $basedesc"
-		grep -E '^dsb_bench: kernel|^== check|^== priority|note:' "$log" | awk '!seen[$0]++' |
+		[ "$part" = sched ] || [ "$part" = vm-bind ] || echo "baseline: $basedesc"
+		[ "$part" != vm-bind ] || echo "baseline: none (not A/B: a module of an older commit cannot VM_BIND)"
+		grep -E '^dsb_bench: (kernel|VM_BIND)|^== check|^== priority|note:' "$log" | awk '!seen[$0]++' |
 			sed 's/^/run:     /' || true
 		[ "$profile" != 1 ] || echo "profile: this run was under perf record ($part-profile.txt): its figures are slowed by it"
 		echo
@@ -387,14 +414,32 @@ if [ -n "$part" ]; then
 			echo "Start latency: a TIMESTAMP-first job's stamp minus its submit time, one job at a"
 			echo "time; 'loaded' = while 16 normal queues (2x the hardware slots) stay full."
 		}
-	} >"$out/$part.txt"
-	cat "$out/$part.txt"
-	echo "bench.sh: results in $out ($part.txt, $part.log)" >&2
+		[ "$part" != vm-bind ] || {
+			echo "VM_BIND rows: a full cycle back to the start state each, in a user-managed VM (a"
+			echo "second file, VM_INIT(USER_MANAGED)) against the default file: 1 op = one VM_BIND of"
+			echo "1 MAP then one of 1 UNMAP (64 KiB BO) / one BO_CREATE (64 KiB, kernel-assigned VA)"
+			echo "then its GEM_CLOSE; 64 ops = one VM_BIND of 64 MAPs (64 BOs side by side) then one"
+			echo "of 64 UNMAPs, per op / 64 BO_CREATEs then 64 GEM_CLOSEs, per BO; map and unmap also"
+			echo "apart. 9 windows per round, order rotating, median of windows. Per round, untimed, a"
+			echo "job writes through the 64 bound VAs and the CPU reads the values back."
+			echo "Submit row: the SQ batch-of-64 NOP stream (every job verified) on a queue of the"
+			echo "user-managed file (command buffer VM_BINDed) and of the default file, one 1024-job"
+			echo "window each in turn (ABBA, 15 pairs per round); target from the VM_BIND issue."
+		}
+	} >"$out/$txt"
+	cat "$out/$txt"
+	echo "bench.sh: results in $out ($txt, $part.log)" >&2
 	write_profile "$out/$part-profile.txt" || rc=1
 	exit "$rc"
 fi
 sed -n '/^DSB-VM-CMD-BEGIN/,/^DSB-VM-CMD-END/p' "$log" >"$out/bench.log"
 printf '%s\n' "$data" >"$out/bench.dat"
+# A full run on a kernel without VM_BIND (6.1): its rows from a 6.12 guest.
+vmbind_chain=0
+if [ "${DSB_BENCH_VMBIND:-1}" != 0 ] && [ "$profile" != 1 ] &&
+	grep -q '^note: VM_BIND rows not measured' "$log"; then
+	vmbind_chain=1
+fi
 
 {
 	echo "dsb benchmark (issue 9): ratios measured side by side in one run"
@@ -407,6 +452,8 @@ printf '%s\n' "$data" >"$out/bench.dat"
 	grep -E '^dsb_bench: (kernel|single-stream|A/B round .* FAILED)|^== check|note:' "$log" |
 		awk '!seen[$0]++' | sed 's/^/run:     /' || true
 	[ "$profile" != 1 ] || echo "profile: this run was under perf record (profile.txt): its figures are slowed by it"
+	[ "$vmbind_chain" != 1 ] ||
+		echo "vm-bind: the VM_BIND rows (n/a here) ran in a second guest on 6.12: results-vm-bind.txt"
 	echo
 	printf '%s\n' "$table"
 	echo
@@ -440,4 +487,15 @@ else
 fi
 echo "bench.sh: results in $out (results.txt, bench.dat, bench.png, bench.log)" >&2
 write_profile "$out/profile.txt" || rc=1
+if [ "$vmbind_chain" = 1 ]; then
+	# The VM_BIND rows: a second guest, on 6.12, with this run's -r and -s.
+	vargs=(-V)
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		case ${args[i]} in -r | -s) vargs+=("${args[i]}" "${args[i + 1]:-}") ;; esac
+	done
+	echo "bench.sh: the VM_BIND rows need Linux 6.12: a second guest (KVER=6.12, dsb_bench ${vargs[*]})" >&2
+	KVER=6.12 DSB_BENCH_OUT=$out DSB_BENCH_BASELINE='' \
+		DSB_BENCH_QUIET_WAIT=${DSB_BENCH_VMBIND_WAIT:-60} PROFILE=0 DSB_BENCH_PROFILE=0 \
+		"$0" "${vargs[@]}" || rc=1
+fi
 exit "$rc"

@@ -11,9 +11,14 @@
  * against the same shape in pure userspace (issue 30). Runs in the VM as
  * root.
  *
- *   dsb_bench [-s scale] [-r rounds] [-S] [-L samples] [-A file]
+ *   dsb_bench [-s scale] [-r rounds] [-S] [-V] [-L samples] [-A file]
  *   dsb_bench -B ROUND:MODULE
  *
+ * -V runs only the VM_BIND rows (uAPI 13; Linux 6.12, where dsb has
+ * drm_gpuvm): VM_BIND of 1 and of 64 operations against BO_CREATE +
+ * GEM_CLOSE, and the SQ submit cost in a user-managed VM against a
+ * kernel-assigned one. The full run measures them too where the kernel
+ * has VM_BIND; elsewhere their rows say "n/a (needs VM_BIND: 6.12)".
  * -S runs only the scheduling sections (each round) and prints only their
  * ratio rows; -L only the RT latency section (issue 20). -B runs one A/B
  * round of the paths compared against a baseline module (sq_ioctl@64,
@@ -93,6 +98,8 @@ static bool oversub_only;	/* -S -O: only its oversubscription rows, for profilin
 static bool focus;		/* -F: submission-cost sections only (issue 16) */
 static bool scaling_only;	/* -F -Q: only its queue-scaling rows, for profiling */
 static bool stream_only;	/* -F -E: only its single-stream rows (SUBMIT, SQ, engine) */
+static bool vmbind_only;	/* -V: only the VM_BIND rows (uAPI 13, Linux 6.12) */
+static bool have_vm_bind;	/* the kernel has VM_BIND (DRM_DSB_PARAM_VM_BIND) */
 static int failed;
 static struct dsb_device dev;
 static struct dsb_bo cmdbo;	/* instruction 0: NOP (the job's command buffer) */
@@ -320,7 +327,7 @@ static double res_get(const char *name)
 /* Setup                                                               */
 /* ------------------------------------------------------------------ */
 
-static int queue_big(struct dsb_queue *q, uint32_t flags)
+static int queue_big_on(struct dsb_device *d, struct dsb_queue *q, uint32_t flags)
 {
 	struct dsb_queue_params p = {
 		.flags = flags,
@@ -328,11 +335,16 @@ static int queue_big(struct dsb_queue *q, uint32_t flags)
 		.fence_slots = BIG_SLOTS,
 		.timeout_ms = 60000,
 	};
-	int ret = dsb_queue_init(&dev, q, &p);
+	int ret = dsb_queue_init(d, q, &p);
 
 	if (ret)
 		fail("dsb_queue_init(flags %#x): %s", flags, strerror(-ret));
 	return ret;
+}
+
+static int queue_big(struct dsb_queue *q, uint32_t flags)
+{
+	return queue_big_on(&dev, q, flags);
 }
 
 /* Wait (untimed) until the queue completed @seqno; false on timeout. */
@@ -690,6 +702,7 @@ static uint32_t sq_bo_list;	/* buffer list of every SQE, 0: none */
 static uint32_t sq_sig[SQ_MAX_SIG];	/* job k of a batch signals sq_sig[k % sq_nsig] */
 static unsigned int sq_nsig;	/* 0: no signal operation */
 static unsigned int only_batch;	/* bench_sq(): this batch size only (-B), 0: all */
+static uint64_t sq_cmd_va;	/* the jobs' command buffer: cmdbo's, or ucmd's (VM_BIND rows) */
 
 /*
  * One timed window of WINDOW jobs in batches of @b; returns ns per job.
@@ -719,7 +732,7 @@ static double sq_window(struct dsb_queue *q, unsigned int b)
 				fail("dsb_get_sqe: no SQE");
 				return -1;
 			}
-			dsb_prep_exec(sqe, cmdbo.va, DRM_DSB_INSTR_SIZE);
+			dsb_prep_exec(sqe, sq_cmd_va, DRM_DSB_INSTR_SIZE);
 			dsb_sqe_set_bo_list(sqe, sq_bo_list);
 			dsb_sqe_set_data64(sqe, sq_next++);
 			if (sq_nsig && dsb_prep_signal_syncobj(sqe, sq_sig[k % sq_nsig])) {
@@ -814,6 +827,368 @@ out_sig:
 	sq_nsig = 0;
 	while (n-- > 0)
 		drmSyncobjDestroy(dev.fd, sq_sig[n]);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4a. User-managed GPU VAs: VM_BIND cost, submit cost (uAPI 13)       */
+/* ------------------------------------------------------------------ */
+/*
+ * Linux 6.12 only (dsb's VM_BIND needs drm_gpuvm; on 6.1
+ * DRM_DSB_PARAM_VM_BIND is 0 and these rows print "n/a (needs VM_BIND)").
+ * A second file of the device, udev, does VM_INIT(DSB_VM_USER_MANAGED)
+ * before anything else, creates a 4 KiB command buffer (ucmd) and
+ * VM_BIND_MAPs it at the start of its user range, and VMB_N buffers of
+ * VMB_SIZE for the bind rows, which are mapped only while timed.
+ *
+ * Bind rows: a full cycle back to the start state is timed, against its
+ * kernel-assigned counterpart in the default file:
+ *   - vmbind1: one VM_BIND with 1 MAP, then one with 1 UNMAP (VMB_CYCLES1
+ *     cycles, timed as a whole), against bocreate1: one BO_CREATE of
+ *     VMB_SIZE (the kernel picks and maps its VA), then its GEM_CLOSE;
+ *   - vmbind64: one VM_BIND with VMB_N MAPs (VMB_N buffers side by side),
+ *     then one with VMB_N UNMAPs, each call timed, per operation, against
+ *     bocreate64: VMB_N BO_CREATEs then their VMB_N GEM_CLOSEs, per BO.
+ *     Map and unmap (create and close) are also reported apart.
+ * The four run in VMB_WINDOWS windows per round, their order rotating per
+ * window; a round's figure is the median of its windows. Once per round,
+ * untimed, the VMB_N buffers are mapped and a job of udev writes a marker
+ * into each through its new VA, read back by the CPU: the binds did map.
+ *
+ * Submit rows: the SQ batch-of-64 stream of sq_window() (NOP jobs, each
+ * verified) on a queue of udev (its command buffer VM_BINDed) and on a
+ * queue of the default file, one window each in turn (ABBA over
+ * VMB_SQ_WINDOWS pairs), in the same round: sq_uvm@64 / sq_kvm@64,
+ * target <= 1.05.
+ */
+#define VMB_N		64
+#define VMB_SIZE	(64u << 10)
+#define VMB_CYCLES1	64	/* 1-op cycles per window */
+#define VMB_ITERS64	4	/* 64-op cycles per window */
+#define VMB_WINDOWS	9
+#define VMB_SQ_WINDOWS	15
+#define VMB_VA_OFF	(1u << 20)	/* the bind buffers' VAs: user range + 1 MiB */
+
+static struct dsb_device udev;	/* user-managed VM */
+static struct dsb_bo ucmd;	/* NOP at 0, the marker job at UCMD_MARK */
+static struct dsb_bo vmb_bo[VMB_N];
+static uint64_t uva_start, uva_size;
+static bool vm_ready;
+#define UCMD_MARK	64	/* offset of VMB_N WRITE instructions in ucmd */
+
+static void vm_teardown(void)
+{
+	if (!vm_ready)
+		return;
+	for (int i = 0; i < VMB_N; i++)
+		dsb_bo_destroy(&udev, &vmb_bo[i]);
+	dsb_bo_destroy(&udev, &ucmd);
+	dsb_device_close(&udev);	/* takes the mappings with it */
+	vm_ready = false;
+}
+
+static int vm_setup(void)
+{
+	struct drm_dsb_vm_bind_op op;
+	uint32_t bad = 0;
+	int ret;
+
+	ret = dsb_device_open(&udev, dev.index >= 0 ? dev.index : 0);
+	if (ret) {
+		fail("VM_BIND rows: second file: %s", strerror(-ret));
+		return -1;
+	}
+	ret = dsb_vm_init(&udev, DSB_VM_USER_MANAGED, &uva_start, &uva_size);
+	if (ret) {
+		fail("dsb_vm_init(USER_MANAGED): %s", strerror(-ret));
+		dsb_device_close(&udev);
+		return -1;
+	}
+	if (uva_size < VMB_VA_OFF + (uint64_t)VMB_N * VMB_SIZE) {
+		fail("user VA range %#" PRIx64 "+%#" PRIx64 " too small", uva_start, uva_size);
+		dsb_device_close(&udev);
+		return -1;
+	}
+	memset(vmb_bo, 0, sizeof(vmb_bo));
+	ret = dsb_bo_create(&udev, 4096, &ucmd);
+	for (int i = 0; !ret && i < VMB_N; i++)
+		ret = dsb_bo_create(&udev, VMB_SIZE, &vmb_bo[i]);
+	if (ret) {
+		fail("VM_BIND rows: BOs: %s", strerror(-ret));
+		vm_ready = true;
+		vm_teardown();
+		return -1;
+	}
+	vm_ready = true;
+	if (ucmd.va != 0) {
+		fail("BO_CREATE in a user-managed VM reported VA %#" PRIx64 ", not 0", ucmd.va);
+		return -1;
+	}
+	/* ucmd: a NOP at 0; at UCMD_MARK a WRITE of a marker into each bind BO. */
+	memset(ucmd.map, 0, 4096);
+	ucmd.va = uva_start;
+	dsb_bind_map(&op, &ucmd, 0, ucmd.va, 4096, 0);
+	ret = dsb_vm_bind(&udev, &op, 1, NULL, 0, 0, &bad);
+	if (ret) {
+		fail("VM_BIND MAP of the command buffer: %s", strerror(-ret));
+		return -1;
+	}
+	for (int i = 0; i < VMB_N; i++) {
+		vmb_bo[i].va = uva_start + VMB_VA_OFF + (uint64_t)i * VMB_SIZE;
+		memset(vmb_bo[i].map, 0, VMB_SIZE);	/* resident, as after its first bind */
+	}
+	return 0;
+}
+
+static int vmb_bind(struct drm_dsb_vm_bind_op *ops, uint32_t n)
+{
+	uint32_t bad = 0;
+	int ret = dsb_vm_bind(&udev, ops, n, NULL, 0, 0, &bad);
+
+	if (ret)
+		fail("VM_BIND of %u operations: %s (operation %u)", n, strerror(-ret), bad);
+	return ret;
+}
+
+static int bo_create_raw(uint32_t *handle)
+{
+	struct drm_dsb_bo_create c = { .size = VMB_SIZE };
+
+	if (ioctl(dev.fd, DRM_IOCTL_DSB_BO_CREATE, &c)) {
+		fail("BO_CREATE: %s", strerror(errno));
+		return -1;
+	}
+	if (!c.va) {
+		fail("BO_CREATE in a kernel-assigned VM reported no VA");
+		return -1;
+	}
+	*handle = c.handle;
+	return 0;
+}
+
+static int gem_close_raw(uint32_t handle)
+{
+	struct drm_gem_close gc = { .handle = handle };
+
+	if (ioctl(dev.fd, DRM_IOCTL_GEM_CLOSE, &gc)) {
+		fail("GEM_CLOSE: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The four bind/create measurements of one window, into @out[0..6], ns. */
+static int vmb_window(int first, double *out)
+{
+	static struct drm_dsb_vm_bind_op map[VMB_N], unmap[VMB_N];
+	uint32_t h[VMB_N];
+
+	for (int i = 0; i < VMB_N; i++) {
+		dsb_bind_map(&map[i], &vmb_bo[i], 0, vmb_bo[i].va, VMB_SIZE, 0);
+		dsb_bind_unmap(&unmap[i], vmb_bo[i].va, VMB_SIZE);
+	}
+	for (int k = 0; k < 4; k++) {
+		int64_t t, tm = 0, tu = 0;
+
+		switch ((first + k) % 4) {
+		case 0:	/* 1 MAP, 1 UNMAP per cycle */
+			t = now_ns();
+			for (int i = 0; i < VMB_CYCLES1; i++)
+				if (vmb_bind(&map[0], 1) || vmb_bind(&unmap[0], 1))
+					return -1;
+			out[0] = (double)(now_ns() - t) / VMB_CYCLES1;
+			break;
+		case 1:	/* BO_CREATE, GEM_CLOSE per cycle */
+			t = now_ns();
+			for (int i = 0; i < VMB_CYCLES1; i++)
+				if (bo_create_raw(&h[0]) || gem_close_raw(h[0]))
+					return -1;
+			out[1] = (double)(now_ns() - t) / VMB_CYCLES1;
+			break;
+		case 2:	/* VMB_N MAPs in one call, VMB_N UNMAPs in one call */
+			for (int j = 0; j < VMB_ITERS64; j++) {
+				t = now_ns();
+				if (vmb_bind(map, VMB_N))
+					return -1;
+				tm += now_ns() - t;
+				t = now_ns();
+				if (vmb_bind(unmap, VMB_N))
+					return -1;
+				tu += now_ns() - t;
+			}
+			out[2] = (double)tm / (VMB_ITERS64 * VMB_N);
+			out[3] = (double)tu / (VMB_ITERS64 * VMB_N);
+			break;
+		case 3:	/* VMB_N BO_CREATEs, then their GEM_CLOSEs */
+			for (int j = 0; j < VMB_ITERS64; j++) {
+				t = now_ns();
+				for (int i = 0; i < VMB_N; i++)
+					if (bo_create_raw(&h[i]))
+						return -1;
+				tm += now_ns() - t;
+				t = now_ns();
+				for (int i = 0; i < VMB_N; i++)
+					if (gem_close_raw(h[i]))
+						return -1;
+				tu += now_ns() - t;
+			}
+			out[4] = (double)tm / (VMB_ITERS64 * VMB_N);
+			out[5] = (double)tu / (VMB_ITERS64 * VMB_N);
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Untimed: map the VMB_N buffers, a job of udev writes a marker into each
+ * through its bound VA, the CPU reads them back; then unmap.
+ */
+static int vmb_verify(void)
+{
+	struct drm_dsb_vm_bind_op ops[VMB_N];
+	struct drm_dsb_instr *in = (struct drm_dsb_instr *)((char *)ucmd.map + UCMD_MARK);
+	uint64_t mark = 0x5653424d00000000ull | ((uint64_t)round_no << 16);
+	struct drm_dsb_cqe *cqe;
+	struct drm_dsb_sqe *sqe;
+	struct dsb_queue q;
+	int ret, bad = 0;
+
+	for (int i = 0; i < VMB_N; i++) {
+		dsb_bind_map(&ops[i], &vmb_bo[i], 0, vmb_bo[i].va, VMB_SIZE, 0);
+		memset(&in[i], 0, sizeof(in[i]));
+		in[i].op = DRM_DSB_OP_WRITE;
+		in[i].a = vmb_bo[i].va + VMB_SIZE - 8;	/* the last word: the whole range is mapped */
+		in[i].b = mark + (uint64_t)i;
+	}
+	if (vmb_bind(ops, VMB_N))
+		return -1;
+	if (queue_big_on(&udev, &q, 0))
+		return -1;
+	sqe = dsb_get_sqe(&q);
+	if (!sqe) {
+		dsb_queue_exit(&q);
+		fail("VM_BIND check: no SQE");
+		return -1;
+	}
+	dsb_prep_exec(sqe, ucmd.va + UCMD_MARK, VMB_N * DRM_DSB_INSTR_SIZE);
+	ret = dsb_submit(&q);
+	if (ret == 1)
+		ret = dsb_wait_cqe_timeout(&q, &cqe, 30ll * 1000000000);
+	else
+		ret = ret < 0 ? ret : -EAGAIN;
+	if (!ret) {
+		if (cqe->error)
+			bad = cqe->error;
+		dsb_cqe_seen(&q, cqe);
+		jobs_done++;
+	}
+	dsb_queue_exit(&q);
+	CHECK(!ret, "VM_BIND check job: %s", strerror(-ret));
+	CHECK(!bad, "VM_BIND check job failed: error %d (a bound VA faulted?)", bad);
+	for (int i = 0; i < VMB_N; i++) {
+		uint64_t v = *(volatile uint64_t *)((char *)vmb_bo[i].map + VMB_SIZE - 8);
+
+		CHECK(v == mark + (uint64_t)i, "VM_BIND check: BO %d holds %#" PRIx64
+		      ", the job wrote %#" PRIx64 " at its bound VA", i, v, mark + (uint64_t)i);
+	}
+	for (int i = 0; i < VMB_N; i++)
+		dsb_bind_unmap(&ops[i], vmb_bo[i].va, VMB_SIZE);
+	return vmb_bind(ops, VMB_N);
+}
+
+static void bench_vm_bind(void)
+{
+	static const char *const names[6] = {
+		"vmbind1_cycle", "bocreate1_cycle", "vmbind64_map", "vmbind64_unmap",
+		"bocreate64_create", "bocreate64_close",
+	};
+	static const char *const whats[6] = {
+		"VM_BIND 1 MAP + VM_BIND 1 UNMAP of a 64 KiB BO (user-managed VM)",
+		"BO_CREATE 64 KiB (kernel-assigned VA) + GEM_CLOSE",
+		"VM_BIND of 64 MAPs (64 BOs of 64 KiB), per operation",
+		"VM_BIND of 64 UNMAPs, per operation",
+		"64 BO_CREATEs of 64 KiB (kernel-assigned VAs), per BO",
+		"their 64 GEM_CLOSEs, per BO",
+	};
+	double w[VMB_WINDOWS][6], v[VMB_WINDOWS];
+
+	printf("== VM_BIND: 1 and 64 operations vs BO_CREATE + GEM_CLOSE, 64 KiB\n");
+	if (vmb_window(0, w[0]))	/* warm-up */
+		return;
+	for (int k = 0; k < VMB_WINDOWS; k++)
+		if (vmb_window(k + round_no, w[k]))
+			return;
+	for (int m = 0; m < 6; m++) {
+		for (int k = 0; k < VMB_WINDOWS; k++)
+			v[k] = w[k][m];
+		res_add(names[m], median(v, VMB_WINDOWS), whats[m]);
+	}
+	for (int k = 0; k < VMB_WINDOWS; k++)
+		v[k] = w[k][2] + w[k][3];
+	res_add("vmbind64_cycle", median(v, VMB_WINDOWS),
+		"VM_BIND 64 MAPs + VM_BIND 64 UNMAPs, per operation pair");
+	for (int k = 0; k < VMB_WINDOWS; k++)
+		v[k] = w[k][4] + w[k][5];
+	res_add("bocreate64_cycle", median(v, VMB_WINDOWS),
+		"64 BO_CREATEs + 64 GEM_CLOSEs, per BO");
+	vmb_verify();
+}
+
+/*
+ * The SQ batch-of-64 NOP stream in the user-managed VM and in the default
+ * one, alternating windows (ABBA), in the same round.
+ */
+static void bench_vm_submit(void)
+{
+	struct dsb_queue qk, qu;
+	double vk[VMB_SQ_WINDOWS], vu[VMB_SQ_WINDOWS];
+	uint64_t next_k = 0, next_u = 0;
+
+	printf("== SQ batches of 64: user-managed VM (VM_BINDed command buffer) vs kernel-assigned\n");
+	if (queue_big(&qk, 0))
+		return;
+	if (queue_big_on(&udev, &qu, 0)) {
+		dsb_queue_exit(&qk);
+		return;
+	}
+	for (int k = -1; k < VMB_SQ_WINDOWS; k++) {	/* k = -1: warm-up */
+		for (int j = 0; j < 2; j++) {
+			bool user = (j == 0) == ((k + round_no) % 2 == 0);
+			double x;
+
+			if (user) {
+				sq_next = next_u;
+				sq_cmd_va = ucmd.va;
+				x = sq_window(&qu, 64);
+				next_u = sq_next;
+			} else {
+				sq_next = next_k;
+				sq_cmd_va = cmdbo.va;
+				x = sq_window(&qk, 64);
+				next_k = sq_next;
+			}
+			sq_cmd_va = cmdbo.va;
+			if (x < 0)
+				goto out;
+			if (k >= 0)
+				(user ? vu : vk)[k] = x;
+		}
+	}
+	printf("  [%d] windows (ns/job, in run order):", round_no);
+	for (int k = 0; k < VMB_SQ_WINDOWS; k++) {
+		bool ufirst = (k + round_no) % 2 == 0;
+
+		printf(" %s%.0f/%s%.0f", ufirst ? "u" : "k", ufirst ? vu[k] : vk[k],
+		       ufirst ? "k" : "u", ufirst ? vk[k] : vu[k]);
+	}
+	printf("\n");
+	res_add("sq_kvm@64", median(vk, VMB_SQ_WINDOWS),
+		"dsb_submit (SUBMIT_SQ), batch 64, kernel-assigned VM (windows alternating)");
+	res_add("sq_uvm@64", median(vu, VMB_SQ_WINDOWS),
+		"the same, a user-managed VM, command buffer VM_BINDed");
+out:
+	dsb_queue_exit(&qu);
+	dsb_queue_exit(&qk);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2207,6 +2582,7 @@ struct ratio {
 	bool at_least;
 	const char *num2, *den2;	/* normalising ratio, when set */
 	bool ab;		/* baseline vs this tree (-A): n/a without one */
+	bool vmb;		/* VM_BIND rows: n/a on a kernel without VM_BIND */
 	double value;
 };
 
@@ -2269,7 +2645,7 @@ static void ratio_table(struct ratio *rt, int n)
 		int k;
 
 		/* -S, -F: only the rows of the sections that ran. */
-		if ((sched_only || focus) && !have && !(r->ab && ab_file))
+		if ((sched_only || focus || vmbind_only) && !have && !(r->ab && ab_file))
 			continue;
 		if (r->target > 0)
 			snprintf(target, sizeof(target), "%s%.2f", r->at_least ? ">=" : "<=",
@@ -2277,6 +2653,7 @@ static void ratio_table(struct ratio *rt, int n)
 		if (!have) {
 			/* A path this kernel cannot run (no deadline hints on 6.1). */
 			printf("%-56s %9s %15s %9s  %s\n", r->name, "-", "-", target,
+			       r->vmb && !have_vm_bind ? "n/a (needs VM_BIND: 6.12)" :
 			       !r->ab ? "n/a (not measured on this kernel)" : ab_file ?
 			       "n/a (the baseline run gave no figures)" : "n/a (no baseline given)");
 			continue;
@@ -2867,7 +3244,7 @@ int main(int argc, char **argv)
 	int64_t t0 = now_ns();
 	int rtlat_samples = 0;	/* -L N: RT latency section only (issue 20) */
 
-	while ((opt = getopt(argc, argv, "s:r:L:SOFQEA:B:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:r:L:SOFQEVA:B:")) != -1) {
 		switch (opt) {
 		case 's': scale = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
@@ -2877,6 +3254,7 @@ int main(int argc, char **argv)
 		case 'F': focus = true; break;
 		case 'Q': scaling_only = true; break;
 		case 'E': stream_only = true; break;
+		case 'V': vmbind_only = true; break;
 		case 'A': ab_file = optarg; break;
 		case 'B': ab_tag = optarg; break;
 		default:
@@ -2884,6 +3262,7 @@ int main(int argc, char **argv)
 				" [-S: scheduling sections only [-O: only oversubscription]]"
 				" [-F: submission-cost sections only [-Q: only queue scaling]"
 				" [-E: only single-stream submission and engine rows]]"
+				" [-V: VM_BIND rows only (Linux 6.12)]"
 				" [-A FILE: baseline rounds to report] [-B ROUND:MODULE: one"
 				" baseline round]\n", argv[0]);
 			return 2;
@@ -2910,6 +3289,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	memset(cmdbo.map, 0, 4096);	/* DRM_DSB_OP_NOP = 0 */
+	sq_cmd_va = cmdbo.va;
 	if (ab_tag) {
 		ret = ab_round(ab_tag);
 		dsb_bo_destroy(&dev, &cmdbo);
@@ -2925,6 +3305,18 @@ int main(int argc, char **argv)
 	nlat = 100 * scale;
 	lat = calloc((size_t)nlat + 64, sizeof(*lat));
 	debugfs_counter(dev.index, "completions", &c0);
+	have_vm_bind = dsb_has_vm_bind(&dev);
+	if (vmbind_only && !have_vm_bind) {
+		printf("dsb_bench: -V: needs VM_BIND (uAPI 13 on Linux 6.12): kernel %s, uAPI %u,"
+		       " DRM_DSB_PARAM_VM_BIND 0\n", u.release, dev.uapi_version);
+		return 1;
+	}
+	if (!sched_only && !focus && have_vm_bind && vm_setup() == 0)
+		printf("dsb_bench: VM_BIND rows: user-managed VM [%#" PRIx64 ", %#" PRIx64 ")\n",
+		       uva_start, uva_start + uva_size);
+	else if (!sched_only && !focus && !have_vm_bind)
+		printf("note: VM_BIND rows not measured: they need VM_BIND (Linux 6.12; this kernel's"
+		       " DRM_DSB_PARAM_VM_BIND is 0)\n");
 	for (round_no = 0; round_no < rounds && !failed; round_no++) {
 		printf("== round %d of %d\n", round_no + 1, rounds);
 		if (sched_only) {
@@ -2936,6 +3328,13 @@ int main(int argc, char **argv)
 		if (ncpus > 1) {
 			pin_tid(0, 0);
 			n_eng = pin_engines(dev_cpu());
+		}
+		if (vmbind_only) {
+			if (vm_ready) {
+				bench_vm_bind();
+				bench_vm_submit();
+			}
+			continue;
 		}
 		bench_floor();
 		if (focus && scaling_only) {
@@ -2968,6 +3367,10 @@ int main(int argc, char **argv)
 		bench_breakdown();
 		bench_sq("sq_ioctl", 0, "libdsb dsb_submit, DRM_IOCTL_DSB_QUEUE_SUBMIT_SQ backend");
 		bench_sq_sig();
+		if (vm_ready) {
+			bench_vm_bind();
+			bench_vm_submit();
+		}
 		bench_sq("sq_uring", DSB_QUEUE_IO_URING,
 			 "libdsb dsb_submit, io_uring URING_CMD SUBMIT backend");
 		bench_implicit();
@@ -3009,6 +3412,18 @@ int main(int argc, char **argv)
 			  "sq_ioctl@64[base]", 0, .ab = true },
 			{ "sq_sig1@64 / sq_ioctl@64 (1 syncobj signal per job)", "sq_sig1@64",
 			  "sq_ioctl@64", 0 },
+			{ "sq@64, user-managed VM / kernel-assigned (VM_BIND)", "sq_uvm@64",
+			  "sq_kvm@64", 1.05, .vmb = true },
+			{ "VM_BIND 1 MAP+1 UNMAP / BO_CREATE+GEM_CLOSE, 64K", "vmbind1_cycle",
+			  "bocreate1_cycle", 0, .vmb = true },
+			{ "VM_BIND 64 MAP+64 UNMAP / 64 CREATE+CLOSE, per op", "vmbind64_cycle",
+			  "bocreate64_cycle", 0, .vmb = true },
+			{ "VM_BIND 64 MAPs / 64 BO_CREATEs, per op", "vmbind64_map",
+			  "bocreate64_create", 0, .vmb = true },
+			{ "VM_BIND 64 UNMAPs / 64 GEM_CLOSEs, per op", "vmbind64_unmap",
+			  "bocreate64_close", 0, .vmb = true },
+			{ "VM_BIND 64 ops / 1 op, per op (map+unmap)", "vmbind64_cycle",
+			  "vmbind1_cycle", 0, .vmb = true },
 			{ "wake_wait_ioctl p50 / eventfd_rtt p50", "wake_wait_ioctl", "eventfd_rtt", 1.0 },
 			{ "wake_uring p50 / eventfd_rtt p50", "wake_uring", "eventfd_rtt", 1.0 },
 			{ "wake_poll p50 / eventfd_rtt p50", "wake_poll", "eventfd_rtt", 0.25 },
@@ -3091,6 +3506,7 @@ int main(int argc, char **argv)
 	printf("dsb_bench: %s in %.1f s\n", failed ? "FAILED" : "done",
 	       (double)(now_ns() - t0) / 1e9);
 
+	vm_teardown();
 	dsb_bo_destroy(&dev, &cmdbo);
 	dsb_device_close(&dev);
 	free(lat);
