@@ -695,8 +695,9 @@ static void dsb_bind_commit(struct dsb_bind *b, const struct drm_dsb_vm_bind_op 
 }
 
 /*
- * A synchronous bind: wait for its fences, then (binds lock held) for the
- * VM's queue to drain. Changes nothing; -EINTR on a signal.
+ * A synchronous bind waits for its fences (before the binds lock; the
+ * caller then waits for the VM's queue to drain under it). Changes
+ * nothing; -EINTR on a signal.
  */
 static int dsb_bind_wait_sync(struct dsb_bind *b)
 {

@@ -337,14 +337,21 @@ static inline void dsb_bind_map(struct drm_dsb_vm_bind_op *op,
 	op->range = range;
 }
 
+/* An operation @type on [@va, @va + @range) that names no buffer. */
+static inline void dsb__bind_range(struct drm_dsb_vm_bind_op *op, uint32_t type,
+				   uint64_t va, uint64_t range)
+{
+	memset(op, 0, sizeof(*op));
+	op->op = type;
+	op->va = va;
+	op->range = range;
+}
+
 /** dsb_bind_unmap() - an operation unmapping whatever is in [@va, @va + @range) */
 static inline void dsb_bind_unmap(struct drm_dsb_vm_bind_op *op, uint64_t va,
 				  uint64_t range)
 {
-	memset(op, 0, sizeof(*op));
-	op->op = DRM_DSB_VM_BIND_UNMAP;
-	op->va = va;
-	op->range = range;
+	dsb__bind_range(op, DRM_DSB_VM_BIND_UNMAP, va, range);
 }
 
 /**
@@ -354,10 +361,7 @@ static inline void dsb_bind_unmap(struct drm_dsb_vm_bind_op *op, uint64_t va,
 static inline void dsb_bind_sparse(struct drm_dsb_vm_bind_op *op, uint64_t va,
 				   uint64_t range)
 {
-	memset(op, 0, sizeof(*op));
-	op->op = DRM_DSB_VM_BIND_MAP_SPARSE;
-	op->va = va;
-	op->range = range;
+	dsb__bind_range(op, DRM_DSB_VM_BIND_MAP_SPARSE, va, range);
 }
 
 /**
