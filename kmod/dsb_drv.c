@@ -160,6 +160,10 @@ MODULE_PARM_DESC(test_doorbell_gap_ms,
 module_param_named(test_engine_gap_ms, dsb_test_hooks.engine_gap_ms, uint, 0644);
 MODULE_PARM_DESC(test_engine_gap_ms,
 		 "TEST BUILD ONLY, default 0: the engine threads sleep this long (at most 200) between rounds, as a thread preempted on a loaded machine does; doorbells do not wake them");
+
+module_param_named(test_slice_stall_ms, dsb_test_hooks.slice_stall_ms, uint, 0644);
+MODULE_PARM_DESC(test_slice_stall_ms,
+		 "TEST BUILD ONLY, default 0: an engine sleeps this long (at most 200) at the start of every time slice that has work, before its first step, as an engine thread preempted there on a loaded machine");
 #endif
 
 /* Parameters that are the same for every device and file (all nonzero). */

@@ -228,7 +228,8 @@ struct dsb_memwait {
  * @dep_wait: blocked on a WAIT packet
  * @dep_wait_since: when it last blocked on a WAIT packet (ns)
  * @steps: packets and instructions executed
- * @runs: time slices the queue was given on a hardware slot
+ * @runs: time slices the queue ended on a hardware slot, counted after
+ *        their steps
  * @boost_served: boosted this round (deadline hint): ran in the round's
  *                first pass, or mid-round when the hint came, with the
  *                budget of its boost priority, until the boosted job's
@@ -330,7 +331,8 @@ struct dsb_gpu_counters {
 /**
  * struct dsb_gpu_progress - the registers the driver's watchdog samples
  * @steps: packets and instructions executed
- * @runs: time slices given on a hardware slot
+ * @runs: time slices ended on a hardware slot; read before @steps, which
+ *        then includes every step of those slices
  * @blocked_until: the end of a DELAY in progress (ns), or 0
  * @dep_wait: blocked on a WAIT packet
  * @idle: at its last look the engine found nothing to run

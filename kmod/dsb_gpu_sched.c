@@ -192,8 +192,9 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_gpu_que
 		return false;
 
 	dsb_engine_make_resident_locked(eng, q);
-	WRITE_ONCE(c->runs, c->runs + 1);
 	eng->current_q = q;
+	if (unlikely(dsb_test_hook(slice_stall_ms)))
+		msleep(min(dsb_test_hook(slice_stall_ms), 200U));
 	while (budget > 0) {
 		c->step_cost = 1;
 		r = dsb_engine_step(eng, q, now, next);
@@ -212,6 +213,13 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_gpu_que
 	}
 	dsb_engine_flush_retire(q);
 	eng->current_q = NULL;
+	/*
+	 * The slice is counted when it ends, after its steps: a watchdog that
+	 * sees it sees every step it made (dsb_gpu_queue_progress()), and a
+	 * slice that has begun but not yet stepped (the thread preempted) is
+	 * not one without progress.
+	 */
+	smp_store_release(&c->runs, c->runs + 1);
 	c->last_run = ++eng->tick;
 	/* Blocked on a dependency, a MEMWAIT or a DELAY: let others have the slot. */
 	if (r == DSB_STEP_BLOCKED || c->blocked_until) {
@@ -530,8 +538,9 @@ void dsb_gpu_queue_unmap(struct dsb_gpu_queue *gq)
  */
 void dsb_gpu_queue_progress(const struct dsb_gpu_queue *gq, struct dsb_gpu_progress *p)
 {
+	/* Slices first: the steps read next include every step of those slices. */
+	p->runs = smp_load_acquire(&gq->ctx.runs);
 	p->steps = READ_ONCE(gq->ctx.steps);
-	p->runs = READ_ONCE(gq->ctx.runs);
 	p->blocked_until = READ_ONCE(gq->ctx.blocked_until);
 	p->dep_wait = READ_ONCE(gq->ctx.dep_wait);
 	p->idle = READ_ONCE(gq->ctx.idle);

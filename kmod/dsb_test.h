@@ -14,7 +14,7 @@
 /*
  * Test hooks: module parameters with which the VM tests widen race windows
  * (test_retire_delay_us, test_engine_gap_ms, test_submit_gap_ms,
- * test_doorbell_gap_ms), built
+ * test_doorbell_gap_ms, test_slice_stall_ms), built
  * only with DSB_TEST_HOOKS=y (kmod/Kbuild; scripts/build-kmod.sh's test
  * builds). dsb_test_hook(name) reads one; in any other build (DKMS, a
  * user's make) the parameters do not exist, it is the member of a zeroed
@@ -25,6 +25,7 @@ struct dsb_test_hooks {
 	unsigned int engine_gap_ms;
 	unsigned int submit_gap_ms;
 	unsigned int doorbell_gap_ms;
+	unsigned int slice_stall_ms;
 };
 
 #ifdef DSB_TEST_HOOKS

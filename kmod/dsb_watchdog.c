@@ -15,10 +15,13 @@
  * does not count, as drm_sched starts a job's timeout when its
  * dependencies are met: dependencies are fences, which signal in finite
  * time on their own. Only time on a hardware slot counts: a tick adds the
- * time since the previous one only when the engine gave the queue a time
- * slice in between (its slice count moved), the queue sits in a DELAY,
- * or the engine finds nothing to run in it (a lowered doorbell), so a
- * queue waiting for its turn among many others is never banned for it.
+ * time since the previous one only when the engine ended a time slice of
+ * the queue in between (its slice count moved, its step count did not),
+ * the queue sits in a DELAY, or the engine finds nothing to run in it (a
+ * lowered doorbell), so a queue waiting for its turn among many others is
+ * never banned for it. The engine counts a slice when it ends, after its
+ * steps: a slice begun but not yet stepped, its engine thread preempted
+ * on a loaded machine, is not one without progress.
  * A queue's clock starts at the first tick that finds it busy, so the
  * time a queue spent idle never counts.
  *
@@ -72,8 +75,8 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 		return true;
 	}
 	/*
-	 * No progress: count the interval only if the queue had slot time in
-	 * it, or the engine found nothing to run and there still is nothing
+	 * No progress: count the interval only if a slice of the queue ended
+	 * in it without a step, or the engine found nothing to run and there still is nothing
 	 * (the process hid its packets), once the doorbell of every submitted
 	 * job was rung: a submitter preempted between handing its jobs over
 	 * and its doorbell hid nothing. An engine's "idle" from before the

@@ -6,7 +6,8 @@
  * - A queue that waits for its turn among many busy realtime queues for
  *   longer than its own watchdog timeout is not banned: only time on a
  *   slot counts. Nor is a queue that the engine last found idle and that
- *   gets a job while the engine thread is away between rounds.
+ *   gets a job while the engine thread is away between rounds, nor one
+ *   whose engine thread is preempted inside its slices.
  * - Queues blocked on a MEMWAIT give up their hardware slots.
  * - On one engine, the same work finishes first at high priority, then
  *   normal, then low, and every level progresses.
@@ -192,6 +193,7 @@ static void reset_engine_gap(void)
 {
 	reset_test_param("test_engine_gap_ms");
 	reset_test_param("test_doorbell_gap_ms");
+	reset_test_param("test_slice_stall_ms");
 }
 
 /*
@@ -1021,6 +1023,54 @@ START_TEST(test_doorbell_gap_not_banned)
 }
 END_TEST
 
+/*
+ * The engine thread is preempted at the start of every time slice, before
+ * the slice's first step (the module's test_slice_stall_ms), and between
+ * rounds (test_engine_gap_ms), as on a loaded machine: a watchdog tick
+ * falls between two slices of the job and another inside the next one.
+ * A slice begun but not yet stepped is not one without progress: with a
+ * 5 ms timeout, one such 10 ms tick counted bans the queue. Every slice
+ * runs 16 steps (its time is over when it wakes), so the job of 96 steps
+ * takes several.
+ */
+START_TEST(test_preempted_slice_not_banned)
+{
+	struct dsb_test_queue victim;
+	struct dsb_test_bo cmd, ts;
+	int ret = 0, err = 0;
+	uint64_t seqno;
+	uint32_t len;
+	int i;
+
+	victim = queue_prio(0, 5);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
+	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
+	len = nops_then_stamp(&cmd, 96, ts.va);
+	set_module_param("test_slice_stall_ms", 30);
+	set_module_param("test_engine_gap_ms", 30);
+	for (i = 0; i < 2; i++) {
+		ret = dsb_test_submit(fd, victim.id, 0, cmd.va, len, NULL, 0, &seqno);
+		if (ret)
+			break;
+		err = wait_job(fd, victim.id, seqno);
+		if (err)
+			break;
+	}
+	/* Before any assertion: a failed check skips the fixture's cleanup. */
+	set_module_param("test_slice_stall_ms", 0);
+	end_engine_gap();
+	ck_assert_int_eq(ret, 0);
+	ck_assert_msg(err == 0, "job %d failed %d (fault %u): banned while its engine was "
+		      "preempted inside a slice", i, err, status_of(fd, victim.id).fault);
+	ck_assert_uint_eq(status_of(fd, victim.id).state, DRM_DSB_QUEUE_ACTIVE);
+	printf("sched: a 5 ms watchdog, the engine preempted 30 ms in every slice and between "
+	       "rounds: %d jobs of 96 steps done, not banned\n", i);
+	dsb_test_bo_destroy(fd, &cmd);
+	dsb_test_bo_destroy(fd, &ts);
+	dsb_test_queue_destroy(fd, &victim);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sched");
@@ -1030,6 +1080,7 @@ int main(void)
 	tcase_add_test(tc, test_slot_wait_not_banned);
 	tcase_add_test(tc, test_idle_queue_waits_not_banned);
 	tcase_add_test(tc, test_doorbell_gap_not_banned);
+	tcase_add_test(tc, test_preempted_slice_not_banned);
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_realtime_start_bounded);
