@@ -163,7 +163,7 @@ MODULE_PARM_DESC(test_engine_gap_ms,
 
 module_param_named(test_slice_stall_ms, dsb_test_hooks.slice_stall_ms, uint, 0644);
 MODULE_PARM_DESC(test_slice_stall_ms,
-		 "TEST BUILD ONLY, default 0: an engine sleeps this long (at most 200) at the start of every time slice that has work, before its first step, as an engine thread preempted there on a loaded machine");
+		 "TEST BUILD ONLY, default 0: an engine sleeps this long (at most 200) at the start of every time slice that has work, before its first step, and again at its end, after its last step, as an engine thread preempted there on a loaded machine");
 #endif
 
 /* Parameters that are the same for every device and file (all nonzero). */

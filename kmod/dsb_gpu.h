@@ -228,8 +228,9 @@ struct dsb_memwait {
  * @dep_wait: blocked on a WAIT packet
  * @dep_wait_since: when it last blocked on a WAIT packet (ns)
  * @steps: packets and instructions executed
- * @runs: time slices the queue ended on a hardware slot, counted after
- *        their steps
+ * @empty_slices: time slices on a hardware slot that ended without a
+ *                step (blocked, or nothing it could run), counted at
+ *                their end
  * @boost_served: boosted this round (deadline hint): ran in the round's
  *                first pass, or mid-round when the hint came, with the
  *                budget of its boost priority, until the boosted job's
@@ -264,7 +265,7 @@ struct dsb_gpu_qctx {
 	bool dep_wait;
 	u64 dep_wait_since;
 	u64 steps;
-	u64 runs;
+	u64 empty_slices;
 	bool boost_served;
 	bool round_served;
 	bool idle;
@@ -331,8 +332,7 @@ struct dsb_gpu_counters {
 /**
  * struct dsb_gpu_progress - the registers the driver's watchdog samples
  * @steps: packets and instructions executed
- * @runs: time slices ended on a hardware slot; read before @steps, which
- *        then includes every step of those slices
+ * @empty_slices: time slices that ended on a hardware slot without a step
  * @blocked_until: the end of a DELAY in progress (ns), or 0
  * @dep_wait: blocked on a WAIT packet
  * @idle: at its last look the engine found nothing to run
@@ -341,7 +341,7 @@ struct dsb_gpu_counters {
  */
 struct dsb_gpu_progress {
 	u64 steps;
-	u64 runs;
+	u64 empty_slices;
 	u64 blocked_until;
 	bool dep_wait;
 	bool idle;

@@ -38,7 +38,8 @@
  * jobs run in its own slices.
  *
  * The engine shows the driver, as hardware shows registers, the steps it
- * executed, the slices it gave a queue, whether it found nothing to run
+ * executed, the slices it gave a queue that ended without a step, whether
+ * it found nothing to run
  * and whether the queue is blocked on a WAIT packet or in a DELAY
  * (dsb_gpu_queue_progress()). The watchdog that bans a queue making no
  * progress is driver policy and lives in dsb_watchdog.c, as drm_sched's
@@ -143,6 +144,13 @@ map:
 	eng->maps++;
 }
 
+/* Test builds: the thread preempted at the start or the end of a slice. */
+static void dsb_engine_test_stall(void)
+{
+	if (unlikely(dsb_test_hook(slice_stall_ms)))
+		msleep(min(dsb_test_hook(slice_stall_ms), 200U));
+}
+
 /**
  * dsb_engine_service_locked() - give a queue its time slice
  * @eng: the engine, lock held
@@ -193,8 +201,7 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_gpu_que
 
 	dsb_engine_make_resident_locked(eng, q);
 	eng->current_q = q;
-	if (unlikely(dsb_test_hook(slice_stall_ms)))
-		msleep(min(dsb_test_hook(slice_stall_ms), 200U));
+	dsb_engine_test_stall();
 	while (budget > 0) {
 		c->step_cost = 1;
 		r = dsb_engine_step(eng, q, now, next);
@@ -213,13 +220,13 @@ static bool dsb_engine_service_locked(struct dsb_engine *eng, struct dsb_gpu_que
 	}
 	dsb_engine_flush_retire(q);
 	eng->current_q = NULL;
+	dsb_engine_test_stall();
 	/*
-	 * The slice is counted when it ends, after its steps: a watchdog that
-	 * sees it sees every step it made (dsb_gpu_queue_progress()), and a
-	 * slice that has begun but not yet stepped (the thread preempted) is
-	 * not one without progress.
+	 * What the watchdog counts as a slice without progress, known only
+	 * now: one begun but not yet stepped (the thread preempted) is not.
 	 */
-	smp_store_release(&c->runs, c->runs + 1);
+	if (!progress)
+		WRITE_ONCE(c->empty_slices, c->empty_slices + 1);
 	c->last_run = ++eng->tick;
 	/* Blocked on a dependency, a MEMWAIT or a DELAY: let others have the slot. */
 	if (r == DSB_STEP_BLOCKED || c->blocked_until) {
@@ -538,9 +545,8 @@ void dsb_gpu_queue_unmap(struct dsb_gpu_queue *gq)
  */
 void dsb_gpu_queue_progress(const struct dsb_gpu_queue *gq, struct dsb_gpu_progress *p)
 {
-	/* Slices first: the steps read next include every step of those slices. */
-	p->runs = smp_load_acquire(&gq->ctx.runs);
 	p->steps = READ_ONCE(gq->ctx.steps);
+	p->empty_slices = READ_ONCE(gq->ctx.empty_slices);
 	p->blocked_until = READ_ONCE(gq->ctx.blocked_until);
 	p->dep_wait = READ_ONCE(gq->ctx.dep_wait);
 	p->idle = READ_ONCE(gq->ctx.idle);

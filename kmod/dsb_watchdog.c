@@ -16,12 +16,14 @@
  * dependencies are met: dependencies are fences, which signal in finite
  * time on their own. Only time on a hardware slot counts: a tick adds the
  * time since the previous one only when the engine ended a time slice of
- * the queue in between (its slice count moved, its step count did not),
- * the queue sits in a DELAY, or the engine finds nothing to run in it (a
- * lowered doorbell), so a queue waiting for its turn among many others is
- * never banned for it. The engine counts a slice when it ends, after its
- * steps: a slice begun but not yet stepped, its engine thread preempted
- * on a loaded machine, is not one without progress.
+ * the queue in between without executing a step (its count of empty
+ * slices moved: blocked on a MEMWAIT, say), the queue sits in a DELAY, or
+ * the engine finds nothing to run in it (a lowered doorbell), so a queue
+ * waiting for its turn among many others is never banned for it. The
+ * engine itself says a slice was empty, when it ends: a slice begun but
+ * not yet stepped (its engine thread preempted on a loaded machine), or
+ * one whose steps the watchdog saw before its end, is not one without
+ * progress.
  * A queue's clock starts at the first tick that finds it busy, so the
  * time a queue spent idle never counts.
  *
@@ -69,7 +71,7 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 	if (!wd->busy || p.steps != wd->steps || p.dep_wait) {
 		wd->busy = true;
 		wd->steps = p.steps;
-		wd->runs = p.runs;
+		wd->empty_slices = p.empty_slices;
 		wd->stalled = 0;
 		wd->stamp = now;
 		return true;
@@ -82,10 +84,10 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 	 * and its doorbell hid nothing. An engine's "idle" from before the
 	 * last doorbell is stale: that queue waits for its turn.
 	 */
-	if (p.runs != wd->runs || p.blocked_until > now_ns ||
+	if (p.empty_slices != wd->empty_slices || p.blocked_until > now_ns ||
 	    (p.idle && !p.has_work && rung == submitted))
 		wd->stalled += now - wd->stamp;
-	wd->runs = p.runs;
+	wd->empty_slices = p.empty_slices;
 	wd->stamp = now;
 	if (wd->stalled <= msecs_to_jiffies(q->timeout_ms))
 		return true;

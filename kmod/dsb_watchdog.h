@@ -11,7 +11,7 @@ struct dsb_device;
  * struct dsb_watchdog_state - the watchdog's view of one queue
  * @busy: the queue was busy at the last tick
  * @steps: the GPU's step count when the watchdog last saw progress
- * @runs: the GPU's slice count at the last tick
+ * @empty_slices: the GPU's count of slices without a step at the last tick
  * @stalled: jiffies on a slot without progress since then
  * @stamp: jiffies of the last tick
  *
@@ -20,7 +20,7 @@ struct dsb_device;
 struct dsb_watchdog_state {
 	bool busy;
 	u64 steps;
-	u64 runs;
+	u64 empty_slices;
 	unsigned long stalled;
 	unsigned long stamp;
 };

@@ -1025,13 +1025,14 @@ END_TEST
 
 /*
  * The engine thread is preempted at the start of every time slice, before
- * the slice's first step (the module's test_slice_stall_ms), and between
- * rounds (test_engine_gap_ms), as on a loaded machine: a watchdog tick
- * falls between two slices of the job and another inside the next one.
- * A slice begun but not yet stepped is not one without progress: with a
- * 5 ms timeout, one such 10 ms tick counted bans the queue. Every slice
- * runs 16 steps (its time is over when it wakes), so the job of 96 steps
- * takes several.
+ * the slice's first step, and at its end, after the last one (the
+ * module's test_slice_stall_ms), and between rounds (test_engine_gap_ms),
+ * as on a loaded machine: watchdog ticks fall between two slices of the
+ * job, inside the next one before its first step, and after its steps but
+ * before it ended. Neither a slice begun but not yet stepped nor one whose
+ * steps a tick already saw is one without progress: with a 5 ms timeout,
+ * one such 10 ms tick counted bans the queue. Every slice runs 16 steps
+ * (its time is over when it wakes), so the job of 96 steps takes several.
  */
 START_TEST(test_preempted_slice_not_banned)
 {
@@ -1063,7 +1064,7 @@ START_TEST(test_preempted_slice_not_banned)
 	ck_assert_msg(err == 0, "job %d failed %d (fault %u): banned while its engine was "
 		      "preempted inside a slice", i, err, status_of(fd, victim.id).fault);
 	ck_assert_uint_eq(status_of(fd, victim.id).state, DRM_DSB_QUEUE_ACTIVE);
-	printf("sched: a 5 ms watchdog, the engine preempted 30 ms in every slice and between "
+	printf("sched: a 5 ms watchdog, the engine preempted 30 ms twice in every slice and between "
 	       "rounds: %d jobs of 96 steps done, not banned\n", i);
 	dsb_test_bo_destroy(fd, &cmd);
 	dsb_test_bo_destroy(fd, &ts);
@@ -1080,11 +1081,14 @@ int main(void)
 	tcase_add_test(tc, test_slot_wait_not_banned);
 	tcase_add_test(tc, test_idle_queue_waits_not_banned);
 	tcase_add_test(tc, test_doorbell_gap_not_banned);
-	tcase_add_test(tc, test_preempted_slice_not_banned);
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_realtime_start_bounded);
 	tcase_add_test(tc, test_fair_share);
+	/* CK_RUN_CASE=preempt runs only this. */
+	tc = tcase_new(s, "preempt", 300);
+	vm_fixture(tc, &(struct vm_fixture_params){ .cleanup = reset_engine_gap });
+	tcase_add_test(tc, test_preempted_slice_not_banned);
 	/* CK_RUN_CASE=deadline runs only these. */
 	tc = tcase_new(s, "deadline", 300);
 	vm_fixture(tc, NULL);
