@@ -39,9 +39,8 @@
  *
  * The engine shows the driver, as hardware shows registers, the steps it
  * executed, the slices it gave a queue that ended without a step, whether
- * it found nothing to run
- * and whether the queue is blocked on a WAIT packet or in a DELAY
- * (dsb_gpu_queue_progress()). The watchdog that bans a queue making no
+ * it found nothing to run and whether the queue is blocked on a WAIT
+ * packet or in a DELAY (dsb_gpu_queue_progress()). The watchdog that bans a queue making no
  * progress is driver policy and lives in dsb_watchdog.c, as drm_sched's
  * timeout handler does.
  *

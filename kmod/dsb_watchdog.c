@@ -78,10 +78,10 @@ static bool dsb_watchdog_check_locked(struct dsb_user_queue *q, unsigned long no
 	}
 	/*
 	 * No progress: count the interval only if a slice of the queue ended
-	 * in it without a step, or the engine found nothing to run and there still is nothing
-	 * (the process hid its packets), once the doorbell of every submitted
-	 * job was rung: a submitter preempted between handing its jobs over
-	 * and its doorbell hid nothing. An engine's "idle" from before the
+	 * in it without a step, or the engine found nothing to run and there
+	 * still is nothing (the process hid its packets), once the doorbell of
+	 * every submitted job was rung: a submitter preempted between handing
+	 * its jobs over and its doorbell hid nothing. An engine's "idle" from before the
 	 * last doorbell is stale: that queue waits for its turn.
 	 */
 	if (p.empty_slices != wd->empty_slices || p.blocked_until > now_ns ||
