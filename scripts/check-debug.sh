@@ -7,7 +7,9 @@
 #    for it (scripts/build-debug-gpuvm.sh, cached), and dsb.ko against its
 #    build/ tree and their symbols (build-kmod.sh debug); the negative
 #    controls' builds too.
-# 2. One VM run: every VM test suite (dsb-run-tests), then the tests of
+# 2. One VM run: every VM test suite (dsb-run-tests) but the cases tagged
+#    "timing" (CK_EXCLUDE_TAGS: sched_test's measured fair shares and
+#    deadline gains, which every other lane runs), then the tests of
 #    $FI_TESTS again under fault injection (failslab + fail_page_alloc for
 #    the test task only; tests accept -ENOMEM), then, after the tests,
 #    kmemleak scans before and after `rmmod dsb`. Any lockdep, KASAN,
@@ -95,7 +97,7 @@ run_suites() {
 echo "debug lane: [1/2] test suites, fault injection ($FI_TESTS), kmemleak"
 # shellcheck disable=SC2016
 run_suites env KVER=debug DSB_VM_NO_BUILD=1 DSB_VM_KMEMLEAK=1 scripts/vm.sh -- \
-	sh -c 'dsb-run-tests; a=$?; dsb-run-tests --fault-inject $0; b=$?; [ $a = 0 ] && [ $b = 0 ]' \
+	sh -c 'CK_EXCLUDE_TAGS=timing dsb-run-tests; a=$?; dsb-run-tests --fault-inject $0; b=$?; [ $a = 0 ] && [ $b = 0 ]' \
 	"$FI_TESTS"
 
 echo "debug lane: [1b/2] reclaim under memory pressure (swap), kmemleak"

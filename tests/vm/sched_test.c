@@ -1084,6 +1084,15 @@ int main(void)
 	tcase_add_test(tc, test_blocked_queues_yield_slots);
 	tcase_add_test(tc, test_priority_order);
 	tcase_add_test(tc, test_realtime_start_bounded);
+	/*
+	 * Tagged "timing": what these measure is the schedule itself, with
+	 * nothing else to show. The debug lane leaves them out
+	 * (CK_EXCLUDE_TAGS=timing): under KASAN they are its longest cases,
+	 * and every other lane runs them, where their times mean something.
+	 */
+	tc = tcase_new(s, "fairness", 300);
+	tcase_set_tags(tc, "timing");
+	vm_fixture(tc, &(struct vm_fixture_params){ .cleanup = reset_engine_gap });
 	tcase_add_test(tc, test_fair_share);
 	/* CK_RUN_CASE=preempt runs only this. */
 	tc = tcase_new(s, "preempt", 300);
@@ -1093,9 +1102,13 @@ int main(void)
 	tc = tcase_new(s, "deadline", 300);
 	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_deadline_boost);
+	tcase_add_test(tc, test_deadline_boost_capped_without_privilege);
+	/* More of the boost's gains and its end, measured: "timing" too. */
+	tc = tcase_new(s, "deadline_gains", 300);
+	tcase_set_tags(tc, "timing");
+	vm_fixture(tc, NULL);
 	tcase_add_test(tc, test_deadline_now_boost);
 	tcase_add_test(tc, test_deadline_boost_short_job);
 	tcase_add_test(tc, test_deadline_boost_ends_with_job);
-	tcase_add_test(tc, test_deadline_boost_capped_without_privilege);
 	return vm_run(s, VM_SKIP_WITHOUT_DEVICE);
 }
