@@ -694,6 +694,41 @@ static void dsb_bind_commit(struct dsb_bind *b, const struct drm_dsb_vm_bind_op 
 	}
 }
 
+/**
+ * dsb_bind_growth() - how many mappings a call could add to the tree
+ * @vb: the VM's binds, lock held: the tree as the call will find it
+ * @ops: the call's operations, checked and not overlapping each other
+ * @n: their count
+ *
+ * Each operation, on the tree as it is now, makes one mapping if it maps,
+ * and replaces each mapping it overlaps by the parts left before and
+ * after its range. Summed over the operations of a call this is exact for
+ * one operation and never less than what the call does: a mapping that
+ * several of them overlap is counted as removed once per operation but
+ * leaves at most one part between two of them. It may be negative. So a
+ * VM at its limit can still unmap, or rebind over, whole mappings.
+ *
+ * Return: the bound; the operations' ranges are walked in the tree, which
+ * the limit bounds.
+ */
+static s64 dsb_bind_growth(struct dsb_vm_binds *vb, const struct drm_dsb_vm_bind_op *ops,
+			   u32 n)
+{
+	struct drm_gpuva *va;
+	s64 grow = 0;
+	u32 i;
+
+	lockdep_assert_held(&vb->lock);
+	for (i = 0; i < n; i++) {
+		u64 start = ops[i].va, end = ops[i].va + ops[i].range;
+
+		grow += ops[i].op != DRM_DSB_VM_BIND_UNMAP;
+		drm_gpuvm_for_each_va_range(va, &vb->gpuvm, start, end)
+			grow += (va->va.addr < start) + (va->va.addr + va->va.range > end) - 1;
+	}
+	return grow;
+}
+
 /*
  * A synchronous bind waits for its fences (before the binds lock; the
  * caller then waits for the VM's queue to drain under it). Changes
@@ -792,7 +827,7 @@ int dsb_ioctl_vm_bind(struct drm_device *dev, void *data, struct drm_file *file)
 		ret = -EBUSY;
 	} else if (!async && wait_event_interruptible(vb->idle_wq, !READ_ONCE(vb->npending))) {
 		ret = -EINTR;
-	} else if (vb->nmaps + 2ull * n > DRM_DSB_MAX_VM_MAPPINGS) {
+	} else if ((s64)vb->nmaps + dsb_bind_growth(vb, ops, n) > DRM_DSB_MAX_VM_MAPPINGS) {
 		ret = -ENOSPC;
 	} else if (mutex_lock_interruptible(&vm->res_lock)) {
 		ret = -EINTR;

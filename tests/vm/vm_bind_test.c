@@ -46,8 +46,10 @@
  *   evicted by debugfs dsb_shrink are restored intact on the next submit.
  * - hostile: binds racing a thread closing the handle (the mapping holds
  *   the buffer; unmapping frees it); imported dma-bufs (the other dsb
- *   device, another file, vgem) bound and read; -ENOSPC at
- *   MAX_VM_MAPPINGS; calls of 1024 single-page operations in a loop.
+ *   device, another file, vgem) bound and read; -ENOSPC at exactly
+ *   MAX_VM_MAPPINGS, where an UNMAP of a whole mapping and a MAP over
+ *   two still work and an UNMAP splitting a mapping does not; calls of 1024 single-page
+ *   operations in a loop.
  * - fault_inject: the Nth fault-injection point of a VM_BIND call fails
  *   (/proc/thread-self/fail-nth, N = 1, 2, ... until a call succeeds
  *   untouched), sync and async: each failed call returns -ENOMEM (or
@@ -2615,14 +2617,22 @@ START_TEST(test_hostile)
 		printf("vm_bind hostile: %d calls of %u operations\n", calls, DRM_DSB_MAX_BIND_OPS);
 	}
 
-	/* MAX_VM_MAPPINGS: single-page sparse mappings until -ENOSPC. */
+	/*
+	 * MAX_VM_MAPPINGS: single-page sparse mappings until -ENOSPC, first
+	 * in calls of 1024, then one at a time: exactly at the limit, an
+	 * UNMAP that would split a mapping is refused, an UNMAP of a whole
+	 * mapping and a MAP over two are not (a file at its limit can unmap
+	 * and rebind).
+	 */
 	{
 		static struct drm_dsb_vm_bind_op ops[DRM_DSB_MAX_BIND_OPS];
-		uint64_t w = base + 0x10000000, made = 0;
+		uint64_t w = base + 0x10000000, made = 0, singles = 0;
+		uint64_t split = w - 8 * PAGE;	/* a 4-page mapping, to split */
 		uint32_t bad;
 		int ret = 0, calls = 0;
 		struct drm_dsb_vm_bind_op one;
 
+		bind1(c.fd, op_sparse(split, 4 * PAGE));
 		while (calls < DRM_DSB_MAX_VM_MAPPINGS / DRM_DSB_MAX_BIND_OPS + 4) {
 			for (unsigned int i = 0; i < DRM_DSB_MAX_BIND_OPS; i++)
 				ops[i] = op_sparse(w + (made + i) * PAGE, PAGE);
@@ -2634,19 +2644,57 @@ START_TEST(test_hostile)
 		}
 		ck_assert_msg(ret == -ENOSPC, "binding single-page mappings: %d (%s) after %llu, expected -ENOSPC at %u",
 			      ret, strerror(-ret), (unsigned long long)made, DRM_DSB_MAX_VM_MAPPINGS);
-		/* The file has 3 mappings of its own (and rings, maybe). */
-		ck_assert_msg(made + 3 <= DRM_DSB_MAX_VM_MAPPINGS &&
-			      made + 3 + 3 * DRM_DSB_MAX_BIND_OPS > DRM_DSB_MAX_VM_MAPPINGS,
+		/* The file has 4 mappings of its own (and rings, maybe): one per op counted. */
+		ck_assert_msg(made + 4 <= DRM_DSB_MAX_VM_MAPPINGS &&
+			      made + 4 + DRM_DSB_MAX_BIND_OPS > DRM_DSB_MAX_VM_MAPPINGS,
 			      "-ENOSPC with %llu sparse mappings made, limit %u",
 			      (unsigned long long)made, DRM_DSB_MAX_VM_MAPPINGS);
 		/* A refused call changed nothing: its first page is still unmapped. */
 		expect_unmapped(&c, w + made * PAGE, "the first page of the -ENOSPC call");
-		one = op_unmap(w, made * PAGE);
-		bind_ok(c.fd, &one, 1);
+		/* One at a time up to the limit itself. */
+		for (;;) {
+			one = op_sparse(w + (made + singles) * PAGE, PAGE);
+			ret = vm_bind(c.fd, &one, 1, NULL, 0, 0, &bad);
+			if (ret)
+				break;
+			ck_assert_uint_lt(++singles, DRM_DSB_MAX_BIND_OPS);
+		}
+		ck_assert_msg(ret == -ENOSPC, "single sparse pages: %d (%s)", ret, strerror(-ret));
+		made += singles;
+		/* Splitting the 4-page mapping would make one more: refused. */
+		one = op_unmap(split + PAGE, PAGE);
+		ret = vm_bind(c.fd, &one, 1, NULL, 0, 0, &bad);
+		ck_assert_msg(ret == -ENOSPC, "an UNMAP splitting a mapping at the limit: %d (%s)",
+			      ret, strerror(-ret));
+		/* Unmapping a whole mapping at the limit works, and mapping it again. */
+		one = op_unmap(w, PAGE);
+		ret = vm_bind(c.fd, &one, 1, NULL, 0, 0, &bad);
+		ck_assert_msg(ret == 0, "an UNMAP of a whole mapping at the limit: %d (%s)", ret,
+			      strerror(-ret));
+		expect_unmapped(&c, w, "the page unmapped at the limit");
+		bind1(c.fd, op_sparse(w, PAGE));
+		/* A MAP over two whole mappings at the limit makes one of them. */
+		one = op_sparse(w, 2 * PAGE);
+		ret = vm_bind(c.fd, &one, 1, NULL, 0, 0, &bad);
+		ck_assert_msg(ret == 0, "a MAP over two whole mappings at the limit: %d (%s)", ret,
+			      strerror(-ret));
+		/* Which leaves room for exactly one. */
+		bind1(c.fd, op_sparse(w + made * PAGE, PAGE));
+		one = op_sparse(w + (made + 1) * PAGE, PAGE);
+		ret = vm_bind(c.fd, &one, 1, NULL, 0, 0, &bad);
+		ck_assert_msg(ret == -ENOSPC, "a mapping past the limit: %d (%s)", ret, strerror(-ret));
+		/* An UNMAP of them all and of the 4-page one, at the limit. */
+		ops[0] = op_unmap(w, (made + 1) * PAGE);
+		ops[1] = op_unmap(split, 4 * PAGE);
+		bind_ok(c.fd, ops, 2);
 		expect_unmapped(&c, w, "after unmapping every sparse page");
+		expect_unmapped(&c, split + PAGE, "after unmapping the 4-page mapping");
 		/* Room again. */
 		bind1(c.fd, op_sparse(w, 1024 * PAGE));
-		printf("vm_bind hostile: -ENOSPC after %llu mappings\n", (unsigned long long)made);
+		printf("vm_bind hostile: -ENOSPC after %llu mappings (%llu of them one at a time); "
+		       "at the limit a whole-mapping UNMAP and a MAP over two work, a splitting UNMAP "
+		       "is refused\n",
+		       (unsigned long long)made, (unsigned long long)singles);
 	}
 	ctx_close(&c);
 }

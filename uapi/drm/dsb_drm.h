@@ -1180,8 +1180,10 @@ enum drm_dsb_fault_kind {
  *
  * **Bounds.** At most %DRM_DSB_MAX_BIND_OPS operations per call (-E2BIG),
  * at most %DRM_DSB_MAX_VM_MAPPINGS mappings per file (-ENOSPC: a call is
- * refused when what it could create, counting two split parts per
- * operation, would pass it). Each mapping is charged to the caller's
+ * refused when it could end past it: each MAP or MAP_SPARSE makes one
+ * mapping, and each mapping an operation overlaps is replaced by its
+ * parts outside the operation's range, counted per operation. A file at
+ * the limit can unmap, or map over, whole mappings). Each mapping is charged to the caller's
  * memory limit (-EDQUOT, see "Memory accounting").
  *
  * Errors of %DRM_IOCTL_DSB_VM_INIT: -EOPNOTSUPP without VM_BIND support;
