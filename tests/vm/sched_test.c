@@ -981,6 +981,29 @@ out:
 END_TEST
 
 /*
+ * Submit @n jobs of @len bytes at @cmd_va on queue @qid of the fixture's
+ * file one after the other, each waited for, until one fails. Returns the
+ * jobs done; *@ret is the error of a failed submit, *@err a job's error.
+ */
+static int run_jobs_in_turn(uint32_t qid, uint64_t cmd_va, uint32_t len, int n, int *ret,
+			    int *err)
+{
+	uint64_t seqno;
+	int i;
+
+	*ret = *err = 0;
+	for (i = 0; i < n; i++) {
+		*ret = dsb_test_submit(fd, qid, 0, cmd_va, len, NULL, 0, &seqno);
+		if (*ret)
+			break;
+		*err = wait_job(fd, qid, seqno);
+		if (*err)
+			break;
+	}
+	return i;
+}
+
+/*
  * A submitter preempted between handing its jobs over and ringing the
  * doorbell (the module's test_doorbell_gap_ms, as a loaded machine does):
  * the queue has submitted jobs and the engine, idle, sees no doorbell.
@@ -992,24 +1015,15 @@ START_TEST(test_doorbell_gap_not_banned)
 {
 	struct dsb_test_queue victim;
 	struct dsb_test_bo cmd, ts;
-	int ret = 0, err = 0;
-	uint64_t seqno;
+	int ret, err, i;
 	uint32_t len;
-	int i;
 
 	victim = queue_prio(0, 5);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &ts), 0);
 	len = nops_then_stamp(&cmd, 1, ts.va);
 	set_module_param("test_doorbell_gap_ms", 50);
-	for (i = 0; i < 3; i++) {
-		ret = dsb_test_submit(fd, victim.id, 0, cmd.va, len, NULL, 0, &seqno);
-		if (ret)
-			break;
-		err = wait_job(fd, victim.id, seqno);
-		if (err)
-			break;
-	}
+	i = run_jobs_in_turn(victim.id, cmd.va, len, 3, &ret, &err);
 	set_module_param("test_doorbell_gap_ms", 0);
 	ck_assert_int_eq(ret, 0);
 	ck_assert_msg(err == 0, "job %d failed %d (fault %u): banned while its submitter was "
@@ -1038,10 +1052,8 @@ START_TEST(test_preempted_slice_not_banned)
 {
 	struct dsb_test_queue victim;
 	struct dsb_test_bo cmd, ts;
-	int ret = 0, err = 0;
-	uint64_t seqno;
+	int ret, err, i;
 	uint32_t len;
-	int i;
 
 	victim = queue_prio(0, 5);
 	ck_assert_int_eq(dsb_test_bo_create(fd, PAGE, &cmd), 0);
@@ -1049,14 +1061,7 @@ START_TEST(test_preempted_slice_not_banned)
 	len = nops_then_stamp(&cmd, 96, ts.va);
 	set_module_param("test_slice_stall_ms", 30);
 	set_module_param("test_engine_gap_ms", 30);
-	for (i = 0; i < 2; i++) {
-		ret = dsb_test_submit(fd, victim.id, 0, cmd.va, len, NULL, 0, &seqno);
-		if (ret)
-			break;
-		err = wait_job(fd, victim.id, seqno);
-		if (err)
-			break;
-	}
+	i = run_jobs_in_turn(victim.id, cmd.va, len, 2, &ret, &err);
 	/* Before any assertion: a failed check skips the fixture's cleanup. */
 	set_module_param("test_slice_stall_ms", 0);
 	end_engine_gap();
